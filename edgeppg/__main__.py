@@ -1,0 +1,3 @@
+from edgeppg.cli import main
+
+main()

@@ -1,0 +1,137 @@
+"""From a data config to cached windows and a participant-independent train/val/test split."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgeppg.data import synthetic
+from edgeppg.data.windows import WindowSet, window_recording
+from edgeppg.errors import EdgeppgError
+
+CACHE_VERSION = 1  # bump when windowing or a generator changes, so stale caches are not reused
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    dataset: str = "synthetic"
+    synthetic: synthetic.SyntheticConfig = field(default_factory=synthetic.SyntheticConfig)
+    split: str = "random"  # "random", or "loso:<subject>" to hold one participant out as the test set
+    val_fraction: float = 0.15
+    test_fraction: float = 0.2
+    split_seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> DataConfig:
+        d = dict(d)
+        d["synthetic"] = synthetic.SyntheticConfig(**d.get("synthetic", {}))
+        return DataConfig(**d)
+
+
+@dataclass
+class Splits:
+    train: WindowSet
+    val: WindowSet
+    test: WindowSet
+
+
+def cache_dir() -> Path:
+    """`$EDGEPPG_CACHE`, else `$XDG_CACHE_HOME/edgeppg`, else `~/.cache/edgeppg`."""
+    if os.environ.get("EDGEPPG_CACHE"):
+        return Path(os.environ["EDGEPPG_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "edgeppg"
+
+
+def load_windows(cfg: DataConfig) -> WindowSet:
+    """All windows of the data set, from the cache when an identical config was prepared before."""
+    source = _source_config(cfg)
+    key = hashlib.sha256(json.dumps([CACHE_VERSION, source], sort_keys=True).encode()).hexdigest()[:16]
+    path = cache_dir() / f"{cfg.dataset}-{key}.npz"
+    if path.exists():
+        try:
+            return read_npz(path)
+        except EdgeppgError:
+            path.unlink()  # a cache is disposable: rebuild it rather than fail
+    windows = _build(cfg)
+    write_npz(path, windows, source)
+    return windows
+
+
+def _source_config(cfg: DataConfig) -> dict:
+    if cfg.dataset == "synthetic":
+        return {"dataset": "synthetic", **cfg.synthetic.to_dict()}
+    raise EdgeppgError(f"unknown dataset '{cfg.dataset}' (available: synthetic)")
+
+
+def _build(cfg: DataConfig) -> WindowSet:
+    return WindowSet.concat([window_recording(rec) for rec in synthetic.generate(cfg.synthetic)])
+
+
+def write_npz(path: Path, w: WindowSet, source: dict) -> None:
+    """Atomic write: a crash leaves either no cache or a whole one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
+    np.savez(
+        tmp, x=w.x, hr=w.hr, subject=w.subject.astype(str), start_s=w.start_s, motion=w.motion,
+        summary=np.array(json.dumps(w.summary)), source=np.array(json.dumps(source)),
+    )
+    os.replace(tmp, path)
+
+
+def read_npz(path: Path) -> WindowSet:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return WindowSet(
+                x=z["x"], hr=z["hr"], subject=z["subject"], start_s=z["start_s"], motion=z["motion"],
+                summary=json.loads(str(z["summary"])),
+            )
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
+        raise EdgeppgError(f"{path}: not a readable window cache ({e})") from e
+
+
+def split_subjects(
+    subjects: list[str], split: str, seed: int, val_fraction: float, test_fraction: float
+) -> tuple[list[str], list[str], list[str]]:
+    """Assign whole participants to train/val/test, so no participant is in two of them."""
+    subjects = sorted(subjects)
+    rng = np.random.default_rng(seed)
+    if split.startswith("loso:"):
+        test = [split.removeprefix("loso:")]
+        if test[0] not in subjects:
+            raise EdgeppgError(f"split '{split}': no participant '{test[0]}' (have {', '.join(subjects)})")
+        rest = [s for s in subjects if s != test[0]]
+        n_val = max(1, round(val_fraction * len(rest)))
+    elif split == "random":
+        rest = list(subjects)
+        n_test = max(1, round(test_fraction * len(subjects)))
+        n_val = max(1, round(val_fraction * len(subjects)))
+        test = []
+    else:
+        raise EdgeppgError(f"unknown split '{split}' (use 'random' or 'loso:<participant>')")
+    rest = [rest[i] for i in rng.permutation(len(rest))]
+    if not test:
+        test, rest = rest[:n_test], rest[n_test:]
+    val, train = rest[:n_val], rest[n_val:]
+    if not train:
+        raise EdgeppgError(f"{len(subjects)} participants are too few to split into train, val and test")
+    return sorted(train), sorted(val), sorted(test)
+
+
+def load_splits(cfg: DataConfig) -> Splits:
+    windows = load_windows(cfg)
+    train, val, test = split_subjects(
+        windows.subjects(), cfg.split, cfg.split_seed, cfg.val_fraction, cfg.test_fraction
+    )
+    part = {name: windows.select(np.isin(windows.subject, ids)) for name, ids in
+            (("train", train), ("val", val), ("test", test))}
+    return Splits(part["train"], part["val"], part["test"])

@@ -1,0 +1,163 @@
+"""The windowing every data source shares: 25 Hz, 8 s windows, 2 s stride, per-window normalisation.
+
+Heart rate is a class: index 0..179 stands for 30..209 BPM. Windows that cannot be used (no label, a
+label out of range, NaNs, a flat signal) are dropped and counted, never silently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from edgeppg.data.recording import Recording
+
+FS = 25.0
+WINDOW_S = 8.0
+STRIDE_S = 2.0
+WINDOW = int(FS * WINDOW_S)  # 200 samples
+STRIDE = int(FS * STRIDE_S)  # 50 samples
+HR_LOW = 30  # BPM of class 0
+N_CLASSES = 180  # 30..209 BPM
+
+
+def hr_to_class(hr: np.ndarray) -> np.ndarray:
+    """Nearest one-BPM bin; values outside 30..209 BPM map outside 0..179."""
+    return np.rint(hr).astype(np.int64) - HR_LOW
+
+
+def class_to_hr(cls: np.ndarray) -> np.ndarray:
+    return np.asarray(cls, dtype=np.float64) + HR_LOW
+
+
+def resample(x: np.ndarray, fs_in: float, fs_out: float = FS) -> np.ndarray:
+    """Polyphase resampling along axis 0 (anti-aliased); exact rational ratio of the two rates."""
+    if fs_in == fs_out:
+        return np.asarray(x, dtype=np.float64)
+    ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
+    return resample_poly(np.asarray(x, dtype=np.float64), ratio.numerator, ratio.denominator, axis=0)
+
+
+def window_count(n_samples: int) -> int:
+    return max(0, (n_samples - WINDOW) // STRIDE + 1)
+
+
+def hr_from_beats(beats: np.ndarray, n_windows: int) -> np.ndarray:
+    """HR of window i = 60 / mean of the inter-beat intervals whose midpoints lie in [2i, 2i + 8) s.
+
+    NaN where no interval falls in the window. This is how ECG-derived labels are made for the
+    real data sets, so the synthetic labels follow the same rule.
+    """
+    beats = np.sort(np.asarray(beats, dtype=np.float64))
+    ibi = np.diff(beats)
+    mid = (beats[1:] + beats[:-1]) / 2
+    starts = np.arange(n_windows) * STRIDE_S
+    lo = np.searchsorted(mid, starts, side="left")
+    hi = np.searchsorted(mid, starts + WINDOW_S, side="left")
+    csum = np.concatenate([[0.0], np.cumsum(ibi)])
+    count = hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_ibi = (csum[hi] - csum[lo]) / count
+        return np.where(count > 0, 60.0 / mean_ibi, np.nan)
+
+
+@dataclass
+class WindowSet:
+    """Windows ready for a model, with the metadata needed to split and to report."""
+
+    x: np.ndarray  # (n, 200) float32, normalised
+    hr: np.ndarray  # (n,) float32 BPM label
+    subject: np.ndarray  # (n,) str
+    start_s: np.ndarray  # (n,) float32, window start within its recording
+    motion: np.ndarray  # (n,) float32, std of |acc| in g within the window, NaN without accelerometer
+    summary: list[dict] = field(default_factory=list)  # per recording: subject, hours, windows, kept, dropped
+
+    @property
+    def dropped(self) -> Counter:
+        """Dropped windows by reason, over all recordings."""
+        total: Counter = Counter()
+        for rec in self.summary:
+            total.update(rec["dropped"])
+        return total
+
+    @property
+    def y(self) -> np.ndarray:
+        return hr_to_class(self.hr)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def subjects(self) -> list[str]:
+        return sorted(set(self.subject.tolist()))
+
+    def select(self, mask: np.ndarray) -> WindowSet:
+        """The windows where `mask` holds, with the summaries of the participants they belong to."""
+        kept = set(self.subject[mask].tolist())
+        return WindowSet(self.x[mask], self.hr[mask], self.subject[mask], self.start_s[mask], self.motion[mask],
+                         [r for r in self.summary if r["subject"] in kept])
+
+    @staticmethod
+    def concat(parts: list[WindowSet]) -> WindowSet:
+        if not parts:
+            empty = np.zeros(0, np.float32)
+            return WindowSet(np.zeros((0, WINDOW), np.float32), empty, np.zeros(0, str), empty, empty, [])
+        return WindowSet(
+            np.concatenate([p.x for p in parts]),
+            np.concatenate([p.hr for p in parts]),
+            np.concatenate([p.subject for p in parts]),
+            np.concatenate([p.start_s for p in parts]),
+            np.concatenate([p.motion for p in parts]),
+            [r for p in parts for r in p.summary],
+        )
+
+
+def window_recording(rec: Recording) -> WindowSet:
+    """Resample a recording to 25 Hz, cut 8 s windows every 2 s, label and normalise them."""
+    ppg = resample(rec.ppg, rec.fs)
+    n = window_count(len(ppg))
+    if rec.beats is not None:
+        hr = hr_from_beats(rec.beats, n)
+    else:
+        n = min(n, len(rec.hr))
+        hr = np.asarray(rec.hr[:n], dtype=np.float64)
+
+    idx = np.arange(n)[:, None] * STRIDE + np.arange(WINDOW)
+    x = ppg[idx]
+    motion = _motion_per_window(rec, idx, n)
+
+    reasons = np.full(n, "", dtype=object)
+    mean = x.mean(axis=1, keepdims=True)
+    std = x.std(axis=1)
+    reasons[~(std >= 1e-6)] = "flat signal"
+    reasons[np.isnan(x).any(axis=1)] = "NaN in PPG"
+    cls = hr_to_class(np.nan_to_num(hr, nan=-1.0))
+    reasons[(cls < 0) | (cls >= N_CLASSES)] = "HR outside 30-209 BPM"
+    reasons[np.isnan(hr)] = "no label"
+    keep = reasons == ""
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = (x - mean) / std[:, None]
+    return WindowSet(
+        x=x[keep].astype(np.float32),
+        hr=hr[keep].astype(np.float32),
+        subject=np.full(int(keep.sum()), rec.subject),
+        start_s=(np.arange(n)[keep] * STRIDE_S).astype(np.float32),
+        motion=motion[keep].astype(np.float32),
+        summary=[{
+            "subject": rec.subject, "source": rec.source, "hours": rec.duration_s / 3600, "windows": n,
+            "kept": int(keep.sum()), "dropped": dict(Counter(reasons[~keep].tolist())),
+        }],
+    )
+
+
+def _motion_per_window(rec: Recording, idx: np.ndarray, n: int) -> np.ndarray:
+    if rec.acc is None:
+        return np.full(n, np.nan)
+    magnitude = np.linalg.norm(resample(rec.acc, rec.acc_fs), axis=1)
+    short = int(idx.max(initial=0)) + 1 - len(magnitude)  # the accelerometer may end a little early
+    magnitude = np.pad(magnitude, (0, max(0, short)), constant_values=np.nan)
+    with np.errstate(invalid="ignore"):
+        return magnitude[idx].std(axis=1)

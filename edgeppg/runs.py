@@ -1,0 +1,139 @@
+"""A run folder and the files in it, written so that a crash never leaves one that looks finished.
+
+    config.json   every setting, seed included     env.json      versions, threads, git commit
+    status.json   running / interrupted / failed / finished, with the error if any
+    checkpoint.pt training state after the last whole epoch (what --resume continues from)
+    model.pt      the best weights with their config (what distill, export and bench read)
+    metrics.json  final validation and test metrics: written last, so it marks a finished run
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy
+import torch
+from torch import nn
+
+import edgeppg
+from edgeppg.config import RunConfig, diff
+from edgeppg.errors import EdgeppgError
+from edgeppg.models.spec import build_model
+
+CONFIG, ENV, STATUS = "config.json", "env.json", "status.json"
+CHECKPOINT, MODEL, METRICS = "checkpoint.pt", "model.pt", "metrics.json"
+MODEL_FORMAT = "edgeppg-model/1"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, obj: dict) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise EdgeppgError(f"{path}: file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise EdgeppgError(f"{path}: not valid JSON ({e})") from e
+
+
+def save_torch(path: Path, obj: dict) -> None:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_torch(path: Path) -> dict:
+    """Tensors and plain containers only (`weights_only=True`): a checkpoint cannot run code."""
+    if not path.is_file():
+        raise EdgeppgError(f"{path}: file not found")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for a corrupt or hostile file
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise EdgeppgError(f"{path}: not a readable checkpoint ({reason})") from e
+    if not isinstance(obj, dict):
+        raise EdgeppgError(f"{path}: not an edgeppg checkpoint (holds a {type(obj).__name__})")
+    return obj
+
+
+def environment() -> dict:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+            cwd=Path(edgeppg.__file__).parent,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {
+        "edgeppg": edgeppg.__version__, "git_commit": commit, "python": sys.version.split()[0],
+        "platform": platform.platform(), "machine": platform.machine(), "torch": torch.__version__,
+        "numpy": np.__version__, "scipy": scipy.__version__, "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(), "command": sys.argv,
+    }
+
+
+def write_status(run_dir: Path, status: str, **extra: object) -> None:
+    write_json(run_dir / STATUS, {"status": status, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **extra})
+
+
+def prepare_run_dir(out: Path, config: RunConfig, resume: bool) -> Path:
+    """Create a fresh run folder, or check that the one being resumed was made with the same config."""
+    if resume:
+        if not (out / CHECKPOINT).is_file():
+            raise EdgeppgError(f"{out}: nothing to resume (no {CHECKPOINT})")
+        if (out / METRICS).is_file():
+            raise EdgeppgError(f"{out}: this run already finished; nothing to resume")
+        changed = diff(read_json(out / CONFIG), config.to_dict())
+        if changed:
+            raise EdgeppgError(f"{out}: cannot resume with a different config (changed: {', '.join(changed)})")
+    else:
+        if (out / METRICS).is_file():
+            raise EdgeppgError(f"{out}: holds a finished run; choose another --out or remove it")
+        if (out / CHECKPOINT).is_file():
+            raise EdgeppgError(f"{out}: holds an unfinished run; continue it with --resume or remove it")
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(out / CONFIG, config.to_dict())
+    write_json(out / ENV, environment())
+    write_status(out, "running")
+    return out
+
+
+def save_model(path: Path, model: nn.Module, config: RunConfig) -> None:
+    save_torch(path, {"format": MODEL_FORMAT, "config": config.to_dict(), "state_dict": model.state_dict()})
+
+
+def model_path(path: Path) -> Path:
+    """A run folder stands for its model.pt."""
+    return path / MODEL if path.is_dir() else path
+
+
+def load_model(path: Path) -> tuple[nn.Module, RunConfig]:
+    """Rebuild a trained model from model.pt (or its run folder), in eval mode."""
+    path = model_path(Path(path))
+    obj = load_torch(path)
+    if obj.get("format") != MODEL_FORMAT:
+        raise EdgeppgError(f"{path}: not an edgeppg model file (use a run folder or its {MODEL})")
+    config = RunConfig.from_dict(obj["config"])
+    model = build_model(config.model)
+    try:
+        model.load_state_dict(obj["state_dict"])
+    except RuntimeError as e:
+        detail = " ".join(str(e).split())[:300]
+        raise EdgeppgError(f"{path}: weights do not fit {config.model.describe()} ({detail})") from e
+    return model.eval(), config

@@ -1,0 +1,202 @@
+"""The training loop, shared by teachers, scratch students and every distillation strategy.
+
+AdamW with a cosine learning-rate schedule stepped per batch; after each epoch the student is scored
+on the validation participants (HR MAE in BPM), the best weights are kept, and training stops early
+when the MAE has not improved for `patience` epochs. The whole state is checkpointed atomically after
+every epoch. Batches are drawn from a permutation seeded by (seed, epoch), so a resumed run takes
+exactly the batches an uninterrupted one would have, and ends with the same weights.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from edgeppg.config import RunConfig
+from edgeppg.data.dataset import Splits, load_splits, split_subjects
+from edgeppg.data.dataset import load_windows
+from edgeppg.distill import make_distiller, teacher_targets
+from edgeppg.distill.base import Distiller
+from edgeppg.errors import EdgeppgError
+from edgeppg.metrics import evaluate
+from edgeppg.models.complexity import count_macs, count_params
+from edgeppg.models.spec import build_model
+from edgeppg.runs import CHECKPOINT, METRICS, MODEL, load_model, load_torch, prepare_run_dir, save_model, save_torch, write_json, write_status
+
+
+def set_threads(threads: int) -> int:
+    n = threads or torch.get_num_threads() or 1
+    torch.set_num_threads(n)
+    return n
+
+
+def run(config: RunConfig, out: Path, resume: bool = False, console: Console | None = None) -> dict:
+    """Train (or distil) one model into the run folder `out` and return its final metrics.
+
+    Everything that can be wrong with the inputs is checked before the folder is created.
+    """
+    console = console or Console(stderr=True)
+    set_threads(config.train.threads)
+    splits = load_splits(config.data)
+    for name in ("train", "val", "test"):
+        if len(getattr(splits, name)) == 0:
+            raise EdgeppgError(f"the {name} split has no windows; check the data set and the split")
+
+    torch.manual_seed(config.train.seed)
+    np.random.seed(config.train.seed)
+    student = build_model(config.model)
+    targets = _teacher_targets(config, student, splits)
+    distiller = make_distiller(config.distill, student, targets)
+
+    run_dir = prepare_run_dir(out, config, resume)
+    try:
+        metrics = fit(distiller, splits, targets, config, run_dir, resume, console)
+    except KeyboardInterrupt:
+        write_status(run_dir, "interrupted", resume_with="--resume")
+        raise
+    except Exception as e:
+        write_status(run_dir, "failed", error=str(e))
+        raise
+    write_status(run_dir, "finished")
+    return metrics
+
+
+def _teacher_targets(config: RunConfig, student: torch.nn.Module, splits: Splits) -> dict[str, torch.Tensor]:
+    dc = config.distill
+    if dc.strategy == "scratch":
+        return {}
+    if not dc.teacher:
+        raise EdgeppgError(f"strategy '{dc.strategy}' needs a teacher (--teacher RUN_DIR)")
+    teacher, teacher_cfg = load_model(Path(dc.teacher))
+    _check_no_leak(teacher_cfg, config, splits)
+    if dc.strategy == "feature" and count_params(teacher) < count_params(student):
+        raise EdgeppgError(
+            f"feature distillation needs a teacher at least as large as the student: teacher "
+            f"{teacher_cfg.model.describe()} ({count_params(teacher):,} params) < student "
+            f"{config.model.describe()} ({count_params(student):,} params)"
+        )
+    layer = dc.feature_layer if dc.strategy == "feature" else None
+    return teacher_targets(teacher, splits.train.x, layer)
+
+
+def _check_no_leak(teacher_cfg: RunConfig, config: RunConfig, splits: Splits) -> None:
+    """A teacher trained on the student's validation or test participants would leak their labels."""
+    if teacher_cfg.data == config.data:
+        return
+    if teacher_cfg.data.dataset != config.data.dataset:
+        return  # cross-dataset distillation: participants are different people
+    tdata = teacher_cfg.data
+    teacher_train, _, _ = split_subjects(
+        load_windows(tdata).subjects(), tdata.split, tdata.split_seed, tdata.val_fraction, tdata.test_fraction
+    )
+    leaked = sorted(set(teacher_train) & (set(splits.val.subjects()) | set(splits.test.subjects())))
+    if leaked:
+        raise EdgeppgError(
+            f"the teacher was trained on participants that this run validates or tests on ({', '.join(leaked)}); "
+            "use the teacher's data split"
+        )
+
+
+def fit(
+    distiller: Distiller,
+    splits: Splits,
+    extra: dict[str, torch.Tensor],
+    config: RunConfig,
+    run_dir: Path,
+    resume: bool,
+    console: Console,
+) -> dict:
+    tc = config.train
+    student = distiller.student
+    tensors = {"x": torch.from_numpy(splits.train.x), "y": torch.from_numpy(splits.train.y), **extra}
+    n = len(splits.train)
+    batch = min(tc.batch_size, n)
+    steps = max(1, n // batch)  # the last partial batch is dropped: a batch of one breaks BatchNorm
+    total = tc.epochs * steps
+
+    opt = torch.optim.AdamW(distiller.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+    state = {"epoch": 0, "best_mae": math.inf, "best_epoch": -1, "bad_epochs": 0, "history": [],
+             "best_state": copy.deepcopy(student.state_dict()), "seconds": 0.0}
+    if resume:
+        ckpt = load_torch(run_dir / CHECKPOINT)
+        distiller.load_state_dict(ckpt["distiller"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        state = ckpt["state"]
+        console.print(f"resuming {run_dir} after epoch {state['epoch']}")
+
+    with _progress(console) as progress:
+        task = progress.add_task("epoch", total=steps)
+        for epoch in range(state["epoch"], tc.epochs):
+            if state["bad_epochs"] >= tc.patience:
+                break
+            t0 = time.perf_counter()
+            progress.reset(task, total=steps, description=f"epoch {epoch + 1}/{tc.epochs}")
+            train_losses = _train_epoch(distiller, opt, sched, tensors, batch, steps, tc.seed, epoch,
+                                        lambda: progress.advance(task))
+            val = evaluate(student, splits.val.x, splits.val.hr, tc.readout)
+            improved = val["mae"] < state["best_mae"]
+            if improved:
+                state.update(best_mae=val["mae"], best_epoch=epoch, bad_epochs=0,
+                             best_state=copy.deepcopy(student.state_dict()))
+            else:
+                state["bad_epochs"] += 1
+            state["seconds"] += time.perf_counter() - t0
+            state["epoch"] = epoch + 1
+            state["history"].append({"epoch": epoch + 1, **train_losses, "val_mae": val["mae"], "val_rmse": val["rmse"],
+                                     "lr": sched.get_last_lr()[0]})
+            save_torch(run_dir / CHECKPOINT, {"distiller": distiller.state_dict(), "optimizer": opt.state_dict(),
+                                              "scheduler": sched.state_dict(), "state": state})
+            loss_text = "  ".join(f"{k} {v:.3f}" for k, v in train_losses.items())
+            console.print(f"epoch {epoch + 1:3d}  {loss_text}  val MAE {val['mae']:6.2f} BPM"
+                          f"{'  *' if improved else ''}")
+
+    student.load_state_dict(state["best_state"])
+    save_model(run_dir / MODEL, student, config)
+    metrics = {
+        "model": config.model.describe(), "strategy": config.distill.strategy,
+        "params": count_params(student), "macs": count_macs(student),
+        "epochs_run": state["epoch"], "best_epoch": state["best_epoch"] + 1,
+        "stopped_early": state["epoch"] < tc.epochs, "train_seconds": round(state["seconds"], 2),
+        "readout": tc.readout,
+        "val": evaluate(student, splits.val.x, splits.val.hr, tc.readout),
+        "test": evaluate(student, splits.test.x, splits.test.hr, tc.readout),
+        "subjects": {k: getattr(splits, k).subjects() for k in ("train", "val", "test")},
+        "history": state["history"],
+    }
+    write_json(run_dir / METRICS, metrics)
+    return metrics
+
+
+def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, advance) -> dict[str, float]:
+    distiller.train()
+    perm = torch.randperm(len(tensors["x"]), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+    sums: dict[str, float] = defaultdict(float)
+    for step in range(steps):
+        idx = perm[step * batch : (step + 1) * batch]
+        _, losses = distiller({k: v[idx] for k, v in tensors.items()}, epoch)
+        loss = sum(losses.values())
+        if not torch.isfinite(loss):
+            raise EdgeppgError(f"training diverged: the loss is {loss.item()} at epoch {epoch + 1}; lower --lr")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        for k, v in losses.items():
+            sums[k] += v.item() / steps
+        advance()
+    return dict(sums)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console, transient=True)

@@ -1,0 +1,41 @@
+"""Shared fixtures: a private window cache, small data, a short training budget, one shared teacher."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from edgeppg.config import RunConfig, TrainConfig
+from edgeppg.data.dataset import DataConfig
+from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg.models.spec import ModelSpec
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EDGEPPG_CACHE", str(tmp_path_factory.mktemp("cache")))
+    torch.set_num_threads(2)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def tiny_data() -> DataConfig:
+    """Six participants of five minutes: about 900 windows, enough to train for a few epochs."""
+    return DataConfig(synthetic=SyntheticConfig(subjects=6, minutes=5, seed=1))
+
+
+@pytest.fixture(scope="session")
+def quick_train() -> TrainConfig:
+    return TrainConfig(epochs=3, batch_size=64, patience=10, threads=2)
+
+
+@pytest.fixture(scope="session")
+def teacher_dir(tmp_path_factory, tiny_data, quick_train):
+    """A finished 2-block teacher run, shared by the distillation tests."""
+    from edgeppg.train import run
+
+    out = tmp_path_factory.mktemp("runs") / "teacher"
+    run(RunConfig(tiny_data, ModelSpec(blocks=2, width=16), quick_train), out)
+    return out

@@ -1,0 +1,50 @@
+import pytest
+import torch
+
+from edgeppg.errors import EdgeppgError
+from edgeppg.metrics import errors, hr_from_logits
+from edgeppg.models import ModelSpec, build_model, count_macs, count_params
+
+
+@pytest.mark.parametrize("blocks", range(1, 13))
+def test_resnet_shapes(blocks):
+    model = build_model(ModelSpec(blocks=blocks)).eval()
+    logits, feats = model.forward_features(torch.randn(3, 200))
+    assert logits.shape == (3, 180) and len(feats) == blocks
+    channels = 32 * 2 ** ((blocks - 1) // 4)
+    length = 200
+    for i in range(blocks):
+        length = (length + 1) // 2 if i % 2 else length
+    assert feats[-1].shape == (3, channels, length)
+
+
+def test_one_block_size_by_hand():
+    model = build_model(ModelSpec(blocks=1))
+    stem = 1 * 32 * 5 + 2 * 32  # conv (no bias) + BatchNorm scale and shift
+    block = 2 * (32 * 32 * 5 + 2 * 32)
+    head = 32 * 180 + 180
+    assert count_params(model) == stem + block + head
+    assert count_macs(model) == 32 * 200 * 5 + 2 * (32 * 200 * 32 * 5) + 32 * 180
+
+
+def test_mlp_student():
+    model = build_model(ModelSpec(arch="mlp", hidden=64, layers=2))
+    assert model(torch.randn(5, 200)).shape == (5, 180)
+    assert count_params(model) == 200 * 64 + 64 + 64 * 64 + 64 + 64 * 180 + 180
+    assert count_macs(model) == 200 * 64 + 64 * 64 + 64 * 180
+
+
+def test_bad_specs_are_named():
+    with pytest.raises(EdgeppgError, match="unknown architecture 'transformer'"):
+        build_model(ModelSpec(arch="transformer"))
+    with pytest.raises(EdgeppgError, match="blocks must be between 1 and 32"):
+        build_model(ModelSpec(blocks=0))
+
+
+def test_hr_readouts():
+    logits = torch.full((2, 180), -1e9)
+    logits[0, 40] = 0.0  # all mass on 70 BPM
+    logits[1, 40] = logits[1, 50] = 0.0  # half on 70, half on 80 BPM
+    assert hr_from_logits(logits, "argmax").tolist() == [70.0, 70.0]
+    assert hr_from_logits(logits, "expectation").tolist() == pytest.approx([70.0, 75.0])
+    assert errors([70, 75], [72, 75]) == {"mae": 1.0, "rmse": pytest.approx(2**0.5)}

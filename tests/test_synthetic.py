@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from edgeppg.data import synthetic
+from edgeppg.data.windows import WindowSet, window_recording
+
+FS = 25.0
+
+
+def spectral_peak_bpm(x: np.ndarray, lo: float = 30.0, hi: float = 210.0) -> np.ndarray:
+    """Frequency of the largest spectral peak per row, in BPM (zero-padded FFT for 0.37 BPM bins)."""
+    spec = np.abs(np.fft.rfft(x - x.mean(axis=1, keepdims=True), n=4096, axis=1))
+    f = np.fft.rfftfreq(4096, 1 / FS) * 60
+    band = (f >= lo) & (f <= hi)
+    return f[band][spec[:, band].argmax(axis=1)]
+
+
+@pytest.fixture(scope="module")
+def windows() -> WindowSet:
+    recs = synthetic.generate(synthetic.SyntheticConfig(subjects=8, minutes=15, seed=3))
+    return WindowSet.concat([window_recording(r) for r in recs])
+
+
+def test_same_seed_same_signals_other_seed_other_signals():
+    cfg = synthetic.SyntheticConfig(subjects=2, minutes=2, seed=5)
+    a, b = synthetic.generate(cfg), synthetic.generate(cfg)
+    c = synthetic.generate(synthetic.SyntheticConfig(subjects=2, minutes=2, seed=6))
+    for ra, rb, rc in zip(a, b, c):
+        np.testing.assert_array_equal(ra.ppg, rb.ppg)
+        np.testing.assert_array_equal(ra.acc, rb.acc)
+        np.testing.assert_array_equal(ra.beats, rb.beats)
+        assert not np.allclose(ra.ppg, rc.ppg)
+
+
+def test_recording_shapes_and_heart_rate_bounds():
+    rec = synthetic.generate(synthetic.SyntheticConfig(subjects=1, minutes=10, seed=0))[0]
+    assert rec.ppg.shape == (10 * 60 * 64,) and rec.acc.shape == (10 * 60 * 64, 3)
+    ibi_hr = 60 / np.diff(rec.beats)
+    # the path is bounded to 45-190 BPM; arrhythmia adds a few BPM on top
+    assert ibi_hr.min() > 38 and ibi_hr.max() < 197
+    assert np.all(np.diff(rec.beats) > 0)
+
+
+def test_spectral_peak_matches_label_when_still_and_motion_is_harder(windows):
+    err = np.abs(spectral_peak_bpm(windows.x) - windows.hr)
+    still, moving = windows.motion < 0.02, windows.motion > 0.1
+    assert still.sum() > 500 and moving.sum() > 200
+    assert np.median(err[still]) < 2.0
+    # motion confuses the spectrum: far more windows are off by over 10 BPM than when still
+    assert (err[moving] > 10).mean() > 5 * max((err[still] > 10).mean(), 0.01)
+
+
+def test_some_motion_cadences_sit_near_the_heart_rate(windows):
+    """The confusable case: the accelerometer's dominant frequency close to the pulse."""
+    recs = synthetic.generate(synthetic.SyntheticConfig(subjects=8, minutes=15, seed=3))
+    near = far = 0
+    for rec in recs:
+        w = window_recording(rec)
+        from edgeppg.data.windows import resample
+
+        acc = resample(rec.acc, rec.acc_fs)
+        idx = (w.start_s * FS).astype(int)[:, None] + np.arange(200)
+        moving = w.motion > 0.1
+        mag = np.linalg.norm(acc, axis=1)[idx[moving]]
+        cadence = spectral_peak_bpm(mag)
+        close = np.abs(cadence - w.hr[moving]) < 0.07 * w.hr[moving]
+        near, far = near + close.sum(), far + (~close).sum()
+    assert near > 0.1 * (near + far)
+    assert far > 0.3 * (near + far)

@@ -1,0 +1,197 @@
+"""Training and distillation end to end on small data: run folders, resume, strategies, errors."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+import edgeppg.train as train_mod
+from edgeppg.config import DistillConfig, RunConfig
+from edgeppg.data.dataset import load_splits
+from edgeppg.errors import EdgeppgError
+from edgeppg.models.spec import ModelSpec
+from edgeppg.runs import load_model, load_torch, read_json, save_torch
+from edgeppg.train import run
+
+
+def test_teacher_run_folder_is_complete_and_model_learns(teacher_dir, tiny_data):
+    names = {p.name for p in teacher_dir.iterdir()}
+    assert {"config.json", "env.json", "status.json", "checkpoint.pt", "model.pt", "metrics.json"} <= names
+    assert read_json(teacher_dir / "status.json")["status"] == "finished"
+    config = read_json(teacher_dir / "config.json")
+    assert config["train"]["seed"] == 0 and config["data"]["synthetic"]["seed"] == 1
+    assert read_json(teacher_dir / "env.json")["torch"] == torch.__version__
+
+    metrics = read_json(teacher_dir / "metrics.json")
+    model, cfg = load_model(teacher_dir)
+    assert cfg.model.blocks == 2 and metrics["params"] == sum(p.numel() for p in model.parameters())
+    # better than always answering the training participants' mean heart rate
+    splits = load_splits(tiny_data)
+    constant = np.abs(splits.test.hr - splits.train.hr.mean()).mean()
+    assert metrics["test"]["mae"] < 0.8 * constant
+    assert set(metrics["subjects"]["test"]).isdisjoint(metrics["subjects"]["train"])
+    assert metrics["test"]["windows"] == len(splits.test)
+
+
+def test_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_data, quick_train, monkeypatch):
+    config = RunConfig(tiny_data, ModelSpec(blocks=1, width=8), quick_train)
+    whole = run(config, tmp_path / "whole")
+
+    real_epoch = train_mod._train_epoch
+
+    def interrupt_second_epoch(*args):
+        if args[7] == 1:  # the epoch argument
+            raise KeyboardInterrupt
+        return real_epoch(*args)
+
+    monkeypatch.setattr(train_mod, "_train_epoch", interrupt_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        run(config, tmp_path / "split")
+    status = read_json(tmp_path / "split" / "status.json")
+    assert status["status"] == "interrupted" and not (tmp_path / "split" / "metrics.json").exists()
+    assert load_torch(tmp_path / "split" / "checkpoint.pt")["state"]["epoch"] == 1
+
+    monkeypatch.setattr(train_mod, "_train_epoch", real_epoch)
+    with pytest.raises(EdgeppgError, match="unfinished run; continue it with --resume"):
+        run(config, tmp_path / "split")
+    resumed = run(config, tmp_path / "split", resume=True)
+    assert resumed["test"] == whole["test"] and resumed["history"] == whole["history"]
+    a = torch.load(tmp_path / "whole" / "model.pt", weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "split" / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_ctrl_c_on_the_command_line_leaves_a_resumable_run(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "edgeppg", "train", "--out", str(out), "--blocks", "1", "--width", "8",
+           "--subjects", "5", "--minutes", "6", "--epochs", "200", "--patience", "200", "--threads", "1"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 120
+    while not (out / "checkpoint.pt").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "--resume" in stderr
+    assert read_json(out / "status.json")["status"] == "interrupted"
+    assert not (out / "metrics.json").exists()
+    done = load_torch(out / "checkpoint.pt")["state"]["epoch"]
+    assert 1 <= done < 200
+
+
+@pytest.mark.parametrize("strategy", ["hard", "soft", "dkd", "feature"])
+def test_every_strategy_distils_a_student(strategy, teacher_dir, tiny_data, quick_train, tmp_path):
+    config = RunConfig(tiny_data, ModelSpec(blocks=1, width=16), replace(quick_train, epochs=2),
+                       DistillConfig(strategy=strategy, teacher=str(teacher_dir)))
+    metrics = run(config, tmp_path / strategy)
+    assert metrics["strategy"] == strategy and np.isfinite(metrics["test"]["mae"])
+    losses = set(metrics["history"][0]) - {"epoch", "val_mae", "val_rmse", "lr"}
+    expected = {"hard": {"hard"}, "soft": {"ce", "kd"}, "dkd": {"ce", "tckd", "nckd"}, "feature": {"ce", "feature"}}
+    assert losses == expected[strategy]
+    # only the student is exported: no projection weights in model.pt
+    student, cfg = load_model(tmp_path / strategy)
+    assert cfg.distill.strategy == strategy and not any(k.startswith("projector") for k in student.state_dict())
+
+
+def test_mlp_student_by_feature_distillation(teacher_dir, tiny_data, quick_train, tmp_path):
+    config = RunConfig(tiny_data, ModelSpec(arch="mlp", hidden=16), replace(quick_train, epochs=1),
+                       DistillConfig(strategy="feature", teacher=str(teacher_dir)))
+    assert np.isfinite(run(config, tmp_path / "mlp")["test"]["mae"])
+
+
+def test_dkd_warmup_ramps_the_kd_terms(teacher_dir, tiny_data, quick_train, tmp_path):
+    config = RunConfig(tiny_data, ModelSpec(blocks=1, width=8), replace(quick_train, epochs=1),
+                       DistillConfig(strategy="dkd", teacher=str(teacher_dir), warmup=1000))
+    first = run(config, tmp_path / "slow")["history"][0]
+    config = replace(config, distill=replace(config.distill, warmup=0))
+    full = run(config, tmp_path / "full")["history"][0]
+    assert first["nckd"] < full["nckd"] / 100  # weight 1/1000 in the first epoch
+
+
+def test_errors_leave_no_run_folder(teacher_dir, tiny_data, quick_train, tmp_path):
+    base = RunConfig(tiny_data, ModelSpec(blocks=6, width=16), quick_train,
+                     DistillConfig(strategy="feature", teacher=str(teacher_dir)))
+    with pytest.raises(EdgeppgError, match="teacher at least as large as the student"):
+        run(base, tmp_path / "a")
+    with pytest.raises(EdgeppgError, match="needs a teacher"):
+        run(replace(base, distill=DistillConfig(strategy="dkd")), tmp_path / "b")
+    with pytest.raises(EdgeppgError, match="missing.pt: file not found"):
+        run(replace(base, distill=DistillConfig(strategy="dkd", teacher=str(tmp_path / "missing.pt"))), tmp_path / "c")
+    with pytest.raises(EdgeppgError, match="feature layer 5 does not exist"):
+        run(replace(base, model=ModelSpec(blocks=1, width=8),
+                    distill=replace(base.distill, feature_layer=5)), tmp_path / "d")
+    assert not any(tmp_path.iterdir())
+
+
+def test_bad_checkpoints_are_named(teacher_dir, tmp_path):
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes((teacher_dir / "model.pt").read_bytes()[:2000])
+    with pytest.raises(EdgeppgError, match="corrupt.pt: not a readable checkpoint"):
+        load_model(corrupt)
+
+    obj = torch.load(teacher_dir / "model.pt", weights_only=True)
+    obj["config"]["model"]["blocks"] = 3  # weights of 2 blocks claiming to be 3
+    save_torch(tmp_path / "other.pt", obj)
+    with pytest.raises(EdgeppgError, match="weights do not fit ResNet1D 3 blocks"):
+        load_model(tmp_path / "other.pt")
+
+    save_torch(tmp_path / "plain.pt", {"weights": torch.zeros(3)})
+    with pytest.raises(EdgeppgError, match="not an edgeppg model file"):
+        load_model(tmp_path / "plain.pt")
+
+
+def test_checkpoints_are_not_unpickled(tmp_path):
+    """A pickle that would run code on load is refused by weights_only loading."""
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'pwned'}",))
+
+    torch.save({"x": Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(EdgeppgError, match="evil.pt: not a readable checkpoint"):
+        load_model(tmp_path / "evil.pt")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_resume_refuses_a_changed_config(tmp_path, tiny_data, quick_train):
+    config = RunConfig(tiny_data, ModelSpec(blocks=1, width=8), replace(quick_train, epochs=1))
+    run(config, tmp_path / "r")
+    with pytest.raises(EdgeppgError, match="holds a finished run"):
+        run(config, tmp_path / "r")
+    with pytest.raises(EdgeppgError, match="already finished"):
+        run(config, tmp_path / "r", resume=True)
+    (tmp_path / "r" / "metrics.json").unlink()
+    with pytest.raises(EdgeppgError, match=r"changed: model.blocks"):
+        run(replace(config, model=ModelSpec(blocks=2, width=8)), tmp_path / "r", resume=True)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "edgeppg", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_errors_are_one_line(teacher_dir, tmp_path):
+    bad = cli("distill", "--teacher", str(teacher_dir), "--strategy", "telepathy", "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2 and "telepathy" in bad.stderr and "hard" in bad.stderr
+    missing = cli("distill", "--teacher", str(tmp_path / "nope"), "--out", str(tmp_path / "y"))
+    assert missing.returncode == 2
+    assert missing.stderr.strip().startswith("error:") and "nope/model.pt: file not found" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_cli_train_and_eval(tmp_path):
+    out = tmp_path / "cli"
+    res = cli("train", "--out", str(out), "--blocks", "1", "--width", "8", "--subjects", "4", "--minutes", "3",
+              "--epochs", "1")
+    assert res.returncode == 0, res.stderr
+    assert "MAE" in res.stdout and json.loads((out / "metrics.json").read_text())["epochs_run"] == 1
+    ev = cli("eval", str(out))
+    assert ev.returncode == 0 and "test" in ev.stdout
