@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
@@ -46,6 +48,9 @@ class Readout(str, Enum):
     expectation = "expectation"
 
 
+# Defaults come from the config dataclasses, so the CLI and the Python API agree.
+SYN, TC, DC, MS = SyntheticConfig(), TrainConfig(), DistillConfig(), ModelSpec()
+
 # Options shared by several commands.
 Subjects = Annotated[int, typer.Option(help="Synthetic data: participants.")]
 Minutes = Annotated[float, typer.Option(help="Synthetic data: minutes per participant.")]
@@ -73,12 +78,13 @@ def _train_config(epochs: int, batch_size: int, lr: float, seed: int, patience: 
 
 @app.command()
 def info(
-    width: Annotated[int, typer.Option(help="Stem channels.")] = 32,
-    kernel: Annotated[int, typer.Option(help="Convolution length.")] = 5,
+    width: Annotated[int, typer.Option(help="Stem channels.")] = MS.width,
+    kernel: Annotated[int, typer.Option(help="Convolution length.")] = MS.kernel,
 ) -> None:
     """Parameters, MACs per window and last feature map of every ResNet1D size (1-12 blocks) and the MLP."""
     import torch
 
+    from edgeppg.data.windows import WINDOW
     from edgeppg.models import build_model, count_macs, count_params
 
     table = Table(title=f"edgeppg models (width {width}, kernel {kernel}, 200-sample windows, 180 classes)")
@@ -88,7 +94,7 @@ def info(
     for spec in specs:
         model = build_model(spec).eval()
         with torch.no_grad():
-            shape = tuple(model.forward_features(torch.zeros(1, 200))[1][-1].shape[1:])
+            shape = tuple(model.forward_features(torch.zeros(1, WINDOW))[1][-1].shape[1:])
         table.add_row(spec.describe(), f"{count_params(model):,}", f"{count_macs(model) / 1e6:.2f} M",
                       " x ".join(map(str, shape)))
     out.print(table)
@@ -97,7 +103,8 @@ def info(
 @data_app.command("prepare")
 def data_prepare(
     dataset: Annotated[str, typer.Option(help="Data set: synthetic.")] = "synthetic",
-    subjects: Subjects = 16, minutes: Minutes = 20.0, data_seed: DataSeed = 0, split: Split = "random",
+    subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
+    split: Split = DataConfig.split,
 ) -> None:
     """Generate (or read from the cache) the windows and print a per-participant summary."""
     from edgeppg.data.dataset import cache_dir, load_windows
@@ -115,23 +122,23 @@ def train(
     out_dir: OutDir = Path("runs/teacher"),
     arch: Annotated[Arch, typer.Option(help="Backbone.")] = Arch.resnet1d,
     blocks: Annotated[int, typer.Option(help="ResNet1D residual blocks.")] = 6,
-    width: Annotated[int, typer.Option(help="ResNet1D stem channels.")] = 32,
-    kernel: Annotated[int, typer.Option(help="ResNet1D convolution length.")] = 5,
-    hidden: Annotated[int, typer.Option(help="MLP units per layer.")] = 64,
-    subjects: Subjects = 16, minutes: Minutes = 20.0, data_seed: DataSeed = 0, split: Split = "random",
-    epochs: Epochs = 30, batch_size: BatchSize = 128, lr: Lr = 3e-3, seed: Seed = 0, patience: Patience = 8,
-    threads: Threads = 0, readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout.argmax,
+    width: Annotated[int, typer.Option(help="ResNet1D stem channels.")] = MS.width,
+    kernel: Annotated[int, typer.Option(help="ResNet1D convolution length.")] = MS.kernel,
+    hidden: Annotated[int, typer.Option(help="MLP units per layer.")] = MS.hidden,
+    subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
+    split: Split = DataConfig.split,
+    epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
+    patience: Patience = TC.patience, threads: Threads = TC.threads,
+    readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
     resume: Resume = False,
 ) -> None:
     """Train a model from the labels (a teacher, or a student from scratch)."""
-    from edgeppg.train import run
-
     config = RunConfig(
         data=_data_config(subjects, minutes, data_seed, split),
         model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden),
         train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout),
     )
-    _report(run(config, out_dir, resume, err), out_dir)
+    _train(config, out_dir, resume)
 
 
 @app.command()
@@ -141,20 +148,20 @@ def distill(
     strategy: Annotated[Strategy, typer.Option(help="Distillation strategy.")] = Strategy.dkd,
     student_arch: Annotated[Arch, typer.Option(help="Student backbone.")] = Arch.resnet1d,
     student_blocks: Annotated[int, typer.Option(help="Student residual blocks.")] = 1,
-    student_hidden: Annotated[int, typer.Option(help="MLP student units per layer.")] = 64,
-    tau: Annotated[float, typer.Option(help="Temperature (0: soft 4, dkd 2).")] = 0.0,
-    alpha: Annotated[float, typer.Option(help="DKD: TCKD weight.")] = 1.0,
-    beta: Annotated[float, typer.Option(help="DKD: NCKD weight.")] = 8.0,
-    warmup: Annotated[int, typer.Option(help="DKD: warm-up epochs of the KD weight.")] = 5,
-    feature_weight: Annotated[float, typer.Option(help="Feature distillation: MSE weight.")] = 1.0,
-    feature_layer: Annotated[int, typer.Option(help="Feature distillation: teacher block (-1 = last).")] = -1,
-    epochs: Epochs = 30, batch_size: BatchSize = 128, lr: Lr = 3e-3, seed: Seed = 0, patience: Patience = 8,
-    threads: Threads = 0, readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout.argmax,
+    student_hidden: Annotated[int, typer.Option(help="MLP student units per layer.")] = MS.hidden,
+    tau: Annotated[float, typer.Option(help="Temperature (0: soft 4, dkd 2).")] = DC.tau,
+    alpha: Annotated[float, typer.Option(help="DKD: TCKD weight.")] = DC.alpha,
+    beta: Annotated[float, typer.Option(help="DKD: NCKD weight.")] = DC.beta,
+    warmup: Annotated[int, typer.Option(help="DKD: warm-up epochs of the KD weight.")] = DC.warmup,
+    feature_weight: Annotated[float, typer.Option(help="Feature distillation: MSE weight.")] = DC.feature_weight,
+    feature_layer: Annotated[int, typer.Option(help="Feature distillation: teacher block (-1 = last).")] = DC.feature_layer,
+    epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
+    patience: Patience = TC.patience, threads: Threads = TC.threads,
+    readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
     resume: Resume = False,
 ) -> None:
     """Train a student from a teacher. The student uses the teacher's data and participant split."""
     from edgeppg.runs import load_model
-    from edgeppg.train import run
 
     _, teacher_cfg = load_model(teacher)
     config = RunConfig(
@@ -165,7 +172,7 @@ def distill(
         distill=DistillConfig(strategy=strategy.value, teacher=str(teacher), tau=tau, alpha=alpha, beta=beta,
                               warmup=warmup, feature_weight=feature_weight, feature_layer=feature_layer),
     )
-    _report(run(config, out_dir, resume, err), out_dir)
+    _train(config, out_dir, resume)
 
 
 @app.command("eval")
@@ -193,30 +200,41 @@ def evaluate_cmd(
 @app.command()
 def demo(
     out_dir: OutDir = Path("runs/demo"),
-    epochs: Epochs = 25,
+    epochs: Epochs = 20,
     teacher_blocks: Annotated[int, typer.Option(help="Teacher residual blocks.")] = 6,
     student_blocks: Annotated[int, typer.Option(help="Student residual blocks.")] = 1,
-    subjects: Subjects = 16, minutes: Minutes = 20.0,
+    subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes,
 ) -> None:
     """The pipeline on built-in data: a teacher, a scratch student and a DKD student, side by side."""
     from edgeppg.demo import run_demo
 
-    run_demo(out_dir, epochs, teacher_blocks, student_blocks, subjects, minutes, out, err)
+    with _resumable():
+        run_demo(out_dir, epochs, teacher_blocks, student_blocks, subjects, minutes, out, err)
 
 
-def _report(metrics: dict, run_dir: Path) -> None:
+def _train(config: RunConfig, run_dir: Path, resume: bool) -> None:
     from edgeppg.reports import metrics_table
+    from edgeppg.train import run
 
+    with _resumable():
+        metrics = run(config, run_dir, resume, err)
     out.print(metrics_table({run_dir.name: metrics}))
 
 
+@contextmanager
+def _resumable() -> Iterator[None]:
+    """Ctrl-C: the last whole epoch is on disk; say how to continue (click would only say 'Aborted')."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print("interrupted: the last whole epoch is checkpointed; rerun the same command with --resume")
+        raise typer.Exit(130) from None
+
+
 def main() -> None:
-    """Console entry point: EdgeppgError becomes one line on stderr; Ctrl-C leaves a resumable run."""
+    """Console entry point: an EdgeppgError becomes one line on stderr and exit status 2."""
     try:
         app()
     except EdgeppgError as e:
         err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("interrupted: the last whole epoch is checkpointed; rerun the same command with --resume")
-        sys.exit(130)

@@ -22,13 +22,13 @@ def _isolated_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_data() -> DataConfig:
-    """Six participants of five minutes: about 900 windows, enough to train for a few epochs."""
-    return DataConfig(synthetic=SyntheticConfig(subjects=6, minutes=5, seed=1))
+    """Ten participants of eight minutes: about 1,400 training windows, enough to learn in seconds."""
+    return DataConfig(synthetic=SyntheticConfig(subjects=10, minutes=8, seed=1))
 
 
 @pytest.fixture(scope="session")
 def quick_train() -> TrainConfig:
-    return TrainConfig(epochs=3, batch_size=64, patience=10, threads=2)
+    return TrainConfig(epochs=6, batch_size=32, patience=10, threads=2)
 
 
 @pytest.fixture(scope="session")

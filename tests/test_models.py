@@ -18,13 +18,14 @@ def test_resnet_shapes(blocks):
     assert feats[-1].shape == (3, channels, length)
 
 
-def test_one_block_size_by_hand():
-    model = build_model(ModelSpec(blocks=1))
-    stem = 1 * 32 * 5 + 2 * 32  # conv (no bias) + BatchNorm scale and shift
-    block = 2 * (32 * 32 * 5 + 2 * 32)
+@pytest.mark.parametrize("k", [5, 9])
+def test_one_block_size_by_hand(k):
+    model = build_model(ModelSpec(blocks=1, kernel=k))
+    stem = 1 * 32 * k + 2 * 32  # conv (no bias) + BatchNorm scale and shift
+    block = 2 * (32 * 32 * k + 2 * 32)
     head = 32 * 180 + 180
     assert count_params(model) == stem + block + head
-    assert count_macs(model) == 32 * 200 * 5 + 2 * (32 * 200 * 32 * 5) + 32 * 180
+    assert count_macs(model) == 32 * 200 * k + 2 * (32 * 200 * 32 * k) + 32 * 180
 
 
 def test_mlp_student():

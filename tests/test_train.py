@@ -182,7 +182,7 @@ def test_cli_errors_are_one_line(teacher_dir, tmp_path):
     assert bad.returncode == 2 and "telepathy" in bad.stderr and "hard" in bad.stderr
     missing = cli("distill", "--teacher", str(tmp_path / "nope"), "--out", str(tmp_path / "y"))
     assert missing.returncode == 2
-    assert missing.stderr.strip().startswith("error:") and "nope/model.pt: file not found" in missing.stderr
+    assert missing.stderr.strip().startswith("error:") and "nope: file not found" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 

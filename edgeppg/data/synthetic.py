@@ -22,8 +22,8 @@ HR_MIN, HR_MAX = 45.0, 190.0
 
 @dataclass(frozen=True)
 class SyntheticConfig:
-    subjects: int = 16
-    minutes: float = 20.0
+    subjects: int = 24
+    minutes: float = 30.0
     fs: float = 64.0  # the rate of a wrist BVP sensor (PPG-DaLiA's Empatica E4); resampled to 25 Hz later
     motion_fraction: float = 0.3  # share of time inside motion bursts
     confusable_fraction: float = 0.3  # share of bursts whose cadence sits near the heart rate

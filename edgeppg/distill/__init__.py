@@ -13,6 +13,7 @@ from edgeppg.distill.feature import FeatureKD
 from edgeppg.distill.hard import Hard
 from edgeppg.distill.scratch import Scratch
 from edgeppg.distill.soft import SoftKD
+from edgeppg.data.windows import WINDOW
 from edgeppg.errors import EdgeppgError
 
 
@@ -47,7 +48,7 @@ def make_distiller(cfg: DistillConfig, student: nn.Module, targets: dict[str, Te
     if s == "feature":
         with torch.no_grad():
             student.eval()
-            _, feats = student.forward_features(torch.zeros(2, 200))
+            _, feats = student.forward_features(torch.zeros(2, WINDOW))
             student.train()
         teacher_shape = tuple(targets["teacher_feature"].shape[1:])
         return FeatureKD(student, tuple(feats[-1].shape[1:]), teacher_shape, cfg.ce_weight, cfg.feature_weight)

@@ -40,7 +40,7 @@ def block_plan(blocks: int, width: int) -> list[tuple[int, int]]:
 
 
 class ResNet1D(nn.Module):
-    def __init__(self, blocks: int = 6, width: int = 32, kernel: int = 5, n_classes: int = N_CLASSES):
+    def __init__(self, blocks: int = 6, width: int = 32, kernel: int = 9, n_classes: int = N_CLASSES):
         super().__init__()
         if blocks < 1:
             raise ValueError(f"a ResNet1D needs at least one block, got {blocks}")

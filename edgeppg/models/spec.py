@@ -18,7 +18,7 @@ class ModelSpec:
     arch: str = "resnet1d"
     blocks: int = 6  # resnet1d: residual blocks
     width: int = 32  # resnet1d: stem channels
-    kernel: int = 5  # resnet1d: convolution length
+    kernel: int = 9  # resnet1d: convolution length (9: a 1-block model sees one beat)
     hidden: int = 64  # mlp: units per layer
     layers: int = 2  # mlp: hidden layers
 
