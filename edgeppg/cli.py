@@ -198,6 +198,53 @@ def evaluate_cmd(
 
 
 @app.command()
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder (or its model.pt).")],
+    int8: Annotated[bool, typer.Option("--int8/--no-int8", help="Also convert to float and int8 TFLite.")] = True,
+    calib_windows: Annotated[int, typer.Option(help="Training windows that calibrate int8 ranges.")] = 500,
+    eval_windows: Annotated[int, typer.Option(help="Held-out (test) windows every artefact is scored on.")] = 1000,
+    micro_windows: Annotated[int, typer.Option(help="Held-out windows run through TFLite Micro.")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed that draws the calibration and held-out windows.")] = 0,
+) -> None:
+    """ONNX, then int8 TFLite, each checked against the float model; TFLite Micro arena and bit-exactness."""
+    from edgeppg.export import export_run
+    from edgeppg.export.report import export_table
+
+    report = export_run(run_dir, int8, calib_windows, eval_windows, micro_windows, seed, err)
+    out.print(export_table(report))
+
+
+@app.command()
+def bench(
+    runs_: Annotated[list[Path], typer.Argument(metavar="RUN...", help="Run folder(s) (or a model file in one).")],
+    target: Annotated[str, typer.Option(help="Where to run: host.")] = "host",
+    compare: Annotated[bool, typer.Option("--compare", help="Two runs: the second as a fraction of the first.")] = False,
+    runtime: Annotated[Optional[list[str]], typer.Option(help="Runtimes to measure (default: all available).")] = None,
+    n_runs: Annotated[int, typer.Option("--runs", help="Timed batch-1 inferences per runtime.")] = 200,
+    batch: Annotated[int, typer.Option(help="Batch for the throughput figure.")] = 64,
+    threads: Annotated[int, typer.Option(help="Threads per runtime.")] = 1,
+) -> None:
+    """Latency, throughput and memory on the host: PyTorch, onnxruntime, TFLite float/int8, TFLite Micro."""
+    from edgeppg.bench import RUNTIMES, bench_host
+    from edgeppg.bench import compare as compare_runs
+    from edgeppg.bench.report import compare_table, host_table
+
+    if target != "host":
+        raise EdgeppgError(f"unknown target '{target}' (available: host)")
+    if compare and len(runs_) != 2:
+        raise EdgeppgError(f"--compare takes exactly two runs (teacher, then student), got {len(runs_)}")
+    results = []
+    for path in runs_:
+        with err.status(f"benchmarking {path}") as status:
+            r = bench_host(path, tuple(runtime or RUNTIMES), n_runs, batch, threads,
+                           progress=lambda rt: status.update(f"benchmarking {path}: {rt}"))
+        out.print(host_table(r))
+        results.append(r)
+    if compare:
+        out.print(compare_table(results[0], results[1], compare_runs(*results)))
+
+
+@app.command()
 def demo(
     out_dir: OutDir = Path("runs/demo"),
     epochs: Epochs = 20,

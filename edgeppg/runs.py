@@ -129,6 +129,9 @@ def load_model(path: Path) -> tuple[nn.Module, RunConfig]:
     obj = load_torch(path)
     if obj.get("format") != MODEL_FORMAT:
         raise EdgeppgError(f"{path}: not an edgeppg model file (use a run folder or its {MODEL})")
+    missing = [k for k in ("config", "state_dict") if k not in obj]
+    if missing:
+        raise EdgeppgError(f"{path}: an edgeppg model file without its {' and '.join(missing)}")
     config = RunConfig.from_dict(obj["config"])
     model = build_model(config.model)
     try:

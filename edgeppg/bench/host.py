@@ -1,0 +1,101 @@
+"""`edgeppg bench RUN --target host`: latency, throughput and memory of every runtime that can run the model.
+
+Each runtime is measured in a process of its own (`edgeppg.bench.worker`). Latency is batch 1 (what a
+wearable does: one window every 2 s) and single-threaded by default, so runtimes compare fairly and
+the figures mean something for a small core; throughput uses a larger batch where the runtime takes
+one (PyTorch, onnxruntime) and back-to-back single windows otherwise (TFLite, TFLite Micro).
+Memory is resident-set growth for the runtimes and arena bytes for TFLite Micro, which allocates
+nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from edgeppg.errors import EdgeppgError
+from edgeppg.export import pipeline as ex
+from edgeppg.runs import METRICS, model_path, read_json, write_json
+
+RUNTIMES = ("pytorch", "onnxruntime", "tflite_float32", "tflite_int8", "tflite_micro")
+BENCH_JSON = "bench_host.json"
+_FILES = {"pytorch": "model.pt", "onnxruntime": ex.ONNX_FILE, "tflite_float32": ex.FLOAT_TFLITE,
+          "tflite_int8": ex.INT8_TFLITE, "tflite_micro": ex.INT8_TFLITE}
+_FLOAT_MAE = {"pytorch": "pytorch", "onnxruntime": "onnx", "tflite_float32": "tflite_float32",
+              "tflite_int8": "tflite_int8", "tflite_micro": "tflite_int8"}
+
+
+def run_folder(path: Path) -> Path:
+    """A run folder, from the folder itself or any file in it."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    if not model_path(folder).is_file():
+        raise EdgeppgError(f"{path}: not a run folder or a model in one (no model.pt)")
+    return folder
+
+
+def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200, batch: int = 64,
+               threads: int = 1, progress=None) -> dict:
+    """Measure every requested runtime whose artefact exists; say why the others were skipped."""
+    folder = run_folder(path)
+    export = read_json(folder / ex.EXPORT_JSON) if (folder / ex.EXPORT_JSON).is_file() else {}
+    metrics = read_json(folder / METRICS) if (folder / METRICS).is_file() else {}
+    result = {"run": str(folder), "model": export.get("model") or metrics.get("model"),
+              "params": export.get("params", metrics.get("params")), "macs": export.get("macs", metrics.get("macs")),
+              "runs": runs, "batch": batch, "threads": threads, "runtimes": {}, "skipped": {}}
+    for rt in runtimes:
+        if rt not in RUNTIMES:
+            raise EdgeppgError(f"unknown runtime '{rt}' (available: {', '.join(RUNTIMES)})")
+        file = folder / _FILES[rt]
+        if not file.is_file():
+            result["skipped"][rt] = f"no {file.name} (run: edgeppg export {folder} --int8)"
+            continue
+        if progress:
+            progress(rt)
+        row = _measure(rt, folder, runs, batch, threads)
+        row["file_bytes"] = file.stat().st_size
+        acc = export.get("accuracy", {}).get(_FLOAT_MAE[rt])
+        if acc:
+            row["mae_bpm"] = acc["mae"]
+        if rt == "tflite_micro":
+            row["arena_bytes"] = export.get("tflite_micro", {}).get("arena_bytes")
+        result["runtimes"][rt] = row
+    write_json(folder / BENCH_JSON, result)
+    return result
+
+
+def _measure(runtime: str, folder: Path, runs: int, batch: int, threads: int) -> dict:
+    cmd = [sys.executable, "-m", "edgeppg.bench.worker", runtime, str(folder), "--runs", str(runs),
+           "--batch", str(batch), "--threads", str(threads)]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
+           "OMP_NUM_THREADS": str(threads)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        raise EdgeppgError(f"{folder}: benchmarking {runtime} failed ({last})")
+    return json.loads(proc.stdout)
+
+
+def memory_bytes(row: dict) -> int:
+    """The memory figure a runtime is compared on: arena bytes for TFLite Micro, RSS growth otherwise."""
+    return row.get("arena_bytes") or row["rss_growth_bytes"]
+
+
+def compare(a: dict, b: dict) -> dict[str, dict]:
+    """Per runtime measured in both: B's latency, memory and file size as a fraction of A's, and B's MAE cost."""
+    out = {}
+    for rt in RUNTIMES:
+        ra, rb = a["runtimes"].get(rt), b["runtimes"].get(rt)
+        if not (ra and rb):
+            continue
+        out[rt] = {
+            "latency_p50": rb["latency_ms"]["p50"] / ra["latency_ms"]["p50"],
+            "memory": memory_bytes(rb) / max(memory_bytes(ra), 1),
+            "file_size": rb["file_bytes"] / ra["file_bytes"],
+        }
+        if "mae_bpm" in ra and "mae_bpm" in rb:
+            out[rt]["mae_cost_bpm"] = rb["mae_bpm"] - ra["mae_bpm"]
+    return out

@@ -1,0 +1,37 @@
+"""Tables for host benchmarks and teacher/student comparisons."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from edgeppg.bench.host import memory_bytes
+
+
+def host_table(result: dict) -> Table:
+    t = Table(title=f"{result['run']}: {result['model']}, {result['params']:,} params, "
+                    f"{result['macs'] / 1e6:.2f} M MACs (batch 1, {result['threads']} thread(s))")
+    for col in ("runtime", "file", "p50 ms", "p95 ms", "p99 ms", "windows/s", "memory", "MAE (BPM)"):
+        t.add_column(col, justify="left" if col == "runtime" else "right")
+    for rt, r in result["runtimes"].items():
+        lat = r["latency_ms"]
+        mem = f"{r['arena_bytes'] / 1024:.1f} KiB arena" if r.get("arena_bytes") else \
+            f"{r['rss_growth_bytes'] / 2**20:.1f} MiB RSS"
+        t.add_row(rt, f"{r['file_bytes'] / 1024:.1f} KiB", f"{lat['p50']:.3f}", f"{lat['p95']:.3f}",
+                  f"{lat['p99']:.3f}", f"{r['throughput_windows_per_s']:,.0f} (b{r['throughput_batch']})", mem,
+                  f"{r['mae_bpm']:.2f}" if "mae_bpm" in r else "-")
+    for rt, why in result["skipped"].items():
+        t.add_row(rt, "-", "-", "-", "-", "-", "-", f"skipped: {why}")
+    return t
+
+
+def compare_table(a: dict, b: dict, ratios: dict[str, dict]) -> Table:
+    t = Table(title=f"{b['model']} ({b['run']}) as a fraction of {a['model']} ({a['run']})")
+    for col in ("runtime", "latency p50", "memory", "file size", "MAE cost (BPM)"):
+        t.add_column(col, justify="left" if col == "runtime" else "right")
+    for rt, r in ratios.items():
+        t.add_row(rt, f"{r['latency_p50']:.1%}", f"{r['memory']:.1%}", f"{r['file_size']:.1%}",
+                  f"{r['mae_cost_bpm']:+.2f}" if "mae_cost_bpm" in r else "-")
+    return t
+
+
+__all__ = ["compare_table", "host_table", "memory_bytes"]

@@ -1,0 +1,129 @@
+"""`edgeppg export RUN_DIR --int8`: every artefact written next to the checkpoint, each one checked.
+
+    model.onnx            float, dynamic batch; compared with PyTorch on held-out windows
+    model_float32.tflite  float TFLite (for benchmarks)
+    model_int8.tflite     full-integer int8, per-channel weights, int8 input and output
+    quant.json            input/output scale and zero point, for the firmware and the benchmarks
+    export.json           sizes, op list, accuracy of every artefact, TFLite Micro arena: written last
+
+Held-out windows come from the run's test participants; calibration windows from its training
+participants. Both are drawn with a recorded seed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.console import Console
+
+from edgeppg.data.dataset import load_splits
+from edgeppg.data.windows import HR_LOW, N_CLASSES, WindowSet
+from edgeppg.errors import EdgeppgError
+from edgeppg.export import onnx_export, quant, runtimes, tflite_model
+from edgeppg.export.tflite_convert import to_tflite
+from edgeppg.metrics import evaluate_logits, predict_logits
+from edgeppg.models.complexity import count_macs, count_params
+from edgeppg.runs import load_model, model_path, write_json
+
+ONNX_FILE, FLOAT_TFLITE, INT8_TFLITE = "model.onnx", "model_float32.tflite", "model_int8.tflite"
+QUANT_JSON, EXPORT_JSON = "quant.json", "export.json"
+INT8_MAE_BUDGET = 0.5  # BPM the int8 model may lose against float before export warns
+
+
+def sample(ws: WindowSet, n: int, seed: int) -> WindowSet:
+    """`n` windows drawn without replacement (all of them if there are fewer), in a seeded order."""
+    idx = np.random.default_rng(seed).permutation(len(ws))[:n]
+    return ws.select(np.isin(np.arange(len(ws)), idx))
+
+
+def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_windows: int = 1000,
+               micro_windows: int = 200, seed: int = 0, console: Console | None = None) -> dict:
+    """Export the model of a run folder (or a model.pt) and return what export.json records."""
+    console = console or Console(stderr=True)
+    model_file = model_path(Path(run))
+    model, cfg = load_model(model_file)
+    out = model_file.parent
+    splits = load_splits(cfg.data)
+    held = sample(splits.test, eval_windows, seed)
+    readout = cfg.train.readout
+    report: dict = {
+        "model": cfg.model.describe(), "source": str(model_file.name), "params": count_params(model),
+        "macs": count_macs(model), "readout": readout, "seed": seed,
+        "held_out": {"split": "test", "windows": len(held), "participants": held.subjects()},
+        "artefacts": {}, "accuracy": {},
+    }
+    torch_logits = predict_logits(model, held.x).numpy()
+    report["accuracy"]["pytorch"] = evaluate_logits(torch.from_numpy(torch_logits), held.hr, readout)
+
+    t0 = time.perf_counter()
+    onnx_path = out / ONNX_FILE
+    onnx_export.to_onnx(model, onnx_path)
+    ort_logits = onnx_export.run_onnx(onnx_export.onnx_session(onnx_path), held.x)
+    report["artefacts"]["onnx"] = {"file": ONNX_FILE, "bytes": onnx_path.stat().st_size,
+                                   "ops": sorted(set(onnx_export.onnx_ops(onnx_path))), "opset": onnx_export.OPSET}
+    report["accuracy"]["onnx"] = _compare(ort_logits, torch_logits, held.hr, readout)
+    console.print(f"ONNX      {onnx_path}  max |logit diff| vs PyTorch "
+                  f"{report['accuracy']['onnx']['max_abs_logit_diff']:.2e}  ({time.perf_counter() - t0:.1f} s)")
+
+    if int8:
+        _export_tflite(model_file.parent, onnx_path, splits.train, held, torch_logits, readout, calib_windows,
+                       micro_windows, seed, report, console)
+    write_json(out / EXPORT_JSON, report)
+    return report
+
+
+def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet, torch_logits: np.ndarray,
+                   readout: str, calib_windows: int, micro_windows: int, seed: int, report: dict,
+                   console: Console) -> None:
+    t0 = time.perf_counter()
+    calib = sample(train, calib_windows, seed)
+    float_path, int8_path = out / FLOAT_TFLITE, out / INT8_TFLITE
+    to_tflite(onnx_path, calib.x, float_path, int8_path)
+    ops = tflite_model.check_ops_for_micro(int8_path)
+    q_in, q_out = tflite_model.io_quant(int8_path)
+    if (q_in.dtype, q_out.dtype) != ("int8", "int8"):
+        raise EdgeppgError(f"{int8_path}: input and output must be int8, got {q_in.dtype} and {q_out.dtype}")
+    report["calibration"] = {"split": "train", "windows": len(calib), "seed": seed}
+    console.print(f"TFLite    {int8_path}  ops {' '.join(ops)}  ({time.perf_counter() - t0:.1f} s)")
+
+    float_logits = runtimes.run_tflite(runtimes.tflite_interpreter(float_path), held.x)
+    int8_out = runtimes.run_tflite(runtimes.tflite_interpreter(int8_path), quant.quantize(held.x, q_in))
+    int8_logits = quant.dequantize(int8_out, q_out)
+    report["accuracy"]["tflite_float32"] = _compare(float_logits, torch_logits, held.hr, readout)
+    report["accuracy"]["tflite_int8"] = _compare(int8_logits, torch_logits, held.hr, readout)
+    loss = report["accuracy"]["tflite_int8"]["mae"] - report["accuracy"]["pytorch"]["mae"]
+    report["int8_mae_loss_bpm"] = loss
+    for name, path in (("tflite_float32", float_path), ("tflite_int8", int8_path)):
+        report["artefacts"][name] = {"file": path.name, "bytes": path.stat().st_size}
+    report["artefacts"]["tflite_int8"].update(ops=ops, input=q_in.to_dict(), output=q_out.to_dict())
+
+    model_bytes = int8_path.read_bytes()
+    x_int8 = quant.quantize(held.x[:micro_windows], q_in)
+    arena = runtimes.smallest_arena(model_bytes, x_int8, q_in.shape)
+    micro = runtimes.run_tflm(runtimes.tflm_interpreter(model_bytes, arena), x_int8, q_in.shape)
+    mismatched = int((micro != int8_out[:micro_windows]).any(axis=1).sum())
+    report["tflite_micro"] = {"arena_bytes": arena, "windows_checked": len(x_int8), "windows_mismatched": mismatched,
+                              "bit_exact": mismatched == 0}
+    write_json(out / QUANT_JSON, {
+        "model": int8_path.name, "input": q_in.to_dict(), "output": q_out.to_dict(),
+        "hr_low_bpm": HR_LOW, "classes": N_CLASSES, "window_samples": q_in.shape[1], "sample_rate_hz": 25,
+        "normalisation": "per window: (x - mean) / std", "tflm_arena_bytes": arena,
+    })
+    console.print(f"int8      MAE {report['accuracy']['tflite_int8']['mae']:.2f} BPM "
+                  f"({loss:+.2f} vs float)  argmax agreement {report['accuracy']['tflite_int8']['argmax_agreement']:.1%}")
+    console.print(f"TFLM      arena {arena:,} bytes  {len(x_int8)} windows "
+                  f"{'bit-exact with TFLite' if mismatched == 0 else f'{mismatched} MISMATCHED'}")
+    if loss > INT8_MAE_BUDGET:
+        console.print(f"[yellow]warning: int8 loses {loss:.2f} BPM MAE against float "
+                      f"(budget {INT8_MAE_BUDGET} BPM)[/]")
+
+
+def _compare(logits: np.ndarray, reference: np.ndarray, hr: np.ndarray, readout: str) -> dict:
+    """Accuracy of `logits`, and how far they are from the PyTorch reference."""
+    m = evaluate_logits(torch.from_numpy(np.asarray(logits, np.float32)), hr, readout)
+    m["max_abs_logit_diff"] = float(np.abs(logits - reference).max())
+    m["argmax_agreement"] = float((logits.argmax(1) == reference.argmax(1)).mean())
+    return m
