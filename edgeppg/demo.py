@@ -1,7 +1,10 @@
 """`make demo`: the pipeline on the built-in data, start to finish, in a few minutes on two cores.
 
-A teacher, then a student trained from scratch and one distilled by DKD with the same budget, then the
-three side by side. Finished runs are reused and interrupted ones resumed, so rerunning is cheap.
+A teacher, then a student trained from scratch and one distilled by DKD with the same budget, the
+three side by side; then the teacher and the DKD student exported to int8 and benchmarked on the host,
+and the paper's comparison: the student's time and memory as a fraction of the teacher's, and what
+its accuracy costs. Finished runs and exports are reused and interrupted runs resumed, so rerunning is
+cheap.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from pathlib import Path
 
 from rich.console import Console
 
+from edgeppg.bench import bench_host, compare
+from edgeppg.bench.report import compare_table, host_table
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.models.spec import ModelSpec
+from edgeppg.export import EXPORT_JSON, export_run
 from edgeppg.reports import metrics_table
 from edgeppg.runs import CHECKPOINT, METRICS, read_json
 from edgeppg.train import run
@@ -27,8 +33,15 @@ def ensure_run(config: RunConfig, out: Path, console: Console) -> dict:
     return run(config, out, resume=(out / CHECKPOINT).is_file(), console=console)
 
 
+def ensure_export(run_dir: Path, console: Console) -> dict:
+    if (run_dir / EXPORT_JSON).is_file():
+        console.print(f"[dim]{run_dir}: exported before, reusing it[/]")
+        return read_json(run_dir / EXPORT_JSON)
+    return export_run(run_dir, console=console)
+
+
 def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, subjects: int, minutes: float,
-             console: Console, log: Console) -> dict[str, dict]:
+             console: Console, log: Console, bench_runs: int = 200) -> dict[str, dict]:
     data = DataConfig(synthetic=SyntheticConfig(subjects=subjects, minutes=minutes))
     train = TrainConfig(epochs=epochs)
     teacher_dir = out / f"teacher-{teacher_blocks}b"
@@ -46,4 +59,19 @@ def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, s
     gap = results["scratch"]["test"]["mae"] - results["dkd"]["test"]["mae"]
     console.print(f"DKD student vs scratch student: {gap:+.2f} BPM MAE "
                   f"({'better' if gap > 0 else 'not better'} with the teacher), same {epochs}-epoch budget")
+
+    benches = {}
+    for name in ("teacher", "dkd"):
+        path = runs[name][0]
+        log.rule(f"export and host benchmark: {name}")
+        ensure_export(path, log)
+        benches[name] = bench_host(path, runs=bench_runs)
+        console.print(host_table(benches[name]))
+    ratios = compare(benches["teacher"], benches["dkd"])
+    console.print(compare_table(benches["teacher"], benches["dkd"], ratios))
+    r = ratios["tflite_micro"]
+    console.print(f"the int8 student against the int8 teacher in TFLite Micro: {1 - r['latency_p50']:.0%} less time, "
+                  f"{1 - r['memory']:.0%} less arena RAM, {1 - r['file_size']:.0%} less flash for the model, "
+                  f"for {r['mae_cost_bpm']:+.2f} BPM MAE")
+    results["bench"] = {"teacher": benches["teacher"], "student": benches["dkd"], "ratios": ratios}
     return results

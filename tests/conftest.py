@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import torch
 
@@ -39,3 +41,14 @@ def teacher_dir(tmp_path_factory, tiny_data, quick_train):
     out = tmp_path_factory.mktemp("runs") / "teacher"
     run(RunConfig(tiny_data, ModelSpec(blocks=2, width=16), quick_train), out)
     return out
+
+
+@pytest.fixture(scope="session")
+def exported(teacher_dir, tmp_path_factory):
+    """The teacher, exported to ONNX and int8 TFLite (a copy: the teacher's own folder stays as trained)."""
+    from edgeppg.export import export_run
+
+    run = tmp_path_factory.mktemp("export") / "run"
+    shutil.copytree(teacher_dir, run)
+    report = export_run(run, calib_windows=200, eval_windows=300, micro_windows=100)
+    return run, report

@@ -1,7 +1,6 @@
 """Export end to end on a small trained model: ONNX, int8 TFLite, TFLite Micro, and the error paths."""
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -13,14 +12,6 @@ from edgeppg.export import export_run, onnx_export, quant, runtimes, tflite_mode
 from edgeppg.export.graph import export_form
 from edgeppg.models import ModelSpec, build_model
 from edgeppg.runs import load_model, save_torch
-
-
-@pytest.fixture(scope="session")
-def exported(teacher_dir, tmp_path_factory):
-    run = tmp_path_factory.mktemp("export") / "run"
-    shutil.copytree(teacher_dir, run)
-    report = export_run(run, calib_windows=200, eval_windows=300, micro_windows=100)
-    return run, report
 
 
 @pytest.fixture(scope="session")

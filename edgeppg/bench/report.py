@@ -25,7 +25,7 @@ def host_table(result: dict) -> Table:
 
 
 def compare_table(a: dict, b: dict, ratios: dict[str, dict]) -> Table:
-    t = Table(title=f"{b['model']} ({b['run']}) as a fraction of {a['model']} ({a['run']})")
+    t = Table(title=f"{b['model']} as a fraction of {a['model']}", caption=f"{b['run']} vs {a['run']}")
     for col in ("runtime", "latency p50", "memory", "file size", "MAE cost (BPM)"):
         t.add_column(col, justify="left" if col == "runtime" else "right")
     for rt, r in ratios.items():

@@ -1,0 +1,78 @@
+"""Host latency, throughput and memory of ResNet1D models of every depth (1-12 blocks), per runtime.
+
+Latency and memory do not depend on what the weights learned, so each model is freshly initialised
+(seeded), exported exactly as `edgeppg export --int8` does (calibrated on built-in windows), and
+benchmarked as `edgeppg bench --target host` does. Prints a table and writes
+benchmarks/results/host_latency.json and .csv, from which the paper's time/memory curve can be redrawn.
+
+    python benchmarks/host_latency.py [--blocks 1 2 ... 12] [--runs 200] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import tempfile
+from pathlib import Path
+
+import torch
+from rich.console import Console
+
+from edgeppg.bench import RUNTIMES, bench_host
+from edgeppg.config import RunConfig
+from edgeppg.data.dataset import DataConfig
+from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg.export import export_run
+from edgeppg.models import ModelSpec, build_model
+from edgeppg.runs import environment, save_model, write_json
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--blocks", type=int, nargs="+", default=list(range(1, 13)))
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    console = Console(stderr=True)
+    data = DataConfig(synthetic=SyntheticConfig(subjects=8, minutes=6, seed=0))  # calibration + sanity windows
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="edgeppg-host-latency-") as tmp:
+        for blocks in args.blocks:
+            torch.manual_seed(blocks)
+            config = RunConfig(data=data, model=ModelSpec(blocks=blocks))
+            run = Path(tmp) / f"resnet1d-{blocks}b"
+            run.mkdir()
+            save_model(run / "model.pt", build_model(config.model).eval(), config)
+            write_json(run / "config.json", config.to_dict())
+            console.rule(f"{blocks} blocks")
+            report = export_run(run, calib_windows=300, eval_windows=200, micro_windows=20, console=console)
+            result = bench_host(run, runs=args.runs, threads=args.threads)
+            row = {"blocks": blocks, "params": report["params"], "macs": report["macs"],
+                   "tflm_arena_bytes": report["tflite_micro"]["arena_bytes"]}
+            for rt in RUNTIMES:
+                r = result["runtimes"][rt]
+                row[f"{rt}_p50_ms"] = round(r["latency_ms"]["p50"], 4)
+                row[f"{rt}_p99_ms"] = round(r["latency_ms"]["p99"], 4)
+                row[f"{rt}_file_bytes"] = r["file_bytes"]
+                row[f"{rt}_rss_growth_bytes"] = r["rss_growth_bytes"]
+            rows.append(row)
+            console.print(f"{blocks:2d} blocks  {row['params']:>9,} params  int8 p50 {row['tflite_int8_p50_ms']:.3f} ms  "
+                          f"TFLM p50 {row['tflite_micro_p50_ms']:.2f} ms  arena {row['tflm_arena_bytes']:,} B  "
+                          f"int8 file {row['tflite_int8_file_bytes']:,} B")
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "host_latency.json").write_text(json.dumps(
+        {"runs": args.runs, "threads": args.threads, "rows": rows, "environment": environment()}, indent=2) + "\n")
+    with (RESULTS / "host_latency.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {RESULTS / 'host_latency.json'} and .csv")
+
+
+if __name__ == "__main__":
+    main()
