@@ -35,3 +35,34 @@ def compare_table(a: dict, b: dict, ratios: dict[str, dict]) -> Table:
 
 
 __all__ = ["compare_table", "host_table", "memory_bytes"]
+
+
+def mcu_table(r: dict) -> Table:
+    t = Table(title=f"{r['run']}: {r['target']}, {r['opt']}, {r['kernels']} kernels")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    fits = "fits" if r["fits"] else "does NOT fit"
+    rows = [
+        ("bit-exact with TFLite", f"{'yes' if r['bit_exact'] else 'NO'} ({r['windows'] - r['windows_mismatched']}"
+                                  f"/{r['windows']} windows)"),
+        ("instructions / inference", f"{r['instructions_per_inference']:,}"
+                                     f"{'' if r['instruction_count_reproducible'] else ' (NOT reproducible)'}"),
+        *((f"est. latency @ {clk}", f"{ms:.1f} ms") for clk, ms in r["estimated_ms"].items()),
+        ("flash (code + weights)", f"{r['flash_bytes'] / 1024:.1f} KiB"),
+        ("RAM (static + arena + stack)", f"{r['ram_bytes'] / 1024:.1f} KiB"),
+        ("  activation arena", f"{r['arena_bytes'] / 1024:.1f} KiB"),
+        ("  peak stack", f"{r['stack_bytes']} B"),
+        ("256 KiB RAM / 1 MiB flash", fits),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    t.caption = f"latency = instructions x {r['cpi_assumed']} cycles/instruction (estimate); counter: {r['counter']}"
+    return t
+
+
+def mcu_compare_table(a: dict, b: dict, ratios: dict[str, float]) -> Table:
+    t = Table(title="Cortex-M4: second run as a fraction of the first", caption=f"{b['run']} vs {a['run']}")
+    for col in ("instructions", "RAM", "flash"):
+        t.add_column(col, justify="right")
+    t.add_row(f"{ratios['instructions']:.1%}", f"{ratios['ram']:.1%}", f"{ratios['flash']:.1%}")
+    return t

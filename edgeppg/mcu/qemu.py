@@ -1,0 +1,74 @@
+"""Run firmware under QEMU's emulated Cortex-M4 (mps2-an386) and read what its self-test printed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edgeppg.errors import EdgeppgError
+from edgeppg.mcu.toolchain import require
+
+MACHINE = "mps2-an386"
+
+
+def qemu_command(elf: Path) -> list[str]:
+    # -icount shift=0: one instruction per virtual nanosecond, so the board's SysTick counts executed
+    # instructions and the count is the same on every run, whatever the host is doing.
+    # Semihosting output goes to an explicit stdio chardev: without one, QEMU writes it to stderr.
+    return ["qemu-system-arm", "-M", MACHINE, "-display", "none", "-monitor", "none", "-serial", "none",
+            "-chardev", "stdio,id=console", "-semihosting-config", "enable=on,target=native,chardev=console",
+            "-icount", "shift=0,align=off,sleep=off", "-kernel", str(elf)]
+
+
+@dataclass
+class SelfTest:
+    windows: int
+    mismatched: int
+    ticks: int
+    tick_instructions: int
+    stack_bytes: int
+    arena_bytes: int
+    counter: str
+    mismatches: list[str] = field(default_factory=list)
+    window_ticks: list[int] = field(default_factory=list)
+    hr_argmax: list[int] = field(default_factory=list)
+    exit_code: int = 0
+
+    @property
+    def instructions(self) -> int:
+        return self.ticks * self.tick_instructions
+
+
+def parse(output: str, exit_code: int, what: str) -> SelfTest:
+    summary = re.search(r"^EDGEPPG_RESULT (.*)$", output, re.M)
+    if summary is None:
+        fault = re.search(r"^EDGEPPG_FAULT (.*)$", output, re.M)
+        tail = " | ".join(output.strip().splitlines()[-3:])[:300] or "no output"
+        raise EdgeppgError(f"{what}: the self-test did not finish ({fault.group(1) if fault else tail})")
+    kv = dict(item.split("=", 1) for item in summary.group(1).split())
+    windows = re.findall(r"^window=(\d+) hr_argmax=(-?\d+) hr_expectation_x10=-?\d+ ticks=(\d+)$", output, re.M)
+    return SelfTest(
+        windows=int(kv["windows"]), mismatched=int(kv["mismatched"]), ticks=int(kv["ticks"]),
+        tick_instructions=int(kv["tick_instructions"]), stack_bytes=int(kv["stack"]), arena_bytes=int(kv["arena"]),
+        counter=kv["counter"], mismatches=re.findall(r"^(MISMATCH .*)$", output, re.M),
+        window_ticks=[int(t) for _, _, t in windows], hr_argmax=[int(h) for _, h, _ in windows], exit_code=exit_code,
+    )
+
+
+def run_qemu(elf: Path, timeout: float = 600.0) -> SelfTest:
+    require("qemu-system-arm")
+    try:
+        proc = subprocess.run(qemu_command(elf), capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise EdgeppgError(f"{elf}: QEMU did not finish within {timeout:.0f} s") from None
+    return parse(proc.stdout, proc.returncode, str(elf))
+
+
+def run_host(binary: Path, timeout: float = 600.0) -> SelfTest:
+    proc = subprocess.run([str(binary)], capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0 and "EDGEPPG_RESULT" not in proc.stdout:
+        raise EdgeppgError(f"{binary}: the host self-test failed ({proc.stderr.strip().splitlines()[-1:]})")
+    return parse(proc.stdout, proc.returncode, str(binary))

@@ -1,0 +1,105 @@
+/* The test build: every compiled-in window goes through the model; its int8 logits must equal what
+ * TFLite's reference kernels gave on the host, bit for bit. Prints each window's heart rate, the first
+ * differing logit of any window that does not match, and one machine-readable summary line:
+ *   EDGEPPG_RESULT windows=N mismatched=M ticks=T tick_instructions=I stack=S arena=A counter=NAME
+ * (ticks of the first inference; a window's count depends a little on its data through rounding and
+ * clamping branches, and is the same on every run). Exits 0 only if all match. On the host build the
+ * entry point is main_selftest, called by the host board's main. */
+#include <stdint.h>
+#include <string.h>
+
+#include "board.h"
+#include "ep_app.h"
+#include "ep_model.h"
+#include "ep_test_vectors.h"
+
+static char *fmt_u64(char *p, uint64_t v) {
+  char tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v);
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+
+static char *fmt_i64(char *p, int64_t v) {
+  if (v < 0) {
+    *p++ = '-';
+    return fmt_u64(p, (uint64_t)(-v));
+  }
+  return fmt_u64(p, (uint64_t)v);
+}
+
+static char *fmt_str(char *p, const char *s) {
+  while (*s) *p++ = *s++;
+  return p;
+}
+
+#ifdef EP_HOST
+#define main main_selftest
+#endif
+
+int main(void) {
+  char line[160];
+  char *p;
+  int mismatched = 0;
+  uint64_t first_ticks = 0;
+  ep_board_init();
+  for (int w = 0; w < ep_test_count; ++w) {
+    memcpy(ep_model_input(), ep_test_input(w), EP_MODEL_INPUT_SIZE);
+    const uint64_t t0 = ep_board_ticks();
+    ep_model_invoke();
+    const uint64_t ticks = ep_board_ticks() - t0;
+    if (w == 0) first_ticks = ticks;
+    const int8_t *got = ep_model_output(), *want = ep_test_expected(w);
+    for (int i = 0; i < EP_MODEL_OUTPUT_SIZE; ++i) {
+      if (got[i] != want[i]) {
+        p = fmt_str(line, "MISMATCH window=");
+        p = fmt_i64(p, w);
+        p = fmt_str(p, " logit=");
+        p = fmt_i64(p, i);
+        p = fmt_str(p, " got=");
+        p = fmt_i64(p, got[i]);
+        p = fmt_str(p, " expected=");
+        p = fmt_i64(p, want[i]);
+        p = fmt_str(p, "\n");
+        *p = 0;
+        ep_board_puts(line);
+        mismatched++;
+        break;
+      }
+    }
+    const ep_hr hr = ep_hr_from_logits(got);
+    p = fmt_str(line, "window=");
+    p = fmt_i64(p, w);
+    p = fmt_str(p, " hr_argmax=");
+    p = fmt_i64(p, hr.argmax_bpm);
+    p = fmt_str(p, " hr_expectation_x10=");
+    p = fmt_i64(p, (int64_t)(hr.expectation_bpm * 10.0f + 0.5f));
+    p = fmt_str(p, " ticks=");
+    p = fmt_u64(p, ticks);
+    p = fmt_str(p, "\n");
+    *p = 0;
+    ep_board_puts(line);
+  }
+  p = fmt_str(line, "EDGEPPG_RESULT windows=");
+  p = fmt_i64(p, ep_test_count);
+  p = fmt_str(p, " mismatched=");
+  p = fmt_i64(p, mismatched);
+  p = fmt_str(p, " ticks=");
+  p = fmt_u64(p, first_ticks);
+  p = fmt_str(p, " tick_instructions=");
+  p = fmt_u64(p, ep_board_tick_instructions());
+  p = fmt_str(p, " stack=");
+  p = fmt_u64(p, ep_board_stack_peak());
+  p = fmt_str(p, " arena=");
+  p = fmt_u64(p, EP_MODEL_ARENA_BYTES);
+  p = fmt_str(p, " counter=");
+  p = fmt_str(p, ep_board_counter_name());
+  p = fmt_str(p, "\n");
+  *p = 0;
+  ep_board_puts(line);
+  return mismatched == 0 ? 0 : 1;
+}

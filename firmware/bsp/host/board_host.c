@@ -1,0 +1,18 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "board.h"
+
+void ep_board_init(void) {}
+void ep_board_puts(const char *s) { fputs(s, stdout); }
+uint64_t ep_board_ticks(void) { return 0; }
+uint32_t ep_board_tick_instructions(void) { return 0; }
+const char *ep_board_counter_name(void) { return "none"; }
+uint32_t ep_board_stack_peak(void) { return 0; }
+void ep_board_exit(int status) {
+  fflush(stdout);
+  exit(status);
+}
+
+int main_selftest(void);
+int main(void) { ep_board_exit(main_selftest()); }

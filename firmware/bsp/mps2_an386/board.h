@@ -1,0 +1,15 @@
+/* What the application needs from a board: a console, an instruction or cycle counter, the stack
+ * high-water mark, and a way to stop with a status. */
+#ifndef EP_BOARD_H
+#define EP_BOARD_H
+#include <stdint.h>
+
+void ep_board_init(void);
+void ep_board_puts(const char *s);
+uint64_t ep_board_ticks(void);       /* monotonic counter */
+uint32_t ep_board_tick_instructions(void); /* executed instructions per tick (0: ticks are cycles) */
+const char *ep_board_counter_name(void);
+uint32_t ep_board_stack_peak(void);  /* bytes of stack ever used, from the painted stack */
+void ep_board_exit(int status) __attribute__((noreturn));
+
+#endif

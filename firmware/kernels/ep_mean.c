@@ -1,0 +1,18 @@
+/* MEAN over the middle axis of [outer][length][inner], int8: TFLite's reference QuantizedMeanOrSum.
+ * The int32 sum minus length * zero point is requantised with a multiplier that already divides by
+ * the length (computed by the generator exactly as TFLite computes it). */
+#include "ep_fixedpoint.h"
+#include "ep_kernels.h"
+
+void ep_mean_s8(const ep_mean_params *p, const int8_t *input, int8_t *output) {
+  for (int32_t o = 0; o < p->outer; ++o) {
+    for (int32_t c = 0; c < p->inner; ++c) {
+      int32_t sum = 0;
+      const int8_t *x = input + o * p->length * p->inner + c;
+      for (int32_t i = 0; i < p->length; ++i) sum += x[i * p->inner];
+      sum -= p->input_zp * p->length;
+      const int32_t out = ep_multiply_by_quantized_multiplier(sum, p->mult, p->shift) + p->output_zp;
+      output[o * p->inner + c] = (int8_t)ep_clamp(out, -128, 127);
+    }
+  }
+}
