@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup toolchain demo test bench clean
 
 setup: $(STAMP)
 
@@ -19,14 +19,20 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-demo: setup
+# Arm GCC and QEMU for the Cortex-M4 firmware (Debian packages; installed when missing).
+toolchain:
+	@scripts/install-toolchain.sh
+
+demo: setup toolchain
 	$(BIN)/edgeppg demo --out runs/demo
 
-test: setup
+test: setup toolchain
 	$(BIN)/python -m pytest -q
 
-bench: setup
+bench: setup toolchain
 	$(BIN)/python benchmarks/train_throughput.py
+	$(BIN)/python benchmarks/host_latency.py
+	$(BIN)/python benchmarks/mcu.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

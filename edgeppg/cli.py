@@ -217,31 +217,47 @@ def export(
 @app.command()
 def bench(
     runs_: Annotated[list[Path], typer.Argument(metavar="RUN...", help="Run folder(s) (or a model file in one).")],
-    target: Annotated[str, typer.Option(help="Where to run: host.")] = "host",
+    target: Annotated[str, typer.Option(help="host, or cortex-m4 (emulated in QEMU).")] = "host",
     compare: Annotated[bool, typer.Option("--compare", help="Two runs: the second as a fraction of the first.")] = False,
-    runtime: Annotated[Optional[list[str]], typer.Option(help="Runtimes to measure (default: all available).")] = None,
-    n_runs: Annotated[int, typer.Option("--runs", help="Timed batch-1 inferences per runtime.")] = 200,
-    batch: Annotated[int, typer.Option(help="Batch for the throughput figure.")] = 64,
-    threads: Annotated[int, typer.Option(help="Threads per runtime.")] = 1,
+    runtime: Annotated[Optional[list[str]], typer.Option(help="host: runtimes to measure (default: all).")] = None,
+    n_runs: Annotated[int, typer.Option("--runs", help="host: timed batch-1 inferences per runtime.")] = 200,
+    batch: Annotated[int, typer.Option(help="host: batch for the throughput figure.")] = 64,
+    threads: Annotated[int, typer.Option(help="host: threads per runtime.")] = 1,
+    opt: Annotated[str, typer.Option(help="cortex-m4: compiler optimisation, -O2 or -Os.")] = "-O2",
+    windows: Annotated[int, typer.Option(help="cortex-m4: held-out windows checked bit for bit.")] = 16,
+    plain_c: Annotated[bool, typer.Option("--plain-c", help="cortex-m4: kernels without DSP instructions.")] = False,
 ) -> None:
-    """Latency, throughput and memory on the host: PyTorch, onnxruntime, TFLite float/int8, TFLite Micro."""
-    from edgeppg.bench import RUNTIMES, bench_host
-    from edgeppg.bench import compare as compare_runs
-    from edgeppg.bench.report import compare_table, host_table
+    """Latency and memory: on the host (PyTorch, onnxruntime, TFLite, TFLite Micro) or on a Cortex-M4."""
+    from edgeppg.bench import report
 
-    if target != "host":
-        raise EdgeppgError(f"unknown target '{target}' (available: host)")
+    if target not in ("host", "cortex-m4"):
+        raise EdgeppgError(f"unknown target '{target}' (available: host, cortex-m4)")
     if compare and len(runs_) != 2:
         raise EdgeppgError(f"--compare takes exactly two runs (teacher, then student), got {len(runs_)}")
     results = []
     for path in runs_:
-        with err.status(f"benchmarking {path}") as status:
-            r = bench_host(path, tuple(runtime or RUNTIMES), n_runs, batch, threads,
-                           progress=lambda rt: status.update(f"benchmarking {path}: {rt}"))
-        out.print(host_table(r))
+        with err.status(f"benchmarking {path} on {target}") as status:
+            if target == "host":
+                from edgeppg.bench import RUNTIMES, bench_host
+
+                r = bench_host(path, tuple(runtime or RUNTIMES), n_runs, batch, threads,
+                               progress=lambda rt: status.update(f"benchmarking {path}: {rt}"))
+            else:
+                from edgeppg.bench.cortex_m4 import bench_cortex_m4
+
+                r = bench_cortex_m4(path, opt, windows, plain_c=plain_c, console=err)
+        out.print(report.host_table(r) if target == "host" else report.mcu_table(r))
         results.append(r)
-    if compare:
-        out.print(compare_table(results[0], results[1], compare_runs(*results)))
+    if compare and target == "host":
+        from edgeppg.bench import compare as compare_runs
+
+        out.print(report.compare_table(results[0], results[1], compare_runs(*results)))
+    elif compare:
+        from edgeppg.bench.cortex_m4 import compare_mcu
+
+        out.print(report.mcu_compare_table(results[0], results[1], compare_mcu(*results)))
+    if target == "cortex-m4" and not all(r["bit_exact"] for r in results):
+        raise EdgeppgError("the firmware's int8 outputs differ from TFLite's (see MISMATCH above)")
 
 
 @app.command()

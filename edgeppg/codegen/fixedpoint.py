@@ -58,6 +58,12 @@ def multiply_by_quantized_multiplier(x: int, multiplier: int, shift: int) -> int
     return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(wrap32(x << left), multiplier), right)
 
 
+def multiply_by_quantized_multiplier_single(x: int, multiplier: int, shift: int) -> int:
+    """The single-rounding form TFLite's FULLY_CONNECTED uses: (x * m + half) >> (31 - shift)."""
+    total = 31 - shift
+    return (x * multiplier + (1 << (total - 1))) >> total
+
+
 def mean_multiplier(in_scale: float, out_scale: float, count: int) -> tuple[int, int]:
     """MEAN folds 1/count into the multiplier, as TFLite's reference QuantizedMeanOrSum does."""
     mult, shift = quantize_multiplier(float(in_scale) / float(out_scale))

@@ -31,6 +31,15 @@ static inline int32_t ep_multiply_smaller_than_one(int32_t x, int32_t multiplier
   return ep_rounding_divide_by_pot(ep_sat_round_doubling_high_mul(x, multiplier), -shift);
 }
 
+/* The single-rounding form: (x * multiplier + half) >> (31 - shift) in 64 bits. TFLite's int8
+ * FULLY_CONNECTED rounds this way (measured against its reference kernels: every per-channel case
+ * agrees with it and disagrees with the two-step form), while TFLite Micro's uses the two-step form;
+ * that difference is tensorflow/tensorflow#66358. edgeppg's exported models avoid FULLY_CONNECTED. */
+static inline int32_t ep_multiply_by_quantized_multiplier_single(int32_t x, int32_t multiplier, int32_t shift) {
+  const int total = 31 - shift;
+  return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << (total - 1))) >> total);
+}
+
 static inline int32_t ep_clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 #endif

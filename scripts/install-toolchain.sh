@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The Cortex-M4 tools: Arm's GCC with newlib, and QEMU's system emulator for Arm.
+# Installs Debian's packages when they are missing and this is a Debian/Ubuntu machine where we are
+# root; otherwise says what to install and carries on (everything but the cortex-m4 target works
+# without them, and its tests say why they are skipped).
+set -u
+need=()
+command -v arm-none-eabi-gcc >/dev/null 2>&1 || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
+command -v qemu-system-arm >/dev/null 2>&1 || need+=(qemu-system-arm)
+[ ${#need[@]} -eq 0 ] && exit 0
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "installing ${need[*]} (Debian packages) for the Cortex-M4 firmware"
+  export DEBIAN_FRONTEND=noninteractive
+  if apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; then
+    exit 0
+  fi
+  echo "warning: apt-get could not install ${need[*]}; the cortex-m4 target and its tests will be skipped" >&2
+  exit 0
+fi
+cat >&2 <<MSG
+warning: the Cortex-M4 firmware needs: ${need[*]}
+  Debian/Ubuntu: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  macOS:         brew install --cask gcc-arm-embedded && brew install qemu
+The cortex-m4 target and its tests are skipped until they are installed.
+MSG
+exit 0

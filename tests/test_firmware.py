@@ -1,0 +1,230 @@
+"""The generated C and the int8 kernels: natively under sanitizers against TFLite, and whole models on
+QEMU's emulated Cortex-M4, bit for bit."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from edgeppg.codegen import fixedpoint as fp
+from edgeppg.codegen import generate, lower, read_graph
+from edgeppg.errors import EdgeppgError
+from edgeppg.export import runtimes
+from edgeppg.mcu import toolchain
+from edgeppg.mcu.build import build_cortex_m4, build_host
+from edgeppg.mcu.qemu import run_host, run_qemu
+
+import tflite_builders as tb
+
+needs_arm = pytest.mark.skipif(
+    bool(toolchain.missing_tools(("arm-none-eabi-gcc", "qemu-system-arm"))),
+    reason="arm-none-eabi-gcc or qemu-system-arm is not installed (make toolchain installs them)")
+needs_cc = pytest.mark.skipif(shutil.which("gcc") is None, reason="no host C compiler (gcc)")
+
+
+def reference(path, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random int8 inputs and TFLite's reference-kernel outputs for them."""
+    interp = runtimes.tflite_interpreter(path, reference=True)
+    shape = tuple(interp.get_input_details()[0]["shape"][1:])
+    x = np.random.default_rng(seed).integers(-128, 128, (n, *shape), dtype=np.int8)
+    return x.reshape(n, -1), runtimes.run_tflite(interp, x).reshape(n, -1)
+
+
+# --- fixed-point arithmetic: the C header against the Python statement of TFLite's rules ---------------
+
+FIXEDPOINT_MAIN = r"""
+#include <stdio.h>
+#include "ep_fixedpoint.h"
+int main(void) {
+  long long x, m, s;
+  while (scanf("%lld %lld %lld", &x, &m, &s) == 3)
+    printf("%d %d\n", ep_multiply_by_quantized_multiplier((int32_t)x, (int32_t)m, (int32_t)s),
+           s <= 0 ? ep_multiply_smaller_than_one((int32_t)x, (int32_t)m, (int32_t)s) : 0);
+  return 0;
+}
+"""
+
+
+@needs_cc
+def test_fixed_point_rounding_ties_saturation_and_large_multipliers(tmp_path):
+    src = tmp_path / "fp.c"
+    src.write_text(FIXEDPOINT_MAIN)
+    exe = tmp_path / "fp"
+    kernels = toolchain.firmware_dir() / "kernels"
+    subprocess.run(["gcc", "-std=c11", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                    f"-I{kernels}", str(src), "-o", str(exe)], check=True)
+    rng = np.random.default_rng(0)
+    cases = [(fp.INT32_MIN, fp.INT32_MIN, 0), (fp.INT32_MAX, fp.INT32_MAX, 0), (fp.INT32_MIN, 2**30, -1),
+             (0, 2**30, -5), (1, 2**30, 0)]
+    cases += [(x, 2**30, -e) for e in range(1, 8) for x in (3 << (e - 1), -(3 << (e - 1)), (1 << e) + (1 << (e - 1)))]  # ties
+    cases += [(int(x), int(m), int(s)) for x, m, s in zip(rng.integers(-2**20, 2**20, 300),
+                                                           rng.integers(2**30, 2**31 - 1, 300), rng.integers(-12, 4, 300))]
+    cases += [(int(x), 2**31 - 1, 8) for x in rng.integers(-2**16, 2**16, 20)]  # large multipliers: shift > 0
+    out = subprocess.run([str(exe)], input="\n".join(f"{x} {m} {s}" for x, m, s in cases), capture_output=True,
+                         text=True, check=True).stdout.split("\n")
+    for (x, m, s), line in zip(cases, out):
+        got, got_small = map(int, line.split())
+        assert got == fp.multiply_by_quantized_multiplier(x, m, s), (x, m, s)
+        if s <= 0:
+            assert got_small == fp.rounding_divide_by_pot(fp.saturating_rounding_doubling_high_mul(x, m), -s)
+
+
+def test_quantize_multiplier_matches_tflite_conventions():
+    assert fp.quantize_multiplier(0.5) == (2**30, 0)
+    assert fp.quantize_multiplier(1.0) == (2**30, 1)
+    assert fp.quantize_multiplier(0.0) == (0, 0)
+    m, s = fp.quantize_multiplier(0.0123)
+    assert 2**30 <= m < 2**31 and abs(m * 2.0 ** (s - 31) - 0.0123) < 1e-9
+    assert fp.quantize_multiplier(1e-12) == (0, 0)  # below 2^-31: TFLite flushes to zero
+    assert fp.quantize_multiplier((2**31 - 0.5) / 2**31) == (2**30, 1)  # rounds up to 1.0: renormalised
+
+
+# --- kernels, natively with sanitizers, against TFLite on random shapes and quantisation ---------------
+
+KERNEL_CASES = [
+    ("conv", dict(width=23, c_in=3, c_out=5, k=5, stride=1, padding="SAME", relu=False, weight_scale=0.5, lo=-2, hi=1)),
+    ("conv", dict(width=40, c_in=7, c_out=4, k=9, stride=2, padding="SAME", relu=True, weight_scale=0.2, lo=0, hi=4)),
+    ("conv", dict(width=31, c_in=16, c_out=9, k=3, stride=2, padding="VALID", relu=True, weight_scale=0.05, lo=-8, hi=-1)),
+    ("conv", dict(width=12, c_in=1, c_out=6, k=9, stride=1, padding="SAME", relu=False, weight_scale=3.0, lo=-0.1, hi=0.05)),
+    ("conv", dict(width=9, c_in=33, c_out=2, k=1, stride=1, padding="VALID", relu=False, weight_scale=0.01, lo=-50, hi=50)),
+    ("conv", dict(width=16, c_in=4, c_out=3, k=3, stride=1, padding="SAME", relu=True, weight_scale=1.0, lo=-1, hi=1,
+                  bias_shift=-5.0)),
+    ("conv", dict(width=16, c_in=4, c_out=3, k=3, stride=1, padding="SAME", relu=True, weight_scale=1.0, lo=-1, hi=1,
+                  bias_shift=-6.0)),
+    ("add", dict(width=17, c=5, relu=False, lo=-1, hi=3)),
+    ("add", dict(width=8, c=12, relu=True, lo=-3, hi=0.5)),
+    ("pad_mean", dict(width=20, c=6, before=3, after=4, lo=-1, hi=2)),
+    ("pad_mean", dict(width=13, c=3, before=0, after=1, lo=0, hi=10)),
+    ("dense", dict(n_in=37, n_out=11, relu=False, lo=-2, hi=2)),
+    ("dense", dict(n_in=64, n_out=180, relu=True, lo=-1, hi=5)),
+]
+
+
+@pytest.fixture(scope="module")
+def kernel_models(tmp_path_factory):
+    pytest.importorskip("tensorflow", reason="tensorflow builds the single-op models; make installs it")
+    out = tmp_path_factory.mktemp("kernels")
+    builders = {"conv": tb.conv_model, "add": tb.add_model, "pad_mean": tb.pad_mean_model, "dense": tb.dense_model}
+    return [builders[kind](np.random.default_rng(i), out / f"{i}_{kind}.tflite", **kw)
+            for i, (kind, kw) in enumerate(KERNEL_CASES)]
+
+
+@needs_cc
+@pytest.mark.parametrize("case", range(len(KERNEL_CASES)), ids=[f"{k}{i}" for i, (k, _) in enumerate(KERNEL_CASES)])
+def test_kernels_natively_equal_tflite(case, kernel_models, tmp_path):
+    path = kernel_models[case]
+    kinds = {op.kind for op in read_graph(path).ops}
+    expected_kind = {"conv": "CONV_2D", "add": "ADD", "pad_mean": "MEAN", "dense": "FULLY_CONNECTED"}[KERNEL_CASES[case][0]]
+    assert expected_kind in kinds, kinds
+    x, y = reference(path, 12, seed=case)
+    result = run_host(build_host(path, (x, y), tmp_path / "host"))
+    assert result.mismatches == [] and result.mismatched == 0 and result.windows == 12
+    assert result.exit_code == 0
+
+
+def test_the_kernel_cases_cover_negative_zero_points_and_large_multipliers(kernel_models):
+    zps = {read_graph(p).tensors[read_graph(p).inputs[0]].zero_point for p in kernel_models}
+    assert min(zps) < 0 < max(zps)
+    assert any(shift > 0 for p in kernel_models for s in lower(read_graph(p)) if "shift" in s.consts
+               for shift in s.consts["shift"]), "no case exercises a multiplier above one"
+
+
+@needs_cc
+def test_a_failing_self_check_names_the_window_and_logit(exported, tmp_path):
+    run, _ = exported
+    path = run / "model_int8.tflite"
+    x, y = reference(path, 3)
+    y = y.copy()
+    y[1, 17] = np.int8(y[1, 17] ^ 1)  # one wrong bit in window 1, logit 17
+    result = run_host(build_host(path, (x, y), tmp_path / "host"))
+    assert result.mismatched == 1 and result.exit_code == 1
+    assert result.mismatches == [f"MISMATCH window=1 logit=17 got={int(y[1, 17]) ^ 1} expected={int(y[1, 17])}"]
+
+
+# --- whole models on the emulated Cortex-M4 ------------------------------------------------------------
+
+@needs_arm
+def test_exported_model_is_bit_exact_on_cortex_m4_and_counts_reproducibly(exported):
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4
+
+    run, _ = exported
+    r = bench_cortex_m4(run, windows=8)
+    assert r["bit_exact"] and r["windows"] == 8 and r["windows_mismatched"] == 0
+    assert r["instruction_count_reproducible"]
+    lo, hi = r["instructions_min_max"]
+    assert 0 < lo <= r["instructions_per_inference"] <= hi < 1.1 * lo
+    assert r["fits"] and 0 < r["stack_bytes"] < 4096 and r["arena_bytes"] <= r["static_ram_bytes"]
+    assert r["flash_bytes"] < r["flash_bytes_with_test_vectors"]
+    plain = bench_cortex_m4(run, windows=2, plain_c=True)
+    assert plain["bit_exact"] and plain["instructions_per_inference"] > r["instructions_per_inference"]
+
+
+@needs_arm
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_small_resnets_are_bit_exact_on_cortex_m4(seed, tmp_path, tiny_data):
+    import torch
+
+    from edgeppg.config import RunConfig
+    from edgeppg.export import export_run
+    from edgeppg.models import ModelSpec, build_model
+    from edgeppg.runs import save_model
+
+    rng = np.random.default_rng(seed)
+    spec = ModelSpec(blocks=int(rng.integers(1, 4)), width=int(rng.choice([8, 12, 16])), kernel=int(rng.choice([3, 5, 9])))
+    torch.manual_seed(seed)
+    model = build_model(spec)
+    model.train()
+    with torch.no_grad():
+        for _ in range(4):  # give BatchNorm some non-trivial statistics
+            model(torch.randn(32, 200) * 2)
+    run = tmp_path / "run"
+    run.mkdir()
+    save_model(run / "model.pt", model.eval(), RunConfig(tiny_data, spec))
+    export_run(run, calib_windows=100, eval_windows=50, micro_windows=10)
+    x, y = reference(run / "model_int8.tflite", 6, seed)
+    build = build_cortex_m4(run / "model_int8.tflite", (x, y), tmp_path / "fw")
+    result = run_qemu(build.elf)
+    assert result.mismatches == [] and result.exit_code == 0, spec
+
+
+# --- what the generator refuses, before writing anything -----------------------------------------------
+
+def test_a_float_model_is_refused_before_any_c_is_written(exported, tmp_path):
+    run, _ = exported
+    with pytest.raises(EdgeppgError, match="is not int8 \\(a float model\\? export with --int8\\)"):
+        generate(run / "model_float32.tflite", tmp_path / "gen")
+    assert not (tmp_path / "gen").exists()
+
+
+def test_an_unsupported_op_is_named(tmp_path):
+    tf = pytest.importorskip("tensorflow", reason="tensorflow builds the test model; make installs it")
+
+    def fn(x):
+        return tf.nn.max_pool2d(x, [1, 2], [1, 2], "VALID")
+
+    path = tb.convert(fn, (1, 1, 16, 4), np.random.default_rng(0), -1, 1, tmp_path / "pool.tflite")
+    with pytest.raises(EdgeppgError, match=r"pool.tflite: op 0 \(MAX_POOL_2D\): op MAX_POOL_2D is not supported"):
+        generate(path, tmp_path / "gen")
+    assert not (tmp_path / "gen").exists()
+
+
+def test_per_channel_activations_and_unexpected_shapes_are_named(exported):
+    run, _ = exported
+    graph = read_graph(run / "model_int8.tflite")
+    conv = next(op for op in graph.ops if op.kind == "CONV_2D")
+    out = graph.tensors[conv.outputs[0]]
+    out.scales = np.array([out.scale, out.scale], np.float32)
+    with pytest.raises(EdgeppgError, match=f"op {conv.index} \\(CONV_2D\\): tensor {out.index} .* per channel"):
+        lower(graph)
+    graph = read_graph(run / "model_int8.tflite")
+    w = graph.tensors[conv.inputs[1]]
+    w.shape = (w.shape[0], 3, w.shape[2], w.shape[3])
+    with pytest.raises(EdgeppgError, match="expected a 1 x k filter"):
+        lower(graph)
+
+
+def test_missing_tools_are_named(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(EdgeppgError, match="arm-none-eabi-gcc not found: the Cortex-M4 target needs it"):
+        toolchain.require("arm-none-eabi-gcc")

@@ -1,0 +1,81 @@
+"""Small int8 TFLite models made with TensorFlow's own converter, for testing the generated C against
+TFLite on shapes and quantisation parameters a trained ResNet would never show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def convert(fn, shape: tuple[int, ...], rng: np.random.Generator, lo: float, hi: float, path: Path) -> Path:
+    """Full-integer int8 conversion of tf.function `fn`, calibrated on uniform data in [lo, hi]."""
+    import tensorflow as tf
+
+    concrete = tf.function(fn, input_signature=[tf.TensorSpec(shape, tf.float32)]).get_concrete_function()
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([concrete])
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    calib = [rng.uniform(lo, hi, shape).astype(np.float32) for _ in range(32)]
+    conv.representative_dataset = lambda: ([c] for c in calib)
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = tf.int8
+    conv.inference_output_type = tf.int8
+    path.write_bytes(conv.convert())
+    return path
+
+
+def conv_model(rng: np.random.Generator, path: Path, width: int, c_in: int, c_out: int, k: int, stride: int,
+               padding: str, relu: bool, weight_scale: float, lo: float, hi: float, bias_shift: float = 0.0) -> Path:
+    """A negative `bias_shift` with ReLU leaves the output a tiny range: multipliers above one."""
+    import tensorflow as tf
+
+    w = tf.constant(rng.normal(0, weight_scale, (1, k, c_in, c_out)).astype(np.float32))
+    b = tf.constant((rng.normal(0, weight_scale, c_out) + bias_shift).astype(np.float32))
+
+    def fn(x):
+        y = tf.nn.conv2d(x, w, strides=[1, 1, stride, 1], padding=padding) + b
+        return tf.nn.relu(y) if relu else y
+
+    return convert(fn, (1, 1, width, c_in), rng, lo, hi, path)
+
+
+def add_model(rng: np.random.Generator, path: Path, width: int, c: int, relu: bool, lo: float, hi: float) -> Path:
+    """Two 1x1 convolutions of the input (different scales) added: an ADD of two activations."""
+    import tensorflow as tf
+
+    w1 = tf.constant(rng.normal(0, 1.0, (1, 1, c, c)).astype(np.float32))
+    w2 = tf.constant(rng.normal(0, 0.1, (1, 1, c, c)).astype(np.float32))
+
+    def fn(x):
+        y = tf.nn.conv2d(x, w1, 1, "VALID") + tf.nn.conv2d(x, w2, 1, "VALID")
+        return tf.nn.relu(y) if relu else y
+
+    return convert(fn, (1, 1, width, c), rng, lo, hi, path)
+
+
+def pad_mean_model(rng: np.random.Generator, path: Path, width: int, c: int, before: int, after: int,
+                   lo: float, hi: float) -> Path:
+    """PAD along the length, a VALID convolution, then MEAN over the length."""
+    import tensorflow as tf
+
+    w = tf.constant(rng.normal(0, 0.5, (1, 3, c, c)).astype(np.float32))
+
+    def fn(x):
+        y = tf.pad(x, [[0, 0], [0, 0], [before, after], [0, 0]])
+        y = tf.nn.relu(tf.nn.conv2d(y, w, 1, "VALID"))
+        return tf.reduce_mean(y, axis=[2], keepdims=True)
+
+    return convert(fn, (1, 1, width, c), rng, lo, hi, path)
+
+
+def dense_model(rng: np.random.Generator, path: Path, n_in: int, n_out: int, relu: bool, lo: float, hi: float) -> Path:
+    import tensorflow as tf
+
+    w = tf.constant(rng.normal(0, 0.3, (n_in, n_out)).astype(np.float32))
+    b = tf.constant(rng.normal(0, 0.3, n_out).astype(np.float32))
+
+    def fn(x):
+        y = tf.matmul(x, w) + b
+        return tf.nn.relu(y) if relu else y
+
+    return convert(fn, (1, n_in), rng, lo, hi, path)
