@@ -1,8 +1,7 @@
 """Host latency, throughput and memory of ResNet1D models of every depth (1-12 blocks), per runtime.
 
-Latency and memory do not depend on what the weights learned, so each model is freshly initialised
-(seeded), exported exactly as `edgeppg export --int8` does (calibrated on built-in windows), and
-benchmarked as `edgeppg bench --target host` does. Prints a table and writes
+Each model is freshly initialised and exported (benchmarks/common.py), then benchmarked as
+`edgeppg bench --target host` does. Prints a table and writes
 benchmarks/results/host_latency.json and .csv, from which the paper's time/memory curve can be redrawn.
 
     python benchmarks/host_latency.py [--blocks 1 2 ... 12] [--runs 200] [--threads 1]
@@ -16,18 +15,11 @@ import json
 import tempfile
 from pathlib import Path
 
-import torch
+from common import RESULTS, exported_model
 from rich.console import Console
 
 from edgeppg.bench import RUNTIMES, bench_host
-from edgeppg.config import RunConfig
-from edgeppg.data.dataset import DataConfig
-from edgeppg.data.synthetic import SyntheticConfig
-from edgeppg.export import export_run
-from edgeppg.models import ModelSpec, build_model
-from edgeppg.runs import environment, save_model, write_json
-
-RESULTS = Path(__file__).parent / "results"
+from edgeppg.runs import environment
 
 
 def main() -> None:
@@ -37,19 +29,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     console = Console(stderr=True)
-    data = DataConfig(synthetic=SyntheticConfig(subjects=8, minutes=6, seed=0))  # calibration + sanity windows
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="edgeppg-host-latency-") as tmp:
         for blocks in args.blocks:
-            torch.manual_seed(blocks)
-            config = RunConfig(data=data, model=ModelSpec(blocks=blocks))
-            run = Path(tmp) / f"resnet1d-{blocks}b"
-            run.mkdir()
-            save_model(run / "model.pt", build_model(config.model).eval(), config)
-            write_json(run / "config.json", config.to_dict())
             console.rule(f"{blocks} blocks")
-            report = export_run(run, calib_windows=300, eval_windows=200, micro_windows=20, console=console)
+            run, report = exported_model(blocks, Path(tmp), console)
             result = bench_host(run, runs=args.runs, threads=args.threads)
             row = {"blocks": blocks, "params": report["params"], "macs": report["macs"],
                    "tflm_arena_bytes": report["tflite_micro"]["arena_bytes"]}

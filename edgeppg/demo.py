@@ -3,7 +3,7 @@
 A teacher, then a student trained from scratch and one distilled by DKD with the same budget, the
 three side by side; then the teacher and the DKD student exported to int8 and benchmarked on the host,
 and the paper's comparison: the student's time and memory as a fraction of the teacher's, and what
-its accuracy costs. Finished runs and exports are reused and interrupted runs resumed, so rerunning is
+its accuracy costs; last, the student as firmware on an emulated Cortex-M4. Finished runs and exports are reused and interrupted runs resumed, so rerunning is
 cheap.
 """
 
@@ -74,4 +74,26 @@ def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, s
                   f"{1 - r['memory']:.0%} less arena RAM, {1 - r['file_size']:.0%} less flash for the model, "
                   f"for {r['mae_cost_bpm']:+.2f} BPM MAE")
     results["bench"] = {"teacher": benches["teacher"], "student": benches["dkd"], "ratios": ratios}
+    results["cortex_m4"] = student_on_cortex_m4(runs["dkd"][0], console, log)
     return results
+
+
+def student_on_cortex_m4(run_dir: Path, console: Console, log: Console) -> dict | None:
+    """The DKD student as firmware on the emulated Cortex-M4, or a note on what is missing."""
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4
+    from edgeppg.bench.report import mcu_table
+    from edgeppg.mcu.toolchain import missing_tools
+
+    log.rule("the student on a Cortex-M4 (QEMU)")
+    missing = missing_tools(("arm-none-eabi-gcc", "qemu-system-arm", "make"))
+    if missing:
+        console.print(f"[yellow]skipped the Cortex-M4 report: {', '.join(missing)} not installed (make toolchain)[/]")
+        return None
+    r = bench_cortex_m4(run_dir, console=log)
+    console.print(mcu_table(r))
+    console.print(f"Cortex-M4: {'fits' if r['fits'] else 'does NOT fit'} in 256 KiB RAM / 1 MiB flash "
+                  f"({r['ram_bytes'] / 1024:.1f} KiB RAM, {r['flash_bytes'] / 1024:.1f} KiB flash), "
+                  f"{r['instructions_per_inference']:,} instructions per inference, "
+                  f"~{r['estimated_ms']['64 MHz']:.0f} ms per window at 64 MHz, "
+                  f"bit-exact with TFLite: {'yes' if r['bit_exact'] else 'NO'}")
+    return r
