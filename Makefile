@@ -11,12 +11,14 @@ STAMP  := $(VENV)/.installed
 setup: $(STAMP)
 
 # Reinstall whenever the pins or the package metadata change.
-$(STAMP): requirements.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 		{ echo "edgeppg needs Python >= 3.10 (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	# a real smartwatch recording, read in place by edgeppg.data.e2e_recording (its code is never imported)
+	$(BIN)/python -m pip install --quiet --no-deps e2epyppg==0.0.9
 	touch $@
 
 # Arm GCC and QEMU for the Cortex-M4 firmware (Debian packages; installed when missing).

@@ -56,6 +56,11 @@ Subjects = Annotated[int, typer.Option(help="Synthetic data: participants.")]
 Minutes = Annotated[float, typer.Option(help="Synthetic data: minutes per participant.")]
 DataSeed = Annotated[int, typer.Option(help="Synthetic data: generator seed.")]
 Split = Annotated[str, typer.Option(help="'random' (by participant) or 'loso:<participant>'.")]
+Dataset = Annotated[str, typer.Option(help="Data set: synthetic (built in), dalia, wildppg or galaxyppg.")]
+Root = Annotated[Optional[Path], typer.Option(help="Folder of a real data set (dalia, wildppg, galaxyppg).")]
+Site = Annotated[str, typer.Option(help="WildPPG: body site (wrist, head, ankle, sternum).")]
+Channel = Annotated[str, typer.Option(help="WildPPG: PPG channel (ppg_g, ppg_ir, ppg_r).")]
+LabelSource = Annotated[str, typer.Option("--label", help="GalaxyPPG: label from polar-hr or ecg.")]
 Epochs = Annotated[int, typer.Option(help="Maximum epochs.")]
 BatchSize = Annotated[int, typer.Option(help="Windows per batch.")]
 Lr = Annotated[float, typer.Option(help="Peak learning rate (AdamW, cosine decay).")]
@@ -66,8 +71,17 @@ Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted 
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")]
 
 
-def _data_config(subjects: int, minutes: float, data_seed: int, split: str) -> DataConfig:
-    return DataConfig(synthetic=SyntheticConfig(subjects=subjects, minutes=minutes, seed=data_seed), split=split)
+def _data_config(subjects: int, minutes: float, data_seed: int, split: str, dataset: str = "synthetic",
+                 root: Optional[Path] = None, site: str = "wrist", channel: str = "ppg_g",
+                 label: str = "polar-hr") -> DataConfig:
+    from edgeppg.data.dataset import DATASETS
+
+    if dataset not in DATASETS:
+        raise EdgeppgError(f"unknown dataset '{dataset}' (available: {', '.join(DATASETS)})")
+    if dataset != "synthetic" and root is None:
+        raise EdgeppgError(f"--dataset {dataset} needs --root, the data set's folder")
+    return DataConfig(dataset=dataset, synthetic=SyntheticConfig(subjects=subjects, minutes=minutes, seed=data_seed),
+                      split=split, root=str(root.resolve()) if root else "", site=site, channel=channel, label=label)
 
 
 def _train_config(epochs: int, batch_size: int, lr: float, seed: int, patience: int, threads: int,
@@ -102,15 +116,15 @@ def info(
 
 @data_app.command("prepare")
 def data_prepare(
-    dataset: Annotated[str, typer.Option(help="Data set: synthetic.")] = "synthetic",
+    dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
-    split: Split = DataConfig.split,
+    split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
 ) -> None:
-    """Generate (or read from the cache) the windows and print a per-participant summary."""
+    """Read (or generate) a data set into the window cache and print a per-participant summary."""
     from edgeppg.data.dataset import cache_dir, load_windows
     from edgeppg.reports import data_summary
 
-    cfg = replace(_data_config(subjects, minutes, data_seed, split), dataset=dataset)
+    cfg = _data_config(subjects, minutes, data_seed, split, dataset, root, site, channel, label)
     windows = load_windows(cfg)
     splits = load_splits(cfg)
     out.print(data_summary(windows, splits))
@@ -125,8 +139,9 @@ def train(
     width: Annotated[int, typer.Option(help="ResNet1D stem channels.")] = MS.width,
     kernel: Annotated[int, typer.Option(help="ResNet1D convolution length.")] = MS.kernel,
     hidden: Annotated[int, typer.Option(help="MLP units per layer.")] = MS.hidden,
+    dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
-    split: Split = DataConfig.split,
+    split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
     patience: Patience = TC.patience, threads: Threads = TC.threads,
     readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
@@ -134,7 +149,7 @@ def train(
 ) -> None:
     """Train a model from the labels (a teacher, or a student from scratch)."""
     config = RunConfig(
-        data=_data_config(subjects, minutes, data_seed, split),
+        data=_data_config(subjects, minutes, data_seed, split, dataset, root, site, channel, label),
         model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden),
         train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout),
     )
@@ -179,19 +194,40 @@ def distill(
 def evaluate_cmd(
     run_dir: Annotated[Path, typer.Argument(help="Run folder or model.pt.")],
     readout: Annotated[Optional[Readout], typer.Option(help="HR read-out (default: the run's).")] = None,
+    eval_dataset: Annotated[Optional[str], typer.Option(
+        help="Evaluate on every participant of another data set (dalia, wildppg, galaxyppg, synthetic), "
+             "or on e2epyppg's real smartwatch recording.")] = None,
+    eval_root: Annotated[Optional[Path], typer.Option(help="Folder of --eval-dataset.")] = None,
+    site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
 ) -> None:
-    """Score a trained model on its validation and test participants."""
+    """Score a trained model on its validation and test participants, or on another data set."""
     from edgeppg.metrics import evaluate
     from edgeppg.runs import load_model
 
     model, cfg = load_model(run_dir)
-    splits = load_splits(cfg.data)
     r = readout.value if readout else cfg.train.readout
-    table = Table(title=f"{run_dir}: {cfg.model.describe()} ({r} read-out)")
-    for col in ("split", "windows", "MAE (BPM)", "RMSE (BPM)"):
+    if eval_dataset is None:
+        splits = load_splits(cfg.data)
+        sets = {name: getattr(splits, name) for name in ("val", "test")}
+        title = f"{run_dir}: {cfg.model.describe()} ({r} read-out)"
+    elif eval_dataset == "e2epyppg":
+        from edgeppg.data import e2e_recording
+
+        sets = {"e2epyppg watch recording": e2e_recording.load()}
+        title = f"{run_dir} (trained on {cfg.data.dataset}) on a real smartwatch recording, vs the watch's HR"
+    else:
+        from edgeppg.data.dataset import load_windows
+
+        other = _data_config(SYN.subjects, SYN.minutes, SYN.seed, "random", eval_dataset, eval_root, site, channel,
+                             label)
+        sets = {f"{eval_dataset}: all participants": load_windows(other)}
+        title = f"{run_dir} (trained on {cfg.data.dataset}) evaluated on {eval_dataset}"
+    table = Table(title=title)
+    for col in ("windows from", "windows", "MAE (BPM)", "RMSE (BPM)"):
         table.add_column(col, justify="right")
-    for name in ("val", "test"):
-        ws = getattr(splits, name)
+    for name, ws in sets.items():
+        if len(ws) == 0:
+            raise EdgeppgError(f"{name}: no usable windows to evaluate on")
         m = evaluate(model, ws.x, ws.hr, r)
         table.add_row(name, str(m["windows"]), f"{m['mae']:.2f}", f"{m['rmse']:.2f}")
     out.print(table)

@@ -17,6 +17,10 @@ def data_summary(windows: WindowSet, splits: Splits) -> Table:
     hours = kept = total = 0
     for rec in windows.summary:
         why = ", ".join(f"{n} {reason}" for reason, n in sorted(rec["dropped"].items())) or "-"
+        if rec.get("missing"):
+            why = f"MISSING: {rec['missing']}"
+        if rec.get("note"):
+            why = f"{why}; {rec['note']}"
         table.add_row(rec["subject"], role.get(rec["subject"], "-"), f"{rec['hours']:.2f}", str(rec["windows"]),
                       str(rec["kept"]), why)
         hours, kept, total = hours + rec["hours"], kept + rec["kept"], total + rec["windows"]

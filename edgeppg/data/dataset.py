@@ -15,13 +15,20 @@ from edgeppg.data import synthetic
 from edgeppg.data.windows import WindowSet, window_recording
 from edgeppg.errors import EdgeppgError
 
-CACHE_VERSION = 1  # bump when windowing or a generator changes, so stale caches are not reused
+CACHE_VERSION = 2  # bump when windowing or a generator changes, so stale caches are not reused
+
+
+DATASETS = ("synthetic", "dalia", "wildppg", "galaxyppg")
 
 
 @dataclass(frozen=True)
 class DataConfig:
     dataset: str = "synthetic"
     synthetic: synthetic.SyntheticConfig = field(default_factory=synthetic.SyntheticConfig)
+    root: str = ""  # the real data set's folder
+    site: str = "wrist"  # WildPPG: body site of the PPG
+    channel: str = "ppg_g"  # WildPPG: PPG channel (ppg_g green, ppg_r red, ppg_ir infrared)
+    label: str = "polar-hr"  # GalaxyPPG: "polar-hr" (the H10's own HR) or "ecg" (from Polar ECG R-peaks)
     split: str = "random"  # "random", or "loso:<subject>" to hold one participant out as the test set
     val_fraction: float = 0.15
     test_fraction: float = 0.2
@@ -68,13 +75,32 @@ def load_windows(cfg: DataConfig) -> WindowSet:
 
 
 def _source_config(cfg: DataConfig) -> dict:
+    """What the windows depend on: the generator's settings, or the real files (names, sizes, times)."""
     if cfg.dataset == "synthetic":
         return {"dataset": "synthetic", **cfg.synthetic.to_dict()}
-    raise EdgeppgError(f"unknown dataset '{cfg.dataset}' (available: synthetic)")
+    if cfg.dataset not in DATASETS:
+        raise EdgeppgError(f"unknown dataset '{cfg.dataset}' (available: {', '.join(DATASETS)})")
+    root = Path(cfg.root).expanduser()
+    if not cfg.root or not root.is_dir():
+        raise EdgeppgError(f"{cfg.root or '(no --root)'}: the {cfg.dataset} folder does not exist (give --root)")
+    files = sorted((str(p.relative_to(root)), p.stat().st_size, int(p.stat().st_mtime))
+                   for p in root.rglob("*") if p.is_file())
+    options = {"dalia": {}, "wildppg": {"site": cfg.site, "channel": cfg.channel},
+               "galaxyppg": {"label": cfg.label}}[cfg.dataset]
+    return {"dataset": cfg.dataset, "root": str(root.resolve()), "files": files, **options}
 
 
 def _build(cfg: DataConfig) -> WindowSet:
-    return WindowSet.concat([window_recording(rec) for rec in synthetic.generate(cfg.synthetic)])
+    if cfg.dataset == "synthetic":
+        return WindowSet.concat([window_recording(rec) for rec in synthetic.generate(cfg.synthetic)])
+    from edgeppg.data import dalia, galaxyppg, wildppg
+
+    root = Path(cfg.root).expanduser()
+    if cfg.dataset == "dalia":
+        return dalia.load(root)
+    if cfg.dataset == "wildppg":
+        return wildppg.load(root, cfg.site, cfg.channel)
+    return galaxyppg.load(root, cfg.label)
 
 
 def write_npz(path: Path, w: WindowSet, source: dict) -> None:
@@ -82,7 +108,7 @@ def write_npz(path: Path, w: WindowSet, source: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
     np.savez(
-        tmp, x=w.x, hr=w.hr, subject=w.subject.astype(str), start_s=w.start_s, motion=w.motion,
+        tmp, x=w.x, hr=w.hr, subject=w.subject.astype(str), start_s=w.start_s, motion=w.motion, activity=w.activity,
         summary=np.array(json.dumps(w.summary)), source=np.array(json.dumps(source)),
     )
     os.replace(tmp, path)
@@ -93,7 +119,7 @@ def read_npz(path: Path) -> WindowSet:
         with np.load(path, allow_pickle=False) as z:
             return WindowSet(
                 x=z["x"], hr=z["hr"], subject=z["subject"], start_s=z["start_s"], motion=z["motion"],
-                summary=json.loads(str(z["summary"])),
+                summary=json.loads(str(z["summary"])), activity=z["activity"],
             )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
         raise EdgeppgError(f"{path}: not a readable window cache ({e})") from e
@@ -129,6 +155,8 @@ def split_subjects(
 
 def load_splits(cfg: DataConfig) -> Splits:
     windows = load_windows(cfg)
+    if len(windows) == 0:
+        raise EdgeppgError(f"{cfg.root or cfg.dataset}: no usable windows in the {cfg.dataset} data set")
     train, val, test = split_subjects(
         windows.subjects(), cfg.split, cfg.split_seed, cfg.val_fraction, cfg.test_fraction
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,8 @@ class Recording:
     beats: np.ndarray | None = None  # beat times in s
     hr: np.ndarray | None = None  # BPM per window, NaN where unknown
     source: str = ""  # file or generator it came from, for error messages
+    activity: np.ndarray | None = None  # activity id per window (-1 unknown)
+    gaps: list[tuple[float, float, str]] = field(default_factory=list)  # (start s, end s, why): windows touching one are dropped
 
     def __post_init__(self) -> None:
         where = self.source or self.subject

@@ -45,15 +45,14 @@ def window_count(n_samples: int) -> int:
     return max(0, (n_samples - WINDOW) // STRIDE + 1)
 
 
-def hr_from_beats(beats: np.ndarray, n_windows: int) -> np.ndarray:
-    """HR of window i = 60 / mean of the inter-beat intervals whose midpoints lie in [2i, 2i + 8) s.
+def hr_from_intervals(ibi: np.ndarray, mid: np.ndarray, n_windows: int, min_count: int = 1) -> np.ndarray:
+    """HR of window i = 60 / mean of the inter-beat intervals (s) whose midpoints (s) lie in [2i, 2i + 8).
 
-    NaN where no interval falls in the window. This is how ECG-derived labels are made for the
-    real data sets, so the synthetic labels follow the same rule.
+    NaN where fewer than `min_count` intervals fall in the window. The rule the real datasets' ECG
+    labels follow; intervals a quality filter removed simply are not passed in.
     """
-    beats = np.sort(np.asarray(beats, dtype=np.float64))
-    ibi = np.diff(beats)
-    mid = (beats[1:] + beats[:-1]) / 2
+    order = np.argsort(mid)
+    ibi, mid = np.asarray(ibi, np.float64)[order], np.asarray(mid, np.float64)[order]
     starts = np.arange(n_windows) * STRIDE_S
     lo = np.searchsorted(mid, starts, side="left")
     hi = np.searchsorted(mid, starts + WINDOW_S, side="left")
@@ -61,7 +60,13 @@ def hr_from_beats(beats: np.ndarray, n_windows: int) -> np.ndarray:
     count = hi - lo
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_ibi = (csum[hi] - csum[lo]) / count
-        return np.where(count > 0, 60.0 / mean_ibi, np.nan)
+        return np.where(count >= max(min_count, 1), 60.0 / mean_ibi, np.nan)
+
+
+def hr_from_beats(beats: np.ndarray, n_windows: int) -> np.ndarray:
+    """Window labels from beat times (s): every interval between consecutive beats counts."""
+    beats = np.sort(np.asarray(beats, dtype=np.float64))
+    return hr_from_intervals(np.diff(beats), (beats[1:] + beats[:-1]) / 2, n_windows)
 
 
 @dataclass
@@ -74,6 +79,11 @@ class WindowSet:
     start_s: np.ndarray  # (n,) float32, window start within its recording
     motion: np.ndarray  # (n,) float32, std of |acc| in g within the window, NaN without accelerometer
     summary: list[dict] = field(default_factory=list)  # per recording: subject, hours, windows, kept, dropped
+    activity: np.ndarray | None = None  # (n,) int16 activity id, -1 where the data set has none
+
+    def __post_init__(self) -> None:
+        if self.activity is None:
+            self.activity = np.full(len(self.x), -1, np.int16)
 
     @property
     def dropped(self) -> Counter:
@@ -97,7 +107,7 @@ class WindowSet:
         """The windows where `mask` holds, with the summaries of the participants they belong to."""
         kept = set(self.subject[mask].tolist())
         return WindowSet(self.x[mask], self.hr[mask], self.subject[mask], self.start_s[mask], self.motion[mask],
-                         [r for r in self.summary if r["subject"] in kept])
+                         [r for r in self.summary if r["subject"] in kept], self.activity[mask])
 
     @staticmethod
     def concat(parts: list[WindowSet]) -> WindowSet:
@@ -111,6 +121,7 @@ class WindowSet:
             np.concatenate([p.start_s for p in parts]),
             np.concatenate([p.motion for p in parts]),
             [r for p in parts for r in p.summary],
+            np.concatenate([p.activity for p in parts]),
         )
 
 
@@ -123,34 +134,63 @@ def window_recording(rec: Recording) -> WindowSet:
     else:
         n = min(n, len(rec.hr))
         hr = np.asarray(rec.hr[:n], dtype=np.float64)
-
     idx = np.arange(n)[:, None] * STRIDE + np.arange(WINDOW)
-    x = ppg[idx]
-    motion = _motion_per_window(rec, idx, n)
+    activity = None if rec.activity is None else np.asarray(rec.activity[:n])
+    return finish_windows(rec.subject, rec.source, rec.duration_s, ppg[idx], hr, np.arange(n) * STRIDE_S,
+                          _motion_per_window(rec, idx, n), activity, gap_reasons(rec.gaps, n))
 
+
+def gap_reasons(gaps: list[tuple[float, float, str]], n: int) -> np.ndarray:
+    """Per window, the reason of the first known gap it overlaps ('' for none)."""
     reasons = np.full(n, "", dtype=object)
-    mean = x.mean(axis=1, keepdims=True)
-    std = x.std(axis=1)
-    reasons[~(std >= 1e-6)] = "flat signal"
-    reasons[np.isnan(x).any(axis=1)] = "NaN in PPG"
-    cls = hr_to_class(np.nan_to_num(hr, nan=-1.0))
-    reasons[(cls < 0) | (cls >= N_CLASSES)] = "HR outside 30-209 BPM"
-    reasons[np.isnan(hr)] = "no label"
-    keep = reasons == ""
+    starts = np.arange(n) * STRIDE_S
+    for lo, hi, why in reversed(gaps):
+        reasons[(starts < hi) & (starts + WINDOW_S > lo)] = why
+    return reasons
 
+
+def finish_windows(subject: str, source: str, seconds: float, x: np.ndarray, hr: np.ndarray, start_s: np.ndarray,
+                   motion: np.ndarray, activity: np.ndarray | None = None,
+                   reasons: np.ndarray | None = None) -> WindowSet:
+    """Drop and count unusable windows, normalise the rest: the last step every data source shares.
+
+    `x` holds raw 25 Hz windows (n, 200); `reasons` may already name windows a source knows are bad.
+    """
+    n = len(x)
+    hr = np.asarray(hr, dtype=np.float64)
+    reasons = np.full(n, "", dtype=object) if reasons is None else reasons.copy()
+    with np.errstate(invalid="ignore"):
+        mean = x.mean(axis=1, keepdims=True)
+        std = x.std(axis=1)
+    ok = reasons == ""
+    reasons[ok & ~(std >= 1e-6)] = "flat signal"
+    reasons[ok & np.isnan(x).any(axis=1)] = "NaN in PPG"
+    cls = hr_to_class(np.nan_to_num(hr, nan=-1.0))
+    reasons[ok & ((cls < 0) | (cls >= N_CLASSES))] = "HR outside 30-209 BPM"
+    reasons[ok & np.isnan(hr)] = "no label"
+    keep = reasons == ""
     with np.errstate(invalid="ignore", divide="ignore"):
         x = (x - mean) / std[:, None]
     return WindowSet(
         x=x[keep].astype(np.float32),
         hr=hr[keep].astype(np.float32),
-        subject=np.full(int(keep.sum()), rec.subject),
-        start_s=(np.arange(n)[keep] * STRIDE_S).astype(np.float32),
-        motion=motion[keep].astype(np.float32),
+        subject=np.full(int(keep.sum()), subject),
+        start_s=np.asarray(start_s)[keep].astype(np.float32),
+        motion=np.asarray(motion)[keep].astype(np.float32),
         summary=[{
-            "subject": rec.subject, "source": rec.source, "hours": rec.duration_s / 3600, "windows": n,
+            "subject": subject, "source": source, "hours": seconds / 3600, "windows": n,
             "kept": int(keep.sum()), "dropped": dict(Counter(reasons[~keep].tolist())),
         }],
+        activity=None if activity is None else np.asarray(activity)[keep].astype(np.int16),
     )
+
+
+def missing_recording(subject: str, source: str, why: str) -> WindowSet:
+    """A participant the data set should have but that has nothing usable: one summary row, no windows."""
+    empty = WindowSet.concat([])
+    empty.summary = [{"subject": subject, "source": source, "hours": 0.0, "windows": 0, "kept": 0,
+                      "dropped": {}, "missing": why}]
+    return empty
 
 
 def _motion_per_window(rec: Recording, idx: np.ndarray, n: int) -> np.ndarray:
