@@ -262,6 +262,10 @@ def bench(
     opt: Annotated[str, typer.Option(help="cortex-m4: compiler optimisation, -O2 or -Os.")] = "-O2",
     windows: Annotated[int, typer.Option(help="cortex-m4: held-out windows checked bit for bit.")] = 16,
     plain_c: Annotated[bool, typer.Option("--plain-c", help="cortex-m4: kernels without DSP instructions.")] = False,
+    backend: Annotated[str, typer.Option(help="cortex-m4: native (edgeppg's C) or tflm (needs TFLM_DIR).")] = "native",
+    board: Annotated[str, typer.Option(help="cortex-m4: mps2_an386 (QEMU) or nrf52840dk (a real board).")] = "mps2_an386",
+    probe: Annotated[Optional[str], typer.Option(help="nrf52840dk: debug probe unique id.")] = None,
+    port: Annotated[Optional[str], typer.Option(help="nrf52840dk: serial port of the board's console.")] = None,
 ) -> None:
     """Latency and memory: on the host (PyTorch, onnxruntime, TFLite, TFLite Micro) or on a Cortex-M4."""
     from edgeppg.bench import report
@@ -281,7 +285,8 @@ def bench(
             else:
                 from edgeppg.bench.cortex_m4 import bench_cortex_m4
 
-                r = bench_cortex_m4(path, opt, windows, plain_c=plain_c, console=err)
+                r = bench_cortex_m4(path, opt, windows, plain_c=plain_c, console=err, backend=backend, board=board,
+                                    probe=probe, port=port)
         out.print(report.host_table(r) if target == "host" else report.mcu_table(r))
         results.append(r)
     if compare and target == "host":
@@ -294,6 +299,66 @@ def bench(
         out.print(report.mcu_compare_table(results[0], results[1], compare_mcu(*results)))
     if target == "cortex-m4" and not all(r["bit_exact"] for r in results):
         raise EdgeppgError("the firmware's int8 outputs differ from TFLite's (see MISMATCH above)")
+
+
+@app.command()
+def build(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder with an exported model_int8.tflite.")],
+    board: Annotated[str, typer.Option(help="mps2_an386 (QEMU) or nrf52840dk.")] = "nrf52840dk",
+    backend: Annotated[str, typer.Option(help="native (edgeppg's C) or tflm (needs TFLM_DIR).")] = "native",
+    opt: Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")] = "-O2",
+    windows: Annotated[int, typer.Option(help="Held-out windows compiled in for the self-test.")] = 16,
+) -> None:
+    """Build the self-test firmware for a board and say whether it fits the board's flash and RAM."""
+    from edgeppg.bench.cortex_m4 import build as build_firmware
+    from edgeppg.bench.cortex_m4 import test_vectors
+    from edgeppg.bench.host import run_folder
+    from edgeppg.mcu.boards import board as get_board
+
+    b = get_board(board)
+    folder = run_folder(run_dir)
+    fw = build_firmware(folder, *test_vectors(folder, windows, 0), opt, False, backend, b.name)
+    fits = fw.flash_bytes <= b.flash_bytes and fw.static_ram_bytes <= b.ram_bytes
+    out.print(f"{fw.elf}: flash {fw.flash_bytes:,} of {b.flash_bytes:,} B, static RAM {fw.static_ram_bytes:,} of "
+              f"{b.ram_bytes:,} B (arena {fw.arena_bytes:,} B) on the {b.description}: "
+              f"{'fits' if fits else 'does NOT fit'}")
+
+
+@app.command()
+def flash(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder with an exported model_int8.tflite.")],
+    board: Annotated[str, typer.Option(help="The dev board: nrf52840dk.")] = "nrf52840dk",
+    no_build: Annotated[bool, typer.Option("--no-build", help="Program the firmware built before.")] = False,
+    probe: Annotated[Optional[str], typer.Option(help="Debug probe unique id (when several are attached).")] = None,
+    port: Annotated[Optional[str], typer.Option(help="Serial port of the board's console (default: the probe's).")] = None,
+    backend: Annotated[str, typer.Option(help="native (edgeppg's C) or tflm (needs TFLM_DIR).")] = "native",
+    opt: Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")] = "-O2",
+    windows: Annotated[int, typer.Option(help="Held-out windows compiled in for the self-test.")] = 16,
+) -> None:
+    """Build the firmware for a board, program it with pyOCD and print HR and cycles from its console."""
+    from edgeppg.bench.cortex_m4 import build as build_firmware
+    from edgeppg.bench.cortex_m4 import firmware_out, run_on_board, test_vectors
+    from edgeppg.bench.host import run_folder
+    from edgeppg.mcu.boards import board as get_board
+    from edgeppg.mcu.flash import choose_probe
+
+    b = get_board(board)
+    if not b.pyocd_target:
+        raise EdgeppgError(f"board '{board}' is emulated, not flashed: use edgeppg bench --target cortex-m4")
+    uid = choose_probe(probe)
+    folder = run_folder(run_dir)
+    if no_build:
+        elf = firmware_out(folder, b.name, opt, backend, False) / ("app_tflm.elf" if backend == "tflm" else "app.elf")
+        if not elf.is_file():
+            raise EdgeppgError(f"{elf}: no firmware built before (drop --no-build)")
+    else:
+        elf = build_firmware(folder, *test_vectors(folder, windows, 0), opt, False, backend, b.name).elf
+    result = run_on_board(elf, b, uid, port, err)
+    cycles = sum(result.window_ticks) / max(len(result.window_ticks), 1)
+    out.print(f"{b.description}: {result.windows} windows, {result.mismatched} differing from TFLite, "
+              f"{cycles:,.0f} cycles per inference = {cycles / (b.clock_mhz * 1e3):.1f} ms")
+    if result.mismatched:
+        raise EdgeppgError(f"the board's int8 outputs differ from TFLite's in {result.mismatched} window(s)")
 
 
 @app.command()

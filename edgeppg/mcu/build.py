@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 from edgeppg.codegen import generate
 from edgeppg.codegen.planner import Plan
 from edgeppg.errors import EdgeppgError
+from edgeppg.mcu import boards
 from edgeppg.mcu.toolchain import firmware_dir, require
 
 FLASH_SECTIONS = (".isr_vector", ".text", ".ARM.exidx", ".data")
@@ -20,10 +22,11 @@ RAM_SECTIONS = (".data", ".bss")  # static RAM; the stack is measured, not count
 @dataclass
 class Build:
     elf: Path
-    plan: Plan
+    plan: Plan | None  # edgeppg's arena plan (None for the TFLite Micro backend)
     flash_bytes: int
     static_ram_bytes: int  # .data + .bss (the activation arena is in .bss)
     sections: dict[str, int]
+    arena_bytes: int
 
 
 def _make(args: list[str], what: str) -> None:
@@ -43,19 +46,56 @@ def section_sizes(elf: Path) -> dict[str, int]:
     return sizes
 
 
-def build_cortex_m4(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, opt: str = "-O2",
-                    plain_c: bool = False) -> Build:
-    """The self-test firmware for `tflite` with `vectors` compiled in, built into `out`."""
-    require("arm-none-eabi-gcc", "make")
+def _check_opt(opt: str) -> None:
     if opt not in ("-O2", "-Os", "-O3", "-O1"):
         raise EdgeppgError(f"unknown optimisation '{opt}' (use -O2 or -Os)")
-    plan = generate(tflite, out / "gen", vectors)
-    _make([f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", *(["PLAIN_C=1"] if plain_c else [])],
-          "Cortex-M4 firmware")
-    elf = out / "app.elf"
+
+
+def _result(elf: Path, plan: Plan | None, arena: int) -> Build:
     sizes = section_sizes(elf)
-    return Build(elf, plan, sum(sizes.get(s, 0) for s in FLASH_SECTIONS),
-                 sum(sizes.get(s, 0) for s in RAM_SECTIONS), sizes)
+    return Build(elf, plan, sum(sizes.get(s, 0) for s in FLASH_SECTIONS), sum(sizes.get(s, 0) for s in RAM_SECTIONS),
+                 sizes, arena)
+
+
+def build_cortex_m4(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, opt: str = "-O2",
+                    plain_c: bool = False, board: str = "mps2_an386") -> Build:
+    """The self-test firmware for `tflite` with `vectors` compiled in, built into `out` for `board`."""
+    require("arm-none-eabi-gcc", "make")
+    _check_opt(opt)
+    b = boards.board(board)
+    plan = generate(tflite, out / "gen", vectors)
+    _make([f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
+           *(["PLAIN_C=1"] if plain_c else [])], f"firmware for {b.name}")
+    return _result(out / "app.elf", plan, plan.arena_bytes)
+
+
+def tflm_dir() -> Path:
+    """The TensorFlow Lite Micro tree from $TFLM_DIR, or an error saying what is missing."""
+    value = os.environ.get("TFLM_DIR", "")
+    if not value:
+        raise EdgeppgError("TFLM_DIR is not set: the TFLite Micro backend needs a TensorFlow Lite Micro source tree "
+                           "(README.md: 'The TFLite Micro backend')")
+    path = Path(value).expanduser().resolve()
+    if not (path / "tensorflow" / "lite" / "micro" / "micro_interpreter.h").is_file():
+        raise EdgeppgError(f"{path}: not a TensorFlow Lite Micro tree (TFLM_DIR)")
+    return path
+
+
+def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, host_arena: int,
+               opt: str = "-O2", board: str = "mps2_an386") -> Build:
+    """The same self-test on TFLite Micro's interpreter, against the tree in $TFLM_DIR."""
+    from edgeppg.codegen.tflm import generate_tflm
+
+    require("arm-none-eabi-gcc", "make")
+    _check_opt(opt)
+    tflm = tflm_dir()
+    b = boards.board(board)
+    arena = generate_tflm(tflite, out / "gen", host_arena, vectors)
+    args = [f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}", f"TFLM_DIR={tflm}"]
+    if not list(tflm.glob("gen/cortex_m_generic_cortex-m4+fp_*/lib/libtensorflow-microlite.a")):
+        _make(["tflm-lib", *args], "TFLite Micro library")
+    _make(["tflm", *args], f"TFLite Micro firmware for {b.name}")
+    return _result(out / "app_tflm.elf", None, arena)
 
 
 def build_host(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path) -> Path:

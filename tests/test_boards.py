@@ -1,0 +1,130 @@
+"""A real dev board (nRF52840 DK) and the TensorFlow Lite Micro backend: what can be checked without
+the board or a TFLM tree is checked here; what needs them says why it is skipped."""
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from edgeppg.codegen.tflm import arena_size, generate_tflm, resolver_ops
+from edgeppg.errors import EdgeppgError
+from edgeppg.export import tflite_model
+from edgeppg.mcu import boards, flash, toolchain
+from edgeppg.mcu.build import build_cortex_m4, section_sizes
+
+needs_arm = pytest.mark.skipif(bool(toolchain.missing_tools(("arm-none-eabi-gcc",))),
+                               reason="arm-none-eabi-gcc is not installed (make toolchain installs it)")
+
+
+def cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "edgeppg", *args], capture_output=True, text=True, timeout=600,
+                          env=env)
+
+
+@needs_arm
+def test_nrf52840dk_firmware_compiles_links_and_fits(exported, tmp_path):
+    from edgeppg.bench.cortex_m4 import test_vectors
+
+    run, _ = exported
+    b = boards.board("nrf52840dk")
+    fw = build_cortex_m4(run / "model_int8.tflite", test_vectors(run, 4, 0), tmp_path / "nrf", board="nrf52840dk")
+    sizes = section_sizes(fw.elf)
+    assert 0 < fw.flash_bytes <= b.flash_bytes and 0 < fw.static_ram_bytes + sizes[".stack"] <= b.ram_bytes
+    symbols = subprocess.run(["arm-none-eabi-nm", str(fw.elf)], capture_output=True, text=True, check=True).stdout
+    assert "ep_model_invoke" in symbols and "Reset_Handler" in symbols
+    # the vector table sits at the start of flash, with the stack top in the nRF52840's RAM
+    header = subprocess.run(["arm-none-eabi-objdump", "-s", "-j", ".isr_vector", str(fw.elf)], capture_output=True,
+                            text=True, check=True).stdout
+    first_word = re.search(r"^ 0000 ([0-9a-f]{8})", header, re.M).group(1)
+    sp = int.from_bytes(bytes.fromhex(first_word), "little")
+    assert 0x20000000 < sp <= 0x20000000 + b.ram_bytes
+
+
+@needs_arm
+def test_build_command_reports_the_board_limits(exported):
+    run, _ = exported
+    res = cli("build", str(run), "--board", "nrf52840dk", "--windows", "2")
+    assert res.returncode == 0, res.stderr
+    assert "of 1,048,576 B" in res.stdout and "of 262,144 B" in res.stdout and "fits" in res.stdout
+
+
+def test_flash_without_a_probe_says_so_in_one_line(exported):
+    run, _ = exported
+    if flash.connected_probes():
+        pytest.skip("a debug probe is attached to this machine: the no-probe path cannot be exercised")
+    res = cli("flash", str(run), "--board", "nrf52840dk")
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == ["error: no debug probe found: connect the board's debug USB port "
+                                               "(is it powered on?)"]
+
+
+def test_flash_refuses_unknown_and_emulated_boards(exported):
+    run, _ = exported
+    bad = cli("flash", str(run), "--board", "stm32f4disco")
+    assert bad.returncode == 2 and "unknown board 'stm32f4disco' (available: mps2_an386, nrf52840dk)" in bad.stderr
+    emulated = cli("flash", str(run), "--board", "mps2_an386")
+    assert emulated.returncode == 2 and "is emulated, not flashed" in emulated.stderr
+
+
+def test_board_console_is_parsed_into_cycles(monkeypatch, tmp_path, exported):
+    """The flashing path with pyOCD and the serial port replaced: what the board prints becomes the report."""
+    from edgeppg.bench import cortex_m4
+
+    run, _ = exported
+    monkeypatch.setattr(cortex_m4, "choose_probe", lambda probe: "PROBE1")
+    monkeypatch.setattr(cortex_m4, "program", lambda elf, b, uid: None)
+    monkeypatch.setattr(cortex_m4, "console_port", lambda port, uid: "/dev/fake")
+    console = "".join(f"window={i} hr_argmax=70 hr_expectation_x10=701 ticks={640000 + i}\n" for i in range(3))
+    console += "EDGEPPG_RESULT windows=3 mismatched=0 ticks=640000 tick_instructions=0 stack=400 arena=9000 counter=dwt-cycles\n"
+    monkeypatch.setattr(cortex_m4, "read_console", lambda port, on_line: console)
+    if toolchain.missing_tools(("arm-none-eabi-gcc",)):
+        pytest.skip("arm-none-eabi-gcc is not installed (make toolchain installs it)")
+    r = cortex_m4.bench_cortex_m4(run, windows=3, board="nrf52840dk")
+    assert r["cycles_per_inference"] == 640001 and r["measured_ms"]["64 MHz"] == pytest.approx(640001 / 64e3)
+    assert r["bit_exact"] and "instructions_per_inference" not in r and r["counter"] == "dwt-cycles"
+    assert (run / "bench_nrf52840dk.json").is_file()
+
+
+def test_tflm_backend_registers_exactly_the_models_ops_and_sizes_the_arena(exported, tmp_path):
+    run, report = exported
+    path = run / "model_int8.tflite"
+    ops = resolver_ops(path)
+    assert ops == list(dict.fromkeys(tflite_model.op_names(path)))
+    host = report["tflite_micro"]["arena_bytes"]
+    arena = generate_tflm(path, tmp_path, host)
+    assert arena == arena_size(host) and arena % 16 == 0 and arena >= 1.25 * host + 2048
+    source = (tmp_path / "ep_model_tflm.cc").read_text()
+    registered = re.findall(r"r\.(Add\w+)\(\)", source)
+    expected = {"RESHAPE": "AddReshape", "CONV_2D": "AddConv2D", "ADD": "AddAdd", "PAD": "AddPad", "MEAN": "AddMean"}
+    assert registered == [expected[op] for op in ops]
+    data = re.search(r"ep_tflm_model_data\[(\d+)\] = \{(.*?)\};", source, re.S)
+    blob = bytes(int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})", data.group(2)))
+    assert int(data.group(1)) == len(blob) and blob == path.read_bytes()
+    header = (tmp_path / "ep_model.h").read_text()
+    assert f"#define EP_MODEL_ARENA_BYTES {arena}" in header and f"#define EP_MODEL_RESOLVER_OPS {len(ops)}" in header
+
+
+def test_tflm_backend_without_a_tree_says_what_is_missing(exported, monkeypatch, tmp_path):
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4
+
+    run, _ = exported
+    monkeypatch.delenv("TFLM_DIR", raising=False)
+    with pytest.raises(EdgeppgError, match="TFLM_DIR is not set"):
+        bench_cortex_m4(run, windows=2, backend="tflm")
+    monkeypatch.setenv("TFLM_DIR", str(tmp_path))
+    with pytest.raises(EdgeppgError, match="not a TensorFlow Lite Micro tree"):
+        bench_cortex_m4(run, windows=2, backend="tflm")
+
+
+@pytest.mark.skipif(not os.environ.get("TFLM_DIR"), reason="TFLM_DIR is not set: no TensorFlow Lite Micro tree "
+                                                          "to build the TFLM backend against (README.md)")
+@needs_arm
+def test_tflm_firmware_is_bit_exact_under_qemu(exported):
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4
+
+    run, _ = exported
+    r = bench_cortex_m4(run, windows=8, backend="tflm")
+    assert r["bit_exact"] and r["instruction_count_reproducible"] and r["kernels"] == "TFLite Micro"
