@@ -35,6 +35,7 @@ bench: setup toolchain
 	$(BIN)/python benchmarks/train_throughput.py
 	$(BIN)/python benchmarks/host_latency.py
 	$(BIN)/python benchmarks/mcu.py
+	$(BIN)/python benchmarks/sweep_quick.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -362,6 +362,43 @@ def flash(
 
 
 @app.command()
+def sweep(
+    config: Annotated[Path, typer.Argument(help="Study file (YAML), e.g. studies/quick.yaml.")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Study folder (default: runs/<name>).")] = None,
+    workers: Annotated[int, typer.Option(help="Cells run at once on this machine (0: one per core).")] = 0,
+    ray: Annotated[Optional[str], typer.Option("--ray", help="Run the cells on a Ray cluster: its address, or auto.")] = None,
+) -> None:
+    """Run a study's grid of teachers, students, strategies and seeds; resumable, with one results table."""
+    from edgeppg.study.config import cells, load_study
+    from edgeppg.study.runner import run_study
+
+    study = load_study(config)
+    out_path = out_dir or Path("runs") / study.name
+    teachers, students = cells(study)
+    err.print(f"study '{study.name}': {len(teachers)} teachers, {len(students)} students -> {out_path}")
+
+    def progress(result: dict, done: int, total: int) -> None:
+        status = "[green]done[/]" if result["status"] == "finished" else f"[red]FAILED[/] {result.get('error', '')}"
+        err.print(f"[{done}/{total}] {result['cell']}: {status} ({result['seconds']:.0f} s)")
+
+    with _resumable():
+        results = run_study(study, out_path, workers, ray, progress)
+    out.print(f"results: {results}  (edgeppg report {results})")
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="A study's results.csv or its folder.")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Report folder (default: beside results).")] = None,
+) -> None:
+    """HTML and markdown report of a study: strategies, scaling fits, Pareto fronts, DKD beta, distillation gap."""
+    from edgeppg.study.report import write_report
+
+    folder = write_report(results, out_dir)
+    out.print(f"report: {folder / 'report.html'} and {folder / 'report.md'}")
+
+
+@app.command()
 def demo(
     out_dir: OutDir = Path("runs/demo"),
     epochs: Epochs = 15,

@@ -1,0 +1,102 @@
+"""A study, as written in a small YAML file, and the cells it expands into."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from edgeppg.config import STRATEGIES
+from edgeppg.errors import EdgeppgError
+
+STUDY_KEYS = {"name", "dataset", "teachers", "students", "strategies", "betas", "seeds", "epochs",
+              "teacher_epochs", "patience", "width", "kernel", "export", "bench_runs"}
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str = "study"
+    dataset: dict = field(default_factory=lambda: {"name": "synthetic"})  # name + synthetic settings or root
+    teachers: tuple[int, ...] = (6,)
+    students: tuple[int, ...] = (1,)
+    strategies: tuple[str, ...] = ("scratch", "dkd")
+    betas: tuple[float, ...] = (8.0,)  # DKD's NCKD weight; one DKD cell per value
+    seeds: tuple[int, ...] = (0,)
+    epochs: int = 20
+    teacher_epochs: int = 0  # 0: same as epochs
+    patience: int = 8
+    width: int = 32
+    kernel: int = 9
+    export: bool = False  # int8 export + host benchmark of every student (int8 MAE, latency, memory)
+    bench_runs: int = 50
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_study(path: Path) -> Study:
+    import yaml
+
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+    except FileNotFoundError:
+        raise EdgeppgError(f"{path}: file not found") from None
+    except yaml.YAMLError as e:
+        raise EdgeppgError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from e
+    if not isinstance(raw, dict):
+        raise EdgeppgError(f"{path}: a study is a mapping of settings")
+    unknown = sorted(set(raw) - STUDY_KEYS)
+    if unknown:
+        raise EdgeppgError(f"{path}: unknown setting '{unknown[0]}' (known: {', '.join(sorted(STUDY_KEYS))})")
+    for key in ("teachers", "students", "strategies", "betas", "seeds"):
+        if key in raw:
+            raw[key] = tuple(raw[key]) if isinstance(raw[key], list) else (raw[key],)
+    study = Study(**raw)
+    bad = [s for s in study.strategies if s not in STRATEGIES]
+    if bad:
+        raise EdgeppgError(f"{path}: unknown strategy '{bad[0]}' (available: {', '.join(STRATEGIES)})")
+    if any(b < 1 for b in study.teachers + study.students):
+        raise EdgeppgError(f"{path}: block counts start at 1")
+    return study
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # "teacher", or "student"
+    student_blocks: int
+    strategy: str = "scratch"
+    teacher_blocks: int = 0  # 0: no teacher (a teacher itself, or a scratch student)
+    beta: float = 0.0  # DKD only
+    seed: int = 0
+
+    @property
+    def id(self) -> str:
+        if self.kind == "teacher":
+            return f"teacher-{self.student_blocks}b-seed{self.seed}"
+        who = f"student-{self.student_blocks}b-{self.strategy}"
+        if self.teacher_blocks:
+            who += f"-from-{self.teacher_blocks}b"
+        if self.strategy == "dkd":
+            who += f"-beta{self.beta:g}"
+        return f"{who}-seed{self.seed}"
+
+    @property
+    def teacher_id(self) -> str:
+        return f"teacher-{self.teacher_blocks}b-seed{self.seed}"
+
+
+def cells(study: Study) -> tuple[list[Cell], list[Cell]]:
+    """(teacher cells, student cells). Each teacher is trained once and serves every student of its seed.
+    Feature distillation is skipped where the teacher is smaller than the student."""
+    teachers = [Cell("teacher", t, seed=s) for s in study.seeds for t in study.teachers]
+    students = []
+    for seed in study.seeds:
+        for n in study.students:
+            if "scratch" in study.strategies:
+                students.append(Cell("student", n, "scratch", seed=seed))
+            for t in study.teachers:
+                for strategy in study.strategies:
+                    if strategy == "scratch" or (strategy == "feature" and t < n):
+                        continue
+                    for beta in (study.betas if strategy == "dkd" else (0.0,)):
+                        students.append(Cell("student", n, strategy, t, float(beta), seed))
+    return teachers, students

@@ -1,0 +1,275 @@
+"""`edgeppg report RESULTS`: the figures a reader of the paper looks for, as a self-contained HTML page
+and as markdown with PNG files, from a study's results table.
+
+The scaling curve is a power law with saturation, MAE(n) = a + b * n^(-c) for n student blocks
+(scipy's curve_fit, a, b >= 0, c > 0): `a` is the MAE more blocks would approach, and the saturation
+point is the depth where 90% of the improvement from 1 block to infinitely many is reached,
+n_sat = 10^(1/c).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import math
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from edgeppg.errors import EdgeppgError
+
+FIGURES = ("mae_by_strategy", "scaling", "pareto_latency", "pareto_memory", "dkd_beta", "distillation_gap")
+
+
+def read_results(path: Path) -> list[dict]:
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.csv"
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except FileNotFoundError:
+        raise EdgeppgError(f"{path}: file not found (run edgeppg sweep first)") from None
+    if not rows or "mae" not in rows[0]:
+        raise EdgeppgError(f"{path}: not an edgeppg results table")
+    out = []
+    for r in rows:
+        if r.get("status") not in ("finished", "trained") or not r.get("mae"):
+            continue
+        for k in ("mae", "rmse", "params", "macs", "pytorch_latency_ms", "int8_mae", "int8_latency_ms",
+                  "tflm_arena_bytes", "int8_bytes", "beta", "teacher_blocks", "student_blocks", "seed"):
+            r[k] = float(r[k]) if r.get(k) not in (None, "") else None
+        out.append(r)
+    if not out:
+        raise EdgeppgError(f"{path}: no finished cells yet")
+    return out
+
+
+def label(r: dict) -> str:
+    return f"dkd b={r['beta']:g}" if r["strategy"] == "dkd" else r["strategy"]
+
+
+def fit_scaling(n: np.ndarray, mae: np.ndarray) -> dict | None:
+    """MAE(n) = a + b n^-c, or None with fewer than three depths."""
+    from scipy.optimize import curve_fit
+
+    if len(set(n.tolist())) < 3:
+        return None
+    def f(x, a, b, c):
+        return a + b * np.power(x, -c)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # three points leave the covariance undetermined; the fit is still exact
+            (a, b, c), _ = curve_fit(f, n, mae, p0=[max(mae.min() * 0.8, 0.0), max(mae.max() - mae.min(), 0.1), 1.0],
+                                     bounds=([0, 0, 0.05], [np.inf, np.inf, 5]), maxfev=20000)
+    except (RuntimeError, ValueError):
+        return None
+    improves = b > 0.05 * max(float(np.mean(mae)), 1e-9)  # less than 5% of the MAE to gain: no real trend
+    n_sat = float(10 ** (1 / c)) if improves else None
+    if n_sat is not None and n_sat > 10 * n.max():
+        n_sat = math.inf  # still improving at the largest depth measured: no saturation in sight
+    return {"a": float(a), "b": float(b), "c": float(c), "n_sat": n_sat}
+
+
+def pareto(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of points no other point beats on both cost (x) and MAE (y), by increasing cost."""
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], points[i][1]))
+    front, best = [], math.inf
+    for i in order:
+        if points[i][1] < best:
+            front.append(i)
+            best = points[i][1]
+    return front
+
+
+def _mean_by(rows: list[dict], key) -> dict:
+    groups = defaultdict(list)
+    for r in rows:
+        groups[key(r)].append(r["mae"])
+    return {k: (float(np.mean(v)), float(np.std(v)), len(v)) for k, v in groups.items()}
+
+
+def make_figures(rows: list[dict], out: Path) -> dict:
+    """Write the PNGs; return the numbers the text reports."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    students = [r for r in rows if r["kind"] == "student"]
+    teachers = {int(r["student_blocks"]): r["mae"] for r in rows if r["kind"] == "teacher"}
+    sizes = sorted({int(r["student_blocks"]) for r in students})
+    labels = sorted({label(r) for r in students}, key=lambda s: (s != "scratch", s))
+    facts: dict = {"teachers": teachers}
+
+    # 1. MAE by strategy per student size
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    means = _mean_by(students, lambda r: (label(r), int(r["student_blocks"])))
+    width = 0.8 / max(len(labels), 1)
+    for j, lab in enumerate(labels):
+        xs = [i + j * width for i, n in enumerate(sizes) if (lab, n) in means]
+        ys = [means[(lab, n)][0] for n in sizes if (lab, n) in means]
+        es = [means[(lab, n)][1] for n in sizes if (lab, n) in means]
+        ax.bar(xs, ys, width, yerr=es, label=lab, capsize=2)
+    ax.set_xticks([i + width * (len(labels) - 1) / 2 for i in range(len(sizes))], [f"{n} block(s)" for n in sizes])
+    ax.set_ylabel("test MAE (BPM)")
+    ax.set_title("MAE by strategy and student size (mean over teachers and seeds)")
+    ax.legend(fontsize=8, ncol=3)
+    _save(fig, out, "mae_by_strategy")
+    best = {n: min(((lab, means[(lab, n)][0]) for lab in labels if (lab, n) in means), key=lambda t: t[1])
+            for n in sizes}
+    facts["best_strategy"] = best
+
+    # 2. scaling: MAE vs student blocks per teacher, DKD (beta nearest 8) and scratch, with fits
+    dkd_betas = sorted({r["beta"] for r in students if r["strategy"] == "dkd"})
+    beta = min(dkd_betas, key=lambda b: abs(b - 8)) if dkd_betas else None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    series = {}
+    for t in sorted({int(r["teacher_blocks"]) for r in students if r["teacher_blocks"]}):
+        sel = [r for r in students if r["strategy"] == "dkd" and r["beta"] == beta and r["teacher_blocks"] == t]
+        if sel:
+            series[f"DKD from {t}-block teacher"] = sel
+    series["scratch"] = [r for r in students if r["strategy"] == "scratch"]
+    facts["fits"] = {}
+    grid = np.linspace(1, max(sizes) if sizes else 1, 100)
+    for name, sel in series.items():
+        if not sel:
+            continue
+        n = np.array([r["student_blocks"] for r in sel])
+        y = np.array([r["mae"] for r in sel])
+        line = ax.plot(sorted(set(n)), [y[n == v].mean() for v in sorted(set(n))], "o", label=name)[0]
+        fit = fit_scaling(n, y)
+        facts["fits"][name] = fit
+        if fit:
+            ax.plot(grid, fit["a"] + fit["b"] * grid ** -fit["c"], "-", color=line.get_color(), alpha=0.7)
+    ax.set_xlabel("student residual blocks")
+    ax.set_ylabel("test MAE (BPM)")
+    ax.set_title("Scaling with student depth (lines: MAE = a + b n^-c)")
+    ax.legend(fontsize=8)
+    _save(fig, out, "scaling")
+
+    # 3-4. Pareto fronts: MAE against latency and against memory
+    int8 = [r for r in students if r.get("int8_latency_ms")]
+    for fig_name, cost, xlabel in (
+        ("pareto_latency", lambda r: r["int8_latency_ms"] if int8 else r["pytorch_latency_ms"],
+         "host latency, batch 1 (ms, " + ("TFLite int8" if int8 else "PyTorch float") + ")"),
+        ("pareto_memory", lambda r: (r["int8_bytes"] + r["tflm_arena_bytes"]) / 1024 if int8 else r["params"] * 4 / 1024,
+         "memory (KiB, " + ("int8 model + TFLite Micro arena" if int8 else "float32 weights") + ")"),
+    ):
+        pts = [(cost(r), r["int8_mae"] if int8 and r.get("int8_mae") else r["mae"]) for r in (int8 or students)
+               if cost(r) is not None]
+        chosen = int8 or students
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for lab in labels:
+            idx = [i for i, r in enumerate(chosen) if label(r) == lab]
+            ax.scatter([pts[i][0] for i in idx], [pts[i][1] for i in idx], label=lab, s=18)
+        front = pareto(pts)
+        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "k--", lw=1, label="Pareto front")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("test MAE (BPM)" + (", int8" if int8 else ""))
+        ax.set_title(f"MAE against {'latency' if 'latency' in fig_name else 'memory'}")
+        ax.legend(fontsize=8, ncol=2)
+        _save(fig, out, fig_name)
+        facts[fig_name] = [chosen[i]["cell"] for i in front]
+
+    # 5. DKD beta sweep
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    by_beta = _mean_by([r for r in students if r["strategy"] == "dkd"], lambda r: (int(r["student_blocks"]), r["beta"]))
+    for n in sizes:
+        bs = sorted(b for (m, b) in by_beta if m == n)
+        if bs:
+            ax.plot(bs, [by_beta[(n, b)][0] for b in bs], "o-", label=f"{n}-block student")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("DKD beta (NCKD weight)")
+    ax.set_ylabel("test MAE (BPM)")
+    ax.set_title("DKD beta sweep (alpha 1, tau 2)")
+    ax.legend(fontsize=8)
+    _save(fig, out, "dkd_beta")
+    facts["dkd_beta"] = {f"{n}b": {f"{b:g}": by_beta[(n, b)][0] for (m, b) in by_beta if m == n} for n in sizes}
+
+    # 6. distilled vs scratch gap
+    scratch = _mean_by([r for r in students if r["strategy"] == "scratch"], lambda r: int(r["student_blocks"]))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    gaps = {}
+    for lab in [x for x in labels if x != "scratch"]:
+        ns = [n for n in sizes if (lab, n) in means and n in scratch]
+        g = [scratch[n][0] - means[(lab, n)][0] for n in ns]
+        gaps[lab] = dict(zip(ns, g))
+        ax.plot(ns, g, "o-", label=lab)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("student residual blocks")
+    ax.set_ylabel("scratch MAE - distilled MAE (BPM; > 0: distillation helps)")
+    ax.set_title("What distillation gains over training from scratch")
+    ax.legend(fontsize=8)
+    _save(fig, out, "distillation_gap")
+    facts["gap"] = gaps
+    return facts
+
+
+def _save(fig, out: Path, name: str) -> None:
+    fig.tight_layout()
+    fig.savefig(out / f"{name}.png", dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def findings(facts: dict) -> list[str]:
+    lines = []
+    for n, (lab, mae) in sorted(facts["best_strategy"].items()):
+        lines.append(f"{n}-block students: lowest MAE with {lab} ({mae:.2f} BPM).")
+    for lab, g in facts["gap"].items():
+        if g:
+            lines.append(f"{lab} against scratch: {np.mean(list(g.values())):+.2f} BPM on average over student sizes "
+                         f"({', '.join(f'{n}b {v:+.2f}' for n, v in sorted(g.items()))}).")
+    for name, fit in facts["fits"].items():
+        if fit and fit["n_sat"] == math.inf:
+            lines.append(f"{name}: MAE = {fit['a']:.2f} + {fit['b']:.2f} n^-{fit['c']:.2f} is still falling at the "
+                         "largest depth measured: no saturation within 10x that depth.")
+        elif fit and fit["n_sat"] is not None:
+            lines.append(f"{name}: MAE = {fit['a']:.2f} + {fit['b']:.2f} n^-{fit['c']:.2f}; 90% of the gain from "
+                         f"depth is reached at n = {fit['n_sat']:.1f} blocks.")
+        elif fit:
+            lines.append(f"{name}: MAE does not fall with depth in this range (fit {fit['a']:.2f} + "
+                         f"{fit['b']:.2f} n^-{fit['c']:.2f}): no saturation point to report.")
+        else:
+            lines.append(f"{name}: too few student depths for a scaling fit.")
+    return lines
+
+
+def write_report(results: Path, out: Path | None = None) -> Path:
+    rows = read_results(results)
+    results = Path(results)
+    out = Path(out) if out else (results if results.is_dir() else results.parent) / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    facts = make_figures(rows, out)
+    text = findings(facts)
+    table_rows = sorted((r for r in rows), key=lambda r: (r["kind"] != "teacher", r["student_blocks"], r["cell"]))
+    md = ["# edgeppg study report", "", f"{len(rows)} finished cells from `{results}`.", "", "## Findings", ""]
+    md += [f"- {t}" for t in text] + [""]
+    for name in FIGURES:
+        md += [f"![{name}]({name}.png)", ""]
+    md += ["## Cells", "", "| cell | MAE | RMSE | params | MACs |", "|---|---|---|---|---|"]
+    md += [f"| {r['cell']} | {r['mae']:.2f} | {r['rmse']:.2f} | {int(r['params']):,} | {r['macs'] / 1e6:.2f} M |"
+           for r in table_rows]
+    (out / "report.md").write_text("\n".join(md) + "\n")
+    imgs = "".join(f'<figure><img alt="{n}" src="data:image/png;base64,'
+                   f'{base64.b64encode((out / f"{n}.png").read_bytes()).decode()}"></figure>' for n in FIGURES)
+    cells_html = "".join(f"<tr><td>{html.escape(r['cell'])}</td><td>{r['mae']:.2f}</td><td>{r['rmse']:.2f}</td>"
+                         f"<td>{int(r['params']):,}</td><td>{r['macs'] / 1e6:.2f} M</td></tr>" for r in table_rows)
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>edgeppg study report</title><style>"
+        "body{font-family:sans-serif;max-width:900px;margin:2em auto}img{max-width:100%}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+        "td:first-child{text-align:left}</style></head><body><h1>edgeppg study report</h1>"
+        f"<p>{len(rows)} finished cells from <code>{html.escape(str(results))}</code>.</p><h2>Findings</h2><ul>"
+        + "".join(f"<li>{html.escape(t)}</li>" for t in text) + "</ul><h2>Figures</h2>" + imgs +
+        "<h2>Cells</h2><table><tr><th>cell</th><th>MAE</th><th>RMSE</th><th>params</th><th>MACs</th></tr>"
+        + cells_html + "</table></body></html>"
+    )
+    (out / "report.html").write_text(page)
+    return out

@@ -1,0 +1,215 @@
+"""Running a study's cells: teachers first, then every student, in parallel processes or on Ray.
+
+Each cell is a run folder under `OUT/cells/`. A cell whose `metrics.json` exists is never run again; one
+with a checkpoint resumes from it; one that fails is recorded with its error and the others go on.
+After every cell the results table (`OUT/results.csv`) is rewritten from the run folders, so it is
+always complete for what has finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from pathlib import Path
+
+from edgeppg.config import DistillConfig, RunConfig, TrainConfig
+from edgeppg.data.dataset import DataConfig
+from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg.errors import EdgeppgError
+from edgeppg.models.spec import ModelSpec
+from edgeppg.runs import CHECKPOINT, METRICS, atomic_write_bytes, read_json, write_json
+from edgeppg.study.config import Cell, Study, cells
+
+RESULTS = "results.csv"
+COLUMNS = ("cell", "kind", "status", "teacher_blocks", "student_blocks", "strategy", "beta", "seed", "mae", "rmse",
+           "mae_expectation", "params", "macs", "epochs_run", "train_seconds", "pytorch_latency_ms", "int8_mae",
+           "int8_latency_ms", "tflm_arena_bytes", "int8_bytes", "error")
+
+
+def data_config(study: Study) -> DataConfig:
+    d = dict(study.dataset)
+    name = d.pop("name", "synthetic")
+    if name == "synthetic":
+        return DataConfig(synthetic=SyntheticConfig(**d))
+    if "root" not in d:
+        raise EdgeppgError(f"study '{study.name}': dataset {name} needs a root")
+    return DataConfig(dataset=name, root=str(Path(d.pop("root")).expanduser()), **d)
+
+
+def run_config(study: Study, cell: Cell, out: Path, threads: int) -> RunConfig:
+    epochs = study.teacher_epochs or study.epochs if cell.kind == "teacher" else study.epochs
+    train = TrainConfig(epochs=epochs, patience=study.patience, seed=cell.seed, threads=threads)
+    model = ModelSpec(blocks=cell.student_blocks, width=study.width, kernel=study.kernel)
+    distill = DistillConfig()
+    if cell.kind == "student" and cell.strategy != "scratch":
+        distill = DistillConfig(strategy=cell.strategy, teacher=str(out / "cells" / cell.teacher_id),
+                                beta=cell.beta or DistillConfig.beta)
+    return RunConfig(data_config(study), model, train, distill)
+
+
+def run_cell(study: Study, cell: Cell, out: Path, threads: int) -> dict:
+    """Train (or resume, or reuse) one cell; export and benchmark it if the study asks. Never raises."""
+    from edgeppg.train import run
+
+    folder = out / "cells" / cell.id
+    t0 = time.perf_counter()
+    try:
+        if not (folder / METRICS).is_file():
+            run(run_config(study, cell, out, threads), folder, resume=(folder / CHECKPOINT).is_file(),
+                console=_quiet_console())
+        extra = _measure(study, cell, folder, threads)
+        write_json(folder / "cell.json", {"status": "finished", **extra})
+        return {"cell": cell.id, "status": "finished", "seconds": time.perf_counter() - t0}
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:  # a failed cell is recorded, and the study goes on
+        folder.mkdir(parents=True, exist_ok=True)
+        msg = f"{type(e).__name__}: {e}" if not isinstance(e, EdgeppgError) else str(e)
+        write_json(folder / "cell.json", {"status": "failed", "error": msg, "traceback": traceback.format_exc()})
+        return {"cell": cell.id, "status": "failed", "error": msg, "seconds": time.perf_counter() - t0}
+
+
+def _quiet_console():
+    from rich.console import Console
+
+    return Console(file=io.StringIO())
+
+
+def _measure(study: Study, cell: Cell, folder: Path, threads: int) -> dict:
+    """Batch-1 PyTorch latency always; int8 accuracy, latency and memory when the study exports."""
+    import numpy as np
+    import torch
+
+    from edgeppg.runs import load_model
+
+    extra = {}
+    if (folder / "cell.json").is_file():
+        extra = read_json(folder / "cell.json")
+        if extra.get("status") == "finished" and (not study.export or "int8_mae" in extra):
+            return {k: v for k, v in extra.items() if k != "status"}
+    model, _ = load_model(folder)
+    torch.set_num_threads(1)
+    x = torch.zeros(1, 200)
+    with torch.inference_mode():
+        for _ in range(5):
+            model(x)
+        times = []
+        for _ in range(max(10, study.bench_runs)):
+            t = time.perf_counter()
+            model(x)
+            times.append(time.perf_counter() - t)
+    extra["pytorch_latency_ms"] = float(np.median(times) * 1e3)
+    if study.export and cell.kind == "student":
+        from edgeppg.bench import bench_host
+        from edgeppg.export import export_run
+
+        report = export_run(folder, console=_quiet_console())
+        bench = bench_host(folder, ("tflite_int8",), runs=study.bench_runs, threads=1)
+        extra.update(int8_mae=report["accuracy"]["tflite_int8"]["mae"],
+                     int8_latency_ms=bench["runtimes"]["tflite_int8"]["latency_ms"]["p50"],
+                     tflm_arena_bytes=report["tflite_micro"]["arena_bytes"],
+                     int8_bytes=report["artefacts"]["tflite_int8"]["bytes"])
+    torch.set_num_threads(threads)
+    return extra
+
+
+def results_rows(study: Study, out: Path) -> list[dict]:
+    teachers, students = cells(study)
+    rows = []
+    for cell in teachers + students:
+        folder = out / "cells" / cell.id
+        row = {"cell": cell.id, "kind": cell.kind, "teacher_blocks": cell.teacher_blocks or "",
+               "student_blocks": cell.student_blocks, "strategy": cell.strategy, "beta": cell.beta or "",
+               "seed": cell.seed, "status": "pending"}
+        state = read_json(folder / "cell.json") if (folder / "cell.json").is_file() else {}
+        if state.get("status") == "failed":
+            row.update(status="failed", error=state.get("error", ""))
+        elif (folder / METRICS).is_file():
+            m = read_json(folder / METRICS)
+            row.update(status="finished" if state.get("status") == "finished" else "trained",
+                       mae=m["test"]["mae"], rmse=m["test"]["rmse"], mae_expectation=m["test"]["mae_expectation"],
+                       params=m["params"], macs=m["macs"], epochs_run=m["epochs_run"], train_seconds=m["train_seconds"])
+            row.update({k: state[k] for k in COLUMNS if k in state and k not in row})
+        elif (folder / CHECKPOINT).is_file():
+            row["status"] = "interrupted"
+        rows.append(row)
+    return rows
+
+
+def write_results(study: Study, out: Path) -> Path:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(results_rows(study, out))
+    atomic_write_bytes(out / RESULTS, buf.getvalue().encode())
+    return out / RESULTS
+
+
+def run_study(study: Study, out: Path, workers: int = 0, ray_address: str | None = None,
+              progress: Callable[[dict, int, int], None] | None = None) -> Path:
+    """Run every cell not finished yet; returns the results table."""
+    out = out.resolve()  # students name their teacher's folder; workers may run elsewhere
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "study.json", study.to_dict())
+    teachers, students = cells(study)
+    workers = workers or max(1, min(os.cpu_count() or 1, len(students) or 1))
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    engine = _ray_engine(ray_address, threads) if ray_address else _process_engine(workers)
+    done, total = 0, len(teachers) + len(students)
+    try:
+        for phase in (teachers, students):  # students need their teachers
+            for result in engine(study, phase, out, threads):
+                done += 1
+                write_results(study, out)
+                if progress:
+                    progress(result, done, total)
+    finally:
+        write_results(study, out)
+    return out / RESULTS
+
+
+def _process_engine(workers: int):
+    def engine(study: Study, phase: list[Cell], out: Path, threads: int):
+        if workers == 1:
+            for cell in phase:
+                yield run_cell(study, cell, out, threads)
+            return
+        # spawn, not fork: each worker starts clean and sets its own torch thread count
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            pending = {pool.submit(run_cell, study, cell, out, threads) for cell in phase}
+            try:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        yield f.result()
+            except KeyboardInterrupt:
+                for f in pending:
+                    f.cancel()
+                raise
+    return engine
+
+
+def _ray_engine(address: str, threads: int):
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=address, log_to_driver=False)
+    remote = ray.remote(num_cpus=threads)(run_cell)
+
+    def engine(study: Study, phase: list[Cell], out: Path, threads_: int):
+        refs = [remote.remote(study, cell, out, threads) for cell in phase]
+        try:
+            while refs:
+                ready, refs = ray.wait(refs, num_returns=1)
+                yield ray.get(ready[0])
+        except KeyboardInterrupt:
+            for r in refs:
+                ray.cancel(r)
+            raise
+    return engine

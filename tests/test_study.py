@@ -1,0 +1,142 @@
+"""The study: config, cells, resumable and parallel runs (processes and a local Ray instance), report."""
+
+import csv
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import edgeppg.train as train_mod
+from edgeppg.errors import EdgeppgError
+from edgeppg.study import runner
+from edgeppg.study.config import Study, cells, load_study
+from edgeppg.study.report import fit_scaling, pareto
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = Study(name="tiny", dataset={"name": "synthetic", "subjects": 6, "minutes": 5, "seed": 3}, teachers=(2,),
+             students=(1,), strategies=("scratch", "dkd"), betas=(8.0,), epochs=3, width=8, kernel=5)
+
+
+def rows(path: Path) -> dict[str, dict]:
+    with open(path / "results.csv", newline="") as fh:
+        return {r["cell"]: r for r in csv.DictReader(fh)}
+
+
+def test_study_files_and_their_errors(tmp_path):
+    quick = load_study(ROOT / "studies" / "quick.yaml")
+    paper = load_study(ROOT / "studies" / "paper.yaml")
+    assert paper.teachers == (2, 4, 6, 8, 10, 12) and paper.students == tuple(range(1, 11))
+    assert paper.betas == (1, 4, 8, 16) and paper.export
+    teachers, students = cells(quick)
+    assert len(teachers) == 1 and len(students) == 3 * (1 + 2 + 2)  # scratch, hard, soft, dkd x 2 betas
+    (tmp_path / "bad.yaml").write_text("teachers: [2]\nstrategy: [dkd]\n")
+    with pytest.raises(EdgeppgError, match="bad.yaml: unknown setting 'strategy'"):
+        load_study(tmp_path / "bad.yaml")
+    (tmp_path / "bad2.yaml").write_text("strategies: [scratch, telepathy]\n")
+    with pytest.raises(EdgeppgError, match="unknown strategy 'telepathy'"):
+        load_study(tmp_path / "bad2.yaml")
+    (tmp_path / "bad3.yaml").write_text("teachers: [2\n")
+    with pytest.raises(EdgeppgError, match="bad3.yaml: not valid YAML"):
+        load_study(tmp_path / "bad3.yaml")
+
+
+def test_each_teacher_is_trained_once_and_feature_needs_a_larger_teacher():
+    study = replace(TINY, teachers=(2, 4), students=(1, 3), strategies=("scratch", "feature", "dkd"), betas=(1, 8),
+                    seeds=(0, 1))
+    teachers, students = cells(study)
+    assert sorted(c.id for c in teachers) == ["teacher-2b-seed0", "teacher-2b-seed1", "teacher-4b-seed0",
+                                              "teacher-4b-seed1"]
+    ids = {c.id for c in students}
+    assert "student-3b-feature-from-4b-seed0" in ids and "student-3b-feature-from-2b-seed0" not in ids
+    assert {"student-1b-dkd-from-2b-beta1-seed1", "student-1b-dkd-from-2b-beta8-seed1"} <= ids
+    assert len(ids) == len(students)  # every cell has its own folder
+
+
+def test_an_interrupted_sweep_resumes_without_redoing_finished_cells(tmp_path, monkeypatch):
+    real_epoch = train_mod._train_epoch
+
+    def interrupt_in_dkd(distiller, *args):
+        if type(distiller).__name__ == "DKD" and args[6] == 1:  # the DKD cell's second epoch
+            raise KeyboardInterrupt
+        return real_epoch(distiller, *args)
+
+    monkeypatch.setattr(train_mod, "_train_epoch", interrupt_in_dkd)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_study(TINY, tmp_path, workers=1)
+    first = rows(tmp_path)
+    assert first["teacher-2b-seed0"]["status"] == "finished" and first["student-1b-scratch-seed0"]["status"] == "finished"
+    assert first["student-1b-dkd-from-2b-beta8-seed0"]["status"] == "interrupted"
+    finished_metrics = {c: (tmp_path / "cells" / c / "metrics.json").read_bytes()
+                        for c in ("teacher-2b-seed0", "student-1b-scratch-seed0")}
+
+    monkeypatch.setattr(train_mod, "_train_epoch", real_epoch)
+    calls = []
+    real_run = train_mod.run
+    monkeypatch.setattr(train_mod, "run", lambda cfg, out, resume=False, console=None:
+                        calls.append((out.name, resume)) or real_run(cfg, out, resume, console))
+    runner.run_study(TINY, tmp_path, workers=1)
+    assert calls == [("student-1b-dkd-from-2b-beta8-seed0", True)]  # only the interrupted cell, resumed
+    assert all(r["status"] == "finished" for r in rows(tmp_path).values())
+    for c, before in finished_metrics.items():
+        assert (tmp_path / "cells" / c / "metrics.json").read_bytes() == before
+
+
+def test_a_failed_cell_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
+    real = runner.run_config
+
+    def broken(study, cell, out, threads):
+        cfg = real(study, cell, out, threads)
+        return replace(cfg, model=replace(cfg.model, blocks=99)) if cell.strategy == "dkd" else cfg
+
+    monkeypatch.setattr(runner, "run_config", broken)
+    runner.run_study(TINY, tmp_path, workers=1)
+    r = rows(tmp_path)
+    assert r["student-1b-dkd-from-2b-beta8-seed0"]["status"] == "failed"
+    assert "blocks must be between 1 and 32" in r["student-1b-dkd-from-2b-beta8-seed0"]["error"]
+    assert r["teacher-2b-seed0"]["status"] == r["student-1b-scratch-seed0"]["status"] == "finished"
+
+
+def test_the_same_study_on_a_local_ray_instance(tmp_path):
+    ray = pytest.importorskip("ray", reason="ray runs the study on a cluster; make installs it")
+    local = runner.run_study(TINY, tmp_path / "local", workers=1)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        on_ray = runner.run_study(TINY, tmp_path / "ray", ray_address="auto")
+    finally:
+        ray.shutdown()
+    a, b = rows(local.parent), rows(on_ray.parent)
+    assert set(a) == set(b) and all(r["status"] == "finished" for r in b.values())
+    for cell in a:  # same seeds, same threads: the same numbers, whichever engine ran them
+        assert float(a[cell]["mae"]) == pytest.approx(float(b[cell]["mae"]), abs=1e-9)
+
+
+def test_scaling_fit_and_pareto_front():
+    import numpy as np
+
+    n = np.array([1, 2, 3, 4, 6, 8, 10], float)
+    fit = fit_scaling(n, 3.0 + 4.0 * n ** -1.5)
+    assert fit["a"] == pytest.approx(3.0, abs=1e-3) and fit["c"] == pytest.approx(1.5, abs=1e-3)
+    assert fit["n_sat"] == pytest.approx(10 ** (1 / 1.5), rel=1e-3)
+    assert fit_scaling(np.array([1.0, 2.0]), np.array([5.0, 4.0])) is None
+    assert pareto([(1, 5), (2, 4), (3, 4.5), (4, 3), (0.5, 9)]) == [4, 0, 1, 3]
+
+
+def test_quick_study_from_the_command_line_and_its_report(tmp_path):
+    out = tmp_path / "quick"
+    res = subprocess.run([sys.executable, "-m", "edgeppg", "sweep", str(ROOT / "studies" / "quick.yaml"), "--out",
+                          str(out), "--workers", "2"], capture_output=True, text=True, timeout=1200)
+    assert res.returncode == 0, res.stderr
+    r = rows(out)
+    assert len(r) == 16 and all(v["status"] == "finished" for v in r.values())
+    assert all(float(v["pytorch_latency_ms"]) > 0 for v in r.values())
+    rep = subprocess.run([sys.executable, "-m", "edgeppg", "report", str(out)], capture_output=True, text=True,
+                         timeout=300)
+    assert rep.returncode == 0, rep.stderr
+    page = (out / "report" / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 6 and "Findings" in page
+    md = (out / "report" / "report.md").read_text()
+    for fig in ("mae_by_strategy", "scaling", "pareto_latency", "pareto_memory", "dkd_beta", "distillation_gap"):
+        assert f"({fig}.png)" in md and (out / "report" / f"{fig}.png").stat().st_size > 5000
+    assert "lowest MAE with" in md and "against scratch" in md
