@@ -7,6 +7,8 @@ exactly as `edgeppg export --int8` does, calibrated on built-in windows.
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
 import torch
@@ -17,7 +19,7 @@ from edgeppg.data.dataset import DataConfig
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.export import export_run
 from edgeppg.models import ModelSpec, build_model
-from edgeppg.runs import save_model, write_json
+from edgeppg.runs import environment, save_model, write_json
 
 RESULTS = Path(__file__).parent / "results"
 DATA = DataConfig(synthetic=SyntheticConfig(subjects=8, minutes=6, seed=0))  # calibration and sanity windows
@@ -33,3 +35,15 @@ def exported_model(blocks: int, folder: Path, console: Console, seed: int | None
     write_json(run / "config.json", config.to_dict())
     report = export_run(run, calib_windows=300, eval_windows=200, micro_windows=20, console=console)
     return run, report
+
+
+def write_results(name: str, rows: list[dict], **meta: object) -> None:
+    """benchmarks/results/NAME.json (rows, settings, environment) and NAME.csv (the rows)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "rows": rows, "environment": environment()},
+                                                     indent=2) + "\n")
+    with (RESULTS / f"{name}.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {RESULTS / name}.json and .csv")

@@ -10,16 +10,13 @@ benchmarks/results/host_latency.json and .csv, from which the paper's time/memor
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import tempfile
 from pathlib import Path
 
-from common import RESULTS, exported_model
+from common import exported_model, write_results
 from rich.console import Console
 
 from edgeppg.bench import RUNTIMES, bench_host
-from edgeppg.runs import environment
 
 
 def main() -> None:
@@ -49,15 +46,7 @@ def main() -> None:
                           f"TFLM p50 {row['tflite_micro_p50_ms']:.2f} ms  arena {row['tflm_arena_bytes']:,} B  "
                           f"int8 file {row['tflite_int8_file_bytes']:,} B")
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "host_latency.json").write_text(json.dumps(
-        {"runs": args.runs, "threads": args.threads, "rows": rows, "environment": environment()}, indent=2) + "\n")
-    with (RESULTS / "host_latency.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {RESULTS / 'host_latency.json'} and .csv")
-
+    write_results("host_latency", rows, runs=args.runs, threads=args.threads)
 
 if __name__ == "__main__":
     main()

@@ -12,16 +12,13 @@ benchmarks/results/mcu.json and .csv.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import tempfile
 from pathlib import Path
 
-from common import RESULTS, exported_model
+from common import exported_model, write_results
 from rich.console import Console
 
 from edgeppg.bench.cortex_m4 import CPI, bench_cortex_m4
-from edgeppg.runs import environment
 
 BUILDS = (("-O2", False), ("-Os", False), ("-O2", True))  # (optimisation, plain C kernels)
 
@@ -55,15 +52,7 @@ def main() -> None:
                       f"{row['instructions']:>12,} instr ({row['instructions_per_mac']:.2f}/MAC)  "
                       f"~{row['est_ms_64mhz']:7.1f} ms @64MHz  flash {row['flash_bytes'] / 1024:7.1f} KiB  "
                       f"RAM {row['ram_bytes'] / 1024:5.1f} KiB (TFLM arena {row['tflm_arena_bytes'] / 1024:.1f} KiB)")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "mcu.json").write_text(json.dumps({"cpi_assumed": CPI, "windows": args.windows, "rows": rows,
-                                                  "environment": environment()}, indent=2) + "\n")
-    with (RESULTS / "mcu.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {RESULTS / 'mcu.json'} and .csv")
-
+    write_results("mcu", rows, cpi_assumed=CPI, windows=args.windows)
 
 if __name__ == "__main__":
     main()

@@ -1,17 +1,11 @@
-/* Start-up for the Nordic nRF52840 DK: vector table, reset handler (FPU on, .data copied, .bss zeroed,
- * stack painted), the 64 MHz crystal started, UARTE0 at 115200 baud on the DK's interface-MCU pins
+/* The Nordic nRF52840 DK: the 64 MHz crystal, UARTE0 at 115200 baud on the DK's interface-MCU pins
  * (TX P0.06, RX P0.08: the USB virtual COM port), and the DWT cycle counter, which counts real cycles. */
 #include <stdint.h>
 #include <string.h>
 
 #include "board.h"
 
-extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end, __stack_limit, __stack_top;
-int main(void);
-
 #define REG(addr) (*(volatile uint32_t *)(addr))
-#define STACK_PAINT 0xA5A5A5A5u
-#define SCB_CPACR REG(0xE000ED88u)
 #define DEMCR REG(0xE000EDFCu)
 #define DWT_CTRL REG(0xE0001000u)
 #define DWT_CYCCNT REG(0xE0001004u)
@@ -79,41 +73,7 @@ uint64_t ep_board_ticks(void) { /* the 32-bit counter wraps every 67 s at 64 MHz
 uint32_t ep_board_tick_instructions(void) { return 0; } /* ticks are cycles, not instructions */
 const char *ep_board_counter_name(void) { return "dwt-cycles"; }
 
-uint32_t ep_board_stack_peak(void) {
-  const uint32_t *p = &__stack_limit;
-  while (p < &__stack_top && *p == STACK_PAINT) ++p;
-  return (uint32_t)((uintptr_t)&__stack_top - (uintptr_t)p);
-}
-
 void ep_board_exit(int status) {
   ep_board_puts(status == 0 ? "EDGEPPG_EXIT ok\n" : "EDGEPPG_EXIT failed\n");
   for (;;) __asm__ volatile("wfi"); /* nothing to return to on a board */
 }
-
-void HardFault_Handler(void) {
-  ep_board_puts("EDGEPPG_FAULT hard fault\n");
-  ep_board_exit(1);
-}
-
-void Default_Handler(void) {
-  ep_board_puts("EDGEPPG_FAULT unexpected interrupt\n");
-  ep_board_exit(1);
-}
-
-__attribute__((noreturn)) void Reset_Handler(void) {
-  SCB_CPACR |= 0xFu << 20;
-  __asm__ volatile("dsb\n isb");
-  memcpy(&__data_start, &__data_load, (size_t)((uintptr_t)&__data_end - (uintptr_t)&__data_start));
-  memset(&__bss_start, 0, (size_t)((uintptr_t)&__bss_end - (uintptr_t)&__bss_start));
-  uintptr_t sp;
-  __asm__ volatile("mov %0, sp" : "=r"(sp));
-  for (uint32_t *p = &__stack_limit; (uintptr_t)p < sp - 256u; ++p) *p = STACK_PAINT;
-  ep_board_exit(main());
-}
-
-typedef void (*vector)(void);
-__attribute__((section(".isr_vector"), used)) static const vector vectors[16] = {
-    (vector)(uintptr_t)&__stack_top, Reset_Handler, Default_Handler, HardFault_Handler,
-    Default_Handler, Default_Handler, Default_Handler, 0, 0, 0, 0,
-    Default_Handler, Default_Handler, 0, Default_Handler, Default_Handler,
-};

@@ -1,0 +1,50 @@
+/* QEMU's mps2-an386: semihosting for the console and the exit status, SysTick as the counter. */
+#include <stdint.h>
+
+#include "board.h"
+
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define SYST_RELOAD 0x00FFFFFFu
+
+static volatile uint32_t systick_wraps;
+
+/* ARM semihosting: r0 = operation, r1 = argument block; QEMU services `bkpt 0xab`. */
+static int32_t semihost(uint32_t op, const void *arg) {
+  register uint32_t r0 __asm__("r0") = op;
+  register const void *r1 __asm__("r1") = arg;
+  __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+  return (int32_t)r0;
+}
+
+void ep_board_puts(const char *s) { semihost(0x04 /* SYS_WRITE0 */, s); }
+
+void ep_board_exit(int status) {
+  /* SYS_EXIT: "application exit" ends QEMU with status 0, any other reason with status 1. */
+  semihost(0x18, (const void *)(status == 0 ? 0x20026u : 0x20023u));
+  for (;;) {
+  }
+}
+
+void SysTick_Handler(void) { systick_wraps++; }
+
+void ep_board_init(void) {
+  SYST_RVR = SYST_RELOAD;
+  SYST_CVR = 0;
+  SYST_CSR = 7; /* processor clock, interrupt on wrap, enabled */
+}
+
+uint64_t ep_board_ticks(void) {
+  uint32_t wraps, value;
+  do {
+    wraps = systick_wraps;
+    value = SYST_CVR;
+  } while (wraps != systick_wraps);
+  return (uint64_t)wraps * (SYST_RELOAD + 1u) + (SYST_RELOAD - value);
+}
+
+/* Under `-icount shift=0` QEMU retires one instruction per virtual nanosecond and SysTick runs from the
+ * 25 MHz system clock: one tick every 40 instructions, the same count on every run. */
+uint32_t ep_board_tick_instructions(void) { return 40; }
+const char *ep_board_counter_name(void) { return "systick-icount"; }
