@@ -6,7 +6,6 @@ import re
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from edgeppg.codegen.tflm import arena_size, generate_tflm, resolver_ops

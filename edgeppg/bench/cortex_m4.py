@@ -18,8 +18,7 @@ from edgeppg.bench.host import run_folder
 from edgeppg.data.dataset import load_splits
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import quant, runtimes, tflite_model
-from edgeppg.export.pipeline import INT8_TFLITE, sample
-from edgeppg.export.pipeline import EXPORT_JSON
+from edgeppg.export.pipeline import EXPORT_JSON, INT8_TFLITE, sample
 from edgeppg.mcu import boards
 from edgeppg.mcu.build import Build, build_cortex_m4, build_tflm
 from edgeppg.mcu.flash import choose_probe, console_port, program, read_console

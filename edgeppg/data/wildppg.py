@@ -15,8 +15,7 @@ import numpy as np
 
 from edgeppg.data.recording import Recording
 from edgeppg.data.rpeaks import detect_r_peaks, quotient_filter
-from edgeppg.data.windows import (FS, WindowSet, hr_from_intervals, missing_recording, resample, window_count,
-                                  window_recording)
+from edgeppg.data.windows import FS, WindowSet, hr_from_intervals, missing_recording, window_count, window_recording
 from edgeppg.errors import EdgeppgError
 
 SITES = ("sternum", "head", "wrist", "ankle")
@@ -89,6 +88,3 @@ def load(root: Path, site: str = "wrist", channel: str = "ppg_g") -> WindowSet:
         if pid not in seen:
             parts.append(missing_recording(pid, str(root), "no participant file"))
     return WindowSet.concat(parts)
-
-
-__all__ = ["load", "read_participant", "resample"]

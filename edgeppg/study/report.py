@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import io
 import math
 import warnings
 from collections import defaultdict
