@@ -112,7 +112,8 @@ def run_on_board(elf: Path, b, uid: str, port: str | None, console: Console) -> 
     """Program the board, then read its self-test from the serial console, echoing each line."""
     program(elf, b, uid)
     text = read_console(console_port(port, uid), lambda line: console.print(line, highlight=False))
-    return parse(text, 0 if "EDGEPPG_EXIT ok" in text or "mismatched=0" in text else 1, f"{b.name} console")
+    # a board has no exit status to report: the summary line's mismatch count is the verdict
+    return parse(text, 0, f"{b.name} console")
 
 
 def compare_mcu(a: dict, b: dict) -> dict[str, float]:

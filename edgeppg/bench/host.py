@@ -24,7 +24,8 @@ RUNTIMES = ("pytorch", "onnxruntime", "tflite_float32", "tflite_int8", "tflite_m
 BENCH_JSON = "bench_host.json"
 _FILES = {"pytorch": "model.pt", "onnxruntime": ex.ONNX_FILE, "tflite_float32": ex.FLOAT_TFLITE,
           "tflite_int8": ex.INT8_TFLITE, "tflite_micro": ex.INT8_TFLITE}
-_FLOAT_MAE = {"pytorch": "pytorch", "onnxruntime": "onnx", "tflite_float32": "tflite_float32",
+_ACCURACY_OF = {  # runtime -> the export.json accuracy entry of the artefact it runs
+   "pytorch": "pytorch", "onnxruntime": "onnx", "tflite_float32": "tflite_float32",
               "tflite_int8": "tflite_int8", "tflite_micro": "tflite_int8"}
 
 
@@ -57,7 +58,7 @@ def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200
             progress(rt)
         row = _measure(rt, folder, runs, batch, threads)
         row["file_bytes"] = file.stat().st_size
-        acc = export.get("accuracy", {}).get(_FLOAT_MAE[rt])
+        acc = export.get("accuracy", {}).get(_ACCURACY_OF[rt])
         if acc:
             row["mae_bpm"] = acc["mae"]
         if rt == "tflite_micro":

@@ -34,9 +34,10 @@ INT8_MAE_BUDGET = 0.5  # BPM the int8 model may lose against float before export
 
 
 def sample(ws: WindowSet, n: int, seed: int) -> WindowSet:
-    """`n` windows drawn without replacement (all of them if there are fewer), in a seeded order."""
-    idx = np.random.default_rng(seed).permutation(len(ws))[:n]
-    return ws.select(np.isin(np.arange(len(ws)), idx))
+    """`n` windows drawn without replacement by `seed` (all of them if there are fewer), in their order."""
+    mask = np.zeros(len(ws), bool)
+    mask[np.random.default_rng(seed).permutation(len(ws))[:n]] = True
+    return ws.select(mask)
 
 
 def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_windows: int = 1000,

@@ -10,11 +10,11 @@ TFLite Micro: the `tflite-micro` package's host build of the real TFLM interpret
 
 from __future__ import annotations
 
-import contextlib
 import faulthandler
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -62,26 +62,11 @@ def run_tflite(interp, x: np.ndarray) -> np.ndarray:
     return results
 
 
-@contextlib.contextmanager
-def _quiet_fd2():
-    """TFLite Micro prints allocation failures straight to file descriptor 2; keep them out of the way."""
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-def tflm_interpreter(model: bytes, arena_size: int, quiet: bool = False):
+def tflm_interpreter(model: bytes, arena_size: int):
     """The TFLite Micro interpreter on `model`, or RuntimeError if it cannot allocate in `arena_size` bytes."""
     from tflite_micro.python.tflite_micro import runtime
 
-    with _quiet_fd2() if quiet else contextlib.nullcontext():
-        return runtime.Interpreter.from_bytes(model, arena_size=arena_size)
+    return runtime.Interpreter.from_bytes(model, arena_size=arena_size)
 
 
 def run_tflm(interp, x: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
@@ -93,25 +78,32 @@ def run_tflm(interp, x: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
     return np.stack(outs)
 
 
-def tflm_works(model: bytes, arena_size: int, sample: np.ndarray, input_shape: tuple[int, ...]) -> bool:
-    """Does the model allocate and run in an arena of `arena_size` bytes?
+def _in_child(work: Callable[[], object]) -> tuple[bool, str]:
+    """Run `work` in a forked child: (did it finish without error, what it wrote to stderr).
 
-    Asked in a forked child: with a very small arena the TFLM host interpreter can crash the process
-    (a segmentation fault was seen here at 100 bytes) instead of raising.
+    TFLite Micro's host interpreter reports problems only on file descriptor 2, and with a very small
+    arena it can crash the process (a segmentation fault was seen here at 100 bytes) instead of raising,
+    so every probe of it runs here.
     """
-    pid = os.fork()
-    if pid == 0:  # child: never returns
-        faulthandler.disable()  # an expected crash needs no traceback on the parent's stderr
-        code = 1
-        try:
-            with _quiet_fd2():
-                interp = tflm_interpreter(model, arena_size)
-                run_tflm(interp, sample[:1], input_shape)
-            code = 0
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    with tempfile.TemporaryFile() as log:
+        pid = os.fork()
+        if pid == 0:  # child: never returns
+            faulthandler.disable()  # an expected crash needs no traceback on the parent's stderr
+            code = 1
+            try:
+                os.dup2(log.fileno(), 2)
+                work()
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        log.seek(0)
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, log.read().decode(errors="replace")
+
+
+def tflm_works(model: bytes, arena_size: int, sample: np.ndarray, input_shape: tuple[int, ...]) -> bool:
+    """Does the model allocate and run in an arena of `arena_size` bytes?"""
+    return _in_child(lambda: run_tflm(tflm_interpreter(model, arena_size), sample[:1], input_shape))[0]
 
 
 def smallest_arena(model: bytes, sample: np.ndarray, input_shape: tuple[int, ...], align: int = 16,
@@ -137,18 +129,7 @@ def smallest_arena(model: bytes, sample: np.ndarray, input_shape: tuple[int, ...
 def tflm_missing_ops(model: bytes) -> list[str]:
     """Builtin ops of `model` that this TFLite Micro build has no kernel for (empty if it has them all).
 
-    Asked of the real interpreter, in a forked child whose stderr is kept: TFLM reports a missing
-    kernel only as the log line "Didn't find op for builtin opcode 'NAME'".
+    TFLM reports a missing kernel only as the log line "Didn't find op for builtin opcode 'NAME'".
     """
-    with tempfile.TemporaryFile() as log:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.dup2(log.fileno(), 2)
-                tflm_interpreter(model, 4 << 20)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
-        log.seek(0)
-        text = log.read().decode(errors="replace")
-    return sorted(set(re.findall(r"Didn't find op for builtin opcode '([A-Z0-9_]+)'", text)))
+    _, log = _in_child(lambda: tflm_interpreter(model, 4 << 20))
+    return sorted(set(re.findall(r"Didn't find op for builtin opcode '([A-Z0-9_]+)'", log)))
