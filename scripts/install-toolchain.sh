@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The Cortex-M4 tools: Arm's GCC with newlib, and QEMU's system emulator for Arm.
+# The Cortex-M4 tools: Arm's GCC with newlib, its C++ library (the TFLite Micro backend is C++), and
+# QEMU's system emulator for Arm.
 # Installs Debian's packages when they are missing and this is a Debian/Ubuntu machine where we are
 # root; otherwise says what to install and carries on (everything but the cortex-m4 target works
 # without them, and its tests say why they are skipped).
 set -u
 need=()
 command -v arm-none-eabi-gcc >/dev/null 2>&1 || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
+# libstdc++ for arm-none-eabi: without it g++ finds neither <cstdint> nor libsupc++.
+if ! command -v arm-none-eabi-g++ >/dev/null 2>&1 || \
+   [ "$(arm-none-eabi-g++ -print-file-name=libstdc++_nano.a)" = libstdc++_nano.a ]; then
+  need+=(libstdc++-arm-none-eabi-newlib)
+fi
 command -v qemu-system-arm >/dev/null 2>&1 || need+=(qemu-system-arm)
 [ ${#need[@]} -eq 0 ] && exit 0
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -19,7 +25,7 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 fi
 cat >&2 <<MSG
 warning: the Cortex-M4 firmware needs: ${need[*]}
-  Debian/Ubuntu: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  Debian/Ubuntu: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   macOS:         brew install --cask gcc-arm-embedded && brew install qemu
 The cortex-m4 target and its tests are skipped until they are installed.
 MSG

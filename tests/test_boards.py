@@ -12,10 +12,17 @@ from edgeppg.codegen.tflm import arena_size, generate_tflm, resolver_ops
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import tflite_model
 from edgeppg.mcu import boards, flash, toolchain
-from edgeppg.mcu.build import build_cortex_m4, section_sizes
+from edgeppg.mcu.build import (TFLM_COMMIT, build_cortex_m4, build_cxx_check, section_sizes, tflm_dir,
+                               tflm_tree_commit)
+from edgeppg.mcu.qemu import qemu_command
 
 needs_arm = pytest.mark.skipif(bool(toolchain.missing_tools(("arm-none-eabi-gcc",))),
                                reason="arm-none-eabi-gcc is not installed (make toolchain installs it)")
+
+
+needs_cxx = pytest.mark.skipif(toolchain.cxx_library_missing() or bool(toolchain.missing_tools(("qemu-system-arm",))),
+                               reason="arm-none-eabi-g++'s C++ library or qemu-system-arm is not installed "
+                                      "(make toolchain installs them)")
 
 
 def cli(*args, env=None):
@@ -111,7 +118,7 @@ def test_tflm_backend_without_a_tree_says_what_is_missing(exported, monkeypatch,
 
     run, _ = exported
     monkeypatch.delenv("TFLM_DIR", raising=False)
-    with pytest.raises(EdgeppgError, match="TFLM_DIR is not set"):
+    with pytest.raises(EdgeppgError, match=f"TFLM_DIR is not set.*git -C DIR checkout {TFLM_COMMIT}"):
         bench_cortex_m4(run, windows=2, backend="tflm")
     monkeypatch.setenv("TFLM_DIR", str(tmp_path))
     with pytest.raises(EdgeppgError, match="not a TensorFlow Lite Micro tree"):
@@ -127,3 +134,52 @@ def test_tflm_firmware_is_bit_exact_under_qemu(exported):
     run, _ = exported
     r = bench_cortex_m4(run, windows=8, backend="tflm")
     assert r["bit_exact"] and r["instruction_count_reproducible"] and r["kernels"] == "TFLite Micro"
+
+
+@needs_cxx
+def test_startup_and_cxx_runtime_give_the_tflm_backend_what_it_needs(tmp_path):
+    """Without a TFLM tree: global constructors run before main (the op resolver is a global with a vtable),
+    virtual calls, a function-local static with a destructor and a 16-byte aligned arena, in QEMU; and the
+    same program links for the nRF52840 with its constructors in flash."""
+    elf = build_cxx_check(tmp_path / "qemu", "mps2_an386")
+    proc = subprocess.run(qemu_command(elf), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.stdout.strip() == "EDGEPPG_CXX_OK" and proc.returncode == 0
+    nrf = build_cxx_check(tmp_path / "nrf", "nrf52840dk")
+    sizes = section_sizes(nrf)
+    assert sizes[".init_array"] >= 4  # at least the global resolver's constructor
+    headers = subprocess.run(["arm-none-eabi-objdump", "-h", str(nrf)], capture_output=True, text=True,
+                             check=True).stdout
+    vma = int(re.search(r"\.init_array\s+[0-9a-f]+\s+([0-9a-f]+)", headers).group(1), 16)
+    assert vma < boards.board("nrf52840dk").flash_bytes
+
+
+def test_tflm_pin_is_the_commit_the_tflite_micro_package_is_built_from():
+    """The host checks (arena, bit-exactness) use the tflite-micro package; the firmware's TFLM tree must be
+    the same TFLM, so the pin follows the package whenever requirements.txt moves it."""
+    from importlib.metadata import metadata
+
+    description = metadata("tflite-micro")["Description"]
+    built_from = re.search(r"built from commit\s*\[([0-9a-f]+)\]", description).group(1)
+    assert built_from == TFLM_COMMIT
+
+
+def test_tflm_tree_commit_is_read_from_a_git_checkout(tmp_path, monkeypatch):
+    tree = tmp_path / "tflite-micro"
+    (tree / "tensorflow" / "lite" / "micro").mkdir(parents=True)
+    (tree / "tensorflow" / "lite" / "micro" / "micro_interpreter.h").write_text("// marker\n")
+    monkeypatch.setenv("TFLM_DIR", str(tree))
+    assert tflm_dir() == tree.resolve() and tflm_tree_commit(tree) is None  # a tree, but not a git checkout
+    git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "tree"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    assert tflm_tree_commit(tree) == head and len(head) == 40
+
+
+def test_cortex_m4_results_are_kept_apart_per_board_and_backend():
+    from edgeppg.bench.cortex_m4 import result_name
+
+    names = {result_name(b, k) for b in ("mps2_an386", "nrf52840dk") for k in ("native", "tflm")}
+    assert names == {"bench_cortex_m4.json", "bench_cortex_m4_tflm.json", "bench_nrf52840dk.json",
+                     "bench_nrf52840dk_tflm.json"}

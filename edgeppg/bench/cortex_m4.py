@@ -20,7 +20,7 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.export import quant, runtimes, tflite_model
 from edgeppg.export.pipeline import EXPORT_JSON, INT8_TFLITE, sample
 from edgeppg.mcu import boards
-from edgeppg.mcu.build import Build, build_cortex_m4, build_tflm
+from edgeppg.mcu.build import TFLM_COMMIT, Build, build_cortex_m4, build_tflm, tflm_dir, tflm_tree_commit
 from edgeppg.mcu.flash import choose_probe, console_port, program, read_console
 from edgeppg.mcu.qemu import SelfTest, parse, run_qemu
 from edgeppg.runs import load_model, read_json, write_json
@@ -39,6 +39,12 @@ def test_vectors(folder: Path, windows: int, seed: int) -> tuple[np.ndarray, np.
     held = sample(load_splits(cfg.data).test, windows, seed)
     x = quant.quantize(held.x, q_in)
     return x, runtimes.run_tflite(runtimes.tflite_interpreter(path, reference=True), x)
+
+
+def result_name(board: str, backend: str) -> str:
+    """Where a Cortex-M4 bench is saved: one file per board and backend, so no run overwrites another's."""
+    base = BENCH_JSON.removesuffix(".json") if board == "mps2_an386" else f"bench_{board}"
+    return f"{base}{'_tflm' if backend == 'tflm' else ''}.json"
 
 
 def firmware_out(folder: Path, board: str, opt: str, backend: str, plain_c: bool) -> Path:
@@ -104,7 +110,13 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, seed: int =
         cycles = int(ticks.mean())
         report.update({"cycles_per_inference": cycles, "cycles_min_max": [int(ticks.min()), int(ticks.max())],
                        "measured_ms": {f"{b.clock_mhz:g} MHz": cycles / (b.clock_mhz * 1e3)}})
-    write_json(folder / (BENCH_JSON if not b.pyocd_target else f"bench_{b.name}.json"), report)
+    if backend == "tflm":
+        commit = tflm_tree_commit(tflm_dir())
+        report["tflm_tree"] = {"path": str(tflm_dir()), "commit": commit, "tested_commit": TFLM_COMMIT}
+        if commit is not None and not commit.startswith(TFLM_COMMIT):
+            console.print(f"[yellow]warning: TFLM_DIR is at commit {commit[:12]}; edgeppg builds and checks the "
+                          f"TFLite Micro backend against {TFLM_COMMIT} (README.md)[/]")
+    write_json(folder / result_name(b.name, backend), report)
     return report
 
 

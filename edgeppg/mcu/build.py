@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,15 @@ from edgeppg.codegen import generate
 from edgeppg.codegen.planner import Plan
 from edgeppg.errors import EdgeppgError
 from edgeppg.mcu import boards
-from edgeppg.mcu.toolchain import firmware_dir, require
+from edgeppg.mcu.toolchain import firmware_dir, require, require_cxx
 
-FLASH_SECTIONS = (".isr_vector", ".text", ".ARM.exidx", ".data")
-RAM_SECTIONS = (".data", ".bss")  # static RAM; the stack is measured, not counted from its reservation
+FLASH_SECTIONS = (".isr_vector", ".text", ".ARM.exidx", ".preinit_array", ".init_array", ".data")
+RAM_SECTIONS = (".data", ".bss")
+# The TensorFlow Lite Micro commit the TFLM backend is built against: the one the pinned tflite-micro
+# Python package (requirements.txt), which measures the host arena and checks the model, is built from.
+TFLM_COMMIT = "8f6596d"
+TFLM_GET = (f"git clone https://github.com/tensorflow/tflite-micro DIR && git -C DIR checkout {TFLM_COMMIT}, "
+            "then export TFLM_DIR=DIR")  # static RAM; the stack is measured, not counted from its reservation
 
 
 @dataclass
@@ -69,16 +75,34 @@ def build_cortex_m4(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: P
     return _result(out / "app.elf", plan, plan.arena_bytes)
 
 
+def build_cxx_check(out: Path, board: str = "mps2_an386") -> Path:
+    """The C++ check (firmware/tflm/ep_cxx_check.cc) for `board`: what the TFLite Micro backend needs from the
+    start-up code and the C++ runtime (global constructors, virtual calls, static destructors), with no TFLM."""
+    require("make")
+    require_cxx()
+    b = boards.board(board)
+    _make([f"OUT={out.resolve()}", f"BOARD={b.name}", "cxx-check"], f"C++ check for {b.name}")
+    return out / "cxx_check.elf"
+
+
 def tflm_dir() -> Path:
     """The TensorFlow Lite Micro tree from $TFLM_DIR, or an error saying what is missing."""
     value = os.environ.get("TFLM_DIR", "")
     if not value:
         raise EdgeppgError("TFLM_DIR is not set: the TFLite Micro backend needs a TensorFlow Lite Micro source tree "
-                           "(README.md: 'The TFLite Micro backend')")
+                           f"({TFLM_GET}; README.md: 'The TFLite Micro backend')")
     path = Path(value).expanduser().resolve()
     if not (path / "tensorflow" / "lite" / "micro" / "micro_interpreter.h").is_file():
-        raise EdgeppgError(f"{path}: not a TensorFlow Lite Micro tree (TFLM_DIR)")
+        raise EdgeppgError(f"{path}: not a TensorFlow Lite Micro tree (TFLM_DIR); get one with: {TFLM_GET}")
     return path
+
+
+def tflm_tree_commit(path: Path) -> str | None:
+    """The commit a TFLM git checkout is at; None when it is not a git checkout or git is missing."""
+    if not (path / ".git").exists() or shutil.which("git") is None:
+        return None
+    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True)
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, host_arena: int,
@@ -87,13 +111,13 @@ def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, 
     from edgeppg.codegen.tflm import generate_tflm
 
     require("arm-none-eabi-gcc", "make")
+    require_cxx()
     _check_opt(opt)
     tflm = tflm_dir()
     b = boards.board(board)
     arena = generate_tflm(tflite, out / "gen", host_arena, vectors)
     args = [f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}", f"TFLM_DIR={tflm}"]
-    if not list(tflm.glob("gen/cortex_m_generic_cortex-m4+fp_*/lib/libtensorflow-microlite.a")):
-        _make(["tflm-lib", *args], "TFLite Micro library")
+    _make(["tflm-lib", *args], "TFLite Micro library")  # TFLM's own make: a no-op once the library is built
     _make(["tflm", *args], f"TFLite Micro firmware for {b.name}")
     return _result(out / "app_tflm.elf", None, arena)
 

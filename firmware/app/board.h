@@ -5,6 +5,10 @@
 #define EP_BOARD_H
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" { /* the TFLite Micro backend is C++ */
+#endif
+
 void ep_board_init(void);
 void ep_board_puts(const char *s);
 uint64_t ep_board_ticks(void);       /* monotonic counter */
@@ -13,4 +17,7 @@ const char *ep_board_counter_name(void);
 uint32_t ep_board_stack_peak(void);  /* bytes of stack ever used, from the painted stack */
 void ep_board_exit(int status) __attribute__((noreturn));
 
+#ifdef __cplusplus
+}
+#endif
 #endif
