@@ -1,8 +1,6 @@
 /* ep_model_input / ep_model_output / ep_model_invoke on the TFLite Micro interpreter, so the same
  * application and self-test run on either backend. The interpreter is built on first use in a static
  * arena of EP_MODEL_ARENA_BYTES; TFLM's log goes to the board console. */
-#include <cstdarg>
-#include <cstdio>
 
 #include "board.h"
 #include "ep_tflm_backend.h"
@@ -11,6 +9,12 @@
 #include "tensorflow/lite/schema/schema_generated.h"
 
 namespace {
+#ifdef TFLITE_SCHEMA_VERSION
+constexpr uint32_t kSchemaVersion = TFLITE_SCHEMA_VERSION;
+#else
+constexpr uint32_t kSchemaVersion = 3; /* TFLite's flatbuffer schema; not every TFLM tree defines the macro */
+#endif
+
 alignas(16) uint8_t arena[EP_MODEL_ARENA_BYTES];
 EpOpResolver resolver;
 tflite::MicroInterpreter *interpreter = nullptr;
@@ -21,7 +25,7 @@ tflite::MicroInterpreter &get() {
   if (interpreter != nullptr) return *interpreter;
   RegisterDebugLogCallback(log_to_console);
   const tflite::Model *model = tflite::GetModel(ep_tflm_model_data);
-  if (model->version() != TFLITE_SCHEMA_VERSION || !ep_tflm_register_ops(resolver)) {
+  if (model->version() != kSchemaVersion || !ep_tflm_register_ops(resolver)) {
     ep_board_puts("EDGEPPG_FAULT TFLM: schema version or op registration\n");
     ep_board_exit(1);
   }
