@@ -316,7 +316,7 @@ def build(
 
     b = get_board(board)
     folder = run_folder(run_dir)
-    fw = build_firmware(folder, *test_vectors(folder, windows, 0), opt, False, backend, b.name)
+    fw = build_firmware(folder, *test_vectors(folder, windows, 0), opt, False, backend, b.name, err)
     fits = fw.flash_bytes <= b.flash_bytes and fw.static_ram_bytes <= b.ram_bytes
     out.print(f"{fw.elf}: flash {fw.flash_bytes:,} of {b.flash_bytes:,} B, static RAM {fw.static_ram_bytes:,} of "
               f"{b.ram_bytes:,} B (arena {fw.arena_bytes:,} B) on the {b.description}: "
@@ -351,7 +351,7 @@ def flash(
         if not elf.is_file():
             raise EdgeppgError(f"{elf}: no firmware built before (drop --no-build)")
     else:
-        elf = build_firmware(folder, *test_vectors(folder, windows, 0), opt, False, backend, b.name).elf
+        elf = build_firmware(folder, *test_vectors(folder, windows, 0), opt, False, backend, b.name, err).elf
     result = run_on_board(elf, b, uid, port, err)
     cycles = sum(result.window_ticks) / max(len(result.window_ticks), 1)
     out.print(f"{b.description}: {result.windows} windows, {result.mismatched} differing from TFLite, "

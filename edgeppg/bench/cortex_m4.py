@@ -51,12 +51,16 @@ def firmware_out(folder: Path, board: str, opt: str, backend: str, plain_c: bool
     return folder / "firmware" / f"{board}{opt}{'-tflm' if backend == 'tflm' else ''}{'-plain' if plain_c else ''}"
 
 
-def build(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, plain_c: bool, backend: str, board: str) -> Build:
+def build(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, plain_c: bool, backend: str, board: str,
+          console: Console | None = None) -> Build:
     """The self-test firmware for a run, with edgeppg's generated C or with TFLite Micro."""
     out = firmware_out(folder, board, opt, backend, plain_c)
     if backend == "tflm":
         host_arena = read_json(folder / EXPORT_JSON)["tflite_micro"]["arena_bytes"]
-        return build_tflm(folder / INT8_TFLITE, (x, y), out, host_arena, opt, board)
+        with (console or Console(stderr=True)).status(
+                "TFLite Micro: TFLM's make builds its library (the first time it fetches TFLM's third-party code "
+                "and takes minutes), then the firmware"):
+            return build_tflm(folder / INT8_TFLITE, (x, y), out, host_arena, opt, board)
     if backend != "native":
         raise EdgeppgError(f"unknown backend '{backend}' (available: native, tflm)")
     return build_cortex_m4(folder / INT8_TFLITE, (x, y), out, opt, plain_c, board)
@@ -72,7 +76,7 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, seed: int =
     b = boards.board(board)
     uid = choose_probe(probe) if b.pyocd_target else None  # fail before building when no board is attached
     x, y = test_vectors(folder, windows, seed)
-    fw = build(folder, x, y, opt, plain_c, backend, b.name)
+    fw = build(folder, x, y, opt, plain_c, backend, b.name, console)
     if b.pyocd_target:
         first = run_on_board(fw.elf, b, uid, port, console)
         second = first  # real cycles: nothing to compare a second run with
