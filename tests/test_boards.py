@@ -18,8 +18,6 @@ from edgeppg.mcu.qemu import qemu_command
 
 needs_arm = pytest.mark.skipif(bool(toolchain.missing_tools(("arm-none-eabi-gcc",))),
                                reason="arm-none-eabi-gcc is not installed (make toolchain installs it)")
-
-
 needs_cxx = pytest.mark.skipif(toolchain.cxx_library_missing() or bool(toolchain.missing_tools(("qemu-system-arm",))),
                                reason="arm-none-eabi-g++'s C++ library or qemu-system-arm is not installed "
                                       "(make toolchain installs them)")

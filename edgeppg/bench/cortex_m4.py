@@ -115,8 +115,9 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, seed: int =
         report.update({"cycles_per_inference": cycles, "cycles_min_max": [int(ticks.min()), int(ticks.max())],
                        "measured_ms": {f"{b.clock_mhz:g} MHz": cycles / (b.clock_mhz * 1e3)}})
     if backend == "tflm":
-        commit = tflm_tree_commit(tflm_dir())
-        report["tflm_tree"] = {"path": str(tflm_dir()), "commit": commit, "tested_commit": TFLM_COMMIT}
+        tree = tflm_dir()
+        commit = tflm_tree_commit(tree)
+        report["tflm_tree"] = {"path": str(tree), "commit": commit, "tested_commit": TFLM_COMMIT}
         if commit is not None and not commit.startswith(TFLM_COMMIT):
             console.print(f"[yellow]warning: TFLM_DIR is at commit {commit[:12]}; edgeppg builds and checks the "
                           f"TFLite Micro backend against {TFLM_COMMIT} (README.md)[/]")

@@ -17,12 +17,12 @@ from edgeppg.mcu import boards
 from edgeppg.mcu.toolchain import firmware_dir, require, require_cxx
 
 FLASH_SECTIONS = (".isr_vector", ".text", ".ARM.exidx", ".preinit_array", ".init_array", ".data")
-RAM_SECTIONS = (".data", ".bss")
+RAM_SECTIONS = (".data", ".bss")  # static RAM; the stack is measured, not counted from its reservation
 # The TensorFlow Lite Micro commit the TFLM backend is built against: the one the pinned tflite-micro
 # Python package (requirements.txt), which measures the host arena and checks the model, is built from.
 TFLM_COMMIT = "8f6596d"
 TFLM_GET = (f"git clone https://github.com/tensorflow/tflite-micro DIR && git -C DIR checkout {TFLM_COMMIT}, "
-            "then export TFLM_DIR=DIR")  # static RAM; the stack is measured, not counted from its reservation
+            "then export TFLM_DIR=DIR")
 
 
 @dataclass
@@ -102,7 +102,9 @@ def tflm_tree_commit(path: Path) -> str | None:
     if not (path / ".git").exists() or shutil.which("git") is None:
         return None
     proc = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True)
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
 
 
 def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, host_arena: int,
