@@ -43,7 +43,7 @@ def write_results(name: str, rows: list[dict], **meta: object) -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "rows": rows, "environment": environment()},
                                                      indent=2) + "\n")
     with (RESULTS / f"{name}.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(fh, fieldnames=list(dict.fromkeys(k for row in rows for k in row)), restval="")
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {RESULTS / name}.json and .csv")

@@ -45,6 +45,7 @@ class Arch(str, Enum):
 class Readout(str, Enum):
     argmax = "argmax"
     expectation = "expectation"
+    track = "track"
 
 
 # Defaults come from the config dataclasses, so the CLI and the Python API agree.
@@ -200,7 +201,7 @@ def evaluate_cmd(
     site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
 ) -> None:
     """Score a trained model on its validation and test participants, or on another data set."""
-    from edgeppg.metrics import evaluate
+    from edgeppg.metrics import evaluate_set
     from edgeppg.runs import load_model
 
     model, cfg = load_model(run_dir)
@@ -222,13 +223,14 @@ def evaluate_cmd(
         sets = {f"{eval_dataset}: all participants": load_windows(other)}
         title = f"{run_dir} (trained on {cfg.data.dataset}) evaluated on {eval_dataset}"
     table = Table(title=title)
-    for col in ("windows from", "windows", "MAE (BPM)", "RMSE (BPM)"):
+    for col in ("windows from", "windows", f"MAE ({r}, BPM)", f"RMSE ({r}, BPM)", "MAE argmax", "MAE track"):
         table.add_column(col, justify="right")
     for name, ws in sets.items():
         if len(ws) == 0:
             raise EdgeppgError(f"{name}: no usable windows to evaluate on")
-        m = evaluate(model, ws.x, ws.hr, r)
-        table.add_row(name, str(m["windows"]), f"{m['mae']:.2f}", f"{m['rmse']:.2f}")
+        m = evaluate_set(model, ws, r)
+        table.add_row(name, str(m["windows"]), f"{m['mae']:.2f}", f"{m['rmse']:.2f}", f"{m['mae_argmax']:.2f}",
+                      f"{m['mae_track']:.2f}")
     out.print(table)
 
 
@@ -261,7 +263,8 @@ def bench(
     opt: Annotated[str, typer.Option(help="cortex-m4: compiler optimisation, -O2 or -Os.")] = "-O2",
     windows: Annotated[int, typer.Option(help="cortex-m4: held-out windows checked bit for bit.")] = 16,
     plain_c: Annotated[bool, typer.Option("--plain-c", help="cortex-m4: kernels without DSP instructions.")] = False,
-    backend: Annotated[str, typer.Option(help="cortex-m4: native (edgeppg's C) or tflm (needs TFLM_DIR).")] = "native",
+    backend: Annotated[str, typer.Option(help="cortex-m4: native (edgeppg's C), tflm-cmsis-nn (alias tflm) or "
+                                              "tflm-reference (TFLite Micro: needs a TFLM tree, README.md).")] = "native",
     board: Annotated[str, typer.Option(help="cortex-m4: mps2_an386 (QEMU) or nrf52840dk (a real board).")] = "mps2_an386",
     probe: Annotated[Optional[str], typer.Option(help="nrf52840dk: debug probe unique id.")] = None,
     port: Annotated[Optional[str], typer.Option(help="nrf52840dk: serial port of the board's console.")] = None,
@@ -304,23 +307,29 @@ def bench(
 def build(
     run_dir: Annotated[Path, typer.Argument(help="Run folder with an exported model_int8.tflite.")],
     board: Annotated[str, typer.Option(help="mps2_an386 (QEMU) or nrf52840dk.")] = "nrf52840dk",
-    backend: Annotated[str, typer.Option(help="native (edgeppg's C) or tflm (needs TFLM_DIR).")] = "native",
+    backend: Annotated[str, typer.Option(help="native (edgeppg's C), tflm-cmsis-nn (alias tflm) or tflm-reference "
+                                              "(TFLite Micro: needs a TFLM tree, README.md).")] = "native",
     opt: Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")] = "-O2",
     windows: Annotated[int, typer.Option(help="Held-out windows compiled in for the self-test.")] = 16,
 ) -> None:
     """Build the self-test firmware for a board and say whether it fits the board's flash and RAM."""
     from edgeppg.bench.cortex_m4 import build as build_firmware
     from edgeppg.bench.cortex_m4 import test_vectors
-    from edgeppg.bench.host import run_folder
+    from edgeppg.files import exported_folder
     from edgeppg.mcu.boards import board as get_board
 
     b = get_board(board)
-    folder = run_folder(run_dir)
-    fw = build_firmware(folder, *test_vectors(folder, windows, 0), opt, False, backend, b.name, err)
-    fits = fw.flash_bytes <= b.flash_bytes and fw.static_ram_bytes <= b.ram_bytes
-    out.print(f"{fw.elf}: flash {fw.flash_bytes:,} of {b.flash_bytes:,} B, static RAM {fw.static_ram_bytes:,} of "
-              f"{b.ram_bytes:,} B (arena {fw.arena_bytes:,} B) on the {b.description}: "
-              f"{'fits' if fits else 'does NOT fit'}")
+    folder = exported_folder(run_dir)
+    fw = build_firmware(folder, *test_vectors(folder, windows), opt, False, backend, b.name, err)
+    from edgeppg.mcu.boards import fits as board_fits
+
+    stack = fw.sections.get(".stack", 0)  # not run, so the stack counts as the linker reserves it
+    flash = fw.flash_bytes - sum(a.nbytes for a in test_vectors(folder, windows))
+    ram = fw.static_ram_bytes + stack
+    out.print(f"{fw.elf}: flash {flash:,} of {b.flash_bytes:,} B (code and constants, without the "
+              f"{windows} test vectors), RAM {ram:,} of {b.ram_bytes:,} B (static {fw.static_ram_bytes:,} incl. "
+              f"arena {fw.arena_bytes:,}, stack reserved {stack:,}) on the {b.description}: "
+              f"{'fits' if board_fits(flash, ram, b.name) else 'does NOT fit'}")
 
 
 @app.command()
@@ -330,14 +339,15 @@ def flash(
     no_build: Annotated[bool, typer.Option("--no-build", help="Program the firmware built before.")] = False,
     probe: Annotated[Optional[str], typer.Option(help="Debug probe unique id (when several are attached).")] = None,
     port: Annotated[Optional[str], typer.Option(help="Serial port of the board's console (default: the probe's).")] = None,
-    backend: Annotated[str, typer.Option(help="native (edgeppg's C) or tflm (needs TFLM_DIR).")] = "native",
+    backend: Annotated[str, typer.Option(help="native (edgeppg's C), tflm-cmsis-nn (alias tflm) or tflm-reference "
+                                              "(TFLite Micro: needs a TFLM tree, README.md).")] = "native",
     opt: Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")] = "-O2",
     windows: Annotated[int, typer.Option(help="Held-out windows compiled in for the self-test.")] = 16,
 ) -> None:
     """Build the firmware for a board, program it with pyOCD and print HR and cycles from its console."""
     from edgeppg.bench.cortex_m4 import build as build_firmware
     from edgeppg.bench.cortex_m4 import firmware_out, run_on_board, test_vectors
-    from edgeppg.bench.host import run_folder
+    from edgeppg.files import exported_folder
     from edgeppg.mcu.boards import board as get_board
     from edgeppg.mcu.flash import choose_probe
 
@@ -345,19 +355,75 @@ def flash(
     if not b.pyocd_target:
         raise EdgeppgError(f"board '{board}' is emulated, not flashed: use edgeppg bench --target cortex-m4")
     uid = choose_probe(probe)
-    folder = run_folder(run_dir)
+    folder = exported_folder(run_dir)
     if no_build:
-        elf = firmware_out(folder, b.name, opt, backend, False) / ("app_tflm.elf" if backend == "tflm" else "app.elf")
+        elf = firmware_out(folder, b.name, opt, backend, False) / ("app.elf" if backend == "native" else "app_tflm.elf")
         if not elf.is_file():
             raise EdgeppgError(f"{elf}: no firmware built before (drop --no-build)")
     else:
-        elf = build_firmware(folder, *test_vectors(folder, windows, 0), opt, False, backend, b.name, err).elf
+        elf = build_firmware(folder, *test_vectors(folder, windows), opt, False, backend, b.name, err).elf
     result = run_on_board(elf, b, uid, port, err)
     cycles = sum(result.window_ticks) / max(len(result.window_ticks), 1)
     out.print(f"{b.description}: {result.windows} windows, {result.mismatched} differing from TFLite, "
               f"{cycles:,.0f} cycles per inference = {cycles / (b.clock_mhz * 1e3):.1f} ms")
     if result.mismatched:
         raise EdgeppgError(f"the board's int8 outputs differ from TFLite's in {result.mismatched} window(s)")
+
+
+@app.command()
+def stream(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder with an exported model (device.json).")],
+    recording: Annotated[Optional[str], typer.Option(
+        help="synthetic:<participant> (built-in, 64 Hz; default: the run's first test participant) or "
+             "e2epyppg (the real watch recording).")] = None,
+    opt: Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")] = "-O2",
+) -> None:
+    """Stream a whole recording's raw samples through the heart-rate monitor firmware on the emulated
+    Cortex-M4 and compare its heart rate, window by window, with the host's device-equivalent pipeline."""
+    from edgeppg import recordings
+    from edgeppg.device import contract as device_contract
+    from edgeppg.files import exported_folder, stream_json, write_json
+    from edgeppg.mcu import stream as fw_stream
+
+    folder = exported_folder(run_dir)
+    name = recording or recordings.default_synthetic(folder)
+    rec = recordings.load(name, folder)
+    device_contract.read(folder).resampler(rec.rate_hz)  # an unsupported rate fails here, before building
+    with err.status("building the heart-rate monitor firmware"):
+        fw = fw_stream.build_stream_firmware(folder, opt)
+    with err.status(f"streaming {len(rec.samples):,} samples ({len(rec.samples) / rec.rate_hz:.0f} s at "
+                    f"{rec.rate_hz:g} Hz) through the firmware under QEMU"):
+        device = fw_stream.run_qemu_stream(fw.elf, rec.samples, rec.rate_hz)
+    host = fw_stream.host_stream(folder, rec.samples, rec.rate_hz)
+    tick = int(device.summary["tick_instructions"])
+    report = fw_stream.compare(device, host, rec.reference_bpm, tick)
+    stack = int(device.summary["stack"])
+    report.update({
+        "recording": name, "note": rec.note, "sample_rate_hz": rec.rate_hz, "samples": int(len(rec.samples)),
+        "ram_bytes": fw.static_ram_bytes + stack, "static_ram_bytes": fw.static_ram_bytes, "stack_bytes": stack,
+        "stream_state_bytes": int(device.summary["state"]), "arena_bytes": fw.arena_bytes,
+        "flash_bytes": fw.flash_bytes, "target": "QEMU mps2-an386 (Cortex-M4F)", "opt": opt,
+        "readout": "tracked (ep_tracker) unless named argmax",
+    })
+    write_json(folder / stream_json(name), report)
+    table = Table(title=f"{name}: firmware under QEMU vs the host's device-equivalent pipeline")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    ipw = report["instructions_per_window"]
+    fmt = (lambda v: "n/a" if v is None else f"{v:.2f}")  # noqa: E731
+    for k, v in (("windows (usable / with reference)", f"{report['windows']} ({report['windows_usable']} / "
+                                                        f"{report['windows_labelled']})"),
+                 ("argmax HR equal, device vs host", f"{report['agree']:.4f}"),
+                 ("tracked HR equal, device vs host", f"{report['agree_tracked']:.4f}"),
+                 ("int8 input samples differing", str(report["int8_input_mismatches"])),
+                 ("MAE tracked, device / host (BPM)", f"{fmt(report['mae_bpm'])} / {fmt(report['mae_bpm_host'])}"),
+                 ("MAE argmax, device (BPM)", fmt(report["mae_bpm_argmax"])),
+                 ("instructions per window: pre / model / tracker",
+                  f"{ipw['preprocessing']:,} / {ipw['model']:,} / {ipw['tracker']:,}"),
+                 ("flash / RAM (static + stack) bytes", f"{report['flash_bytes']:,} / {report['ram_bytes']:,}")):
+        table.add_row(k, v)
+    out.print(table)
+    out.print(f"{folder / stream_json(name)}  ({rec.note})")
 
 
 @app.command()

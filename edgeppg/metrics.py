@@ -1,9 +1,11 @@
 """Heart rate read out from logits, and errors in BPM.
 
-Two read-outs: `argmax` (the centre of the most likely bin) and `expectation` (the softmax-weighted
-mean of the bin centres). `argmax` is the default: under motion the distribution is often bimodal
-(pulse and step cadence), and the expectation then lands between the modes, far from both; argmax
-also needs no exponentials, so the microcontroller computes it exactly from int8 logits.
+Three read-outs: `argmax` (the centre of the most likely bin), `expectation` (the softmax-weighted
+mean of the bin centres) and `track` (the device's tracker, edgeppg.device.tracker: each participant's
+windows in time order through a forward filter, so it needs to know which windows follow which).
+`argmax` is the default: under motion the distribution is often bimodal (pulse and step cadence), and
+the expectation then lands between the modes, far from both; argmax also needs no exponentials, so
+the microcontroller computes it exactly from int8 logits.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from torch import Tensor, nn
 
 from edgeppg.data.windows import HR_LOW
 
-READOUTS = ("argmax", "expectation")
+READOUTS = ("argmax", "expectation", "track")
+WINDOW_READOUTS = ("argmax", "expectation")  # need nothing but the window itself
 
 
 def hr_from_logits(logits: Tensor, readout: str = "argmax") -> Tensor:
@@ -23,7 +26,36 @@ def hr_from_logits(logits: Tensor, readout: str = "argmax") -> Tensor:
     if readout == "expectation":
         bins = torch.arange(logits.shape[1], dtype=torch.float64) + HR_LOW
         return torch.softmax(logits.to(torch.float64), dim=1) @ bins
+    if readout == "track":
+        raise ValueError("the track read-out needs the windows' order: use track_hr")
     raise ValueError(f"unknown read-out '{readout}' (use one of {', '.join(READOUTS)})")
+
+
+def track_hr(logits: Tensor | np.ndarray, subject: np.ndarray, start_s: np.ndarray) -> np.ndarray:
+    """The tracked heart rate of every window (see track_windows)."""
+    return track_windows(logits, subject, start_s)[0]
+
+
+def track_windows(logits: Tensor | np.ndarray, subject: np.ndarray,
+                  start_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(tracked heart rate, the window's confidence) of every window: each participant's windows in time
+    order through the device's tracker; strides with no window (dropped as unusable) are skipped."""
+    from edgeppg.device import tracker
+    from edgeppg.device.spec import STRIDE_S
+
+    z = logits.numpy() if isinstance(logits, Tensor) else np.asarray(logits)
+    out, conf = np.zeros(len(z), np.float64), np.zeros(len(z), np.float32)
+    params = tracker.TrackerParams()
+    for who in np.unique(subject):
+        idx = np.flatnonzero(subject == who)
+        idx = idx[np.argsort(start_s[idx], kind="stable")]
+        step = np.rint((start_s[idx] - start_s[idx][0]) / STRIDE_S).astype(np.int64)
+        lik = np.zeros((step[-1] + 1, z.shape[1]), np.float32)
+        usable = np.zeros(step[-1] + 1, bool)
+        lik[step], usable[step] = tracker.likelihood(z[idx], params.temperature), True
+        t = tracker.track(params, likelihood=lik, usable=usable)
+        out[idx], conf[idx] = t.tracked_bpm[step], t.confidence[step]
+    return out, conf
 
 
 def errors(hr_pred: np.ndarray, hr_true: np.ndarray) -> dict[str, float]:
@@ -41,15 +73,28 @@ def predict_logits(model: nn.Module, x: np.ndarray, batch_size: int = 1024) -> T
         model.train(was_training)
 
 
-def evaluate_logits(logits: Tensor, hr_true: np.ndarray, readout: str = "argmax") -> dict[str, float]:
-    """MAE/RMSE for both read-outs; `mae` and `rmse` are those of the chosen one."""
+def evaluate_logits(logits: Tensor, hr_true: np.ndarray, readout: str = "argmax",
+                    order: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+    """MAE/RMSE for every read-out; `mae` and `rmse` are those of the chosen one. The track read-out is
+    scored when `order` = (participant, start time of each window) says which windows follow which."""
     out: dict[str, float] = {"windows": int(len(hr_true))}
-    for r in READOUTS:
-        for k, v in errors(hr_from_logits(logits, r).numpy(), hr_true).items():
+    preds = {r: hr_from_logits(logits, r).numpy() for r in WINDOW_READOUTS}
+    if order is not None and len(hr_true):
+        preds["track"] = track_hr(logits, *order)
+    elif readout == "track":
+        raise ValueError("the track read-out needs the windows' order (participant and start time)")
+    for r, pred in preds.items():
+        for k, v in errors(pred, hr_true).items():
             out[f"{k}_{r}"] = v
     out["mae"], out["rmse"] = out[f"mae_{readout}"], out[f"rmse_{readout}"]
     return out
 
 
-def evaluate(model: nn.Module, x: np.ndarray, hr_true: np.ndarray, readout: str = "argmax") -> dict[str, float]:
-    return evaluate_logits(predict_logits(model, x), hr_true, readout)
+def evaluate(model: nn.Module, x: np.ndarray, hr_true: np.ndarray, readout: str = "argmax",
+             order: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+    return evaluate_logits(predict_logits(model, x), hr_true, readout, order)
+
+
+def evaluate_set(model: nn.Module, ws, readout: str = "argmax") -> dict[str, float]:
+    """Every read-out on a WindowSet (the track read-out in each participant's time order)."""
+    return evaluate(model, ws.x, ws.hr, readout, (ws.subject, ws.start_s))

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import platform
 import subprocess
@@ -26,30 +25,11 @@ from torch import nn
 import edgeppg
 from edgeppg.config import RunConfig, diff
 from edgeppg.errors import EdgeppgError
+from edgeppg.files import (CHECKPOINT, CONFIG, ENV, METRICS, MODEL, STATUS, atomic_write_bytes, read_json,  # noqa: F401
+                           write_json)
 from edgeppg.models.spec import build_model
 
-CONFIG, ENV, STATUS = "config.json", "env.json", "status.json"
-CHECKPOINT, MODEL, METRICS = "checkpoint.pt", "model.pt", "metrics.json"
 MODEL_FORMAT = "edgeppg-model/1"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def write_json(path: Path, obj: dict) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
-
-
-def read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise EdgeppgError(f"{path}: file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise EdgeppgError(f"{path}: not valid JSON ({e})") from e
 
 
 def save_torch(path: Path, obj: dict) -> None:

@@ -26,7 +26,7 @@ from edgeppg.data.dataset import load_windows
 from edgeppg.distill import make_distiller, teacher_targets
 from edgeppg.distill.base import Distiller
 from edgeppg.errors import EdgeppgError
-from edgeppg.metrics import evaluate
+from edgeppg.metrics import evaluate_set
 from edgeppg.models.complexity import count_macs, count_params
 from edgeppg.models.spec import build_model
 from edgeppg.runs import CHECKPOINT, METRICS, MODEL, load_model, load_torch, prepare_run_dir, save_model, save_torch, write_json, write_status
@@ -143,7 +143,7 @@ def fit(
             progress.reset(task, total=steps, description=f"epoch {epoch + 1}/{tc.epochs}")
             train_losses = _train_epoch(distiller, opt, sched, tensors, batch, steps, tc.seed, epoch,
                                         lambda: progress.advance(task))
-            val = evaluate(student, splits.val.x, splits.val.hr, tc.readout)
+            val = evaluate_set(student, splits.val, tc.readout)
             improved = val["mae"] < state["best_mae"]
             if improved:
                 state.update(best_mae=val["mae"], best_epoch=epoch, bad_epochs=0,
@@ -168,8 +168,8 @@ def fit(
         "epochs_run": state["epoch"], "best_epoch": state["best_epoch"] + 1,
         "stopped_early": state["epoch"] < tc.epochs, "train_seconds": round(state["seconds"], 2),
         "readout": tc.readout,
-        "val": evaluate(student, splits.val.x, splits.val.hr, tc.readout),
-        "test": evaluate(student, splits.test.x, splits.test.hr, tc.readout),
+        "val": evaluate_set(student, splits.val, tc.readout),
+        "test": evaluate_set(student, splits.test, tc.readout),
         "subjects": {k: getattr(splits, k).subjects() for k in ("train", "val", "test")},
         "history": state["history"],
     }

@@ -1,19 +1,18 @@
 """A real dev board (nRF52840 DK) and the TensorFlow Lite Micro backend: what can be checked without
 the board or a TFLM tree is checked here; what needs them says why it is skipped."""
 
-import os
 import re
 import subprocess
 import sys
 
 import pytest
 
-from edgeppg.codegen.tflm import arena_size, generate_tflm, resolver_ops
+from edgeppg.codegen.tflm import arena_size, device_arena, generate_tflm, resolver_ops
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import tflite_model
 from edgeppg.mcu import boards, flash, toolchain
-from edgeppg.mcu.build import (TFLM_COMMIT, build_cortex_m4, build_cxx_check, section_sizes, tflm_dir,
-                               tflm_tree_commit)
+from edgeppg.mcu.build import build_cortex_m4, build_cxx_check, section_sizes
+from edgeppg.mcu.tflm import TFLM_COMMIT, tflm_available, tflm_dir, tflm_tree_commit
 from edgeppg.mcu.qemu import qemu_command
 
 needs_arm = pytest.mark.skipif(bool(toolchain.missing_tools(("arm-none-eabi-gcc",))),
@@ -34,7 +33,7 @@ def test_nrf52840dk_firmware_compiles_links_and_fits(exported, tmp_path):
 
     run, _ = exported
     b = boards.board("nrf52840dk")
-    fw = build_cortex_m4(run / "model_int8.tflite", test_vectors(run, 4, 0), tmp_path / "nrf", board="nrf52840dk")
+    fw = build_cortex_m4(run / "model_int8.tflite", test_vectors(run, 4), tmp_path / "nrf", board="nrf52840dk")
     sizes = section_sizes(fw.elf)
     assert 0 < fw.flash_bytes <= b.flash_bytes and 0 < fw.static_ram_bytes + sizes[".stack"] <= b.ram_bytes
     symbols = subprocess.run(["arm-none-eabi-nm", str(fw.elf)], capture_output=True, text=True, check=True).stdout
@@ -52,7 +51,7 @@ def test_build_command_reports_the_board_limits(exported):
     run, _ = exported
     res = cli("build", str(run), "--board", "nrf52840dk", "--windows", "2")
     assert res.returncode == 0, res.stderr
-    assert "of 1,048,576 B" in res.stdout and "of 262,144 B" in res.stdout and "fits" in res.stdout
+    assert "of 1,048,576 B" in res.stdout and "of 262,144 B" in res.stdout and ": fits" in res.stdout
 
 
 def test_flash_without_a_probe_says_so_in_one_line(exported):
@@ -98,8 +97,10 @@ def test_tflm_backend_registers_exactly_the_models_ops_and_sizes_the_arena(expor
     ops = resolver_ops(path)
     assert ops == list(dict.fromkeys(tflite_model.op_names(path)))
     host = report["tflite_micro"]["arena_bytes"]
-    arena = generate_tflm(path, tmp_path, host)
-    assert arena == arena_size(host) and arena % 16 == 0 and arena >= 1.25 * host + 2048
+    arena = arena_size(host)
+    assert arena % 16 == 0 and arena >= 1.25 * host + 2048
+    assert device_arena(10_000) == 10_064 and device_arena(10_001) == 10_080  # use + 64 B, 16-byte aligned
+    generate_tflm(path, tmp_path, arena)
     source = (tmp_path / "ep_model_tflm.cc").read_text()
     registered = re.findall(r"r\.(Add\w+)\(\)", source)
     expected = {"RESHAPE": "AddReshape", "CONV_2D": "AddConv2D", "ADD": "AddAdd", "PAD": "AddPad", "MEAN": "AddMean"}
@@ -113,9 +114,11 @@ def test_tflm_backend_registers_exactly_the_models_ops_and_sizes_the_arena(expor
 
 def test_tflm_backend_without_a_tree_says_what_is_missing(exported, monkeypatch, tmp_path):
     from edgeppg.bench.cortex_m4 import bench_cortex_m4
+    from edgeppg.mcu import tflm
 
     run, _ = exported
     monkeypatch.delenv("TFLM_DIR", raising=False)
+    monkeypatch.setattr(tflm, "default_tree", lambda: None)  # as on a user's machine with no tree beside the checkout
     with pytest.raises(EdgeppgError, match=f"TFLM_DIR is not set.*git -C DIR checkout {TFLM_COMMIT}"):
         bench_cortex_m4(run, windows=2, backend="tflm")
     monkeypatch.setenv("TFLM_DIR", str(tmp_path))
@@ -123,15 +126,24 @@ def test_tflm_backend_without_a_tree_says_what_is_missing(exported, monkeypatch,
         bench_cortex_m4(run, windows=2, backend="tflm")
 
 
-@pytest.mark.skipif(not os.environ.get("TFLM_DIR"), reason="TFLM_DIR is not set: no TensorFlow Lite Micro tree "
-                                                          "to build the TFLM backend against (README.md)")
-@needs_arm
-def test_tflm_firmware_is_bit_exact_under_qemu(exported):
-    from edgeppg.bench.cortex_m4 import bench_cortex_m4
+@pytest.mark.skipif(not tflm_available(), reason="no TensorFlow Lite Micro tree: TFLM_DIR is not set and there is "
+                                                  "none at ../shared/third_party/tflite-micro (README.md)")
+@needs_cxx
+@pytest.mark.parametrize("backend", ["tflm-cmsis-nn", "tflm-reference"])
+def test_tflm_firmware_is_bit_exact_under_qemu(exported, backend):
+    """TFLM's library built by TFLM's own make (cached per machine), the backend glue and the self-test,
+    bit-exact with TFLite's reference kernels under QEMU, with the arena sized from the device's use."""
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4, result_name
+    from edgeppg.codegen.tflm import DEVICE_MARGIN
 
     run, _ = exported
-    r = bench_cortex_m4(run, windows=8, backend="tflm")
-    assert r["bit_exact"] and r["instruction_count_reproducible"] and r["kernels"] == "TFLite Micro"
+    r = bench_cortex_m4(run, windows=8, backend=backend)
+    assert r["bit_exact"] and r["instruction_count_reproducible"] and r["backend"] == backend
+    assert r["kernels"] == {"tflm-cmsis-nn": "TFLite Micro + CMSIS-NN", "tflm-reference": "TFLite Micro reference kernels"}[backend]
+    assert 0 < r["arena_used_bytes"] <= r["arena_bytes"] <= r["arena_used_bytes"] + DEVICE_MARGIN + 15
+    assert (run / result_name("mps2_an386", backend)).is_file()
+    assert f"-{backend}" in str(run / "firmware" / f"mps2_an386-O2-{backend}") and \
+        (run / "firmware" / f"mps2_an386-O2-{backend}" / "app_tflm.elf").is_file()
 
 
 @needs_cxx
@@ -151,14 +163,16 @@ def test_startup_and_cxx_runtime_give_the_tflm_backend_what_it_needs(tmp_path):
     assert vma < boards.board("nrf52840dk").flash_bytes
 
 
-def test_tflm_pin_is_the_commit_the_tflite_micro_package_is_built_from():
-    """The host checks (arena, bit-exactness) use the tflite-micro package; the firmware's TFLM tree must be
-    the same TFLM, so the pin follows the package whenever requirements.txt moves it."""
+def test_tflm_pins_name_the_commits_of_the_package_and_the_tree():
+    """The host checks use the tflite-micro package, the firmware a TFLM tree: each pin names the commit it
+    is. They differ only because TFLM_COMMIT's own wheel does not import on CPython 3.11 (edgeppg.mcu.tflm)."""
     from importlib.metadata import metadata
+
+    from edgeppg.mcu.tflm import WHEEL_COMMIT
 
     description = metadata("tflite-micro")["Description"]
     built_from = re.search(r"built from commit\s*\[([0-9a-f]+)\]", description).group(1)
-    assert built_from == TFLM_COMMIT
+    assert built_from == WHEEL_COMMIT and TFLM_COMMIT == "90b983c"
 
 
 def test_tflm_tree_commit_is_read_from_a_git_checkout(tmp_path, monkeypatch):
@@ -178,6 +192,11 @@ def test_tflm_tree_commit_is_read_from_a_git_checkout(tmp_path, monkeypatch):
 def test_cortex_m4_results_are_kept_apart_per_board_and_backend():
     from edgeppg.bench.cortex_m4 import result_name
 
-    names = {result_name(b, k) for b in ("mps2_an386", "nrf52840dk") for k in ("native", "tflm")}
-    assert names == {"bench_cortex_m4.json", "bench_cortex_m4_tflm.json", "bench_nrf52840dk.json",
-                     "bench_nrf52840dk_tflm.json"}
+    names = {result_name(b, k) for b in ("mps2_an386", "nrf52840dk")
+             for k in ("native", "tflm-cmsis-nn", "tflm-reference")}
+    assert names == {"bench_cortex_m4.json", "bench_cortex_m4_tflm-cmsis-nn.json", "bench_cortex_m4_tflm-reference.json",
+                     "bench_nrf52840dk.json", "bench_nrf52840dk_tflm-cmsis-nn.json",
+                     "bench_nrf52840dk_tflm-reference.json"}
+    assert result_name("mps2_an386", "tflm") == "bench_cortex_m4_tflm-cmsis-nn.json"  # tflm: short for CMSIS-NN
+    with pytest.raises(EdgeppgError, match="unknown backend 'cmsis'"):
+        result_name("mps2_an386", "cmsis")

@@ -31,12 +31,14 @@ def test_dalia_windows_carry_the_files_labels_and_activities(dalia_root):
     root, files = dalia_root
     w = dalia.load(root)
     s1 = w.select(w.subject == "S1")
-    n = (300 - 8) // 2 + 1
+    # the last window would need 0.2 s past the recording's end (the 64 Hz resampler's look-ahead), so the
+    # device never completes it, and neither does the host's copy of its preprocessing
+    n = (300 - 8) // 2
     assert len(s1) == n
-    np.testing.assert_allclose(s1.hr, files["S1"]["label"], rtol=1e-6)
+    np.testing.assert_allclose(s1.hr, files["S1"]["label"][:n], rtol=1e-6)
     np.testing.assert_array_equal(s1.start_s, np.arange(n) * 2.0)
     # activity ids change every minute in the file; window i starts at 2i s
-    assert s1.activity[0] == 0 and s1.activity[35] == 1 and s1.activity[-1] == (292 // 60) % 9
+    assert s1.activity[0] == 0 and s1.activity[35] == 1 and s1.activity[-1] == (290 // 60) % 9
     # the window content is the file's BVP at 25 Hz: its spectral peak is the labelled heart rate
     spec = np.abs(np.fft.rfft(s1.x[10], 2048))
     assert abs(np.fft.rfftfreq(2048, 1 / 25)[spec[20:].argmax() + 20] * 60 - s1.hr[10]) < 4

@@ -14,68 +14,83 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from edgeppg.bench.host import run_folder
-from edgeppg.data.dataset import load_splits
+from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
-from edgeppg.export import quant, runtimes, tflite_model
-from edgeppg.export.pipeline import EXPORT_JSON, INT8_TFLITE, sample
+from edgeppg.files import EXPORT_JSON, INT8_TFLITE, exported_folder, read_json, write_json
 from edgeppg.mcu import boards
-from edgeppg.mcu.build import TFLM_COMMIT, Build, build_cortex_m4, build_tflm, tflm_dir, tflm_tree_commit
+from edgeppg.mcu import tflm
+from edgeppg.mcu.build import Build, build_cortex_m4, build_tflm
 from edgeppg.mcu.flash import choose_probe, console_port, program, read_console
 from edgeppg.mcu.qemu import SelfTest, parse, run_qemu
-from edgeppg.runs import load_model, read_json, write_json
 
 BENCH_JSON = "bench_cortex_m4.json"
 CPI = 1.25  # estimated Cortex-M4 cycles per instruction for these kernels (see docs/design.md)
 CLOCKS_MHZ = (64, 168)
-BUDGET = {"ram_bytes": 256 * 1024, "flash_bytes": 1024 * 1024}  # a wearable-class part (nRF52840)
 
 
-def test_vectors(folder: Path, windows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Quantised held-out windows of the run's test participants, and TFLite's int8 logits for them."""
-    path = folder / INT8_TFLITE
-    q_in, _ = tflite_model.io_quant(path)
-    _, cfg = load_model(folder)
-    held = sample(load_splits(cfg.data).test, windows, seed)
-    x = quant.quantize(held.x, q_in)
-    return x, runtimes.run_tflite(runtimes.tflite_interpreter(path, reference=True), x)
+def test_vectors(folder: Path, windows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Quantised held-out windows of the run's test participants and TFLite's int8 logits for them, as
+    export computed them once (device_vectors.npz)."""
+    return device_contract.read_vectors(folder, windows)
+
+
+BACKENDS = ("native", *tflm.KERNELS)  # and 'tflm', short for tflm-cmsis-nn
+
+
+def backend_name(backend: str) -> str:
+    """The canonical name of a backend, or a one-line error listing them."""
+    name = tflm.ALIASES.get(backend, backend)
+    if name not in BACKENDS:
+        raise EdgeppgError(f"unknown backend '{backend}' (available: {', '.join(BACKENDS)}; tflm = tflm-cmsis-nn)")
+    return name
 
 
 def result_name(board: str, backend: str) -> str:
     """Where a Cortex-M4 bench is saved: one file per board and backend, so no run overwrites another's."""
     base = BENCH_JSON.removesuffix(".json") if board == "mps2_an386" else f"bench_{board}"
-    return f"{base}{'_tflm' if backend == 'tflm' else ''}.json"
+    name = backend_name(backend)
+    return f"{base}{'' if name == 'native' else '_' + name}.json"
 
 
 def firmware_out(folder: Path, board: str, opt: str, backend: str, plain_c: bool) -> Path:
-    return folder / "firmware" / f"{board}{opt}{'-tflm' if backend == 'tflm' else ''}{'-plain' if plain_c else ''}"
+    name = backend_name(backend)
+    return folder / "firmware" / f"{board}{opt}{'' if name == 'native' else '-' + name}{'-plain' if plain_c else ''}"
 
 
 def build(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, plain_c: bool, backend: str, board: str,
           console: Console | None = None) -> Build:
     """The self-test firmware for a run, with edgeppg's generated C or with TFLite Micro."""
-    out = firmware_out(folder, board, opt, backend, plain_c)
-    if backend == "tflm":
-        host_arena = read_json(folder / EXPORT_JSON)["tflite_micro"]["arena_bytes"]
-        with (console or Console(stderr=True)).status(
-                "TFLite Micro: TFLM's make builds its library (the first time it fetches TFLM's third-party code "
-                "and takes minutes), then the firmware"):
-            return build_tflm(folder / INT8_TFLITE, (x, y), out, host_arena, opt, board)
-    if backend != "native":
-        raise EdgeppgError(f"unknown backend '{backend}' (available: native, tflm)")
-    return build_cortex_m4(folder / INT8_TFLITE, (x, y), out, opt, plain_c, board)
+    name = backend_name(backend)
+    out = firmware_out(folder, board, opt, name, plain_c)
+    if name == "native":
+        return build_cortex_m4(folder / INT8_TFLITE, (x, y), out, opt, plain_c, board, device_contract.read(folder))
+    with (console or Console(stderr=True)).status(
+            f"{tflm.kernels(name).label}: TFLM's make builds its library (minutes, once per machine), "
+            "then the firmware, whose arena is sized from what TFLM uses on the emulated M4"):
+        return build_tflm(folder / INT8_TFLITE, (x, y), out, tflm_device_arena(folder, x, y, opt, name), name, opt,
+                          board)
 
 
-def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, seed: int = 0, plain_c: bool = False,
+def tflm_device_arena(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, backend: str) -> int:
+    """TFLM's arena for this model and kernels: built once with the provisional size (from the host
+    interpreter), run under QEMU, and sized from the bytes TFLM says it used there (see codegen.tflm)."""
+    from edgeppg.codegen.tflm import arena_size, device_arena
+
+    host_arena = read_json(folder / EXPORT_JSON)["tflite_micro"]["arena_bytes"]
+    sizing = firmware_out(folder, "mps2_an386", opt, backend, False).with_name("arena-sizing")
+    fw = build_tflm(folder / INT8_TFLITE, (x[:1], y[:1]), sizing, arena_size(host_arena), backend, opt)
+    return device_arena(run_qemu(fw.elf).arena_used_bytes)
+
+
+def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bool = False,
                     console: Console | None = None, backend: str = "native", board: str = "mps2_an386",
                     probe: str | None = None, port: str | None = None) -> dict:
     console = console or Console(stderr=True)
-    folder = run_folder(path)
-    if not (folder / INT8_TFLITE).is_file():
-        raise EdgeppgError(f"{folder}: no {INT8_TFLITE} (run: edgeppg export {folder} --int8)")
+    backend = backend_name(backend)
+    folder = exported_folder(path)
     b = boards.board(board)
     uid = choose_probe(probe) if b.pyocd_target else None  # fail before building when no board is attached
-    x, y = test_vectors(folder, windows, seed)
+    x, y = test_vectors(folder, windows)
     fw = build(folder, x, y, opt, plain_c, backend, b.name, console)
     if b.pyocd_target:
         first = run_on_board(fw.elf, b, uid, port, console)
@@ -90,15 +105,16 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, seed: int =
     flash = fw.flash_bytes - vectors_bytes
     report = {
         "run": str(folder), "target": b.description, "board": b.name, "opt": opt, "backend": backend,
-        "kernels": "TFLite Micro" if backend == "tflm" else ("plain C" if plain_c else "DSP (SMLAD)"),
+        "kernels": tflm.kernels(backend).label if tflm.is_tflm(backend) else ("plain C" if plain_c else "DSP (SMLAD)"),
         "bit_exact": first.mismatched == 0 and first.exit_code == 0, "windows": first.windows,
         "windows_mismatched": first.mismatched, "mismatches": first.mismatches[:5],
         "counter": f"{first.counter}" + (f", {first.tick_instructions} instructions per tick"
                                          if first.tick_instructions else ""),
         "flash_bytes": flash, "flash_bytes_with_test_vectors": fw.flash_bytes,
         "ram_bytes": ram, "static_ram_bytes": fw.static_ram_bytes, "arena_bytes": fw.arena_bytes,
+        "arena_used_bytes": first.arena_used_bytes,
         "stack_bytes": first.stack_bytes, "sections": fw.sections,
-        "budget": BUDGET, "fits": ram <= BUDGET["ram_bytes"] and flash <= BUDGET["flash_bytes"],
+        "fits_board": boards.PRODUCT_BOARD, "fits_limits": boards.limits(), "fits": boards.fits(flash, ram),
     }
     if first.tick_instructions:  # emulated: instructions, and an estimated time
         per_window = ticks * first.tick_instructions
@@ -114,13 +130,13 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, seed: int =
         cycles = int(ticks.mean())
         report.update({"cycles_per_inference": cycles, "cycles_min_max": [int(ticks.min()), int(ticks.max())],
                        "measured_ms": {f"{b.clock_mhz:g} MHz": cycles / (b.clock_mhz * 1e3)}})
-    if backend == "tflm":
-        tree = tflm_dir()
-        commit = tflm_tree_commit(tree)
-        report["tflm_tree"] = {"path": str(tree), "commit": commit, "tested_commit": TFLM_COMMIT}
-        if commit is not None and not commit.startswith(TFLM_COMMIT):
-            console.print(f"[yellow]warning: TFLM_DIR is at commit {commit[:12]}; edgeppg builds and checks the "
-                          f"TFLite Micro backend against {TFLM_COMMIT} (README.md)[/]")
+    if tflm.is_tflm(backend):
+        tree = tflm.tflm_dir()
+        commit = tflm.tflm_tree_commit(tree)
+        report["tflm_tree"] = {"path": str(tree), "commit": commit, "tested_commit": tflm.TFLM_COMMIT}
+        if commit is not None and not commit.startswith(tflm.TFLM_COMMIT):
+            console.print(f"[yellow]warning: the TFLM tree is at commit {commit[:12]}; edgeppg builds and checks the "
+                          f"TFLite Micro backend against {tflm.TFLM_COMMIT} (README.md)[/]")
     write_json(folder / result_name(b.name, backend), report)
     return report
 

@@ -60,7 +60,7 @@ def mcu_table(r: dict) -> Table:
         ("RAM (static + arena + stack)", f"{r['ram_bytes'] / 1024:.1f} KiB"),
         ("  activation arena", f"{r['arena_bytes'] / 1024:.1f} KiB"),
         ("  peak stack", f"{r['stack_bytes']} B"),
-        ("256 KiB RAM / 1 MiB flash", fits),
+        (r.get("fits_limits", "256 KiB RAM / 1024 KiB flash"), fits),
     ]
     for k, v in rows:
         t.add_row(k, v)

@@ -14,7 +14,8 @@ import numpy as np
 from edgeppg.codegen.graph import Graph, read_graph
 from edgeppg.codegen.lower import Step, lower
 from edgeppg.codegen.planner import Plan, plan_arena
-from edgeppg.runs import atomic_write_bytes
+from edgeppg.device.contract import Contract
+from edgeppg.files import atomic_write_bytes
 
 _CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
 _PARAMS = {  # kernel -> parameter struct type
@@ -63,13 +64,18 @@ def _header(graph: Graph, plan: Plan, source_hash: str) -> str:
 int8_t *ep_model_input(void);
 const int8_t *ep_model_output(void);
 void ep_model_invoke(void);
+uint32_t ep_model_arena_used(void); /* the whole planned arena: it is static */
 
 #endif
 """
 
 
-def generate(tflite_path: Path, out_dir: Path, vectors: tuple[np.ndarray, np.ndarray] | None = None) -> Plan:
-    """Generate the C for `tflite_path` into `out_dir`; `vectors` = (int8 inputs, expected int8 outputs)."""
+def generate(tflite_path: Path, out_dir: Path, vectors: tuple[np.ndarray, np.ndarray] | None = None,
+             contract: Contract | None = None) -> Plan:
+    """Generate the C for `tflite_path` into `out_dir`; `vectors` = (int8 inputs, expected int8 outputs);
+    `contract` (the device contract) adds ep_contract.c, which the streaming firmware needs."""
+    from edgeppg.codegen.contract import generate_contract
+
     graph = read_graph(tflite_path)
     steps = lower(graph)  # every error is raised here, before anything is written
     plan = plan_arena(graph, steps)
@@ -85,11 +91,13 @@ def generate(tflite_path: Path, out_dir: Path, vectors: tuple[np.ndarray, np.nda
         f"static int8_t arena[{max(plan.arena_bytes, 8)}] __attribute__((aligned(8)));\n\n"
         + "".join(consts)
         + f"\nint8_t *ep_model_input(void) {{ return arena + {plan.offsets[inp]}; }}\n"
-        f"const int8_t *ep_model_output(void) {{ return arena + {plan.offsets[out]}; }}\n\n"
+        f"const int8_t *ep_model_output(void) {{ return arena + {plan.offsets[out]}; }}\n"
+        "uint32_t ep_model_arena_used(void) { return EP_MODEL_ARENA_BYTES; }\n\n"
         "void ep_model_invoke(void) {\n" + "".join(calls) + "}\n"
     )
     write_text(out_dir / "ep_model.h", _header(graph, plan, digest))
     write_text(out_dir / "ep_model.c", source)
+    generate_contract(contract, out_dir)
     if vectors is not None:
         write_test_vectors(out_dir, *vectors)
     return plan

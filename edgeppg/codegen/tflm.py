@@ -16,6 +16,7 @@ import numpy as np
 
 from edgeppg.codegen.emit import write_test_vectors, write_text
 from edgeppg.codegen.graph import read_graph
+from edgeppg.device.contract import Contract
 from edgeppg.errors import EdgeppgError
 
 # TFLite builtin op -> the MicroMutableOpResolver method that registers its kernel.
@@ -27,12 +28,25 @@ RESOLVER_METHODS = {
     "RESHAPE": "AddReshape", "SOFTMAX": "AddSoftmax", "SQUEEZE": "AddSqueeze", "STRIDED_SLICE": "AddStridedSlice",
     "SUM": "AddSum", "TRANSPOSE": "AddTranspose",
 }
-ARENA_MARGIN = 0.25  # fraction of the host-measured arena added
-ARENA_SLACK = 2048  # bytes added on top (alignment, CMSIS-NN scratch buffers)
+ARENA_MARGIN = 0.25  # provisional arena: fraction of the host-measured arena added
+ARENA_SLACK = 2048  # provisional arena: bytes added on top (alignment, CMSIS-NN scratch buffers)
+# The final arena: TFLM's measured use on the device plus this. Allocation is deterministic for a given
+# model, kernels and TFLM, so the margin only covers TFLM's own 16-byte alignment of the arena start.
+DEVICE_MARGIN = 64
 
 
 def arena_size(host_arena: int) -> int:
-    return int(math.ceil((host_arena * (1 + ARENA_MARGIN) + ARENA_SLACK) / 16) * 16)
+    """The provisional arena, before the device has said what it uses."""
+    return _align16(host_arena * (1 + ARENA_MARGIN) + ARENA_SLACK)
+
+
+def device_arena(used: int) -> int:
+    """The arena to ship: what TFLM used on the device plus DEVICE_MARGIN."""
+    return _align16(used + DEVICE_MARGIN)
+
+
+def _align16(n: float) -> int:
+    return int(math.ceil(n / 16) * 16)
 
 
 def resolver_ops(tflite_path: Path) -> list[str]:
@@ -45,13 +59,14 @@ def resolver_ops(tflite_path: Path) -> list[str]:
     return ops
 
 
-def generate_tflm(tflite_path: Path, out_dir: Path, host_arena: int,
-                  vectors: tuple[np.ndarray, np.ndarray] | None = None) -> int:
-    """Write ep_model.h and ep_model_tflm.cc for the TFLM backend; returns the arena size in bytes."""
+def generate_tflm(tflite_path: Path, out_dir: Path, arena: int,
+                  vectors: tuple[np.ndarray, np.ndarray] | None = None, contract: Contract | None = None) -> int:
+    """Write ep_model.h and ep_model_tflm.cc for the TFLM backend with an arena of `arena` bytes."""
+    from edgeppg.codegen.contract import generate_contract
+
     graph = read_graph(tflite_path)
     ops = resolver_ops(tflite_path)
     inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
-    arena = arena_size(host_arena)
     data = np.frombuffer(Path(tflite_path).read_bytes(), np.uint8)
     rows = ",\n  ".join(", ".join(f"0x{b:02x}" for b in data[i : i + 16]) for i in range(0, len(data), 16))
     registrations = "\n".join(f"  if (r.{RESOLVER_METHODS[op]}() != kTfLiteOk) return false;" for op in ops)
@@ -63,7 +78,7 @@ def generate_tflm(tflite_path: Path, out_dir: Path, host_arena: int,
 
 #define EP_MODEL_INPUT_SIZE {int(np.prod(inp.shape))}
 #define EP_MODEL_OUTPUT_SIZE {int(np.prod(out.shape))}
-#define EP_MODEL_ARENA_BYTES {arena} /* host-measured {host_arena} B + {ARENA_MARGIN:.0%} + {ARENA_SLACK} B */
+#define EP_MODEL_ARENA_BYTES {arena}
 #define EP_MODEL_INPUT_SCALE {float(inp.scale)!r}f
 #define EP_MODEL_INPUT_ZERO_POINT {inp.zero_point}
 #define EP_MODEL_OUTPUT_SCALE {float(out.scale)!r}f
@@ -77,6 +92,7 @@ extern "C" {{
 int8_t *ep_model_input(void);
 const int8_t *ep_model_output(void);
 void ep_model_invoke(void);
+uint32_t ep_model_arena_used(void); /* what TFLM allocated in the arena (after the first invoke) */
 #ifdef __cplusplus
 }}
 #endif
@@ -95,6 +111,7 @@ bool ep_tflm_register_ops(EpOpResolver &r) {{
   return true;
 }}
 """)
+    generate_contract(contract, out_dir)
     if vectors is not None:
         write_test_vectors(out_dir, *vectors)
     return arena

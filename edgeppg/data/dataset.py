@@ -15,7 +15,7 @@ from edgeppg.data import synthetic
 from edgeppg.data.windows import WindowSet, window_recording
 from edgeppg.errors import EdgeppgError
 
-CACHE_VERSION = 2  # bump when windowing or a generator changes, so stale caches are not reused
+CACHE_VERSION = 3  # bump when windowing or a generator changes, so stale caches are not reused
 
 
 DATASETS = ("synthetic", "dalia", "wildppg", "galaxyppg")

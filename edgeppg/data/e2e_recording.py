@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from edgeppg.data.tables import read_csv
-from edgeppg.data.windows import FS, STRIDE_S, WINDOW, WINDOW_S, WindowSet, finish_windows
+from edgeppg.data.windows import FS, STRIDE, STRIDE_S, WINDOW, WINDOW_S, WindowSet, labelled_windows, window_count
+from edgeppg.device import native
 from edgeppg.errors import EdgeppgError
 
 FILE = "data/201902020222_Data.csv"
@@ -33,7 +34,12 @@ def recording_path() -> Path:
     return path
 
 
-def load(path: Path | None = None) -> WindowSet:
+def stream(path: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The recording as a stream at 25 Hz: (PPG, |acc| in g, the watch's HR per 8 s / 2 s window, seconds).
+
+    The watch samples irregularly (about 19.6 Hz), so the PPG is interpolated once onto a 25 Hz grid on
+    the host; that grid is what the device's preprocessing (an identity resampler at 25 Hz) and
+    `edgeppg stream` get."""
     path = path or recording_path()
     cols = ("timestamp", "ppg", "hrm", "accx", "accy", "accz")
     d = read_csv(path, cols, cols, delimiter="\t")
@@ -43,15 +49,24 @@ def load(path: Path | None = None) -> WindowSet:
     ppg = -np.interp(grid, t, d["ppg"][order])
     acc = np.linalg.norm(np.stack([d[f"acc{a}"][order] for a in "xyz"], axis=1), axis=1) / GRAVITY
     acc = np.interp(grid, t, acc)
-    n = max(0, int((t[-1] - WINDOW_S) // STRIDE_S) + 1)
-    idx = np.arange(n)[:, None] * int(STRIDE_S * FS) + np.arange(WINDOW)
-    idx = idx[idx[:, -1] < len(grid)]
-    n = len(idx)
+    n = window_count(len(grid))
     hrm = d["hrm"][order]
     hr = np.full(n, np.nan)
     for i in range(n):
         sel = (t >= i * STRIDE_S) & (t < i * STRIDE_S + WINDOW_S) & (hrm > 0)
         if sel.any():
             hr[i] = hrm[sel].mean()
-    return finish_windows("e2epyppg-201902020222", str(path), float(t[-1]), ppg[idx], hr,
-                          np.arange(n) * STRIDE_S, acc[idx].std(axis=1))
+    return ppg, acc, hr, float(t[-1])
+
+
+SUBJECT = "e2epyppg-201902020222"
+
+
+def load(path: Path | None = None) -> WindowSet:
+    path = path or recording_path()
+    ppg, acc, hr, seconds = stream(path)
+    x, status, _ = native.windows(ppg, FS)
+    n = min(len(x), len(hr))
+    idx = np.arange(n)[:, None] * STRIDE + np.arange(WINDOW)
+    return labelled_windows(SUBJECT, str(path), seconds, x[:n], status[:n], hr[:n], np.arange(n) * STRIDE_S,
+                            acc[idx].std(axis=1))

@@ -1,5 +1,9 @@
 """The windowing every data source shares: 25 Hz, 8 s windows, 2 s stride, per-window normalisation.
 
+The PPG goes through the device's own preprocessing (firmware/app/ep_stream.c, compiled for the host
+by edgeppg.device.native): the same resampler, the same float32 normalisation, the same flat and
+non-finite checks on the raw signal. A model is trained on exactly the windows the device will see.
+
 Heart rate is a class: index 0..179 stands for 30..209 BPM. Windows that cannot be used (no label, a
 label out of range, NaNs, a flat signal) are dropped and counted, never silently.
 """
@@ -14,14 +18,10 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from edgeppg.data.recording import Recording
+from edgeppg.device import native
+from edgeppg.device.spec import FS, HR_LOW, N_CLASSES, STRIDE, STRIDE_S, WINDOW, WINDOW_S  # noqa: F401 (re-exported)
 
-FS = 25.0
-WINDOW_S = 8.0
-STRIDE_S = 2.0
-WINDOW = int(FS * WINDOW_S)  # 200 samples
-STRIDE = int(FS * STRIDE_S)  # 50 samples
-HR_LOW = 30  # BPM of class 0
-N_CLASSES = 180  # 30..209 BPM
+STATUS_REASONS = {1: "flat signal", 2: "NaN in PPG"}  # the device preprocessing's window status
 
 
 def hr_to_class(hr: np.ndarray) -> np.ndarray:
@@ -34,7 +34,8 @@ def class_to_hr(cls: np.ndarray) -> np.ndarray:
 
 
 def resample(x: np.ndarray, fs_in: float, fs_out: float = FS) -> np.ndarray:
-    """Polyphase resampling along axis 0 (anti-aliased); exact rational ratio of the two rates."""
+    """Polyphase resampling along axis 0 (anti-aliased; scipy): for the accelerometer, which only ever
+    describes windows on the host. The PPG goes through the device's resampler instead."""
     if fs_in == fs_out:
         return np.asarray(x, dtype=np.float64)
     ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
@@ -126,9 +127,10 @@ class WindowSet:
 
 
 def window_recording(rec: Recording) -> WindowSet:
-    """Resample a recording to 25 Hz, cut 8 s windows every 2 s, label and normalise them."""
-    ppg = resample(rec.ppg, rec.fs)
-    n = window_count(len(ppg))
+    """Stream a recording through the device's preprocessing (resampled to 25 Hz, 8 s windows every 2 s,
+    normalised), and label the windows."""
+    x, status, _ = native.windows(rec.ppg, rec.fs)
+    n = len(x)
     if rec.beats is not None:
         hr = hr_from_beats(rec.beats, n)
     else:
@@ -136,8 +138,8 @@ def window_recording(rec: Recording) -> WindowSet:
         hr = np.asarray(rec.hr[:n], dtype=np.float64)
     idx = np.arange(n)[:, None] * STRIDE + np.arange(WINDOW)
     activity = None if rec.activity is None else np.asarray(rec.activity[:n])
-    return finish_windows(rec.subject, rec.source, rec.duration_s, ppg[idx], hr, np.arange(n) * STRIDE_S,
-                          _motion_per_window(rec, idx, n), activity, gap_reasons(rec.gaps, n))
+    return labelled_windows(rec.subject, rec.source, rec.duration_s, x[:n], status[:n], hr, np.arange(n) * STRIDE_S,
+                            _motion_per_window(rec, idx, n), activity, gap_reasons(rec.gaps, n))
 
 
 def gap_reasons(gaps: list[tuple[float, float, str]], n: int) -> np.ndarray:
@@ -152,27 +154,34 @@ def gap_reasons(gaps: list[tuple[float, float, str]], n: int) -> np.ndarray:
 def finish_windows(subject: str, source: str, seconds: float, x: np.ndarray, hr: np.ndarray, start_s: np.ndarray,
                    motion: np.ndarray, activity: np.ndarray | None = None,
                    reasons: np.ndarray | None = None) -> WindowSet:
-    """Drop and count unusable windows, normalise the rest: the last step every data source shares.
+    """Windows a data source cut itself on its own clock (n, 200 raw samples at 25 Hz): each normalised as
+    the device would a stream of its own, then labelled."""
+    x_norm, status = native.normalise(np.asarray(x, np.float32).reshape(-1, WINDOW)) if len(x) else \
+        (np.zeros((0, WINDOW), np.float32), np.zeros(0, np.int32))
+    return labelled_windows(subject, source, seconds, x_norm, status, hr, start_s, motion, activity, reasons)
 
-    `x` holds raw 25 Hz windows (n, 200); `reasons` may already name windows a source knows are bad.
+
+def labelled_windows(subject: str, source: str, seconds: float, x: np.ndarray, status: np.ndarray, hr: np.ndarray,
+                     start_s: np.ndarray, motion: np.ndarray, activity: np.ndarray | None = None,
+                     reasons: np.ndarray | None = None) -> WindowSet:
+    """Drop and count unusable windows: the last step every data source shares.
+
+    `x` holds normalised windows (n, 200) with the device preprocessing's `status` for each (0 usable,
+    1 flat, 2 non-finite samples); `reasons` may already name windows a source knows are bad.
     """
     n = len(x)
     hr = np.asarray(hr, dtype=np.float64)
     reasons = np.full(n, "", dtype=object) if reasons is None else reasons.copy()
-    with np.errstate(invalid="ignore"):
-        mean = x.mean(axis=1, keepdims=True)
-        std = x.std(axis=1)
     ok = reasons == ""
-    reasons[ok & ~(std >= 1e-6)] = "flat signal"
-    reasons[ok & np.isnan(x).any(axis=1)] = "NaN in PPG"
+    for code, why in STATUS_REASONS.items():
+        reasons[ok & (status == code)] = why
+    ok = reasons == ""
     cls = hr_to_class(np.nan_to_num(hr, nan=-1.0))
     reasons[ok & ((cls < 0) | (cls >= N_CLASSES))] = "HR outside 30-209 BPM"
     reasons[ok & np.isnan(hr)] = "no label"
     keep = reasons == ""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        x = (x - mean) / std[:, None]
     return WindowSet(
-        x=x[keep].astype(np.float32),
+        x=np.asarray(x, np.float32)[keep],
         hr=hr[keep].astype(np.float32),
         subject=np.full(int(keep.sum()), subject),
         start_s=np.asarray(start_s)[keep].astype(np.float32),

@@ -3,7 +3,9 @@
     model.onnx            float, dynamic batch; compared with PyTorch on held-out windows
     model_float32.tflite  float TFLite (for benchmarks)
     model_int8.tflite     full-integer int8, per-channel weights, int8 input and output
-    quant.json            input/output scale and zero point, for the firmware and the benchmarks
+    quant.json            input/output scale and zero point, for the benchmarks
+    device.json           the device contract: rates, window, quantisation, tracker, arena (edgeppg.device)
+    device_vectors.npz    held-out int8 windows and TFLite's int8 outputs, for the firmware's self-test
     export.json           sizes, op list, accuracy of every artefact, TFLite Micro arena: written last
 
 Held-out windows come from the run's test participants; calibration windows from its training
@@ -21,16 +23,17 @@ from rich.console import Console
 
 from edgeppg.data.dataset import load_splits
 from edgeppg.data.windows import HR_LOW, N_CLASSES, WindowSet
+from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import onnx_export, quant, runtimes, tflite_model
 from edgeppg.export.tflite_convert import to_tflite
+from edgeppg.files import EXPORT_JSON, FLOAT_TFLITE, INT8_TFLITE, ONNX_FILE, QUANT_JSON
 from edgeppg.metrics import evaluate_logits, predict_logits
 from edgeppg.models.complexity import count_macs, count_params
 from edgeppg.runs import load_model, model_path, write_json
 
-ONNX_FILE, FLOAT_TFLITE, INT8_TFLITE = "model.onnx", "model_float32.tflite", "model_int8.tflite"
-QUANT_JSON, EXPORT_JSON = "quant.json", "export.json"
 INT8_MAE_BUDGET = 0.5  # BPM the int8 model may lose against float before export warns
+DEVICE_VECTORS = 64  # held-out windows with TFLite's int8 outputs handed to the firmware stage
 
 
 def sample(ws: WindowSet, n: int, seed: int) -> WindowSet:
@@ -108,6 +111,11 @@ def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet
     mismatched = int((micro != int8_out[:micro_windows]).any(axis=1).sum())
     report["tflite_micro"] = {"arena_bytes": arena, "windows_checked": len(x_int8), "windows_mismatched": mismatched,
                               "bit_exact": mismatched == 0}
+    vec_x = x_int8[:DEVICE_VECTORS]
+    vec_y = runtimes.run_tflite(runtimes.tflite_interpreter(int8_path, reference=True), vec_x)
+    device_contract.write(out, device_contract.make((float(q_in.scale), int(q_in.zero_point)),
+                                                    (float(q_out.scale), int(q_out.zero_point)),
+                                                    tflm_host_arena_bytes=arena, vectors=len(vec_x)), vec_x, vec_y)
     write_json(out / QUANT_JSON, {
         "model": int8_path.name, "input": q_in.to_dict(), "output": q_out.to_dict(),
         "hr_low_bpm": HR_LOW, "classes": N_CLASSES, "window_samples": q_in.shape[1], "sample_rate_hz": 25,

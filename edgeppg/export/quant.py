@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from edgeppg.device import native
 from edgeppg.export.tflite_model import TensorQuant
 
 
 def quantize(x: np.ndarray, q: TensorQuant) -> np.ndarray:
-    y = np.asarray(x, np.float32) / np.float32(q.scale)
-    rounded = np.sign(y) * np.floor(np.abs(y) + np.float32(0.5))  # half away from zero, like std::round
-    return np.clip(rounded + q.zero_point, -128, 127).astype(np.int8)
+    """The device's own quantisation (ep_quantize, compiled for the host): bit-equal to the firmware's."""
+    return native.quantize(x, float(q.scale), int(q.zero_point))
 
 
 def dequantize(v: np.ndarray, q: TensorQuant) -> np.ndarray:

@@ -31,3 +31,19 @@ def board(name: str) -> Board:
     if key not in BOARDS:
         raise EdgeppgError(f"unknown board '{name}' (available: {', '.join(BOARDS)})")
     return BOARDS[key]
+
+
+# The part a model must fit to count as wearable-ready, whichever board it was measured on.
+PRODUCT_BOARD = "nrf52840dk"
+
+
+def fits(flash_bytes: int, ram_bytes: int, name: str = PRODUCT_BOARD) -> bool:
+    """Does firmware of this flash (code + constants, without test vectors) and RAM (static data + arena +
+    stack) fit the board? The one answer bench, build and stream all give."""
+    b = board(name)
+    return flash_bytes <= b.flash_bytes and ram_bytes <= b.ram_bytes
+
+
+def limits(name: str = PRODUCT_BOARD) -> str:
+    b = board(name)
+    return f"{b.ram_bytes >> 10} KiB RAM / {b.flash_bytes >> 10} KiB flash ({b.name})"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,17 +11,13 @@ import numpy as np
 
 from edgeppg.codegen import generate
 from edgeppg.codegen.planner import Plan
+from edgeppg.device.contract import Contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.mcu import boards
 from edgeppg.mcu.toolchain import firmware_dir, require, require_cxx
 
 FLASH_SECTIONS = (".isr_vector", ".text", ".ARM.exidx", ".preinit_array", ".init_array", ".data")
 RAM_SECTIONS = (".data", ".bss")  # static RAM; the stack is measured, not counted from its reservation
-# The TensorFlow Lite Micro commit the TFLM backend is built against: the one the pinned tflite-micro
-# Python package (requirements.txt), which measures the host arena and checks the model, is built from.
-TFLM_COMMIT = "8f6596d"
-TFLM_GET = (f"git clone https://github.com/tensorflow/tflite-micro DIR && git -C DIR checkout {TFLM_COMMIT}, "
-            "then export TFLM_DIR=DIR")
 
 
 @dataclass
@@ -35,11 +30,14 @@ class Build:
     arena_bytes: int
 
 
-def _make(args: list[str], what: str) -> None:
-    proc = subprocess.run(["make", "-s", "-C", str(firmware_dir()), *args], capture_output=True, text=True)
+def _make(args: list[str], what: str, env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(["make", "-s", "-C", str(firmware_dir()), *args], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
-        raise EdgeppgError(f"building the {what} failed: {' | '.join(detail[-3:])[:400]}")
+        text = proc.stderr.strip() or proc.stdout.strip()
+        overflow = re.findall(r"region [`'](\w+)' overflowed by (\d+) bytes", text)
+        if overflow:
+            raise EdgeppgError(f"the {what} does NOT fit: " + ", ".join(f"{r} short by {int(n):,} bytes" for r, n in overflow))
+        raise EdgeppgError(f"building the {what} failed: {' | '.join(text.splitlines()[-3:])[:400]}")
 
 
 def section_sizes(elf: Path) -> dict[str, int]:
@@ -63,15 +61,17 @@ def _result(elf: Path, plan: Plan | None, arena: int) -> Build:
                  sizes, arena)
 
 
-def build_cortex_m4(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, opt: str = "-O2",
-                    plain_c: bool = False, board: str = "mps2_an386") -> Build:
-    """The self-test firmware for `tflite` with `vectors` compiled in, built into `out` for `board`."""
+def build_cortex_m4(tflite: Path, vectors: tuple[np.ndarray, np.ndarray] | None, out: Path, opt: str = "-O2",
+                    plain_c: bool = False, board: str = "mps2_an386", contract: Contract | None = None,
+                    app: str = "selftest", extra_cflags: str = "") -> Build:
+    """Firmware for `tflite` built into `out` for `board`: the self-test with `vectors` compiled in, or
+    (app="stream") the heart-rate monitor on a sample stream, which needs the device `contract`."""
     require("arm-none-eabi-gcc", "make")
     _check_opt(opt)
     b = boards.board(board)
-    plan = generate(tflite, out / "gen", vectors)
-    _make([f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
-           *(["PLAIN_C=1"] if plain_c else [])], f"firmware for {b.name}")
+    plan = generate(tflite, out / "gen", vectors, contract)
+    _make([f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}", f"APP={app}",
+           f"EXTRA_CFLAGS={extra_cflags}", *(["PLAIN_C=1"] if plain_c else [])], f"{app} firmware for {b.name}")
     return _result(out / "app.elf", plan, plan.arena_bytes)
 
 
@@ -85,42 +85,24 @@ def build_cxx_check(out: Path, board: str = "mps2_an386") -> Path:
     return out / "cxx_check.elf"
 
 
-def tflm_dir() -> Path:
-    """The TensorFlow Lite Micro tree from $TFLM_DIR, or an error saying what is missing."""
-    value = os.environ.get("TFLM_DIR", "")
-    if not value:
-        raise EdgeppgError("TFLM_DIR is not set: the TFLite Micro backend needs a TensorFlow Lite Micro source tree "
-                           f"({TFLM_GET}; README.md: 'The TFLite Micro backend')")
-    path = Path(value).expanduser().resolve()
-    if not (path / "tensorflow" / "lite" / "micro" / "micro_interpreter.h").is_file():
-        raise EdgeppgError(f"{path}: not a TensorFlow Lite Micro tree (TFLM_DIR); get one with: {TFLM_GET}")
-    return path
-
-
-def tflm_tree_commit(path: Path) -> str | None:
-    """The commit a TFLM git checkout is at; None when it is not a git checkout or git is missing."""
-    if not (path / ".git").exists() or shutil.which("git") is None:
-        return None
-    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True)
-    if proc.returncode != 0:
-        return None
-    return proc.stdout.strip() or None
-
-
-def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, host_arena: int,
-               opt: str = "-O2", board: str = "mps2_an386") -> Build:
-    """The same self-test on TFLite Micro's interpreter, against the tree in $TFLM_DIR."""
+def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, arena: int,
+               backend: str = "tflm-cmsis-nn", opt: str = "-O2", board: str = "mps2_an386") -> Build:
+    """The same self-test on TFLite Micro's interpreter with an arena of `arena` bytes, against the tree
+    edgeppg.mcu.tflm finds, with the kernels `backend` names (TFLM's library is built once, then cached)."""
     from edgeppg.codegen.tflm import generate_tflm
+    from edgeppg.mcu import tflm
 
     require("arm-none-eabi-gcc", "make")
     require_cxx()
     _check_opt(opt)
-    tflm = tflm_dir()
+    tree, k = tflm.tflm_dir(), tflm.kernels(backend)
     b = boards.board(board)
-    arena = generate_tflm(tflite, out / "gen", host_arena, vectors)
-    args = [f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}", f"TFLM_DIR={tflm}"]
-    _make(["tflm-lib", *args], "TFLite Micro library")  # TFLM's own make: a no-op once the library is built
-    _make(["tflm", *args], f"TFLite Micro firmware for {b.name}")
+    generate_tflm(tflite, out / "gen", arena, vectors)
+    env = tflm.make_env()
+    tflm.build_library(tree, k, env)
+    args = [f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
+            *tflm.make_args(tree, k)]
+    _make(["tflm", *args], f"TFLite Micro firmware ({k.label}) for {b.name}", env)
     return _result(out / "app_tflm.elf", None, arena)
 
 

@@ -31,6 +31,7 @@ class SelfTest:
     stack_bytes: int
     arena_bytes: int
     counter: str
+    arena_used_bytes: int = 0
     mismatches: list[str] = field(default_factory=list)
     window_ticks: list[int] = field(default_factory=list)
     hr_argmax: list[int] = field(default_factory=list)
@@ -52,7 +53,7 @@ def parse(output: str, exit_code: int, what: str) -> SelfTest:
     return SelfTest(
         windows=int(kv["windows"]), mismatched=int(kv["mismatched"]), ticks=int(kv["ticks"]),
         tick_instructions=int(kv["tick_instructions"]), stack_bytes=int(kv["stack"]), arena_bytes=int(kv["arena"]),
-        counter=kv["counter"], mismatches=re.findall(r"^(MISMATCH .*)$", output, re.M),
+        counter=kv["counter"], arena_used_bytes=int(kv.get("arena_used", kv["arena"])), mismatches=re.findall(r"^(MISMATCH .*)$", output, re.M),
         window_ticks=[int(t) for _, _, t in windows], hr_argmax=[int(h) for _, h, _ in windows], exit_code=exit_code,
     )
 

@@ -1,5 +1,5 @@
-/* What the application needs from a board: a console, an instruction or cycle counter, the stack
- * high-water mark, and a way to stop with a status. Each folder in bsp/ implements it: QEMU's
+/* What the application needs from a board: a console, an input stream (the streaming firmware's raw
+ * samples), an instruction or cycle counter, the stack high-water mark, and a way to stop with a status. Each folder in bsp/ implements it: QEMU's
  * mps2-an386, the nRF52840 DK, and the development machine (host). */
 #ifndef EP_BOARD_H
 #define EP_BOARD_H
@@ -11,6 +11,9 @@ extern "C" { /* the TFLite Micro backend is C++ */
 
 void ep_board_init(void);
 void ep_board_puts(const char *s);
+/* Up to `max` bytes of the input stream into buf; 0 at its end. QEMU: the file ep_stream.bin through
+ * semihosting; the nRF52840 DK: its serial port (the board asks for each chunk: EDGEPPG_READY <bytes>). */
+int32_t ep_board_read(void *buf, int32_t max);
 uint64_t ep_board_ticks(void);       /* monotonic counter */
 uint32_t ep_board_tick_instructions(void); /* executed instructions per tick (0: ticks are cycles) */
 const char *ep_board_counter_name(void);

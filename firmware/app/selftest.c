@@ -1,17 +1,37 @@
 /* The test build: every compiled-in window goes through the model; its int8 logits must equal what
  * TFLite's reference kernels gave on the host, bit for bit. Prints each window's heart rate, the first
  * differing logit of any window that does not match, and one machine-readable summary line:
- *   EDGEPPG_RESULT windows=N mismatched=M ticks=T tick_instructions=I stack=S arena=A counter=NAME
+ *   EDGEPPG_RESULT windows=N mismatched=M ticks=T tick_instructions=I stack=S arena=A arena_used=U counter=NAME
  * (ticks of the first inference; a window's count depends a little on its data through rounding and
  * clamping branches, and is the same on every run). Exits 0 only if all match. On the host build the
  * entry point is main_selftest, called by the host board's main. */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "board.h"
-#include "ep_app.h"
+#include "ep_contract.h"
 #include "ep_model.h"
 #include "ep_test_vectors.h"
+
+typedef struct {
+  int32_t argmax_bpm;    /* centre of the most likely one-BPM bin */
+  float expectation_bpm; /* softmax-weighted mean of the bin centres */
+} ep_hr;
+
+static ep_hr ep_hr_from_logits(const int8_t *logits) {
+  int best = 0;
+  for (int i = 1; i < EP_MODEL_OUTPUT_SIZE; ++i)
+    if (logits[i] > logits[best]) best = i; /* first maximum, as numpy's argmax */
+  float total = 0.0f, weighted = 0.0f;
+  for (int i = 0; i < EP_MODEL_OUTPUT_SIZE; ++i) {
+    const float p = expf((float)(logits[i] - logits[best]) * EP_MODEL_OUTPUT_SCALE);
+    total += p;
+    weighted += p * (float)(i + EP_HR_LOW_BPM);
+  }
+  ep_hr hr = {best + EP_HR_LOW_BPM, weighted / total};
+  return hr;
+}
 
 static char *fmt_u64(char *p, uint64_t v) {
   char tmp[24];
@@ -96,6 +116,8 @@ int main(void) {
   p = fmt_u64(p, ep_board_stack_peak());
   p = fmt_str(p, " arena=");
   p = fmt_u64(p, EP_MODEL_ARENA_BYTES);
+  p = fmt_str(p, " arena_used=");
+  p = fmt_u64(p, ep_model_arena_used());
   p = fmt_str(p, " counter=");
   p = fmt_str(p, ep_board_counter_name());
   p = fmt_str(p, "\n");

@@ -47,3 +47,4 @@ extern "C" void ep_model_invoke(void) {
     ep_board_exit(1);
   }
 }
+extern "C" uint32_t ep_model_arena_used(void) { return (uint32_t)get().arena_used_bytes(); }

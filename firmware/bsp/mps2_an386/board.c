@@ -20,6 +20,18 @@ static int32_t semihost(uint32_t op, const void *arg) {
 
 void ep_board_puts(const char *s) { semihost(0x04 /* SYS_WRITE0 */, s); }
 
+int32_t ep_board_read(void *buf, int32_t max) {
+  static int32_t handle = -2; /* not opened yet */
+  if (handle == -2) {
+    static const char name[] = "ep_stream.bin";
+    const uint32_t open_args[3] = {(uint32_t)(uintptr_t)name, 1 /* "rb" */, sizeof name - 1};
+    handle = semihost(0x01 /* SYS_OPEN */, open_args);
+  }
+  if (handle < 0 || max <= 0) return 0;
+  const uint32_t read_args[3] = {(uint32_t)handle, (uint32_t)(uintptr_t)buf, (uint32_t)max};
+  return max - semihost(0x06 /* SYS_READ: returns the bytes NOT read */, read_args);
+}
+
 void ep_board_exit(int status) {
   /* SYS_EXIT: "application exit" ends QEMU with status 0, any other reason with status 1. */
   semihost(0x18, (const void *)(status == 0 ? 0x20026u : 0x20023u));

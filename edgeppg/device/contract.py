@@ -1,0 +1,117 @@
+"""The device contract: everything the firmware needs to know about a model, written by export beside
+the int8 model (`device.json`), with held-out int8 test vectors and TFLite's expected int8 outputs
+computed once at export (`device_vectors.npz`, plain arrays, no pickle).
+
+The code generator emits the firmware's ep_contract.{h,c} from it; nothing about the signal is
+written by hand in C. The firmware stage reads only this, the .tflite and the vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgeppg.device import spec
+from edgeppg.device.resampler import Design, design
+from edgeppg.device.tracker import TrackerParams
+from edgeppg.errors import EdgeppgError
+from edgeppg.files import DEVICE_JSON, DEVICE_VECTORS, INT8_TFLITE, atomic_write_bytes, read_json, write_json
+
+FORMAT = "edgeppg-device/1"
+
+
+@dataclass(frozen=True)
+class Contract:
+    input_scale: float
+    input_zero_point: int
+    output_scale: float
+    output_zero_point: int
+    resamplers: tuple[Design, ...]
+    tracker: TrackerParams
+    tflm_host_arena_bytes: int = 0
+    vectors: int = 0
+
+    @property
+    def rates(self) -> tuple[float, ...]:
+        return tuple(d.rate_hz for d in self.resamplers)
+
+    def resampler(self, rate_hz: float) -> Design:
+        for d in self.resamplers:
+            if d.rate_hz == rate_hz:
+                return d
+        raise EdgeppgError(f"sample rate {rate_hz:g} Hz is not in the device contract "
+                           f"(accepted: {', '.join(f'{r:g}' for r in self.rates)} Hz; export with --rates)")
+
+    def to_dict(self) -> dict:
+        return {
+            "format": FORMAT, "model": INT8_TFLITE,
+            "signal": {"output_rate_hz": spec.FS, "window_samples": spec.WINDOW, "stride_samples": spec.STRIDE,
+                       "normalisation": "per window, float32: (x - mean) / std; flat when the raw samples never "
+                                        f"change (fewer than {spec.MIN_RAW_CHANGES}) or std < {spec.MIN_STD:g}",
+                       "min_raw_changes": spec.MIN_RAW_CHANGES, "min_std": spec.MIN_STD},
+            "classes": {"count": spec.N_CLASSES, "class_0_bpm": spec.HR_LOW, "bpm_per_class": 1},
+            "input": {"scale": self.input_scale, "zero_point": self.input_zero_point, "dtype": "int8",
+                      "rounding": "half away from zero"},
+            "output": {"scale": self.output_scale, "zero_point": self.output_zero_point, "dtype": "int8"},
+            "resamplers": [d.to_dict() for d in self.resamplers],
+            "tracker": self.tracker.to_dict(),
+            "arena": {"tflm_host_bytes": self.tflm_host_arena_bytes},
+            "test_vectors": {"file": DEVICE_VECTORS, "windows": self.vectors},
+        }
+
+    @staticmethod
+    def from_dict(d: dict, where: str = DEVICE_JSON) -> Contract:
+        if d.get("format") != FORMAT:
+            raise EdgeppgError(f"{where}: not an edgeppg device contract (format {d.get('format')!r}, expected {FORMAT})")
+        try:
+            if (d["signal"]["window_samples"], d["signal"]["stride_samples"], d["classes"]["count"],
+                    d["classes"]["class_0_bpm"]) != (spec.WINDOW, spec.STRIDE, spec.N_CLASSES, spec.HR_LOW):
+                raise EdgeppgError(f"{where}: made for another signal layout than this edgeppg's")
+            return Contract(float(d["input"]["scale"]), int(d["input"]["zero_point"]), float(d["output"]["scale"]),
+                            int(d["output"]["zero_point"]), tuple(Design.from_dict(r) for r in d["resamplers"]),
+                            TrackerParams(**d["tracker"]), int(d["arena"]["tflm_host_bytes"]),
+                            int(d["test_vectors"]["windows"]))
+        except (KeyError, TypeError, ValueError) as e:
+            raise EdgeppgError(f"{where}: a damaged device contract ({type(e).__name__}: {e})") from e
+
+
+def make(input_q: tuple[float, int], output_q: tuple[float, int], rates: tuple[float, ...] = spec.SENSOR_RATES,
+         tracker: TrackerParams | None = None, tflm_host_arena_bytes: int = 0, vectors: int = 0) -> Contract:
+    return Contract(float(input_q[0]), int(input_q[1]), float(output_q[0]), int(output_q[1]),
+                    tuple(design(r) for r in rates), tracker or TrackerParams(), tflm_host_arena_bytes, vectors)
+
+
+def write(folder: Path, contract: Contract, inputs: np.ndarray, expected: np.ndarray) -> None:
+    """device.json and device_vectors.npz: the vectors first, so the contract only names what exists."""
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, inputs=np.asarray(inputs, np.int8), expected=np.asarray(expected, np.int8))
+    atomic_write_bytes(folder / DEVICE_VECTORS, buf.getvalue())
+    write_json(folder / DEVICE_JSON, contract.to_dict())
+
+
+def read(folder: Path) -> Contract:
+    path = folder / DEVICE_JSON
+    if not path.is_file():
+        raise EdgeppgError(f"{folder}: no {DEVICE_JSON} (run: edgeppg export {folder} --int8)")
+    return Contract.from_dict(read_json(path), str(path))
+
+
+def read_vectors(folder: Path, windows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `windows` held-out int8 test vectors and TFLite's int8 outputs for them."""
+    path = folder / DEVICE_VECTORS
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            x, y = z["inputs"], z["expected"]
+    except FileNotFoundError:
+        raise EdgeppgError(f"{path}: not found (run: edgeppg export {folder} --int8)") from None
+    except (OSError, ValueError, KeyError) as e:
+        raise EdgeppgError(f"{path}: not readable test vectors ({e})") from e
+    if x.dtype != np.int8 or y.dtype != np.int8 or x.ndim != 2 or y.shape != (len(x), spec.N_CLASSES):
+        raise EdgeppgError(f"{path}: not int8 windows and logits of the expected shapes")
+    if windows < 1 or windows > len(x):
+        raise EdgeppgError(f"--windows {windows}: export stored {len(x)} test vectors (1 to {len(x)})")
+    return x[:windows], y[:windows]

@@ -1,0 +1,213 @@
+"""The device's own preprocessing and tracker C (firmware/app/ep_stream.c, ep_tracker.c), compiled for
+the host and called through ctypes: training, evaluation, export and `edgeppg stream` compute exactly
+what the firmware computes.
+
+Both builds keep float32 arithmetic in source order: -ffp-contract=off (no fused multiply-adds), no
+-ffast-math, and no libm call but sqrtf and roundf (both exact in IEEE arithmetic). The library is
+compiled once per source hash into the cache folder.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from edgeppg.device import spec
+from edgeppg.device.resampler import Design
+from edgeppg.errors import EdgeppgError
+
+SOURCES = ("app/ep_stream.c", "app/ep_tracker.c", "host/ep_host.c")  # under firmware/
+HEADERS = ("app/ep_stream.h", "app/ep_tracker.h")
+CFLAGS = ("-std=c11", "-O2", "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared", "-Wall", "-Wextra",
+          "-Werror")
+
+
+def contract_macros(max_taps: int) -> str:
+    """The signal constants as C macros: the part of the generated ep_contract.h the preprocessing needs."""
+    return (f"#define EP_FS_OUT {float(spec.FS)!r}f\n#define EP_WINDOW {spec.WINDOW}\n#define EP_STRIDE {spec.STRIDE}\n"
+            f"#define EP_CLASSES {spec.N_CLASSES}\n#define EP_HR_LOW_BPM {spec.HR_LOW}\n"
+            f"#define EP_MIN_STD {spec.MIN_STD!r}f\n#define EP_MIN_RAW_CHANGES {spec.MIN_RAW_CHANGES}\n"
+            f"#define EP_RESAMPLER_MAX_TAPS {max_taps}\n")
+
+
+HOST_MAX_TAPS = 4096  # the host's build takes any rate edgeppg can design a resampler for
+
+
+def _firmware() -> Path:
+    from edgeppg.mcu.toolchain import firmware_dir
+
+    return firmware_dir()
+
+
+def _cache() -> Path:
+    if os.environ.get("EDGEPPG_CACHE"):
+        return Path(os.environ["EDGEPPG_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "edgeppg"
+
+
+@lru_cache(maxsize=1)
+def library() -> ctypes.CDLL:
+    """The host build of the device's C, compiled on first use."""
+    app = _firmware()
+    header = "#ifndef EP_CONTRACT_H\n#define EP_CONTRACT_H\n" + contract_macros(HOST_MAX_TAPS) + "#endif\n"
+    digest = hashlib.sha256(header.encode() + b"".join((app / f).read_bytes() for f in SOURCES + HEADERS)
+                            + " ".join(CFLAGS).encode()).hexdigest()[:16]
+    lib = _cache() / "native" / f"ep_host_{digest}.so"
+    if not lib.is_file():
+        _compile(app, header, lib)
+    return _bind(ctypes.CDLL(str(lib)))
+
+
+def _compile(app: Path, header: str, lib: Path) -> None:
+    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    if cc is None:
+        raise EdgeppgError("no C compiler (cc or gcc) found: edgeppg compiles the device's preprocessing for the "
+                           "host (Debian/Ubuntu: apt-get install gcc)")
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    with open(lib.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if lib.is_file():
+            return
+        build = lib.parent / f".build{os.getpid()}"
+        build.mkdir(exist_ok=True)
+        try:
+            (build / "ep_contract.h").write_text(header)
+            tmp = build / lib.name
+            proc = subprocess.run([cc, *CFLAGS, f"-I{build}", f"-I{app / 'app'}", *(str(app / f) for f in SOURCES), "-lm",
+                                   "-o", str(tmp)], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise EdgeppgError(f"compiling the device's preprocessing for the host failed: "
+                                   f"{' | '.join(proc.stderr.strip().splitlines()[-3:])[:400]}")
+            os.replace(tmp, lib)
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+
+
+class _Design(ctypes.Structure):
+    _fields_ = [("rate_hz", ctypes.c_float), ("up", ctypes.c_int32), ("down", ctypes.c_int32),
+                ("taps_per_phase", ctypes.c_int32), ("delay", ctypes.c_int32), ("taps", ctypes.c_void_p)]
+
+
+class _Window(ctypes.Structure):
+    _fields_ = [("index", ctypes.c_int32), ("status", ctypes.c_int32), ("mean", ctypes.c_float),
+                ("std", ctypes.c_float)]
+
+
+class _TrackerParams(ctypes.Structure):
+    _fields_ = [("radius", ctypes.c_int32), ("transition", ctypes.c_void_p), ("floor", ctypes.c_float),
+                ("exp_table", ctypes.c_void_p), ("min_confidence", ctypes.c_float)]
+
+
+class _Track(ctypes.Structure):
+    _fields_ = [("argmax_class", ctypes.c_int32), ("tracked_class", ctypes.c_int32), ("confidence", ctypes.c_float),
+                ("available", ctypes.c_int32)]
+
+
+def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
+    p = ctypes.c_void_p
+    lib.ep_stream_init.argtypes = [p, ctypes.POINTER(_Design)]
+    lib.ep_stream_push.argtypes = [p, ctypes.c_float]
+    lib.ep_stream_push.restype = ctypes.c_int
+    lib.ep_stream_window.argtypes = [p]
+    lib.ep_stream_window.restype = _Window
+    lib.ep_stream_normalised.argtypes = [p, ctypes.POINTER(_Window), p]
+    lib.ep_stream_quantised.argtypes = [p, ctypes.POINTER(_Window), ctypes.c_float, ctypes.c_int32, p]
+    lib.ep_quantize.argtypes = [ctypes.c_float, ctypes.c_float, ctypes.c_int32]
+    lib.ep_quantize.restype = ctypes.c_int8
+    lib.ep_host_windows.argtypes = [ctypes.POINTER(_Design), p, ctypes.c_int32, ctypes.c_int32, p, p, ctypes.c_float,
+                                    ctypes.c_int32, p]
+    lib.ep_host_windows.restype = ctypes.c_int32
+    lib.ep_host_quantize.argtypes = [p, ctypes.c_int32, ctypes.c_float, ctypes.c_int32, p]
+    lib.ep_host_normalise.argtypes = [p, ctypes.c_int32, p, p]
+    lib.ep_host_stream_bytes.restype = ctypes.c_uint32
+    lib.ep_host_tracker_bytes.restype = ctypes.c_uint32
+    lib.ep_tracker_init.argtypes = [p]
+    for name in ("ep_tracker_step_logits", "ep_tracker_step_likelihood"):
+        getattr(lib, name).argtypes = [p, ctypes.POINTER(_TrackerParams), p]
+        getattr(lib, name).restype = _Track
+    lib.ep_tracker_skip.argtypes = [p, ctypes.POINTER(_TrackerParams)]
+    lib.ep_tracker_skip.restype = _Track
+    return lib
+
+
+def _ptr(a: np.ndarray) -> int:
+    return a.ctypes.data
+
+
+class Stream:
+    """The device's streaming preprocessing for one sensor rate, on the host."""
+
+    def __init__(self, design: Design, quant: tuple[float, int] | None = None):
+        self._lib = library()
+        self._design, self._taps = _c_design(design)
+        self._state = ctypes.create_string_buffer(self._lib.ep_host_stream_bytes())
+        self._lib.ep_stream_init(self._state, ctypes.byref(self._design))
+        self.quant = quant
+
+    def push(self, samples: np.ndarray) -> list[tuple[int, int, np.ndarray, np.ndarray | None]]:
+        """Windows the samples complete: (index, status, normalised float32, quantised int8 or None)."""
+        out = []
+        for x in np.asarray(samples, np.float32):
+            if self._lib.ep_stream_push(self._state, ctypes.c_float(x)):
+                w = self._lib.ep_stream_window(self._state)
+                norm = np.empty(spec.WINDOW, np.float32)
+                self._lib.ep_stream_normalised(self._state, ctypes.byref(w), _ptr(norm))
+                q = None
+                if self.quant is not None:
+                    q = np.empty(spec.WINDOW, np.int8)
+                    self._lib.ep_stream_quantised(self._state, ctypes.byref(w), self.quant[0], self.quant[1], _ptr(q))
+                out.append((w.index, w.status, norm, q))
+        return out
+
+
+def _c_design(design: Design) -> tuple[_Design, np.ndarray]:
+    taps = np.ascontiguousarray(design.taps, np.float32)
+    return _Design(design.rate_hz, design.up, design.down, design.taps_per_phase, design.delay, _ptr(taps)), taps
+
+
+def windows(ppg: np.ndarray, rate_hz: float, design: Design | None = None,
+            quant: tuple[float, int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A whole recording through the device's preprocessing: (n, 200) normalised float32 windows, each
+    window's status (0 usable, 1 flat, 2 touched by a non-finite sample), and with `quant` = (scale,
+    zero point) the int8 windows the device gives its model."""
+    from edgeppg.device.resampler import design as make_design
+
+    d = design or make_design(rate_hz)
+    c_design, taps = _c_design(d)
+    x = np.ascontiguousarray(ppg, np.float32)
+    most = max(0, len(x) * d.up // d.down // spec.STRIDE + 1)
+    out = np.empty((most, spec.WINDOW), np.float32)
+    status = np.empty(most, np.int32)
+    q = np.empty((most, spec.WINDOW), np.int8) if quant else None
+    scale, zp = quant or (1.0, 0)
+    n = library().ep_host_windows(ctypes.byref(c_design), _ptr(x), len(x), most, _ptr(out), _ptr(status), scale, zp,
+                                  _ptr(q) if q is not None else None)
+    if n < 0:
+        raise EdgeppgError("out of memory in the host's copy of the device preprocessing")
+    del taps
+    return out[:n], status[:n], None if q is None else q[:n]
+
+
+def normalise(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Windows cut elsewhere (n, 200) at 25 Hz, each normalised as the device would a stream of its own."""
+    x = np.ascontiguousarray(raw, np.float32).reshape(-1, spec.WINDOW)
+    out = np.empty_like(x)
+    status = np.empty(len(x), np.int32)
+    library().ep_host_normalise(_ptr(x), len(x), _ptr(out), _ptr(status))
+    return out, status
+
+
+def quantize(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    """The device's float -> int8 (x / scale in float32, rounded half away from zero, plus the zero point)."""
+    flat = np.ascontiguousarray(x, np.float32).reshape(-1)
+    out = np.empty(flat.size, np.int8)
+    library().ep_host_quantize(_ptr(flat), flat.size, scale, zero_point, _ptr(out))
+    return out.reshape(np.shape(x))

@@ -1,0 +1,16 @@
+"""The signal every model and device shares: 25 Hz, 8 s windows every 2 s, heart rate as 180 one-BPM
+classes from 30 BPM. Everything else (Python windowing, the device contract, the generated C header)
+reads these numbers from here."""
+
+FS = 25.0  # Hz, the model's input rate
+WINDOW_S = 8.0
+STRIDE_S = 2.0
+WINDOW = int(FS * WINDOW_S)  # 200 samples
+STRIDE = int(FS * STRIDE_S)  # 50 samples
+HR_LOW = 30  # BPM of class 0
+N_CLASSES = 180  # 30..209 BPM
+# Sensor rates the firmware accepts out of the box (PPG-DaLiA's E4: 64, WildPPG: 128, GalaxyPPG: 25, ...).
+SENSOR_RATES = (25.0, 32.0, 50.0, 64.0, 100.0, 128.0)
+# A window is unusable ("flat") when its raw samples never change or its 25 Hz spread is below this.
+MIN_RAW_CHANGES = 1
+MIN_STD = 1e-6

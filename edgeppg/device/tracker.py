@@ -1,0 +1,94 @@
+"""The heart-rate tracker's parameters, and the host's run of the device's tracker (ep_tracker.c).
+
+A forward filter over the 180 classes (see firmware/app/ep_tracker.h). Why these defaults:
+- transition: a Gaussian of SIGMA_BPM = 3 BPM per 2 s stride, cut at RADIUS = 12 BPM. Heart rate in
+  exercise onsets and recoveries moves up to about 1.5 BPM/s (3 BPM per stride); 4 sigma covers a
+  sprint onset, while a jump to a step-cadence peak 20-40 BPM away needs several windows of evidence.
+- floor 1e-3: a share of belief spread evenly each stride, so a track that locked onto cadence can
+  come back within a few windows once the pulse peak returns.
+- temperature 1: the model's own softmax is the likelihood.
+- min_confidence 0.05: a window whose softmax peak is below 5% (9x the uniform 1/180) shows "HR
+  unavailable"; docs/results.md reports MAE against coverage for other thresholds.
+These were set from the built-in validation participants, never from test participants or the watch.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from edgeppg.device import spec
+
+
+@dataclass(frozen=True)
+class TrackerParams:
+    sigma_bpm: float = 3.0
+    radius: int = 12
+    floor: float = 1e-3
+    temperature: float = 1.0
+    min_confidence: float = 0.05
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def transition(self) -> np.ndarray:
+        d = np.arange(-self.radius, self.radius + 1, dtype=np.float64)
+        w = np.exp(-0.5 * (d / self.sigma_bpm) ** 2)
+        return (w / w.sum()).astype(np.float32)
+
+    def exp_table(self, output_scale: float) -> np.ndarray:
+        """exp(-d * scale / temperature) for d = 0..255 int8 steps below the largest logit."""
+        return np.exp(-np.arange(256, dtype=np.float64) * output_scale / self.temperature).astype(np.float32)
+
+
+@dataclass
+class Track:
+    argmax_bpm: np.ndarray  # (n,) int, this window alone (-1 + HR_LOW where the window was skipped)
+    tracked_bpm: np.ndarray  # (n,) int
+    confidence: np.ndarray  # (n,) float32
+    available: np.ndarray  # (n,) bool
+
+
+class _Params:
+    """ep_tracker_params with its arrays kept alive."""
+
+    def __init__(self, p: TrackerParams, output_scale: float):
+        from edgeppg.device.native import _TrackerParams
+
+        self.transition, self.table = p.transition(), p.exp_table(output_scale)
+        self.c = _TrackerParams(p.radius, self.transition.ctypes.data, p.floor, self.table.ctypes.data,
+                                p.min_confidence)
+
+
+def track(p: TrackerParams, logits: np.ndarray | None = None, likelihood: np.ndarray | None = None,
+          usable: np.ndarray | None = None, output_scale: float = 1.0) -> Track:
+    """One stream's windows in order through the device's tracker: int8 `logits` (n, 180) as the device
+    sees them, or a float `likelihood` (peak 1) for a float model. `usable` False: the window is skipped."""
+    from edgeppg.device.native import library
+
+    lib = library()
+    data = logits if logits is not None else likelihood
+    n = len(data)
+    usable = np.ones(n, bool) if usable is None else np.asarray(usable, bool)
+    params = _Params(p, output_scale)
+    state = ctypes.create_string_buffer(lib.ep_host_tracker_bytes())
+    lib.ep_tracker_init(state)
+    out = np.zeros((n, 4), np.float64)
+    step = lib.ep_tracker_step_logits if logits is not None else lib.ep_tracker_step_likelihood
+    rows = np.ascontiguousarray(data, np.int8 if logits is not None else np.float32)
+    for i in range(n):
+        if usable[i]:
+            r = step(state, ctypes.byref(params.c), rows[i].ctypes.data)
+        else:
+            r = lib.ep_tracker_skip(state, ctypes.byref(params.c))
+        out[i] = (r.argmax_class, r.tracked_class, r.confidence, r.available)
+    return Track(out[:, 0].astype(np.int64) + spec.HR_LOW, out[:, 1].astype(np.int64) + spec.HR_LOW,
+                 out[:, 2].astype(np.float32), out[:, 3].astype(bool))
+
+
+def likelihood(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """A float model's likelihood for the tracker: exp((logit - max) / temperature), peak 1."""
+    z = np.asarray(logits, np.float64)
+    return np.exp((z - z.max(axis=1, keepdims=True)) / temperature).astype(np.float32)

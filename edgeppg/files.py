@@ -1,0 +1,65 @@
+"""The run folder's file names, and writing them so a crash never leaves one half-written.
+
+One place for every name, so the stages (train, export, firmware) and the tools agree. Torch-free:
+the firmware stage uses it too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from edgeppg.errors import EdgeppgError
+
+# training (edgeppg.runs)
+CONFIG, ENV, STATUS = "config.json", "env.json", "status.json"
+CHECKPOINT, MODEL, METRICS = "checkpoint.pt", "model.pt", "metrics.json"
+# export (edgeppg.export): what the firmware stage reads, and nothing else
+ONNX_FILE, FLOAT_TFLITE, INT8_TFLITE = "model.onnx", "model_float32.tflite", "model_int8.tflite"
+QUANT_JSON, EXPORT_JSON = "quant.json", "export.json"
+DEVICE_JSON, DEVICE_VECTORS = "device.json", "device_vectors.npz"
+# firmware (edgeppg.bench.cortex_m4, edgeppg.stream)
+FIRMWARE_DIR = "firmware"
+
+
+def stream_json(recording: str) -> str:
+    """`edgeppg stream`'s result for a recording name (synthetic:S03 -> stream_synthetic-S03.json)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in recording)
+    return f"stream_{safe}.json"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_json(path: Path, obj: dict) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def read_json(path: Path) -> dict:
+    try:
+        obj = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise EdgeppgError(f"{path}: file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise EdgeppgError(f"{path}: not valid JSON ({e})") from e
+    if not isinstance(obj, dict):
+        raise EdgeppgError(f"{path}: expected a JSON object, found a {type(obj).__name__}")
+    return obj
+
+
+def exported_folder(path: Path) -> Path:
+    """The run folder of an exported model, from the folder or any file in it; what the firmware stage reads."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    if not folder.is_dir():
+        raise EdgeppgError(f"{path}: no such run folder")
+    if not (folder / INT8_TFLITE).is_file():
+        raise EdgeppgError(f"{folder}: no {INT8_TFLITE} (run: edgeppg export {folder} --int8)")
+    return folder

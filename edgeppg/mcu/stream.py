@@ -1,0 +1,146 @@
+"""A whole recording through the heart-rate monitor firmware under QEMU, compared with the host's
+device-equivalent pipeline on the same samples.
+
+The firmware (firmware/app/stream.c on ep_hrm) reads the samples from `ep_stream.bin` through
+semihosting and prints one line per window; the host runs the same C preprocessing and tracker
+(edgeppg.device.native) and TFLite's reference kernels, which the generated model matches bit for bit.
+Reads only export's artefacts: the int8 model, device.json.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgeppg.device import contract as device_contract
+from edgeppg.device import native, tracker
+from edgeppg.device.spec import HR_LOW
+from edgeppg.errors import EdgeppgError
+from edgeppg.files import FIRMWARE_DIR, INT8_TFLITE
+from edgeppg.mcu import boards
+from edgeppg.mcu.build import Build, build_cortex_m4
+from edgeppg.mcu.qemu import qemu_command
+from edgeppg.mcu.toolchain import require
+
+INPUT_FILE = "ep_stream.bin"
+_LINE = re.compile(r"^hr i=(-?\d+) status=(\d+) argmax=(-?\d+) tracked=(-?\d+) conf_ppm=(\d+) avail=(\d) "
+                   r"pre=(\d+) model=(\d+) tracker=(\d+)(?: q=([0-9a-f]*))?$", re.M)
+
+
+@dataclass
+class DeviceStream:
+    index: np.ndarray
+    status: np.ndarray
+    argmax_bpm: np.ndarray
+    tracked_bpm: np.ndarray
+    confidence: np.ndarray
+    available: np.ndarray
+    ticks: np.ndarray  # (n, 3): preprocessing, model, tracker
+    inputs: np.ndarray  # (n, 200) int8
+    summary: dict
+
+
+def stream_bytes(samples: np.ndarray, rate_hz: float) -> bytes:
+    x = np.asarray(samples, "<f4")
+    return b"EPS1" + struct.pack("<fI", rate_hz, len(x)) + x.tobytes()
+
+
+def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an386", dump_inputs: bool = True) -> Build:
+    """The heart-rate monitor firmware for a run's exported model and device contract."""
+    contract = device_contract.read(folder)
+    out = folder / FIRMWARE_DIR / f"{boards.board(board).name}{opt}-stream"
+    return build_cortex_m4(folder / INT8_TFLITE, None, out, opt, board=board, contract=contract, app="stream",
+                           extra_cflags="-DEP_STREAM_DUMP_INPUT -DEP_HRM_KEEP_INPUT" if dump_inputs else "")
+
+
+def parse(text: str, what: str) -> DeviceStream:
+    summary = re.search(r"^EDGEPPG_STREAM (.*)$", text, re.M)
+    if summary is None:
+        error = re.search(r"^EDGEPPG_STREAM_ERROR (.*)$", text, re.M) or re.search(r"^EDGEPPG_FAULT (.*)$", text, re.M)
+        tail = " | ".join(text.strip().splitlines()[-2:])[:300] or "no output"
+        raise EdgeppgError(f"{what}: the stream did not finish ({error.group(1) if error else tail})")
+    rows = _LINE.findall(text)
+    col = (lambda i, t=np.int64: np.array([r[i] for r in rows], dtype=t))  # noqa: E731
+    inputs = np.array([np.frombuffer(bytes.fromhex(r[9]), np.int8) for r in rows]) if rows and rows[0][9] else \
+        np.zeros((len(rows), 0), np.int8)
+    return DeviceStream(col(0), col(1), col(2), col(3), col(4) / 1e6, col(5).astype(bool),
+                        np.array([[int(r[6]), int(r[7]), int(r[8])] for r in rows], np.int64).reshape(-1, 3), inputs,
+                        dict(kv.split("=", 1) for kv in summary.group(1).split()))
+
+
+def run_qemu_stream(elf: Path, samples: np.ndarray, rate_hz: float, timeout: float = 1800.0) -> DeviceStream:
+    require("qemu-system-arm")
+    with tempfile.TemporaryDirectory(prefix="edgeppg-stream-") as tmp:
+        (Path(tmp) / INPUT_FILE).write_bytes(stream_bytes(samples, rate_hz))
+        try:
+            proc = subprocess.run(qemu_command(elf), capture_output=True, text=True, timeout=timeout, cwd=tmp,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise EdgeppgError(f"{elf}: QEMU did not finish the stream within {timeout:.0f} s") from None
+    return parse(proc.stdout, str(elf))
+
+
+@dataclass
+class HostStream:
+    status: np.ndarray
+    inputs: np.ndarray  # (n, 200) int8, the device's quantised windows
+    logits: np.ndarray  # (n, 180) int8
+    track: tracker.Track
+
+
+def host_stream(folder: Path, samples: np.ndarray, rate_hz: float) -> HostStream:
+    """What the device computes, on the host: its C preprocessing and tracker, and TFLite's reference kernels."""
+    from edgeppg.export import runtimes
+
+    c = device_contract.read(folder)
+    _, status, q = native.windows(samples, rate_hz, c.resampler(rate_hz), quant=(c.input_scale, c.input_zero_point))
+    usable = status == 0
+    logits = np.zeros((len(q), 180), np.int8)
+    if usable.any():
+        logits[usable] = runtimes.run_tflite(runtimes.tflite_interpreter(folder / INT8_TFLITE, reference=True), q[usable])
+    return HostStream(status, q, logits, tracker.track(c.tracker, logits=logits, usable=usable,
+                                                       output_scale=c.output_scale))
+
+
+def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_instructions: int) -> dict:
+    """The figures `edgeppg stream` reports: device against host, and both against the reference."""
+    n = min(len(device.index), len(host.status))
+    ok = host.status[:n] == 0
+    host_argmax = np.where(ok, host.logits[:n].argmax(axis=1) + HR_LOW, 0)
+    dev_argmax = device.argmax_bpm[:n]
+    ref = np.asarray(reference[:n], np.float64)
+    labelled = np.isfinite(ref)
+    if device.inputs.shape[1]:
+        mism = int((device.inputs[:n][ok] != host.inputs[:n][ok]).sum())
+    else:
+        mism = -1  # built without the input dump
+    scored = labelled & ok
+    ticks = device.ticks[:n][ok] * tick_instructions
+    return {
+        "windows": int(n), "windows_usable": int(ok.sum()), "windows_labelled": int(labelled.sum()),
+        "agree": float((dev_argmax == host_argmax).mean()) if n else 0.0,
+        "agree_tracked": float((device.tracked_bpm[:n] == host.track.tracked_bpm[:n]).mean()) if n else 0.0,
+        "max_abs_diff_bpm": float(np.abs(device.tracked_bpm[:n] - host.track.tracked_bpm[:n]).max(initial=0)),
+        "int8_input_mismatches": mism,
+        "mae_bpm": _mae(device.tracked_bpm[:n], ref, scored),
+        "mae_bpm_host": _mae(host.track.tracked_bpm[:n], ref, scored),
+        "mae_bpm_argmax": _mae(dev_argmax, ref, scored),
+        "mae_bpm_argmax_host": _mae(host_argmax, ref, scored),
+        "coverage": float(device.available[:n][scored].mean()) if scored.any() else 0.0,
+        "mae_bpm_available": _mae(device.tracked_bpm[:n], ref, scored & device.available[:n]),
+        "instructions_per_window": {
+            "preprocessing": int(ticks[:, 0].mean()) if len(ticks) else 0,
+            "model": int(ticks[:, 1].mean()) if len(ticks) else 0,
+            "tracker": int(ticks[:, 2].mean()) if len(ticks) else 0,
+        },
+    }
+
+
+def _mae(pred: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> float | None:
+    return float(np.abs(np.asarray(pred, np.float64)[mask] - ref[mask]).mean()) if mask.any() else None

@@ -1,0 +1,72 @@
+"""Whole recordings to stream into the firmware (`edgeppg stream RUN --recording NAME`): raw PPG at the
+sensor's own rate, with the reference heart rate of each 8 s / 2 s window.
+
+    synthetic:<participant>  a participant of the run's built-in data (64 Hz, as a wrist BVP sensor),
+                             regenerated from the run's config.json; a test participant unless asked
+    e2epyppg                 the real smartwatch recording (interpolated once on the host onto 25 Hz,
+                             since the watch samples irregularly; the watch's own HR is the reference)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgeppg.errors import EdgeppgError
+from edgeppg.files import CONFIG, read_json
+
+
+@dataclass
+class StreamRecording:
+    name: str
+    samples: np.ndarray  # float32 raw PPG
+    rate_hz: float
+    reference_bpm: np.ndarray  # per window, NaN where unknown
+    note: str
+
+
+def load(name: str, run: Path) -> StreamRecording:
+    if name == "e2epyppg":
+        from edgeppg.data import e2e_recording
+        from edgeppg.device.spec import FS
+
+        ppg, _, hr, _ = e2e_recording.stream()
+        return StreamRecording(name, ppg.astype(np.float32), FS, hr,
+                               "real watch PPG, irregular ~19.6 Hz interpolated once on the host onto 25 Hz; "
+                               "reference: the watch's own HR (lags the PPG by about 6 s)")
+    if name.startswith("synthetic:"):
+        return _synthetic(name, name.removeprefix("synthetic:"), run)
+    raise EdgeppgError(f"--recording {name}: unknown recording (use synthetic:<participant> or e2epyppg)")
+
+
+def _synthetic(name: str, participant: str, run: Path) -> StreamRecording:
+    from edgeppg.data import synthetic
+    from edgeppg.data.dataset import DataConfig, split_subjects
+    from edgeppg.data.windows import hr_from_beats, window_count
+    from edgeppg.device.spec import FS
+
+    cfg = DataConfig.from_dict(read_json(run / CONFIG)["data"])
+    if cfg.dataset != "synthetic":
+        raise EdgeppgError(f"--recording {name}: {run} was trained on {cfg.dataset}, not the built-in data")
+    s = cfg.synthetic
+    subjects = [f"S{i + 1:02d}" for i in range(s.subjects)]
+    if participant not in subjects:
+        raise EdgeppgError(f"--recording {name}: no participant '{participant}' (have {subjects[0]}..{subjects[-1]})")
+    _, _, test = split_subjects(subjects, cfg.split, cfg.split_seed, cfg.val_fraction, cfg.test_fraction)
+    i = subjects.index(participant)
+    rec = synthetic.generate_subject(np.random.default_rng([s.seed, i]), participant, s)
+    n = window_count(int(len(rec.ppg) / rec.fs * FS))
+    role = "a test participant" if participant in test else "NOT a test participant (the model trained or tuned on it)"
+    return StreamRecording(name, rec.ppg.astype(np.float32), rec.fs, hr_from_beats(rec.beats, n),
+                           f"built-in participant {participant} at {rec.fs:g} Hz, {role}; reference: beat times")
+
+
+def default_synthetic(run: Path) -> str:
+    """The first test participant of a run trained on the built-in data."""
+    from edgeppg.data.dataset import DataConfig, split_subjects
+
+    cfg = DataConfig.from_dict(read_json(run / CONFIG)["data"])
+    subjects = [f"S{i + 1:02d}" for i in range(cfg.synthetic.subjects)]
+    return "synthetic:" + split_subjects(subjects, cfg.split, cfg.split_seed, cfg.val_fraction, cfg.test_fraction)[2][0]

@@ -1,0 +1,170 @@
+/* The streaming build: a heart-rate monitor fed from the board's input stream.
+ *
+ * Input: "EPS1", the sensor's rate (float32), the sample count (uint32), then the raw samples (float32,
+ * little-endian). They are pushed into ep_hrm in chunks of varying size, as a sensor driver's FIFO
+ * would deliver them. Output, one line per window (2 s of signal):
+ *   hr i=I status=S argmax=A tracked=T conf_ppm=C avail=V pre=P model=M tracker=K q=HEX
+ * (ticks of preprocessing, model and tracker; q is the quantised window the model saw, when
+ * EP_STREAM_DUMP_INPUT is defined), then a summary:
+ *   EDGEPPG_STREAM windows=N samples=S tick_instructions=I stack=B state=B counter=NAME
+ * An unsupported rate prints EDGEPPG_STREAM_ERROR and exits with status 3. */
+#include <stdint.h>
+#include <string.h>
+
+#include "board.h"
+#include "ep_hrm.h"
+#include "ep_model.h"
+
+#define MAX_CHUNK 64
+#define QUEUE 8
+
+static char *put_u64(char *p, uint64_t v) {
+  char tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v);
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+
+static char *put_i64(char *p, int64_t v) {
+  if (v < 0) {
+    *p++ = '-';
+    return put_u64(p, (uint64_t)(-v));
+  }
+  return put_u64(p, (uint64_t)v);
+}
+
+static char *put_str(char *p, const char *s) {
+  while (*s) *p++ = *s++;
+  return p;
+}
+
+/* Windows completed inside one push, printed after it returns (printing is not part of what is timed). */
+typedef struct {
+  ep_hr hr;
+  int8_t input[EP_WINDOW];
+} done_window;
+static done_window queue[QUEUE];
+static int queued;
+
+static void on_hr(void *user, const ep_hr *hr) {
+  (void)user;
+  if (queued == QUEUE) return; /* cannot happen: a push of MAX_CHUNK samples completes at most one window */
+  queue[queued].hr = *hr;
+  if (hr->input) memcpy(queue[queued].input, hr->input, EP_WINDOW);
+  queued++;
+}
+
+static void print_window(const done_window *w, uint64_t pre) {
+  static char line[192 + 2 * EP_WINDOW]; /* the fields, then the window as hex */
+  static const char hex[] = "0123456789abcdef";
+  char *p = put_str(line, "hr i=");
+  p = put_i64(p, w->hr.index);
+  p = put_str(p, " status=");
+  p = put_i64(p, w->hr.status);
+  p = put_str(p, " argmax=");
+  p = put_i64(p, w->hr.hr_argmax_bpm);
+  p = put_str(p, " tracked=");
+  p = put_i64(p, w->hr.hr_tracked_bpm);
+  p = put_str(p, " conf_ppm=");
+  p = put_i64(p, (int64_t)(w->hr.confidence * 1e6f + 0.5f));
+  p = put_str(p, " avail=");
+  p = put_i64(p, w->hr.available);
+  p = put_str(p, " pre=");
+  p = put_u64(p, pre);
+  p = put_str(p, " model=");
+  p = put_u64(p, w->hr.ticks_model);
+  p = put_str(p, " tracker=");
+  p = put_u64(p, w->hr.ticks_tracker);
+#ifdef EP_STREAM_DUMP_INPUT
+  p = put_str(p, " q=");
+  for (int i = 0; i < EP_WINDOW; ++i) {
+    const uint8_t b = (uint8_t)w->input[i];
+    *p++ = hex[b >> 4];
+    *p++ = hex[b & 15];
+  }
+#else
+  (void)hex;
+#endif
+  p = put_str(p, "\n");
+  *p = 0;
+  ep_board_puts(line);
+}
+
+/* Bytes read into buf: n, or fewer where the stream ended. */
+static int32_t read_upto(void *buf, int32_t n) {
+  uint8_t *b = (uint8_t *)buf;
+  int32_t total = 0;
+  while (total < n) {
+    const int32_t got = ep_board_read(b + total, n - total);
+    if (got <= 0) break;
+    total += got;
+  }
+  return total;
+}
+
+#ifdef EP_HOST
+#define main main_stream
+#endif
+
+int main(void) {
+  static const int32_t chunks[] = {1, 7, 64, 13, 32, 3, 50}; /* any chunk size works: exercise several */
+  char line[128], *p;
+  ep_board_init();
+  struct {
+    char magic[4];
+    float rate;
+    uint32_t count;
+  } header;
+  if (read_upto(&header, sizeof header) != (int32_t)sizeof header || memcmp(header.magic, "EPS1", 4) != 0) {
+    ep_board_puts("EDGEPPG_STREAM_ERROR no stream header (EPS1, rate, count)\n");
+    return 2;
+  }
+  if (ep_hrm_init(header.rate) != 0) {
+    ep_board_puts("EDGEPPG_STREAM_ERROR unsupported sample rate\n");
+    return 3;
+  }
+  ep_hrm_set_clock(ep_board_ticks);
+  float samples[MAX_CHUNK];
+  uint32_t pushed = 0, windows = 0;
+  uint64_t pre = 0; /* preprocessing ticks since the last window */
+  for (int c = 0; pushed < header.count; c = (c + 1) % (int)(sizeof chunks / sizeof chunks[0])) {
+    int32_t n = chunks[c];
+    if ((uint32_t)n > header.count - pushed) n = (int32_t)(header.count - pushed);
+    const int32_t got = read_upto(samples, n * (int32_t)sizeof(float)) / (int32_t)sizeof(float);
+    const int ended = got < n; /* the stream stopped early: push what came, then report */
+    n = got;
+    queued = 0;
+    const uint64_t t0 = ep_board_ticks();
+    ep_hrm_push(samples, n, on_hr, 0);
+    uint64_t spent = ep_board_ticks() - t0;
+    pushed += (uint32_t)n;
+    for (int i = 0; i < queued; ++i) spent -= queue[i].hr.ticks_model + queue[i].hr.ticks_tracker;
+    pre += spent;
+    for (int i = 0; i < queued; ++i) {
+      print_window(&queue[i], pre);
+      pre = 0;
+      windows++;
+    }
+    if (ended) break;
+  }
+  p = put_str(line, "EDGEPPG_STREAM windows=");
+  p = put_u64(p, windows);
+  p = put_str(p, " samples=");
+  p = put_u64(p, pushed);
+  p = put_str(p, " tick_instructions=");
+  p = put_u64(p, ep_board_tick_instructions());
+  p = put_str(p, " stack=");
+  p = put_u64(p, ep_board_stack_peak());
+  p = put_str(p, " state=");
+  p = put_u64(p, ep_hrm_state_bytes());
+  p = put_str(p, " counter=");
+  p = put_str(p, ep_board_counter_name());
+  p = put_str(p, "\n");
+  *p = 0;
+  ep_board_puts(line);
+  return 0;
+}

@@ -1,0 +1,48 @@
+/* Host-only helpers around the device's preprocessing, for edgeppg.device.native: whole recordings
+ * and whole arrays per call instead of one ctypes call per sample. Never built into firmware. */
+#include <stdlib.h>
+
+#include "ep_stream.h"
+
+/* Every window a recording completes; normalised floats into out (max_windows x EP_WINDOW), statuses,
+ * and the quantised windows into q when it is not NULL. Returns the number of windows, or -1. */
+int32_t ep_host_windows(const ep_resampler_design *d, const float *x, int32_t n, int32_t max_windows, float *out,
+                        int32_t *status, float scale, int32_t zero_point, int8_t *q) {
+  ep_stream *s = (ep_stream *)malloc(sizeof *s);
+  if (s == NULL) return -1;
+  ep_stream_init(s, d);
+  int32_t count = 0;
+  for (int32_t i = 0; i < n && count < max_windows; ++i) {
+    if (!ep_stream_push(s, x[i])) continue;
+    const ep_window w = ep_stream_window(s);
+    ep_stream_normalised(s, &w, out + (size_t)count * EP_WINDOW);
+    if (q != NULL) ep_stream_quantised(s, &w, scale, zero_point, q + (size_t)count * EP_WINDOW);
+    status[count++] = w.status;
+  }
+  free(s);
+  return count;
+}
+
+void ep_host_quantize(const float *x, int32_t n, float scale, int32_t zero_point, int8_t *out) {
+  for (int32_t i = 0; i < n; ++i) out[i] = ep_quantize(x[i], scale, zero_point);
+}
+
+#include "ep_tracker.h"
+uint32_t ep_host_stream_bytes(void) { return (uint32_t)sizeof(ep_stream); }
+uint32_t ep_host_tracker_bytes(void) { return (uint32_t)sizeof(ep_tracker); }
+
+/* Windows that come one by one (a data set cut on its own clock): each is a 25 Hz stream of its own. */
+void ep_host_normalise(const float *x, int32_t n_windows, float *out, int32_t *status) {
+  static const float one = 1.0f;
+  const ep_resampler_design identity = {EP_FS_OUT, 1, 1, 1, 0, &one};
+  ep_stream *s = (ep_stream *)malloc(sizeof *s);
+  if (s == NULL) return;
+  for (int32_t w = 0; w < n_windows; ++w) {
+    ep_stream_init(s, &identity);
+    for (int32_t i = 0; i < EP_WINDOW; ++i) ep_stream_push(s, x[(size_t)w * EP_WINDOW + i]);
+    const ep_window win = ep_stream_window(s);
+    ep_stream_normalised(s, &win, out + (size_t)w * EP_WINDOW);
+    status[w] = win.status;
+  }
+  free(s);
+}

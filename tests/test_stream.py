@@ -1,0 +1,203 @@
+"""The heart-rate monitor firmware on a raw sample stream: the device's preprocessing, model and tracker
+under QEMU against the host's copy of the same C, at every sensor rate, on whole recordings, on bad
+input; the tracker's behaviour; and the firmware stage without torch."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from edgeppg.device import native, resampler, spec, tracker
+from edgeppg.errors import EdgeppgError
+from edgeppg.mcu import toolchain
+
+needs_qemu = pytest.mark.skipif(bool(toolchain.missing_tools(("arm-none-eabi-gcc", "qemu-system-arm"))),
+                                reason="arm-none-eabi-gcc or qemu-system-arm is not installed (make toolchain)")
+
+
+def _signal(rate: float, seconds: float, seed: int = 0, offset: float = 1000.0) -> np.ndarray:
+    """A pulse-like wave with noise and a large DC offset, as a raw sensor reading looks."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(rate * seconds)) / rate
+    hr = 70 + 20 * np.sin(2 * np.pi * t / 40)
+    phase = np.cumsum(hr / 60) / rate
+    return (offset + np.sin(2 * np.pi * phase) + 0.4 * np.sin(4 * np.pi * phase + 1) +
+            rng.normal(0, 0.2, t.size) + np.cumsum(rng.normal(0, 0.01, t.size))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def stream_fw(exported):
+    from edgeppg.mcu.stream import build_stream_firmware
+
+    run, _ = exported
+    return run, build_stream_firmware(run)
+
+
+# --- the host's copy of the preprocessing ----------------------------------------------------------------
+
+@pytest.mark.parametrize("rate", spec.SENSOR_RATES)
+def test_resampler_keeps_the_heart_rate_band_and_a_constant(rate):
+    """A 1.5 Hz tone comes out at 25 Hz with its amplitude (the filter passes 0.5-3.5 Hz) and a constant
+    stays exactly constant (each phase sums to one)."""
+    t = np.arange(int(rate * 40)) / rate
+    x, status, _ = native.windows(np.sin(2 * np.pi * 1.5 * t).astype(np.float32) + 2.0, rate)
+    assert len(x) >= 14 and (status == 0).all()
+    ref = np.sin(2 * np.pi * 1.5 * (np.arange(spec.WINDOW) + spec.STRIDE * 5) / spec.FS)
+    assert np.corrcoef(x[5], ref)[0, 1] > 0.999  # in phase: the filter's delay is compensated
+    flat, status, _ = native.windows(np.full(int(rate * 20), 3.0, np.float32), rate)
+    assert (status == 1).all()  # a sensor stuck at 3.0 is flat, before any normalisation
+
+
+def test_nan_samples_mark_the_windows_they_reach_and_nothing_else():
+    x = _signal(64, 30)
+    x[640] = np.nan  # 10 s
+    _, status, _ = native.windows(x, 64)
+    bad = np.flatnonzero(status == 2)
+    assert bad.tolist() == [1, 2, 3, 4, 5]  # windows covering 10 s, and window 1 ([2, 10) s) by the filter's 0.2 s reach
+
+
+def test_unsupported_rate_is_one_clear_error():
+    with pytest.raises(EdgeppgError, match="sample rate -3.0: must be a positive"):
+        resampler.design(-3.0)
+    with pytest.raises(EdgeppgError, match="sample rate 25.0001 Hz: 25 Hz is not a simple ratio"):
+        resampler.design(25.0001)
+
+
+# --- the tracker ------------------------------------------------------------------------------------------
+
+def _peaked(classes: list[int], width: float = 2.0) -> np.ndarray:
+    c = np.arange(spec.N_CLASSES)
+    return np.stack([np.exp(-0.5 * ((c - k) / width) ** 2) for k in classes]).astype(np.float32)
+
+
+def test_tracker_follows_a_step_and_ignores_a_short_motion_burst():
+    p = tracker.TrackerParams()
+    hr = [40] * 10 + [55] * 15  # 70 -> 85 BPM in one stride
+    lik = _peaked(hr)
+    # three windows where a cadence peak at 140 BPM is taller than the pulse (a motion burst)
+    for i in (5, 6, 7):
+        lik[i] = 0.6 * lik[i] + _peaked([110])[0]
+    t = tracker.track(p, likelihood=lik)
+    assert (t.argmax_bpm[5:8] == 140).all()  # the window alone believes the cadence
+    assert (t.tracked_bpm[5:8] == 70).all()  # the track does not jump
+    assert (t.tracked_bpm[-5:] == 85).all()  # and follows the real step within a few windows
+    assert 70 < t.tracked_bpm[10] <= 85  # a 15 BPM jump in one stride is followed at once, if not all the way
+
+
+def test_tracker_holds_through_a_flat_stretch_and_flags_it_unavailable():
+    p = tracker.TrackerParams()
+    lik = _peaked([50] * 12)
+    usable = np.ones(12, bool)
+    usable[4:8] = False
+    t = tracker.track(p, likelihood=lik, usable=usable)
+    assert not t.available[4:8].any() and (t.confidence[4:8] == 0).all()
+    assert (t.tracked_bpm == 80).all()
+    assert t.available[:4].all()  # a clear peak is confident
+
+
+def test_tracker_on_int8_logits_uses_the_same_table_as_the_device():
+    p = tracker.TrackerParams()
+    logits = np.full((3, spec.N_CLASSES), -100, np.int8)
+    logits[:, 40] = 20
+    t = tracker.track(p, logits=logits, output_scale=0.1)
+    assert (t.argmax_bpm == 70).all() and (t.tracked_bpm == 70).all()
+    assert t.confidence[0] == pytest.approx(1 / (1 + 179 * np.exp(-12.0)), rel=1e-5)
+
+
+# --- the firmware under QEMU against the host -------------------------------------------------------------
+
+@needs_qemu
+@pytest.mark.parametrize("rate", spec.SENSOR_RATES)
+def test_device_preprocessing_equals_the_host_at_every_rate(stream_fw, rate):
+    from edgeppg.mcu.stream import compare, host_stream, run_qemu_stream
+
+    run, fw = stream_fw
+    x = _signal(rate, 24, seed=int(rate))
+    dev = run_qemu_stream(fw.elf, x, rate)
+    host = host_stream(run, x, rate)
+    r = compare(dev, host, np.full(len(host.status), np.nan), int(dev.summary["tick_instructions"]))
+    assert r["windows"] == len(host.status) >= 8
+    assert r["int8_input_mismatches"] == 0 and r["agree"] == 1.0 and r["agree_tracked"] == 1.0
+
+
+@needs_qemu
+def test_device_on_bad_streams_matches_the_host(stream_fw):
+    """NaN samples, a flat stretch, and a stream that stops mid-window: the same windows and outcomes."""
+    from edgeppg.mcu.stream import compare, host_stream, run_qemu_stream, stream_bytes
+
+    run, fw = stream_fw
+    x = _signal(64, 40, seed=3)
+    x[700:710] = np.nan
+    x[1600:2200] = 7.0  # the sensor stuck
+    x = x[: 64 * 37 + 20]  # stops 5 s into a window
+    dev = run_qemu_stream(fw.elf, x, 64.0)
+    host = host_stream(run, x, 64.0)
+    assert dev.status.tolist() == host.status.tolist() and {1, 2} <= set(host.status.tolist())
+    assert not dev.available[dev.status != 0].any() and (dev.argmax_bpm[dev.status != 0] == 0).all()
+    r = compare(dev, host, np.full(len(host.status), np.nan), 40)
+    assert r["agree"] == 1.0 and r["agree_tracked"] == 1.0 and r["int8_input_mismatches"] == 0
+    # the header promised more samples than came: the device reports the windows it completed and stops
+    from edgeppg.mcu.qemu import qemu_command
+
+    tmp = run / "short-stream"
+    tmp.mkdir(exist_ok=True)
+    (tmp / "ep_stream.bin").write_bytes(stream_bytes(x, 64.0)[: 12 + 4 * 64 * 20])
+    out = subprocess.run(qemu_command(fw.elf), capture_output=True, text=True, cwd=tmp, timeout=120).stdout
+    assert "EDGEPPG_STREAM windows=6 samples=1280" in out  # [12, 20) s needs 0.2 s more
+
+
+@needs_qemu
+def test_device_refuses_an_unsupported_rate(stream_fw):
+    from edgeppg.mcu.stream import run_qemu_stream
+
+    _, fw = stream_fw
+    with pytest.raises(EdgeppgError, match="the stream did not finish \\(unsupported sample rate\\)"):
+        run_qemu_stream(fw.elf, _signal(30, 10), 30.0)
+
+
+@needs_qemu
+def test_stream_command_runs_a_whole_built_in_test_participant(exported):
+    """`edgeppg stream` on a whole built-in test participant (64 Hz): every window bit-equal to the host."""
+    run, _ = exported
+    res = subprocess.run([sys.executable, "-m", "edgeppg", "stream", str(run)], capture_output=True, text=True,
+                         timeout=900)
+    assert res.returncode == 0, res.stderr
+    name = next(run.glob("stream_synthetic-S*.json"))
+    r = json.loads(name.read_text())
+    assert r["windows"] > 200 and r["agree"] == 1.0 and r["int8_input_mismatches"] == 0
+    assert r["max_abs_diff_bpm"] == 0 and r["mae_bpm"] == r["mae_bpm_host"]
+    assert "a test participant" in r["note"] and r["sample_rate_hz"] == 64
+    ipw = r["instructions_per_window"]
+    assert ipw["model"] > ipw["preprocessing"] > 0 and ipw["tracker"] > 0
+    assert r["ram_bytes"] > r["stream_state_bytes"] + r["arena_bytes"] and r["flash_bytes"] > 0
+    bad = subprocess.run([sys.executable, "-m", "edgeppg", "stream", str(run), "--recording", "synthetic:S99"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "no participant 'S99'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@needs_qemu
+def test_firmware_stage_runs_without_torch_or_the_data_modules(stream_fw):
+    """Code generation, builds, QEMU, the Cortex-M4 bench and the stream comparison from export's artefacts
+    alone, with torch and edgeppg.data made unimportable."""
+    run, _ = stream_fw
+    code = f"""
+import sys
+sys.modules['torch'] = None
+sys.modules['edgeppg.data'] = None
+import numpy as np
+from pathlib import Path
+from edgeppg.bench.cortex_m4 import bench_cortex_m4
+from edgeppg.mcu.stream import build_stream_firmware, compare, host_stream, run_qemu_stream
+run = Path({str(run)!r})
+r = bench_cortex_m4(run, windows=2)
+fw = build_stream_firmware(run, opt='-Os')
+x = (np.sin(np.arange(64 * 12) / 64 * 2 * np.pi * 1.2) * 50 + 300).astype(np.float32)
+c = compare(run_qemu_stream(fw.elf, x, 64.0), host_stream(run, x, 64.0), np.full(2, np.nan), 40)
+assert r['bit_exact'] and c['agree'] == 1.0 and c['int8_input_mismatches'] == 0, (r, c)
+assert 'torch' not in [m for m in sys.modules if sys.modules[m] is not None]
+print('ok')
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0 and res.stdout.strip().endswith("ok"), res.stderr[-2000:]
