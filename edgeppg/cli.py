@@ -343,6 +343,9 @@ def flash(
                                               "(TFLite Micro: needs a TFLM tree, README.md).")] = "native",
     opt: Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")] = "-O2",
     windows: Annotated[int, typer.Option(help="Held-out windows compiled in for the self-test.")] = 16,
+    stream_: Annotated[Optional[str], typer.Option("--stream", help=(
+        "Program the heart-rate monitor instead of the self-test and stream this recording to it over the serial "
+        "port: synthetic:<participant> or e2epyppg (as for edgeppg stream)."))] = None,
 ) -> None:
     """Build the firmware for a board, program it with pyOCD and print HR and cycles from its console."""
     from edgeppg.bench.cortex_m4 import build as build_firmware
@@ -356,6 +359,9 @@ def flash(
         raise EdgeppgError(f"board '{board}' is emulated, not flashed: use edgeppg bench --target cortex-m4")
     uid = choose_probe(probe)
     folder = exported_folder(run_dir)
+    if stream_ is not None:
+        _flash_stream(folder, b, uid, port, stream_, opt)
+        return
     if no_build:
         elf = firmware_out(folder, b.name, opt, backend, False) / ("app.elf" if backend == "native" else "app_tflm.elf")
         if not elf.is_file():
@@ -368,6 +374,42 @@ def flash(
               f"{cycles:,.0f} cycles per inference = {cycles / (b.clock_mhz * 1e3):.1f} ms")
     if result.mismatched:
         raise EdgeppgError(f"the board's int8 outputs differ from TFLite's in {result.mismatched} window(s)")
+
+
+def _flash_stream(folder: Path, b, uid: str, port: Optional[str], name: str, opt: str) -> None:
+    """The monitor firmware on a real board, fed a recording over its serial port, heart rate beside the reference."""
+    from edgeppg import recordings
+    from edgeppg.device import contract as device_contract
+    from edgeppg.mcu import flash as board_io
+    from edgeppg.mcu import stream as fw_stream
+
+    import numpy as np
+
+    rec = recordings.load(name, folder)
+    device_contract.read(folder).resampler(rec.rate_hz)
+    fw = fw_stream.build_stream_firmware(folder, opt, b.name, dump_inputs=False)
+    board_io.program(fw.elf, b, uid)
+    console_port = board_io.console_port(port, uid)
+    ref = rec.reference_bpm
+
+    def show(line: str) -> None:
+        m = fw_stream.parse_line(line)
+        if m is None:
+            err.print(line, highlight=False)
+            return
+        i = m["index"]
+        shown = f"{m['tracked']:3d} BPM" if m["available"] else "unavailable"
+        truth = f"{ref[i]:5.1f}" if i < len(ref) and np.isfinite(ref[i]) else "  n/a"
+        out.print(f"{2 * i + 8:6d} s  HR {shown} (window alone {m['argmax']:3d})  reference {truth}  "
+                  f"{m['model'] / (b.clock_mhz * 1e3):.1f} ms model", highlight=False)
+
+    text = board_io.stream_to_board(console_port, fw_stream.stream_bytes(rec.samples, rec.rate_hz), show)
+    dev = fw_stream.parse(text, f"{b.name} console")
+    n = min(len(dev.index), len(ref))
+    scored = np.isfinite(ref[:n])
+    mae = float(np.abs(dev.tracked_bpm[:n][scored] - ref[:n][scored]).mean()) if scored.any() else float("nan")
+    out.print(f"{b.description}: {len(dev.index)} windows of {name}, MAE {mae:.2f} BPM (tracked) against the "
+              f"recording's reference; {rec.note}")
 
 
 @app.command()

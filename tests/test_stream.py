@@ -201,3 +201,77 @@ print('ok')
 """
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0 and res.stdout.strip().endswith("ok"), res.stderr[-2000:]
+
+
+@needs_qemu
+def test_flash_stream_sends_the_recording_as_the_board_asks_and_shows_its_heart_rate(exported, monkeypatch):
+    """Hardware in the loop with the probe and the serial port replaced: the board's requests are answered
+    with exactly the stream's bytes, in order, and each window's line is shown beside the reference."""
+    import serial
+    from typer.testing import CliRunner
+
+    from edgeppg import cli
+    from edgeppg.mcu import flash
+    from edgeppg.mcu.stream import build_stream_firmware, run_qemu_stream
+
+    run, _ = exported
+    x = _signal(64, 14, seed=9)
+    # what the real firmware prints for this stream (from QEMU), replayed by a fake board
+    fw = build_stream_firmware(run, dump_inputs=False)
+    dev = run_qemu_stream(fw.elf, x, 64.0)
+    board_lines = [f"hr i={i} status={s} argmax={a} tracked={t} conf_ppm=500000 avail=1 pre=100 model=64000 tracker=50"
+                   for i, s, a, t in zip(dev.index, dev.status, dev.argmax_bpm, dev.tracked_bpm)]
+    received = bytearray()
+
+    class FakeBoard:
+        def __init__(self, port, baud, timeout):
+            self.out = [b"EDGEPPG_READY 12\n"]
+            self.asks = 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+        def readline(self):
+            return self.out.pop(0) if self.out else b""
+
+        def write(self, chunk):
+            received.extend(chunk)
+            samples = (len(received) - 12) // 4
+            if samples < len(x):
+                self.out.append(f"EDGEPPG_READY {min(256, 4 * (len(x) - samples))}\n".encode())
+            else:
+                self.out += [(ln + "\n").encode() for ln in board_lines]
+                self.out.append(b"EDGEPPG_STREAM windows=%d samples=%d tick_instructions=0 stack=900 state=2180 "
+                                b"counter=dwt-cycles\n" % (len(board_lines), len(x)))
+
+    monkeypatch.setattr(serial, "Serial", FakeBoard)
+    monkeypatch.setattr(flash, "connected_probes", lambda: [type("P", (), {"unique_id": "PROBE1"})()])
+    monkeypatch.setattr(flash, "program", lambda elf, b, uid: None)
+    monkeypatch.setattr(flash, "console_port", lambda port, uid: "/dev/fake")
+    from edgeppg import recordings
+
+    monkeypatch.setattr(recordings, "load", lambda name, folder: recordings.StreamRecording(
+        name, x, 64.0, np.full(len(board_lines), 72.0), "test stream"))
+    res = CliRunner().invoke(cli.app, ["flash", str(run), "--board", "nrf52840dk", "--stream", "synthetic:S01"])
+    assert res.exit_code == 0, res.output
+    from edgeppg.mcu.stream import stream_bytes
+
+    assert bytes(received) == stream_bytes(x, 64.0)
+    assert res.output.count("reference  72.0") == len(board_lines) and f"{len(board_lines)} windows" in res.output
+
+
+@needs_qemu
+def test_monitor_firmware_links_for_the_nrf52840dk_and_fits(exported):
+    """The same monitor with the board's UART input (EasyDMA receive on request) builds and fits the part."""
+    from edgeppg.mcu import boards
+    from edgeppg.mcu.build import section_sizes
+    from edgeppg.mcu.stream import build_stream_firmware
+
+    run, _ = exported
+    fw = build_stream_firmware(run, board="nrf52840dk", dump_inputs=False)
+    symbols = subprocess.run(["arm-none-eabi-nm", str(fw.elf)], capture_output=True, text=True, check=True).stdout
+    assert all(s in symbols for s in ("ep_hrm_push", "ep_board_read", "ep_resamplers", "ep_tracker_config"))
+    assert boards.fits(fw.flash_bytes, fw.static_ram_bytes + section_sizes(fw.elf)[".stack"], "nrf52840dk")

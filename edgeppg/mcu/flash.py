@@ -7,6 +7,7 @@ cycles per inference, from the DWT cycle counter) and a summary line, the same a
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -83,4 +84,38 @@ def read_console(port: str, on_line: Callable[[str], None], timeout: float = 120
         raise EdgeppgError(f"{port}: cannot read the board's console ({e})") from e
     if not any(ln.startswith("EDGEPPG_RESULT") for ln in lines):
         raise EdgeppgError(f"{port}: no result from the board within {timeout:.0f} s")
+    return "\n".join(lines) + "\n"
+
+
+def stream_to_board(port: str, data: bytes, on_line: Callable[[str], None], timeout: float = 3600.0) -> str:
+    """Hardware in the loop: send a recording to the streaming firmware as it asks for it
+    (`EDGEPPG_READY <bytes>`: the board receives each chunk whole by DMA, so nothing is lost while its
+    model runs), echoing every other line, until its summary line. Returns the lines."""
+    import serial
+
+    lines, sent, deadline = [], 0, time.monotonic() + timeout
+    try:
+        with serial.Serial(port, BAUD, timeout=1.0) as ser:
+            while time.monotonic() < deadline:
+                raw = ser.readline()
+                if not raw:
+                    continue
+                line = raw.decode(errors="replace").rstrip()
+                ask = re.fullmatch(r"EDGEPPG_READY (\d+)", line)
+                if ask:
+                    chunk = data[sent: sent + int(ask.group(1))]
+                    if not chunk:
+                        raise EdgeppgError(f"{port}: the board asked for more than the {len(data)} bytes of the stream")
+                    ser.write(chunk)
+                    sent += len(chunk)
+                    continue
+                lines.append(line)
+                on_line(line)
+                if line.startswith(("EDGEPPG_STREAM ", "EDGEPPG_STREAM_ERROR", "EDGEPPG_FAULT")):
+                    break
+    except serial.SerialException as e:
+        raise EdgeppgError(f"{port}: cannot talk to the board ({e})") from e
+    if not any(ln.startswith("EDGEPPG_STREAM ") for ln in lines):
+        last = lines[-1] if lines else "nothing"
+        raise EdgeppgError(f"{port}: the board did not finish the stream ({last})")
     return "\n".join(lines) + "\n"

@@ -59,6 +59,15 @@ def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an3
                            extra_cflags="-DEP_STREAM_DUMP_INPUT -DEP_HRM_KEEP_INPUT" if dump_inputs else "")
 
 
+def parse_line(line: str) -> dict | None:
+    """One window's line from the firmware, or None for any other line."""
+    m = _LINE.match(line)
+    if m is None:
+        return None
+    keys = ("index", "status", "argmax", "tracked", "conf_ppm", "available", "pre", "model", "tracker")
+    return dict(zip(keys, (int(v) for v in m.groups()[:9])))
+
+
 def parse(text: str, what: str) -> DeviceStream:
     summary = re.search(r"^EDGEPPG_STREAM (.*)$", text, re.M)
     if summary is None:
