@@ -268,6 +268,10 @@ def bench(
     board: Annotated[str, typer.Option(help="cortex-m4: mps2_an386 (QEMU) or nrf52840dk (a real board).")] = "mps2_an386",
     probe: Annotated[Optional[str], typer.Option(help="nrf52840dk: debug probe unique id.")] = None,
     port: Annotated[Optional[str], typer.Option(help="nrf52840dk: serial port of the board's console.")] = None,
+    battery_mah: Annotated[float, typer.Option(min=0.001, help="cortex-m4: battery capacity (mAh) for the "
+                                                                 "battery-life estimate.")] = 100.0,
+    profile: Annotated[bool, typer.Option("--profile", help="cortex-m4, native: instructions, MACs and "
+                                                            "instructions/MAC per op.")] = False,
 ) -> None:
     """Latency and memory: on the host (PyTorch, onnxruntime, TFLite, TFLite Micro) or on a Cortex-M4."""
     from edgeppg.bench import report
@@ -288,9 +292,17 @@ def bench(
                 from edgeppg.bench.cortex_m4 import bench_cortex_m4
 
                 r = bench_cortex_m4(path, opt, windows, plain_c=plain_c, console=err, backend=backend, board=board,
-                                    probe=probe, port=port)
+                                    probe=probe, port=port, battery_mah=battery_mah)
         out.print(report.host_table(r) if target == "host" else report.mcu_table(r))
         results.append(r)
+        if profile and target == "cortex-m4":
+            from edgeppg.bench.cortex_m4 import profile_cortex_m4
+
+            if backend != "native" or board != "mps2_an386":
+                raise EdgeppgError("--profile times edgeppg's native backend on QEMU (--backend native, "
+                                   "--board mps2_an386)")
+            with err.status(f"profiling {path} op by op"):
+                out.print(report.profile_table(profile_cortex_m4(path, opt, err)))
     if compare and target == "host":
         from edgeppg.bench import compare as compare_runs
 

@@ -228,3 +228,33 @@ def test_missing_tools_are_named(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(EdgeppgError, match="arm-none-eabi-gcc not found: the Cortex-M4 target needs it"):
         toolchain.require("arm-none-eabi-gcc")
+
+
+@needs_arm
+def test_profile_times_every_op_and_adds_up_to_the_inference(exported):
+    """--profile: one row per op of the model, and the ops' instructions add up to the whole inference."""
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4, profile_cortex_m4
+    from edgeppg.codegen import read_graph
+
+    run, _ = exported
+    whole = bench_cortex_m4(run, windows=1)["instructions_per_inference"]
+    p = profile_cortex_m4(run)
+    graph = read_graph(run / "model_int8.tflite")
+    assert [o["kind"] for o in p["ops"]] == [op.kind for op in graph.ops]
+    convs = [o for o in p["ops"] if o["kernel"] == "ep_conv1d_s8"]
+    assert convs and all(o["macs"] > 0 and o["instructions_per_mac"] > 0.5 for o in convs)
+    assert all(o["instructions"] == 0 for o in p["ops"] if o["kernel"] == "(view)")
+    # the rest is the calls and the timer reads; each op is rounded to a 40-instruction tick
+    assert 0.95 * whole <= p["instructions_in_ops"] <= whole + 40 * len(p["ops"])
+    assert (run / "profile_cortex_m4.json").is_file()
+
+
+def test_energy_estimate_follows_from_cycles_and_the_datasheet_currents():
+    from edgeppg.mcu.energy import NRF52840, estimate
+
+    e = estimate(6.4e6, "nrf52840dk", period_s=2.0, battery_mah=100)  # 100 ms at 64 MHz
+    assert e["estimate"] and e["active_ms"] == pytest.approx(100.0)
+    assert e["energy_uj_per_inference"] == pytest.approx(NRF52840.run_ma * 1e-3 * 3.0 * 0.1 * 1e6)  # 990 uJ
+    assert e["average_current_ua"] == pytest.approx(3.16 + (3300 - 3.16) * 0.05)
+    assert e["battery_hours"] == pytest.approx(100e3 / e["average_current_ua"])
+    assert all("nRF52840 Product Specification" in v for k, v in e["constants"]["sources"].items() if k != "supply_v")

@@ -17,7 +17,7 @@ from rich.console import Console
 from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import EXPORT_JSON, INT8_TFLITE, exported_folder, read_json, write_json
-from edgeppg.mcu import boards
+from edgeppg.mcu import boards, energy
 from edgeppg.mcu import tflm
 from edgeppg.mcu.build import Build, build_cortex_m4, build_tflm
 from edgeppg.mcu.flash import choose_probe, console_port, program, read_console
@@ -84,7 +84,7 @@ def tflm_device_arena(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, back
 
 def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bool = False,
                     console: Console | None = None, backend: str = "native", board: str = "mps2_an386",
-                    probe: str | None = None, port: str | None = None) -> dict:
+                    probe: str | None = None, port: str | None = None, battery_mah: float | None = 100.0) -> dict:
     console = console or Console(stderr=True)
     backend = backend_name(backend)
     folder = exported_folder(path)
@@ -126,10 +126,12 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
             "cpi_assumed": CPI,
             "estimated_ms": {f"{mhz} MHz": instructions * CPI / (mhz * 1e3) for mhz in CLOCKS_MHZ},
         })
+        report["energy"] = energy.estimate(instructions * CPI, b.name, battery_mah=battery_mah)
     else:  # a real board: measured cycles
         cycles = int(ticks.mean())
         report.update({"cycles_per_inference": cycles, "cycles_min_max": [int(ticks.min()), int(ticks.max())],
                        "measured_ms": {f"{b.clock_mhz:g} MHz": cycles / (b.clock_mhz * 1e3)}})
+        report["energy"] = energy.estimate(cycles, b.name, battery_mah=battery_mah)
     if tflm.is_tflm(backend):
         tree = tflm.tflm_dir()
         commit = tflm.tflm_tree_commit(tree)
@@ -154,3 +156,55 @@ def compare_mcu(a: dict, b: dict) -> dict[str, float]:
     key = "instructions_per_inference" if "instructions_per_inference" in a else "cycles_per_inference"
     return {"instructions": b[key] / a[key],
             "ram": b["ram_bytes"] / a["ram_bytes"], "flash": b["flash_bytes"] / a["flash_bytes"]}
+
+
+PROFILE_JSON = "profile_cortex_m4.json"
+
+
+def op_macs(step) -> int:
+    """Multiply-accumulates of one lowered op (element operations for ADD and MEAN, none for views)."""
+    q = step.params
+    if step.kernel == "ep_conv1d_s8":
+        return q["out_w"] * q["out_c"] * q["kernel"] * q["in_c"]
+    if step.kernel == "ep_fully_connected_s8":
+        return q["batches"] * q["in_features"] * q["out_features"]
+    if step.kernel == "ep_add_s8":
+        return q["size"]
+    if step.kernel == "ep_mean_s8":
+        return q["outer"] * q["length"] * q["inner"]
+    return 0
+
+
+def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = None) -> dict:
+    """Instructions per op of the native backend on the emulated M4: the generated code is a flat list of
+    kernel calls, each timed by the board's counter (EP_PROFILE). Written to profile_cortex_m4.json."""
+    import re
+
+    from edgeppg.codegen import lower, read_graph
+    from edgeppg.mcu.qemu import run_qemu_text
+
+    folder = exported_folder(path)
+    x, y = test_vectors(folder, 1)
+    out = firmware_out(folder, "mps2_an386", opt, "native", False).with_name(f"mps2_an386{opt}-profile")
+    fw = build_cortex_m4(folder / INT8_TFLITE, (x, y), out, opt, contract=device_contract.read(folder),
+                         extra_cflags="-DEP_PROFILE")
+    text, _ = run_qemu_text(fw.elf)
+    ticks = {int(i): int(t) for i, t in re.findall(r"^op i=(\d+) ticks=(\d+)$", text, re.M)}
+    steps = lower(read_graph(folder / INT8_TFLITE))
+    if len(ticks) != len(steps):
+        raise EdgeppgError(f"{fw.elf}: the profile build printed {len(ticks)} ops, the model has {len(steps)}")
+    per_tick = 40  # mps2-an386 under -icount: instructions per SysTick tick (bsp/mps2_an386/board.c)
+    rows = []
+    for i, step in enumerate(steps):
+        macs, instr = op_macs(step), ticks[i] * per_tick
+        rows.append({"op": i, "kind": step.op.kind, "what": step.op.describe(), "kernel": step.kernel or "(view)",
+                     "shape": {k: v for k, v in step.params.items() if k in ("in_w", "in_c", "out_w", "out_c",
+                                                                              "kernel", "stride", "size")},
+                     "macs": macs, "instructions": instr,
+                     "instructions_per_mac": round(instr / macs, 3) if macs else None})
+    total = sum(r["instructions"] for r in rows)
+    report = {"run": str(folder), "opt": opt, "backend": "native", "ops": rows, "instructions_in_ops": total,
+              "macs": sum(r["macs"] for r in rows if r["kernel"] in ("ep_conv1d_s8", "ep_fully_connected_s8")),
+              "resolution": f"{per_tick} instructions (one SysTick tick under -icount)"}
+    write_json(folder / PROFILE_JSON, report)
+    return report

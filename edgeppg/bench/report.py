@@ -58,10 +58,17 @@ def mcu_table(r: dict) -> Table:
         *speed,
         ("flash (code + weights)", f"{r['flash_bytes'] / 1024:.1f} KiB"),
         ("RAM (static + arena + stack)", f"{r['ram_bytes'] / 1024:.1f} KiB"),
-        ("  activation arena", f"{r['arena_bytes'] / 1024:.1f} KiB"),
+        ("  activation arena (reserved / used)", f"{r['arena_bytes'] / 1024:.1f} / "
+                                                 f"{r.get('arena_used_bytes', r['arena_bytes']) / 1024:.1f} KiB"),
         ("  peak stack", f"{r['stack_bytes']} B"),
         (r.get("fits_limits", "256 KiB RAM / 1024 KiB flash"), fits),
     ]
+    if "energy" in r:
+        e = r["energy"]
+        rows += [(f"energy / inference ({e['part']}, estimate)", f"{e['energy_uj_per_inference']:.0f} uJ"),
+                 (f"average current, 1 inference / {e['inference_period_s']:g} s", f"{e['average_current_ua']:.1f} uA")]
+        if "battery_hours" in e:
+            rows.append((f"  {e['battery_mah']:g} mAh battery (inference only)", f"{e['battery_hours'] / 24:.0f} days"))
     for k, v in rows:
         t.add_row(k, v)
     return t
@@ -72,4 +79,18 @@ def mcu_compare_table(a: dict, b: dict, ratios: dict[str, float]) -> Table:
     for col in ("instructions", "RAM", "flash"):
         t.add_column(col, justify="right")
     t.add_row(f"{ratios['instructions']:.1%}", f"{ratios['ram']:.1%}", f"{ratios['flash']:.1%}")
+    return t
+
+
+def profile_table(r: dict) -> Table:
+    t = Table(title=f"{r['run']}: instructions per op on the emulated Cortex-M4 ({r['opt']}, native)",
+              caption=f"resolution {r['resolution']}; MACs for ADD and MEAN are element operations")
+    for col in ("op", "kind", "kernel", "MACs", "instructions", "instr/MAC", "share"):
+        t.add_column(col, justify="left" if col in ("kind", "kernel") else "right")
+    for o in r["ops"]:
+        t.add_row(str(o["op"]), o["kind"], o["kernel"], f"{o['macs']:,}", f"{o['instructions']:,}",
+                  "-" if o["instructions_per_mac"] is None else f"{o['instructions_per_mac']:.2f}",
+                  f"{o['instructions'] / max(r['instructions_in_ops'], 1):.1%}")
+    t.add_row("all", "", "", f"{r['macs']:,} (conv + FC)", f"{r['instructions_in_ops']:,}",
+              f"{r['instructions_in_ops'] / max(r['macs'], 1):.2f}", "100%")
     return t

@@ -41,7 +41,7 @@ def _step_code(i: int, step: Step, plan: Plan) -> tuple[str, str]:
     params = f"static const {_PARAMS[step.kernel]} s{i}_params = {{{fields}}};\n"
     args = [f"&s{i}_params"] + [f"arena + {plan.offsets[t]}" for t in step.reads] + \
         [f"s{i}_{k}" for k in step.consts] + [f"arena + {plan.offsets[step.writes]}"]
-    return consts + params, f"  {step.kernel}({', '.join(args)});  /* {step.op.describe()} */\n"
+    return consts + params, f"  EP_OP({i}, {step.kernel}({', '.join(args)}));  /* {step.op.describe()} */\n"
 
 
 def _header(graph: Graph, plan: Plan, source_hash: str) -> str:
@@ -65,6 +65,9 @@ int8_t *ep_model_input(void);
 const int8_t *ep_model_output(void);
 void ep_model_invoke(void);
 uint32_t ep_model_arena_used(void); /* the whole planned arena: it is static */
+#ifdef EP_PROFILE
+extern uint64_t ep_model_op_ticks[EP_MODEL_OPS]; /* board ticks spent in each op, summed over invokes */
+#endif
 
 #endif
 """
@@ -88,6 +91,11 @@ def generate(tflite_path: Path, out_dir: Path, vectors: tuple[np.ndarray, np.nda
         f"   {len(steps)} ops; activations planned into {plan.arena_bytes} bytes "
         f"(one buffer per tensor would need {plan.naive_bytes}). */\n"
         '#include "ep_model.h"\n#include "ep_kernels.h"\n\n'
+        "#ifdef EP_PROFILE /* edgeppg bench --profile: the board's ticks around every kernel call */\n"
+        '#include "board.h"\nuint64_t ep_model_op_ticks[EP_MODEL_OPS];\n'
+        "#define EP_OP(i, call) do { const uint64_t t0_ = ep_board_ticks(); call; "
+        "ep_model_op_ticks[i] += ep_board_ticks() - t0_; } while (0)\n"
+        "#else\n#define EP_OP(i, call) call\n#endif\n\n"
         f"static int8_t arena[{max(plan.arena_bytes, 8)}] __attribute__((aligned(8)));\n\n"
         + "".join(consts)
         + f"\nint8_t *ep_model_input(void) {{ return arena + {plan.offsets[inp]}; }}\n"

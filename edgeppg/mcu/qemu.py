@@ -58,14 +58,19 @@ def parse(output: str, exit_code: int, what: str) -> SelfTest:
     )
 
 
-def run_qemu(elf: Path, timeout: float = 600.0) -> SelfTest:
+def run_qemu_text(elf: Path, timeout: float = 600.0) -> tuple[str, int]:
+    """What the firmware printed under QEMU, and QEMU's exit status."""
     require("qemu-system-arm")
     try:
         proc = subprocess.run(qemu_command(elf), capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise EdgeppgError(f"{elf}: QEMU did not finish within {timeout:.0f} s") from None
-    return parse(proc.stdout, proc.returncode, str(elf))
+    return proc.stdout, proc.returncode
+
+
+def run_qemu(elf: Path, timeout: float = 600.0) -> SelfTest:
+    return parse(*run_qemu_text(elf, timeout), str(elf))
 
 
 def run_host(binary: Path, timeout: float = 600.0) -> SelfTest:

@@ -91,6 +91,19 @@ int main(void) {
         break;
       }
     }
+#ifdef EP_PROFILE
+    if (w == 0) { /* the first inference, op by op */
+      for (int i = 0; i < EP_MODEL_OPS; ++i) {
+        p = fmt_str(line, "op i=");
+        p = fmt_i64(p, i);
+        p = fmt_str(p, " ticks=");
+        p = fmt_u64(p, ep_model_op_ticks[i]);
+        p = fmt_str(p, "\n");
+        *p = 0;
+        ep_board_puts(line);
+      }
+    }
+#endif
     const ep_hr hr = ep_hr_from_logits(got);
     p = fmt_str(line, "window=");
     p = fmt_i64(p, w);
