@@ -92,6 +92,9 @@ KERNEL_CASES = [
                   bias_shift=-5.0)),
     ("conv", dict(width=16, c_in=4, c_out=3, k=3, stride=1, padding="SAME", relu=True, weight_scale=1.0, lo=-1, hi=1,
                   bias_shift=-6.0)),
+    # the M4's fast path: every tap inside the input for most positions, channel pairs, odd remainders
+    ("conv", dict(width=30, c_in=8, c_out=7, k=9, stride=1, padding="SAME", relu=True, weight_scale=0.1, lo=-3, hi=2)),
+    ("conv", dict(width=29, c_in=12, c_out=6, k=3, stride=2, padding="VALID", relu=False, weight_scale=0.3, lo=-1, hi=4)),
     ("add", dict(width=17, c=5, relu=False, lo=-1, hi=3)),
     ("add", dict(width=8, c=12, relu=True, lo=-3, hi=0.5)),
     ("pad_mean", dict(width=20, c=6, before=3, after=4, lo=-1, hi=2)),
@@ -121,6 +124,17 @@ def test_kernels_natively_equal_tflite(case, kernel_models, tmp_path):
     result = run_host(build_host(path, (x, y), tmp_path / "host"))
     assert result.mismatches == [] and result.mismatched == 0 and result.windows == 12
     assert result.exit_code == 0
+
+
+@needs_arm
+@pytest.mark.parametrize("case", range(len(KERNEL_CASES)), ids=[f"{k}{i}" for i, (k, _) in enumerate(KERNEL_CASES)])
+def test_kernels_equal_tflite_on_the_emulated_cortex_m4(case, kernel_models, tmp_path):
+    """The same single-op models through the M4 build, where the DSP paths (SMLAD dot products, the 2 x 2
+    convolution with the offset folded into the bias, ADD's tables) run: bit for bit TFLite's."""
+    path = kernel_models[case]
+    x, y = reference(path, 6, seed=100 + case)
+    result = run_qemu(build_cortex_m4(path, (x, y), tmp_path / "m4").elf)
+    assert result.mismatches == [] and result.mismatched == 0 and result.windows == 6 and result.exit_code == 0
 
 
 def test_the_kernel_cases_cover_negative_zero_points_and_large_multipliers(kernel_models):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -69,3 +71,10 @@ def mean_multiplier(in_scale: float, out_scale: float, count: int) -> tuple[int,
     mult, shift = quantize_multiplier(float(in_scale) / float(out_scale))
     s = min(count.bit_length() - 1, 32, 31 + shift)
     return int((mult << s) // count), shift - s
+
+
+def add_input_table(offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:
+    """ADD's rescaled input for every int8 value (index q + 128): what TFLite computes per element,
+    (q + offset) << left_shift through MultiplyByQuantizedMultiplierSmallerThanOneExp, done once here."""
+    return np.array([rounding_divide_by_pot(saturating_rounding_doubling_high_mul((q + offset) << left_shift, multiplier),
+                                            -shift) for q in range(-128, 128)], np.int32)

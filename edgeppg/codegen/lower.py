@@ -109,12 +109,16 @@ def _conv(graph: Graph, op: Op) -> Step:
         raise _fail(graph, op.describe(), f"{out.describe()}: length {out_w}, expected {expect}")
     mult, shift = _per_channel(graph, op, inp, w, out, out_c)
     act_min, act_max = _act_range(o["activation"], out, graph, op)
+    bias = _bias(graph, op, b, out_c)
     return Step(op, "ep_conv1d_s8", {
         "in_w": in_w, "in_c": in_c, "out_w": out_w, "out_c": out_c, "kernel": k, "stride": stride,
         "pad_left": pad_left, "input_offset": -inp.zero_point, "output_offset": out.zero_point,
         "act_min": act_min, "act_max": act_max,
-    }, {"filter": w.data.reshape(out_c, k, in_c), "bias": _bias(graph, op, b, out_c), "mult": mult, "shift": shift},
-        [inp.index], out.index)
+    }, {"filter": w.data.reshape(out_c, k, in_c), "bias": bias,
+        # positions with every tap inside the input: the input offset folded into the bias (ep_conv.c)
+        "bias_full": (bias.astype(np.int64) - inp.zero_point * w.data.reshape(out_c, -1).astype(np.int64).sum(axis=1)
+                      ).astype(np.int32),
+        "mult": mult, "shift": shift}, [inp.index], out.index)
 
 
 def _add(graph: Graph, op: Op) -> Step:
@@ -140,7 +144,8 @@ def _add(graph: Graph, op: Op) -> Step:
         "in1_offset": -a.zero_point, "in1_mult": m1, "in1_shift": s1,
         "in2_offset": -b.zero_point, "in2_mult": m2, "in2_shift": s2,
         "out_offset": out.zero_point, "out_mult": mo, "out_shift": so, "act_min": act_min, "act_max": act_max,
-    }, {}, [a.index, b.index], out.index)
+    }, {"table1": fp.add_input_table(-a.zero_point, left_shift, m1, s1),  # each input's rescaling, per int8 value
+        "table2": fp.add_input_table(-b.zero_point, left_shift, m2, s2)}, [a.index, b.index], out.index)
 
 
 def _pad(graph: Graph, op: Op) -> Step:

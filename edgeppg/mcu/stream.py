@@ -88,10 +88,12 @@ def run_qemu_stream(elf: Path, samples: np.ndarray, rate_hz: float, timeout: flo
     with tempfile.TemporaryDirectory(prefix="edgeppg-stream-") as tmp:
         (Path(tmp) / INPUT_FILE).write_bytes(stream_bytes(samples, rate_hz))
         try:
-            proc = subprocess.run(qemu_command(elf), capture_output=True, text=True, timeout=timeout, cwd=tmp,
-                                  stdin=subprocess.DEVNULL)
+            proc = subprocess.run(qemu_command(elf.resolve()), capture_output=True, text=True, timeout=timeout,
+                                  cwd=tmp, stdin=subprocess.DEVNULL)  # QEMU runs in tmp: the ELF's path is absolute
         except subprocess.TimeoutExpired:
             raise EdgeppgError(f"{elf}: QEMU did not finish the stream within {timeout:.0f} s") from None
+    if not proc.stdout.strip() and proc.stderr.strip():
+        raise EdgeppgError(f"{elf}: QEMU failed ({proc.stderr.strip().splitlines()[-1][:300]})")
     return parse(proc.stdout, str(elf))
 
 

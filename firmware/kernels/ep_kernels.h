@@ -6,13 +6,15 @@
 #define EP_KERNELS_H
 #include <stdint.h>
 
-/* 1-D convolution, a CONV_2D with a 1 x k filter [out_c][kernel][in_c], per-channel requantisation. */
+/* 1-D convolution, a CONV_2D with a 1 x k filter [out_c][kernel][in_c], per-channel requantisation.
+ * bias_full[oc] = bias[oc] + input_offset * (sum of filter[oc]): the bias of a position with every tap
+ * inside the input, the offset folded in (the generator computes it). */
 typedef struct {
   int32_t in_w, in_c, out_w, out_c, kernel, stride, pad_left;
   int32_t input_offset, output_offset, act_min, act_max;
 } ep_conv_params;
 void ep_conv1d_s8(const ep_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
-                  const int32_t *mult, const int32_t *shift, int8_t *output);
+                  const int32_t *bias_full, const int32_t *mult, const int32_t *shift, int8_t *output);
 
 /* Element-wise ADD of two int8 tensors with their own scales (TFLite's 20-bit left-shift scheme). */
 typedef struct {
@@ -20,7 +22,9 @@ typedef struct {
   int32_t in1_offset, in1_mult, in1_shift, in2_offset, in2_mult, in2_shift;
   int32_t out_offset, out_mult, out_shift, act_min, act_max;
 } ep_add_params;
-void ep_add_s8(const ep_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *output);
+/* table1/table2: each input's rescaled value for every int8 (index q + 128), from the generator. */
+void ep_add_s8(const ep_add_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table1,
+               const int32_t *table2, int8_t *output);
 
 /* PAD along the length axis of [L][C] with a constant (the zero point). */
 typedef struct { int32_t in_w, channels, pad_before, pad_after, value; } ep_pad_params;
