@@ -270,8 +270,8 @@ def bench(
     port: Annotated[Optional[str], typer.Option(help="nrf52840dk: serial port of the board's console.")] = None,
     battery_mah: Annotated[float, typer.Option(min=0.001, help="cortex-m4: battery capacity (mAh) for the "
                                                                  "battery-life estimate.")] = 100.0,
-    profile: Annotated[bool, typer.Option("--profile", help="cortex-m4, native: instructions, MACs and "
-                                                            "instructions/MAC per op.")] = False,
+    profile: Annotated[bool, typer.Option("--profile", help="cortex-m4: instructions, MACs and instructions/MAC "
+                                                            "per op, for either backend.")] = False,
 ) -> None:
     """Latency and memory: on the host (PyTorch, onnxruntime, TFLite, TFLite Micro) or on a Cortex-M4."""
     from edgeppg.bench import report
@@ -298,11 +298,10 @@ def bench(
         if profile and target == "cortex-m4":
             from edgeppg.bench.cortex_m4 import profile_cortex_m4
 
-            if backend != "native" or board != "mps2_an386":
-                raise EdgeppgError("--profile times edgeppg's native backend on QEMU (--backend native, "
-                                   "--board mps2_an386)")
+            if board != "mps2_an386":
+                raise EdgeppgError("--profile counts instructions on the emulated M4 (--board mps2_an386)")
             with err.status(f"profiling {path} op by op"):
-                out.print(report.profile_table(profile_cortex_m4(path, opt, err)))
+                out.print(report.profile_table(profile_cortex_m4(path, opt, err, backend)))
     if compare and target == "host":
         from edgeppg.bench import compare as compare_runs
 
@@ -438,6 +437,7 @@ def stream(
     from edgeppg.device import contract as device_contract
     from edgeppg.files import exported_folder, stream_json, write_json
     from edgeppg.mcu import stream as fw_stream
+    from edgeppg.mcu.boards import PRODUCT_BOARD, fits
 
     folder = exported_folder(run_dir)
     name = recording or recordings.default_synthetic(folder)
@@ -457,6 +457,7 @@ def stream(
         "ram_bytes": fw.static_ram_bytes + stack, "static_ram_bytes": fw.static_ram_bytes, "stack_bytes": stack,
         "stream_state_bytes": int(device.summary["state"]), "arena_bytes": fw.arena_bytes,
         "flash_bytes": fw.flash_bytes, "target": "QEMU mps2-an386 (Cortex-M4F)", "opt": opt,
+        "fits_board": PRODUCT_BOARD, "fits": fits(fw.flash_bytes, fw.static_ram_bytes + stack),
         "readout": "tracked (ep_tracker) unless named argmax",
     })
     write_json(folder / stream_json(name), report)

@@ -19,8 +19,16 @@ CHECKPOINT, MODEL, METRICS = "checkpoint.pt", "model.pt", "metrics.json"
 ONNX_FILE, FLOAT_TFLITE, INT8_TFLITE = "model.onnx", "model_float32.tflite", "model_int8.tflite"
 QUANT_JSON, EXPORT_JSON = "quant.json", "export.json"
 DEVICE_JSON, DEVICE_VECTORS = "device.json", "device_vectors.npz"
-# firmware (edgeppg.bench.cortex_m4, edgeppg.stream)
+# benchmarks and firmware (edgeppg.bench, edgeppg.mcu.stream)
+BENCH_HOST_JSON = "bench_host.json"
+PROFILE_JSON = "profile_cortex_m4.json"
 FIRMWARE_DIR = "firmware"
+
+
+def bench_mcu_json(board: str, backend: str) -> str:
+    """One Cortex-M4 result per board and backend (native, tflm-cmsis-nn, tflm-reference), none overwriting another."""
+    base = "bench_cortex_m4" if board == "mps2_an386" else f"bench_{board}"
+    return f"{base}{'' if backend == 'native' else '_' + backend}.json"
 
 
 def stream_json(recording: str) -> str:

@@ -108,13 +108,23 @@ def test_tracker_on_int8_logits_uses_the_same_table_as_the_device():
 
 # --- the firmware under QEMU against the host -------------------------------------------------------------
 
+def _watch(rate: float, seconds: float = 24.0) -> np.ndarray:
+    """24 s of the real watch recording's raw PPG (100 s in), put on a grid at `rate` for the test."""
+    from edgeppg.data import e2e_recording
+
+    ppg = e2e_recording.stream()[0]
+    t = np.arange(len(ppg)) / spec.FS
+    return np.interp(100 + np.arange(int(rate * seconds)) / rate, t, ppg).astype(np.float32)
+
+
 @needs_qemu
+@pytest.mark.parametrize("source", ["random", "watch"])
 @pytest.mark.parametrize("rate", spec.SENSOR_RATES)
-def test_device_preprocessing_equals_the_host_at_every_rate(stream_fw, rate):
+def test_device_preprocessing_equals_the_host_at_every_rate(stream_fw, rate, source):
     from edgeppg.mcu.stream import compare, host_stream, run_qemu_stream
 
     run, fw = stream_fw
-    x = _signal(rate, 24, seed=int(rate))
+    x = _signal(rate, 24, seed=int(rate)) if source == "random" else _watch(rate)
     dev = run_qemu_stream(fw.elf, x, rate)
     host = host_stream(run, x, rate)
     r = compare(dev, host, np.full(len(host.status), np.nan), int(dev.summary["tick_instructions"]))

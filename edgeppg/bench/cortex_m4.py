@@ -16,14 +16,14 @@ from rich.console import Console
 
 from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
-from edgeppg.files import EXPORT_JSON, INT8_TFLITE, exported_folder, read_json, write_json
+from edgeppg.files import (EXPORT_JSON, INT8_TFLITE, PROFILE_JSON, bench_mcu_json, exported_folder, read_json,
+                           write_json)
 from edgeppg.mcu import boards, energy
 from edgeppg.mcu import tflm
 from edgeppg.mcu.build import Build, build_cortex_m4, build_tflm
 from edgeppg.mcu.flash import choose_probe, console_port, program, read_console
 from edgeppg.mcu.qemu import SelfTest, parse, run_qemu
 
-BENCH_JSON = "bench_cortex_m4.json"
 CPI = 1.25  # estimated Cortex-M4 cycles per instruction for these kernels (see docs/design.md)
 CLOCKS_MHZ = (64, 168)
 
@@ -47,9 +47,7 @@ def backend_name(backend: str) -> str:
 
 def result_name(board: str, backend: str) -> str:
     """Where a Cortex-M4 bench is saved: one file per board and backend, so no run overwrites another's."""
-    base = BENCH_JSON.removesuffix(".json") if board == "mps2_an386" else f"bench_{board}"
-    name = backend_name(backend)
-    return f"{base}{'' if name == 'native' else '_' + name}.json"
+    return bench_mcu_json(board, backend_name(backend))
 
 
 def firmware_out(folder: Path, board: str, opt: str, backend: str, plain_c: bool) -> Path:
@@ -158,9 +156,6 @@ def compare_mcu(a: dict, b: dict) -> dict[str, float]:
             "ram": b["ram_bytes"] / a["ram_bytes"], "flash": b["flash_bytes"] / a["flash_bytes"]}
 
 
-PROFILE_JSON = "profile_cortex_m4.json"
-
-
 def op_macs(step) -> int:
     """Multiply-accumulates of one lowered op (element operations for ADD and MEAN, none for views)."""
     q = step.params
@@ -175,19 +170,26 @@ def op_macs(step) -> int:
     return 0
 
 
-def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = None) -> dict:
-    """Instructions per op of the native backend on the emulated M4: the generated code is a flat list of
-    kernel calls, each timed by the board's counter (EP_PROFILE). Written to profile_cortex_m4.json."""
+def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = None, backend: str = "native") -> dict:
+    """Instructions per op on the emulated M4, for either backend: the native code is a flat list of kernel
+    calls, each timed by the board's counter; TFLM reports each op it invokes to a profiler hook, timed the
+    same way (EP_PROFILE). Written to profile_cortex_m4.json (profile_cortex_m4_<backend>.json for TFLM)."""
     import re
 
     from edgeppg.codegen import lower, read_graph
     from edgeppg.mcu.qemu import run_qemu_text
 
     folder = exported_folder(path)
+    backend = backend_name(backend)
     x, y = test_vectors(folder, 1)
-    out = firmware_out(folder, "mps2_an386", opt, "native", False).with_name(f"mps2_an386{opt}-profile")
-    fw = build_cortex_m4(folder / INT8_TFLITE, (x, y), out, opt, contract=device_contract.read(folder),
-                         extra_cflags="-DEP_PROFILE")
+    out = firmware_out(folder, "mps2_an386", opt, backend, False)
+    out = out.with_name(out.name + "-profile")
+    if backend == "native":
+        fw = build_cortex_m4(folder / INT8_TFLITE, (x, y), out, opt, contract=device_contract.read(folder),
+                             extra_cflags="-DEP_PROFILE")
+    else:
+        fw = build_tflm(folder / INT8_TFLITE, (x, y), out, tflm_device_arena(folder, x, y, opt, backend), backend,
+                        opt, extra_cflags="-DEP_PROFILE")
     text, _ = run_qemu_text(fw.elf)
     ticks = {int(i): int(t) for i, t in re.findall(r"^op i=(\d+) ticks=(\d+)$", text, re.M)}
     steps = lower(read_graph(folder / INT8_TFLITE))
@@ -197,14 +199,16 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
     rows = []
     for i, step in enumerate(steps):
         macs, instr = op_macs(step), ticks[i] * per_tick
-        rows.append({"op": i, "kind": step.op.kind, "what": step.op.describe(), "kernel": step.kernel or "(view)",
+        kernel = (step.kernel or "(view)") if backend == "native" else f"TFLM {step.op.kind}"
+        rows.append({"op": i, "kind": step.op.kind, "what": step.op.describe(), "kernel": kernel,
                      "shape": {k: v for k, v in step.params.items() if k in ("in_w", "in_c", "out_w", "out_c",
                                                                               "kernel", "stride", "size")},
                      "macs": macs, "instructions": instr,
                      "instructions_per_mac": round(instr / macs, 3) if macs else None})
     total = sum(r["instructions"] for r in rows)
-    report = {"run": str(folder), "opt": opt, "backend": "native", "ops": rows, "instructions_in_ops": total,
-              "macs": sum(r["macs"] for r in rows if r["kernel"] in ("ep_conv1d_s8", "ep_fully_connected_s8")),
+    report = {"run": str(folder), "opt": opt, "backend": backend, "ops": rows, "instructions_in_ops": total,
+              "macs": sum(r["macs"] for r in rows if r["kind"] in ("CONV_2D", "FULLY_CONNECTED")),
               "resolution": f"{per_tick} instructions (one SysTick tick under -icount)"}
-    write_json(folder / PROFILE_JSON, report)
+    name = PROFILE_JSON if backend == "native" else PROFILE_JSON.replace(".json", f"_{backend}.json")
+    write_json(folder / name, report)
     return report

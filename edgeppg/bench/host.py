@@ -17,11 +17,11 @@ import sys
 from pathlib import Path
 
 from edgeppg.errors import EdgeppgError
+from edgeppg.files import BENCH_HOST_JSON
 from edgeppg.export import pipeline as ex
 from edgeppg.runs import METRICS, model_path, read_json, write_json
 
 RUNTIMES = ("pytorch", "onnxruntime", "tflite_float32", "tflite_int8", "tflite_micro")
-BENCH_JSON = "bench_host.json"
 _FILES = {"pytorch": "model.pt", "onnxruntime": ex.ONNX_FILE, "tflite_float32": ex.FLOAT_TFLITE,
           "tflite_int8": ex.INT8_TFLITE, "tflite_micro": ex.INT8_TFLITE}
 _ACCURACY_OF = {  # runtime -> the export.json accuracy entry of the artefact it runs
@@ -64,7 +64,7 @@ def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200
         if rt == "tflite_micro":
             row["arena_bytes"] = export.get("tflite_micro", {}).get("arena_bytes")
         result["runtimes"][rt] = row
-    write_json(folder / BENCH_JSON, result)
+    write_json(folder / BENCH_HOST_JSON, result)
     return result
 
 

@@ -93,6 +93,9 @@ int8_t *ep_model_input(void);
 const int8_t *ep_model_output(void);
 void ep_model_invoke(void);
 uint32_t ep_model_arena_used(void); /* what TFLM allocated in the arena (after the first invoke) */
+#ifdef EP_PROFILE
+extern uint64_t ep_model_op_ticks[EP_MODEL_OPS]; /* board ticks spent in each op (TFLM's profiler hook) */
+#endif
 #ifdef __cplusplus
 }}
 #endif

@@ -86,7 +86,8 @@ def build_cxx_check(out: Path, board: str = "mps2_an386") -> Path:
 
 
 def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, arena: int,
-               backend: str = "tflm-cmsis-nn", opt: str = "-O2", board: str = "mps2_an386") -> Build:
+               backend: str = "tflm-cmsis-nn", opt: str = "-O2", board: str = "mps2_an386",
+               extra_cflags: str = "") -> Build:
     """The same self-test on TFLite Micro's interpreter with an arena of `arena` bytes, against the tree
     edgeppg.mcu.tflm finds, with the kernels `backend` names (TFLM's library is built once, then cached)."""
     from edgeppg.codegen.tflm import generate_tflm
@@ -101,7 +102,7 @@ def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, 
     env = tflm.make_env()
     tflm.build_library(tree, k, env)
     args = [f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
-            *tflm.make_args(tree, k)]
+            f"EXTRA_CFLAGS={extra_cflags}", *tflm.make_args(tree, k)]
     _make(["tflm", *args], f"TFLite Micro firmware ({k.label}) for {b.name}", env)
     return _result(out / "app_tflm.elf", None, arena)
 

@@ -6,7 +6,14 @@
 #include "ep_tflm_backend.h"
 #include "tensorflow/lite/micro/cortex_m_generic/debug_log_callback.h"
 #include "tensorflow/lite/micro/micro_interpreter.h"
+#include "tensorflow/lite/micro/micro_profiler_interface.h"
 #include "tensorflow/lite/schema/schema_generated.h"
+
+#ifdef EP_PROFILE
+extern "C" {
+uint64_t ep_model_op_ticks[EP_MODEL_OPS];
+}
+#endif
 
 namespace {
 #ifdef TFLITE_SCHEMA_VERSION
@@ -19,6 +26,29 @@ alignas(16) uint8_t arena[EP_MODEL_ARENA_BYTES];
 EpOpResolver resolver;
 tflite::MicroInterpreter *interpreter = nullptr;
 
+#ifdef EP_PROFILE
+/* edgeppg bench --profile: TFLM reports every op it invokes, in order, through this interface; the
+ * board's ticks around each one add up in ep_model_op_ticks, as the native backend's EP_OP does. */
+class OpTimer : public tflite::MicroProfilerInterface {
+ public:
+  uint32_t BeginEvent(const char *) override {
+    start_[next_ % EP_MODEL_OPS] = ep_board_ticks();
+    return next_++;
+  }
+  void EndEvent(uint32_t handle) override {
+    ep_model_op_ticks[handle % EP_MODEL_OPS] += ep_board_ticks() - start_[handle % EP_MODEL_OPS];
+  }
+
+ private:
+  uint64_t start_[EP_MODEL_OPS] = {};
+  uint32_t next_ = 0;
+};
+OpTimer op_timer;
+tflite::MicroProfilerInterface *const profiler = &op_timer;
+#else
+tflite::MicroProfilerInterface *const profiler = nullptr;
+#endif
+
 void log_to_console(const char *s) { ep_board_puts(s); }
 
 tflite::MicroInterpreter &get() {
@@ -29,7 +59,7 @@ tflite::MicroInterpreter &get() {
     ep_board_puts("EDGEPPG_FAULT TFLM: schema version or op registration\n");
     ep_board_exit(1);
   }
-  static tflite::MicroInterpreter instance(model, resolver, arena, EP_MODEL_ARENA_BYTES);
+  static tflite::MicroInterpreter instance(model, resolver, arena, EP_MODEL_ARENA_BYTES, nullptr, profiler);
   if (instance.AllocateTensors() != kTfLiteOk) {
     ep_board_puts("EDGEPPG_FAULT TFLM: AllocateTensors failed (arena too small?)\n");
     ep_board_exit(1);
