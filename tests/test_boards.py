@@ -150,7 +150,8 @@ def test_tflm_firmware_is_bit_exact_under_qemu(exported, backend):
     prof = profile_cortex_m4(run, backend=backend)
     assert [o["kind"] for o in prof["ops"]] == [op.kind for op in read_graph(run / "model_int8.tflite").ops]
     whole = r["instructions_per_inference"]
-    assert 0.9 * whole <= prof["instructions_in_ops"] <= whole + 40 * len(prof["ops"])
+    # the profiled build adds the hook's virtual calls and timer reads to each op it times
+    assert 0.9 * whole <= prof["instructions_in_ops"] <= 1.01 * whole
     assert (run / f"profile_cortex_m4_{backend}.json").is_file()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from edgeppg.errors import EdgeppgError
@@ -64,18 +64,23 @@ def console_port(port: str | None, probe_uid: str) -> str:
     raise EdgeppgError(f"no serial port belongs to probe {probe_uid}: give --port (e.g. /dev/ttyACM0)")
 
 
+def _lines(ser, timeout: float) -> Iterator[str]:
+    """The board's console lines as they arrive, until the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        raw = ser.readline()
+        if raw:
+            yield raw.decode(errors="replace").rstrip()
+
+
 def read_console(port: str, on_line: Callable[[str], None], timeout: float = 120.0) -> str:
     """Lines from the board until the self-test's summary line (or the timeout); returns them all."""
     import serial
 
-    lines, deadline = [], time.monotonic() + timeout
+    lines = []
     try:
         with serial.Serial(port, BAUD, timeout=1.0) as ser:
-            while time.monotonic() < deadline:
-                raw = ser.readline()
-                if not raw:
-                    continue
-                line = raw.decode(errors="replace").rstrip()
+            for line in _lines(ser, timeout):
                 lines.append(line)
                 on_line(line)
                 if line.startswith(("EDGEPPG_RESULT", "EDGEPPG_FAULT")):
@@ -93,14 +98,10 @@ def stream_to_board(port: str, data: bytes, on_line: Callable[[str], None], time
     model runs), echoing every other line, until its summary line. Returns the lines."""
     import serial
 
-    lines, sent, deadline = [], 0, time.monotonic() + timeout
+    lines, sent = [], 0
     try:
         with serial.Serial(port, BAUD, timeout=1.0) as ser:
-            while time.monotonic() < deadline:
-                raw = ser.readline()
-                if not raw:
-                    continue
-                line = raw.decode(errors="replace").rstrip()
+            for line in _lines(ser, timeout):
                 ask = re.fullmatch(r"EDGEPPG_READY (\d+)", line)
                 if ask:
                     chunk = data[sent: sent + int(ask.group(1))]

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "ep_fmt.h"
 #include "ep_contract.h"
 #include "ep_model.h"
 #include "ep_test_vectors.h"
@@ -33,30 +34,6 @@ static ep_hr ep_hr_from_logits(const int8_t *logits) {
   return hr;
 }
 
-static char *fmt_u64(char *p, uint64_t v) {
-  char tmp[24];
-  int n = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10u);
-    v /= 10u;
-  } while (v);
-  while (n) *p++ = tmp[--n];
-  return p;
-}
-
-static char *fmt_i64(char *p, int64_t v) {
-  if (v < 0) {
-    *p++ = '-';
-    return fmt_u64(p, (uint64_t)(-v));
-  }
-  return fmt_u64(p, (uint64_t)v);
-}
-
-static char *fmt_str(char *p, const char *s) {
-  while (*s) *p++ = *s++;
-  return p;
-}
-
 #ifdef EP_HOST
 #define main main_selftest
 #endif
@@ -76,15 +53,15 @@ int main(void) {
     const int8_t *got = ep_model_output(), *want = ep_test_expected(w);
     for (int i = 0; i < EP_MODEL_OUTPUT_SIZE; ++i) {
       if (got[i] != want[i]) {
-        p = fmt_str(line, "MISMATCH window=");
-        p = fmt_i64(p, w);
-        p = fmt_str(p, " logit=");
-        p = fmt_i64(p, i);
-        p = fmt_str(p, " got=");
-        p = fmt_i64(p, got[i]);
-        p = fmt_str(p, " expected=");
-        p = fmt_i64(p, want[i]);
-        p = fmt_str(p, "\n");
+        p = ep_fmt_str(line, "MISMATCH window=");
+        p = ep_fmt_i64(p, w);
+        p = ep_fmt_str(p, " logit=");
+        p = ep_fmt_i64(p, i);
+        p = ep_fmt_str(p, " got=");
+        p = ep_fmt_i64(p, got[i]);
+        p = ep_fmt_str(p, " expected=");
+        p = ep_fmt_i64(p, want[i]);
+        p = ep_fmt_str(p, "\n");
         *p = 0;
         ep_board_puts(line);
         mismatched++;
@@ -94,46 +71,46 @@ int main(void) {
 #ifdef EP_PROFILE
     if (w == 0) { /* the first inference, op by op */
       for (int i = 0; i < EP_MODEL_OPS; ++i) {
-        p = fmt_str(line, "op i=");
-        p = fmt_i64(p, i);
-        p = fmt_str(p, " ticks=");
-        p = fmt_u64(p, ep_model_op_ticks[i]);
-        p = fmt_str(p, "\n");
+        p = ep_fmt_str(line, "op i=");
+        p = ep_fmt_i64(p, i);
+        p = ep_fmt_str(p, " ticks=");
+        p = ep_fmt_u64(p, ep_model_op_ticks[i]);
+        p = ep_fmt_str(p, "\n");
         *p = 0;
         ep_board_puts(line);
       }
     }
 #endif
     const ep_hr hr = ep_hr_from_logits(got);
-    p = fmt_str(line, "window=");
-    p = fmt_i64(p, w);
-    p = fmt_str(p, " hr_argmax=");
-    p = fmt_i64(p, hr.argmax_bpm);
-    p = fmt_str(p, " hr_expectation_x10=");
-    p = fmt_i64(p, (int64_t)(hr.expectation_bpm * 10.0f + 0.5f));
-    p = fmt_str(p, " ticks=");
-    p = fmt_u64(p, ticks);
-    p = fmt_str(p, "\n");
+    p = ep_fmt_str(line, "window=");
+    p = ep_fmt_i64(p, w);
+    p = ep_fmt_str(p, " hr_argmax=");
+    p = ep_fmt_i64(p, hr.argmax_bpm);
+    p = ep_fmt_str(p, " hr_expectation_x10=");
+    p = ep_fmt_i64(p, (int64_t)(hr.expectation_bpm * 10.0f + 0.5f));
+    p = ep_fmt_str(p, " ticks=");
+    p = ep_fmt_u64(p, ticks);
+    p = ep_fmt_str(p, "\n");
     *p = 0;
     ep_board_puts(line);
   }
-  p = fmt_str(line, "EDGEPPG_RESULT windows=");
-  p = fmt_i64(p, ep_test_count);
-  p = fmt_str(p, " mismatched=");
-  p = fmt_i64(p, mismatched);
-  p = fmt_str(p, " ticks=");
-  p = fmt_u64(p, first_ticks);
-  p = fmt_str(p, " tick_instructions=");
-  p = fmt_u64(p, ep_board_tick_instructions());
-  p = fmt_str(p, " stack=");
-  p = fmt_u64(p, ep_board_stack_peak());
-  p = fmt_str(p, " arena=");
-  p = fmt_u64(p, EP_MODEL_ARENA_BYTES);
-  p = fmt_str(p, " arena_used=");
-  p = fmt_u64(p, ep_model_arena_used());
-  p = fmt_str(p, " counter=");
-  p = fmt_str(p, ep_board_counter_name());
-  p = fmt_str(p, "\n");
+  p = ep_fmt_str(line, "EDGEPPG_RESULT windows=");
+  p = ep_fmt_i64(p, ep_test_count);
+  p = ep_fmt_str(p, " mismatched=");
+  p = ep_fmt_i64(p, mismatched);
+  p = ep_fmt_str(p, " ticks=");
+  p = ep_fmt_u64(p, first_ticks);
+  p = ep_fmt_str(p, " tick_instructions=");
+  p = ep_fmt_u64(p, ep_board_tick_instructions());
+  p = ep_fmt_str(p, " stack=");
+  p = ep_fmt_u64(p, ep_board_stack_peak());
+  p = ep_fmt_str(p, " arena=");
+  p = ep_fmt_u64(p, EP_MODEL_ARENA_BYTES);
+  p = ep_fmt_str(p, " arena_used=");
+  p = ep_fmt_u64(p, ep_model_arena_used());
+  p = ep_fmt_str(p, " counter=");
+  p = ep_fmt_str(p, ep_board_counter_name());
+  p = ep_fmt_str(p, "\n");
   *p = 0;
   ep_board_puts(line);
   return mismatched == 0 ? 0 : 1;

@@ -12,35 +12,12 @@
 #include <string.h>
 
 #include "board.h"
+#include "ep_fmt.h"
 #include "ep_hrm.h"
 #include "ep_model.h"
 
 #define MAX_CHUNK 64
 #define QUEUE 8
-
-static char *put_u64(char *p, uint64_t v) {
-  char tmp[24];
-  int n = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10u);
-    v /= 10u;
-  } while (v);
-  while (n) *p++ = tmp[--n];
-  return p;
-}
-
-static char *put_i64(char *p, int64_t v) {
-  if (v < 0) {
-    *p++ = '-';
-    return put_u64(p, (uint64_t)(-v));
-  }
-  return put_u64(p, (uint64_t)v);
-}
-
-static char *put_str(char *p, const char *s) {
-  while (*s) *p++ = *s++;
-  return p;
-}
 
 /* Windows completed inside one push, printed after it returns (printing is not part of what is timed). */
 typedef struct {
@@ -61,26 +38,26 @@ static void on_hr(void *user, const ep_hr *hr) {
 static void print_window(const done_window *w, uint64_t pre) {
   static char line[192 + 2 * EP_WINDOW]; /* the fields, then the window as hex */
   static const char hex[] = "0123456789abcdef";
-  char *p = put_str(line, "hr i=");
-  p = put_i64(p, w->hr.index);
-  p = put_str(p, " status=");
-  p = put_i64(p, w->hr.status);
-  p = put_str(p, " argmax=");
-  p = put_i64(p, w->hr.hr_argmax_bpm);
-  p = put_str(p, " tracked=");
-  p = put_i64(p, w->hr.hr_tracked_bpm);
-  p = put_str(p, " conf_ppm=");
-  p = put_i64(p, (int64_t)(w->hr.confidence * 1e6f + 0.5f));
-  p = put_str(p, " avail=");
-  p = put_i64(p, w->hr.available);
-  p = put_str(p, " pre=");
-  p = put_u64(p, pre);
-  p = put_str(p, " model=");
-  p = put_u64(p, w->hr.ticks_model);
-  p = put_str(p, " tracker=");
-  p = put_u64(p, w->hr.ticks_tracker);
+  char *p = ep_fmt_str(line, "hr i=");
+  p = ep_fmt_i64(p, w->hr.index);
+  p = ep_fmt_str(p, " status=");
+  p = ep_fmt_i64(p, w->hr.status);
+  p = ep_fmt_str(p, " argmax=");
+  p = ep_fmt_i64(p, w->hr.hr_argmax_bpm);
+  p = ep_fmt_str(p, " tracked=");
+  p = ep_fmt_i64(p, w->hr.hr_tracked_bpm);
+  p = ep_fmt_str(p, " conf_ppm=");
+  p = ep_fmt_i64(p, (int64_t)(w->hr.confidence * 1e6f + 0.5f));
+  p = ep_fmt_str(p, " avail=");
+  p = ep_fmt_i64(p, w->hr.available);
+  p = ep_fmt_str(p, " pre=");
+  p = ep_fmt_u64(p, pre);
+  p = ep_fmt_str(p, " model=");
+  p = ep_fmt_u64(p, w->hr.ticks_model);
+  p = ep_fmt_str(p, " tracker=");
+  p = ep_fmt_u64(p, w->hr.ticks_tracker);
 #ifdef EP_STREAM_DUMP_INPUT
-  p = put_str(p, " q=");
+  p = ep_fmt_str(p, " q=");
   for (int i = 0; i < EP_WINDOW; ++i) {
     const uint8_t b = (uint8_t)w->input[i];
     *p++ = hex[b >> 4];
@@ -89,7 +66,7 @@ static void print_window(const done_window *w, uint64_t pre) {
 #else
   (void)hex;
 #endif
-  p = put_str(p, "\n");
+  p = ep_fmt_str(p, "\n");
   *p = 0;
   ep_board_puts(line);
 }
@@ -151,19 +128,19 @@ int main(void) {
     }
     if (ended) break;
   }
-  p = put_str(line, "EDGEPPG_STREAM windows=");
-  p = put_u64(p, windows);
-  p = put_str(p, " samples=");
-  p = put_u64(p, pushed);
-  p = put_str(p, " tick_instructions=");
-  p = put_u64(p, ep_board_tick_instructions());
-  p = put_str(p, " stack=");
-  p = put_u64(p, ep_board_stack_peak());
-  p = put_str(p, " state=");
-  p = put_u64(p, ep_hrm_state_bytes());
-  p = put_str(p, " counter=");
-  p = put_str(p, ep_board_counter_name());
-  p = put_str(p, "\n");
+  p = ep_fmt_str(line, "EDGEPPG_STREAM windows=");
+  p = ep_fmt_u64(p, windows);
+  p = ep_fmt_str(p, " samples=");
+  p = ep_fmt_u64(p, pushed);
+  p = ep_fmt_str(p, " tick_instructions=");
+  p = ep_fmt_u64(p, ep_board_tick_instructions());
+  p = ep_fmt_str(p, " stack=");
+  p = ep_fmt_u64(p, ep_board_stack_peak());
+  p = ep_fmt_str(p, " state=");
+  p = ep_fmt_u64(p, ep_hrm_state_bytes());
+  p = ep_fmt_str(p, " counter=");
+  p = ep_fmt_str(p, ep_board_counter_name());
+  p = ep_fmt_str(p, "\n");
   *p = 0;
   ep_board_puts(line);
   return 0;
