@@ -328,14 +328,14 @@ def build(
     from edgeppg.bench.cortex_m4 import test_vectors
     from edgeppg.files import exported_folder
     from edgeppg.mcu.boards import board as get_board
+    from edgeppg.mcu.boards import fits as board_fits
 
     b = get_board(board)
     folder = exported_folder(run_dir)
-    fw = build_firmware(folder, *test_vectors(folder, windows), opt, False, backend, b.name, err)
-    from edgeppg.mcu.boards import fits as board_fits
-
+    x, y = test_vectors(folder, windows)
+    fw = build_firmware(folder, x, y, opt, False, backend, b.name, err)
     stack = fw.sections.get(".stack", 0)  # not run, so the stack counts as the linker reserves it
-    flash = fw.flash_bytes - sum(a.nbytes for a in test_vectors(folder, windows))
+    flash = fw.flash_bytes - x.nbytes - y.nbytes
     ram = fw.static_ram_bytes + stack
     out.print(f"{fw.elf}: flash {flash:,} of {b.flash_bytes:,} B (code and constants, without the "
               f"{windows} test vectors), RAM {ram:,} of {b.ram_bytes:,} B (static {fw.static_ram_bytes:,} incl. "
@@ -389,12 +389,12 @@ def flash(
 
 def _flash_stream(folder: Path, b, uid: str, port: Optional[str], name: str, opt: str) -> None:
     """The monitor firmware on a real board, fed a recording over its serial port, heart rate beside the reference."""
+    import numpy as np
+
     from edgeppg import recordings
     from edgeppg.device import contract as device_contract
     from edgeppg.mcu import flash as board_io
     from edgeppg.mcu import stream as fw_stream
-
-    import numpy as np
 
     rec = recordings.load(name, folder)
     device_contract.read(folder).resampler(rec.rate_hz)
@@ -417,10 +417,9 @@ def _flash_stream(folder: Path, b, uid: str, port: Optional[str], name: str, opt
     text = board_io.stream_to_board(console_port, fw_stream.stream_bytes(rec.samples, rec.rate_hz), show)
     dev = fw_stream.parse(text, f"{b.name} console")
     n = min(len(dev.index), len(ref))
-    scored = np.isfinite(ref[:n])
-    mae = float(np.abs(dev.tracked_bpm[:n][scored] - ref[:n][scored]).mean()) if scored.any() else float("nan")
-    out.print(f"{b.description}: {len(dev.index)} windows of {name}, MAE {mae:.2f} BPM (tracked) against the "
-              f"recording's reference; {rec.note}")
+    mae = fw_stream.mae(dev.tracked_bpm[:n], ref[:n], np.isfinite(ref[:n]))
+    out.print(f"{b.description}: {len(dev.index)} windows of {name}, MAE "
+              f"{'n/a' if mae is None else f'{mae:.2f} BPM'} (tracked) against the recording's reference; {rec.note}")
 
 
 @app.command()
@@ -465,7 +464,10 @@ def stream(
     table.add_column("figure")
     table.add_column("value", justify="right")
     ipw = report["instructions_per_window"]
-    fmt = (lambda v: "n/a" if v is None else f"{v:.2f}")  # noqa: E731
+
+    def fmt(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.2f}"
+
     for k, v in (("windows (usable / with reference)", f"{report['windows']} ({report['windows_usable']} / "
                                                         f"{report['windows_labelled']})"),
                  ("argmax HR equal, device vs host", f"{report['agree']:.4f}"),

@@ -21,14 +21,21 @@ QUANT_JSON, EXPORT_JSON = "quant.json", "export.json"
 DEVICE_JSON, DEVICE_VECTORS = "device.json", "device_vectors.npz"
 # benchmarks and firmware (edgeppg.bench, edgeppg.mcu.stream)
 BENCH_HOST_JSON = "bench_host.json"
-PROFILE_JSON = "profile_cortex_m4.json"
 FIRMWARE_DIR = "firmware"
+
+
+def _per_backend(base: str, backend: str) -> str:
+    return f"{base}{'' if backend == 'native' else '_' + backend}.json"
 
 
 def bench_mcu_json(board: str, backend: str) -> str:
     """One Cortex-M4 result per board and backend (native, tflm-cmsis-nn, tflm-reference), none overwriting another."""
-    base = "bench_cortex_m4" if board == "mps2_an386" else f"bench_{board}"
-    return f"{base}{'' if backend == 'native' else '_' + backend}.json"
+    return _per_backend("bench_cortex_m4" if board == "mps2_an386" else f"bench_{board}", backend)
+
+
+def profile_json(backend: str) -> str:
+    """`bench --profile`'s per-op table for a backend (always on the emulated M4)."""
+    return _per_backend("profile_cortex_m4", backend)
 
 
 def stream_json(recording: str) -> str:

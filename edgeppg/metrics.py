@@ -95,6 +95,8 @@ def evaluate(model: nn.Module, x: np.ndarray, hr_true: np.ndarray, readout: str 
     return evaluate_logits(predict_logits(model, x), hr_true, readout, order)
 
 
-def evaluate_set(model: nn.Module, ws, readout: str = "argmax") -> dict[str, float]:
-    """Every read-out on a WindowSet (the track read-out in each participant's time order)."""
-    return evaluate(model, ws.x, ws.hr, readout, (ws.subject, ws.start_s))
+def evaluate_set(model: nn.Module, ws, readout: str = "argmax", track: bool = True) -> dict[str, float]:
+    """Every read-out on a WindowSet (the track read-out in each participant's time order; track=False
+    leaves it out unless it is `readout`, as training's per-epoch validation does)."""
+    order = (ws.subject, ws.start_s) if track or readout == "track" else None
+    return evaluate(model, ws.x, ws.hr, readout, order)

@@ -143,7 +143,7 @@ def fit(
             progress.reset(task, total=steps, description=f"epoch {epoch + 1}/{tc.epochs}")
             train_losses = _train_epoch(distiller, opt, sched, tensors, batch, steps, tc.seed, epoch,
                                         lambda: progress.advance(task))
-            val = evaluate_set(student, splits.val, tc.readout)
+            val = evaluate_set(student, splits.val, tc.readout, track=False)
             improved = val["mae"] < state["best_mae"]
             if improved:
                 state.update(best_mae=val["mae"], best_epoch=epoch, bad_epochs=0,

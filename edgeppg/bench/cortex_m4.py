@@ -16,7 +16,7 @@ from rich.console import Console
 
 from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
-from edgeppg.files import (EXPORT_JSON, INT8_TFLITE, PROFILE_JSON, bench_mcu_json, exported_folder, read_json,
+from edgeppg.files import (EXPORT_JSON, INT8_TFLITE, bench_mcu_json, exported_folder, profile_json, read_json,
                            write_json)
 from edgeppg.mcu import boards, energy
 from edgeppg.mcu import tflm
@@ -190,12 +190,12 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
     else:
         fw = build_tflm(folder / INT8_TFLITE, (x, y), out, tflm_device_arena(folder, x, y, opt, backend), backend,
                         opt, extra_cflags="-DEP_PROFILE")
-    text, _ = run_qemu_text(fw.elf)
+    text, code = run_qemu_text(fw.elf)
+    per_tick = parse(text, code, str(fw.elf)).tick_instructions  # the board says what one tick is
     ticks = {int(i): int(t) for i, t in re.findall(r"^op i=(\d+) ticks=(\d+)$", text, re.M)}
     steps = lower(read_graph(folder / INT8_TFLITE))
     if len(ticks) != len(steps):
         raise EdgeppgError(f"{fw.elf}: the profile build printed {len(ticks)} ops, the model has {len(steps)}")
-    per_tick = 40  # mps2-an386 under -icount: instructions per SysTick tick (bsp/mps2_an386/board.c)
     rows = []
     for i, step in enumerate(steps):
         macs, instr = op_macs(step), ticks[i] * per_tick
@@ -209,6 +209,5 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
     report = {"run": str(folder), "opt": opt, "backend": backend, "ops": rows, "instructions_in_ops": total,
               "macs": sum(r["macs"] for r in rows if r["kind"] in ("CONV_2D", "FULLY_CONNECTED")),
               "resolution": f"{per_tick} instructions (one SysTick tick under -icount)"}
-    name = PROFILE_JSON if backend == "native" else PROFILE_JSON.replace(".json", f"_{backend}.json")
-    write_json(folder / name, report)
+    write_json(folder / profile_json(backend), report)
     return report

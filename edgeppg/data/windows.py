@@ -156,8 +156,7 @@ def finish_windows(subject: str, source: str, seconds: float, x: np.ndarray, hr:
                    reasons: np.ndarray | None = None) -> WindowSet:
     """Windows a data source cut itself on its own clock (n, 200 raw samples at 25 Hz): each normalised as
     the device would a stream of its own, then labelled."""
-    x_norm, status = native.normalise(np.asarray(x, np.float32).reshape(-1, WINDOW)) if len(x) else \
-        (np.zeros((0, WINDOW), np.float32), np.zeros(0, np.int32))
+    x_norm, status = native.normalise(x)
     return labelled_windows(subject, source, seconds, x_norm, status, hr, start_s, motion, activity, reasons)
 
 

@@ -96,11 +96,6 @@ class _Design(ctypes.Structure):
                 ("taps_per_phase", ctypes.c_int32), ("delay", ctypes.c_int32), ("taps", ctypes.c_void_p)]
 
 
-class _Window(ctypes.Structure):
-    _fields_ = [("index", ctypes.c_int32), ("status", ctypes.c_int32), ("mean", ctypes.c_float),
-                ("std", ctypes.c_float)]
-
-
 class _TrackerParams(ctypes.Structure):
     _fields_ = [("radius", ctypes.c_int32), ("transition", ctypes.c_void_p), ("floor", ctypes.c_float),
                 ("exp_table", ctypes.c_void_p), ("min_confidence", ctypes.c_float)]
@@ -113,21 +108,11 @@ class _Track(ctypes.Structure):
 
 def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
     p = ctypes.c_void_p
-    lib.ep_stream_init.argtypes = [p, ctypes.POINTER(_Design)]
-    lib.ep_stream_push.argtypes = [p, ctypes.c_float]
-    lib.ep_stream_push.restype = ctypes.c_int
-    lib.ep_stream_window.argtypes = [p]
-    lib.ep_stream_window.restype = _Window
-    lib.ep_stream_normalised.argtypes = [p, ctypes.POINTER(_Window), p]
-    lib.ep_stream_quantised.argtypes = [p, ctypes.POINTER(_Window), ctypes.c_float, ctypes.c_int32, p]
-    lib.ep_quantize.argtypes = [ctypes.c_float, ctypes.c_float, ctypes.c_int32]
-    lib.ep_quantize.restype = ctypes.c_int8
     lib.ep_host_windows.argtypes = [ctypes.POINTER(_Design), p, ctypes.c_int32, ctypes.c_int32, p, p, ctypes.c_float,
                                     ctypes.c_int32, p]
     lib.ep_host_windows.restype = ctypes.c_int32
     lib.ep_host_quantize.argtypes = [p, ctypes.c_int32, ctypes.c_float, ctypes.c_int32, p]
     lib.ep_host_normalise.argtypes = [p, ctypes.c_int32, p, p]
-    lib.ep_host_stream_bytes.restype = ctypes.c_uint32
     lib.ep_host_tracker_bytes.restype = ctypes.c_uint32
     lib.ep_tracker_init.argtypes = [p]
     for name in ("ep_tracker_step_logits", "ep_tracker_step_likelihood"):
@@ -140,32 +125,6 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
 
 def _ptr(a: np.ndarray) -> int:
     return a.ctypes.data
-
-
-class Stream:
-    """The device's streaming preprocessing for one sensor rate, on the host."""
-
-    def __init__(self, design: Design, quant: tuple[float, int] | None = None):
-        self._lib = library()
-        self._design, self._taps = _c_design(design)
-        self._state = ctypes.create_string_buffer(self._lib.ep_host_stream_bytes())
-        self._lib.ep_stream_init(self._state, ctypes.byref(self._design))
-        self.quant = quant
-
-    def push(self, samples: np.ndarray) -> list[tuple[int, int, np.ndarray, np.ndarray | None]]:
-        """Windows the samples complete: (index, status, normalised float32, quantised int8 or None)."""
-        out = []
-        for x in np.asarray(samples, np.float32):
-            if self._lib.ep_stream_push(self._state, ctypes.c_float(x)):
-                w = self._lib.ep_stream_window(self._state)
-                norm = np.empty(spec.WINDOW, np.float32)
-                self._lib.ep_stream_normalised(self._state, ctypes.byref(w), _ptr(norm))
-                q = None
-                if self.quant is not None:
-                    q = np.empty(spec.WINDOW, np.int8)
-                    self._lib.ep_stream_quantised(self._state, ctypes.byref(w), self.quant[0], self.quant[1], _ptr(q))
-                out.append((w.index, w.status, norm, q))
-        return out
 
 
 def _c_design(design: Design) -> tuple[_Design, np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import subprocess
 from dataclasses import dataclass
@@ -100,11 +101,27 @@ def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, 
     b = boards.board(board)
     generate_tflm(tflite, out / "gen", arena, vectors)
     env = tflm.make_env()
-    tflm.build_library(tree, k, env)
+    _build_tflm_library(tree, k, env)
     args = [f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
             f"EXTRA_CFLAGS={extra_cflags}", *tflm.make_args(tree, k)]
     _make(["tflm", *args], f"TFLite Micro firmware ({k.label}) for {b.name}", env)
     return _result(out / "app_tflm.elf", None, arena)
+
+
+def _build_tflm_library(tree: Path, k, env: dict[str, str]) -> None:
+    """TFLM's library for these kernels, built once into the cache and then reused as it is (a lock keeps
+    parallel builds apart; a build that fails or is interrupted leaves no library, so it is redone)."""
+    from edgeppg.mcu import tflm
+
+    lib = tflm.library_path(tree, k)
+    if lib.is_file():
+        return
+    gendir = lib.parent.parent
+    gendir.mkdir(parents=True, exist_ok=True)
+    with open(gendir.with_name(gendir.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not lib.is_file():
+            _make(["tflm-lib", *tflm.make_args(tree, k)], f"TFLite Micro library ({k.label})", env)
 
 
 def build_host(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path) -> Path:

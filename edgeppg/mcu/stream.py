@@ -20,7 +20,7 @@ import numpy as np
 
 from edgeppg.device import contract as device_contract
 from edgeppg.device import native, tracker
-from edgeppg.device.spec import HR_LOW
+from edgeppg.device.spec import HR_LOW, N_CLASSES
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import FIRMWARE_DIR, INT8_TFLITE
 from edgeppg.mcu import boards
@@ -59,13 +59,16 @@ def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an3
                            extra_cflags="-DEP_STREAM_DUMP_INPUT -DEP_HRM_KEEP_INPUT" if dump_inputs else "")
 
 
+_KEYS = ("index", "status", "argmax", "tracked", "conf_ppm", "available", "pre", "model", "tracker")
+
+
 def parse_line(line: str) -> dict | None:
-    """One window's line from the firmware, or None for any other line."""
+    """One window's line from the firmware (its numbers, and `q`: the input as hex, '' without the dump),
+    or None for any other line."""
     m = _LINE.match(line)
     if m is None:
         return None
-    keys = ("index", "status", "argmax", "tracked", "conf_ppm", "available", "pre", "model", "tracker")
-    return dict(zip(keys, (int(v) for v in m.groups()[:9])))
+    return {**dict(zip(_KEYS, (int(v) for v in m.groups()[:9]))), "q": m.group(10) or ""}
 
 
 def parse(text: str, what: str) -> DeviceStream:
@@ -74,13 +77,17 @@ def parse(text: str, what: str) -> DeviceStream:
         error = re.search(r"^EDGEPPG_STREAM_ERROR (.*)$", text, re.M) or re.search(r"^EDGEPPG_FAULT (.*)$", text, re.M)
         tail = " | ".join(text.strip().splitlines()[-2:])[:300] or "no output"
         raise EdgeppgError(f"{what}: the stream did not finish ({error.group(1) if error else tail})")
-    rows = _LINE.findall(text)
-    col = (lambda i, t=np.int64: np.array([r[i] for r in rows], dtype=t))  # noqa: E731
-    inputs = np.array([np.frombuffer(bytes.fromhex(r[9]), np.int8) for r in rows]) if rows and rows[0][9] else \
+    rows = [r for r in map(parse_line, text.splitlines()) if r is not None]
+
+    def col(key: str) -> np.ndarray:
+        return np.array([r[key] for r in rows], np.int64)
+
+    dumped = bool(rows) and bool(rows[0]["q"])
+    inputs = np.array([np.frombuffer(bytes.fromhex(r["q"]), np.int8) for r in rows]) if dumped else \
         np.zeros((len(rows), 0), np.int8)
-    return DeviceStream(col(0), col(1), col(2), col(3), col(4) / 1e6, col(5).astype(bool),
-                        np.array([[int(r[6]), int(r[7]), int(r[8])] for r in rows], np.int64).reshape(-1, 3), inputs,
-                        dict(kv.split("=", 1) for kv in summary.group(1).split()))
+    return DeviceStream(col("index"), col("status"), col("argmax"), col("tracked"), col("conf_ppm") / 1e6,
+                        col("available").astype(bool), np.stack([col("pre"), col("model"), col("tracker")], axis=1),
+                        inputs, dict(kv.split("=", 1) for kv in summary.group(1).split()))
 
 
 def run_qemu_stream(elf: Path, samples: np.ndarray, rate_hz: float, timeout: float = 1800.0) -> DeviceStream:
@@ -112,7 +119,7 @@ def host_stream(folder: Path, samples: np.ndarray, rate_hz: float) -> HostStream
     c = device_contract.read(folder)
     _, status, q = native.windows(samples, rate_hz, c.resampler(rate_hz), quant=(c.input_scale, c.input_zero_point))
     usable = status == 0
-    logits = np.zeros((len(q), 180), np.int8)
+    logits = np.zeros((len(q), N_CLASSES), np.int8)
     if usable.any():
         logits[usable] = runtimes.run_tflite(runtimes.tflite_interpreter(folder / INT8_TFLITE, reference=True), q[usable])
     return HostStream(status, q, logits, tracker.track(c.tracker, logits=logits, usable=usable,
@@ -139,12 +146,12 @@ def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_
         "agree_tracked": float((device.tracked_bpm[:n] == host.track.tracked_bpm[:n]).mean()) if n else 0.0,
         "max_abs_diff_bpm": float(np.abs(device.tracked_bpm[:n] - host.track.tracked_bpm[:n]).max(initial=0)),
         "int8_input_mismatches": mism,
-        "mae_bpm": _mae(device.tracked_bpm[:n], ref, scored),
-        "mae_bpm_host": _mae(host.track.tracked_bpm[:n], ref, scored),
-        "mae_bpm_argmax": _mae(dev_argmax, ref, scored),
-        "mae_bpm_argmax_host": _mae(host_argmax, ref, scored),
+        "mae_bpm": mae(device.tracked_bpm[:n], ref, scored),
+        "mae_bpm_host": mae(host.track.tracked_bpm[:n], ref, scored),
+        "mae_bpm_argmax": mae(dev_argmax, ref, scored),
+        "mae_bpm_argmax_host": mae(host_argmax, ref, scored),
         "coverage": float(device.available[:n][scored].mean()) if scored.any() else 0.0,
-        "mae_bpm_available": _mae(device.tracked_bpm[:n], ref, scored & device.available[:n]),
+        "mae_bpm_available": mae(device.tracked_bpm[:n], ref, scored & device.available[:n]),
         "instructions_per_window": {
             "preprocessing": int(ticks[:, 0].mean()) if len(ticks) else 0,
             "model": int(ticks[:, 1].mean()) if len(ticks) else 0,
@@ -153,5 +160,6 @@ def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_
     }
 
 
-def _mae(pred: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> float | None:
+def mae(pred: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> float | None:
+    """MAE (BPM) of `pred` against `ref` where `mask` holds; None where it holds nowhere."""
     return float(np.abs(np.asarray(pred, np.float64)[mask] - ref[mask]).mean()) if mask.any() else None

@@ -10,7 +10,6 @@ per machine.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
@@ -108,6 +107,7 @@ def cache_root() -> Path:
     return Path(base) / "edgeppg" / "tflm"
 
 
+@lru_cache(maxsize=1)
 def compiler_version() -> str:
     proc = subprocess.run(["arm-none-eabi-gcc", "-dumpfullversion"], capture_output=True, text=True)
     return proc.stdout.strip() or "unknown"
@@ -134,8 +134,8 @@ def library_key(tree: Path, k: Kernels) -> str:
     return f"{tree_id(tree)}-{k.make_dir or 'reference'}-gcc{compiler_version()}"
 
 
-def library_path(key: str) -> Path:
-    return cache_root() / key / "lib" / "libtensorflow-microlite.a"
+def library_path(tree: Path, k: Kernels) -> Path:
+    return cache_root() / library_key(tree, k) / "lib" / "libtensorflow-microlite.a"
 
 
 def make_args(tree: Path, k: Kernels) -> list[str]:
@@ -146,11 +146,11 @@ def make_args(tree: Path, k: Kernels) -> list[str]:
 
 
 def _downloads(tree: Path) -> Path:
-    """TFLM's third-party folder for its make: the tree's own when it is writable or complete; else a cache
+    """TFLM's third-party folder for its make: the tree's own when it is complete or may be written to; else a cache
     folder of links to what the tree has, plus the placeholder for pigweed that only TFLM's presubmit
     scripts use (TFLM's make clones it otherwise, and the tree cannot be written to)."""
     own = tree / "tensorflow" / "lite" / "micro" / "tools" / "make" / "downloads"
-    if os.access(own, os.W_OK) and not _read_only_tree(tree) or (own / "pigweed").is_dir():
+    if (own / "pigweed").is_dir() or not _read_only_tree(tree):
         return own
     linked = cache_root() / f"downloads-{tree_id(tree)}"
     linked.mkdir(parents=True, exist_ok=True)
@@ -168,25 +168,6 @@ def _downloads(tree: Path) -> Path:
 def _read_only_tree(tree: Path) -> bool:
     """A tree meant to be read only: no write bits (root can still write, so ask the bits, not access())."""
     return not (tree.stat().st_mode & 0o222)
-
-
-def build_library(tree: Path, k: Kernels, env: dict[str, str]) -> None:
-    """TFLM's library for these kernels, built once into the cache and then reused as it is (a lock keeps
-    parallel builds apart; a build that fails or is interrupted leaves no library, so it is redone)."""
-    key = library_key(tree, k)
-    if library_path(key).is_file():
-        return
-    lock_path = cache_root() / f"{key}.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if library_path(key).is_file():
-            return
-        proc = subprocess.run(["make", "-s", "-C", str(firmware_dir()), "tflm-lib", *make_args(tree, k)],
-                              capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
-        raise EdgeppgError(f"building TFLite Micro's library ({k.label}) failed: {' | '.join(detail[-3:])[:400]}")
 
 
 def make_env() -> dict[str, str]:

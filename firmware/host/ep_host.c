@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "ep_stream.h"
+#include "ep_tracker.h"
 
 /* Every window a recording completes; normalised floats into out (max_windows x EP_WINDOW), statuses,
  * and the quantised windows into q when it is not NULL. Returns the number of windows, or -1. */
@@ -27,8 +28,6 @@ void ep_host_quantize(const float *x, int32_t n, float scale, int32_t zero_point
   for (int32_t i = 0; i < n; ++i) out[i] = ep_quantize(x[i], scale, zero_point);
 }
 
-#include "ep_tracker.h"
-uint32_t ep_host_stream_bytes(void) { return (uint32_t)sizeof(ep_stream); }
 uint32_t ep_host_tracker_bytes(void) { return (uint32_t)sizeof(ep_tracker); }
 
 /* Windows that come one by one (a data set cut on its own clock): each is a 25 Hz stream of its own. */
