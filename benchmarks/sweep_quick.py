@@ -19,10 +19,10 @@ from common import RESULTS
 
 from edgeppg.data.dataset import load_windows
 from edgeppg.runs import environment
-from edgeppg.study.config import cells, load_study
+from edgeppg.study.config import STUDIES_DIR, cells, load_study
 from edgeppg.study.runner import data_config, run_study
 
-QUICK = Path(__file__).resolve().parents[1] / "studies" / "quick.yaml"
+QUICK = STUDIES_DIR / "quick.yaml"
 
 
 def main() -> None:

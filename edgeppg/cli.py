@@ -11,11 +11,13 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig, load_splits
 from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg import extras
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
 
@@ -247,6 +249,7 @@ def export(
     from edgeppg.export import export_run
     from edgeppg.export.report import export_table
 
+    extras.require("export", "edgeppg export")
     report = export_run(run_dir, int8, calib_windows, eval_windows, micro_windows, seed, err)
     out.print(export_table(report))
 
@@ -280,6 +283,10 @@ def bench(
         raise EdgeppgError(f"unknown target '{target}' (available: host, cortex-m4)")
     if compare and len(runs_) != 2:
         raise EdgeppgError(f"--compare takes exactly two runs (teacher, then student), got {len(runs_)}")
+    if target == "host":
+        extras.require("export", "edgeppg bench (host runtimes)")
+    else:
+        extras.require("board" if board != "mps2_an386" else "mcu", f"edgeppg bench --target {target}")
     results = []
     for path in runs_:
         with err.status(f"benchmarking {path} on {target}") as status:
@@ -330,6 +337,7 @@ def build(
     from edgeppg.mcu.boards import board as get_board
     from edgeppg.mcu.boards import fits as board_fits
 
+    extras.require("mcu", "edgeppg build")
     b = get_board(board)
     folder = exported_folder(run_dir)
     x, y = test_vectors(folder, windows)
@@ -368,6 +376,7 @@ def flash(
     b = get_board(board)
     if not b.pyocd_target:
         raise EdgeppgError(f"board '{board}' is emulated, not flashed: use edgeppg bench --target cortex-m4")
+    extras.require("board", "edgeppg flash")
     uid = choose_probe(probe)
     folder = exported_folder(run_dir)
     if stream_ is not None:
@@ -438,6 +447,7 @@ def stream(
     from edgeppg.mcu import stream as fw_stream
     from edgeppg.mcu.boards import PRODUCT_BOARD, fits
 
+    extras.require("mcu", "edgeppg stream")
     folder = exported_folder(run_dir)
     name = recording or recordings.default_synthetic(folder)
     rec = recordings.load(name, folder)
@@ -485,7 +495,8 @@ def stream(
 
 @app.command()
 def sweep(
-    config: Annotated[Path, typer.Argument(help="Study file (YAML), e.g. studies/quick.yaml.")],
+    config: Annotated[str, typer.Argument(help="A study file (YAML), or the name of one shipped with edgeppg: "
+                                               "quick or paper.")],
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Study folder (default: runs/<name>).")] = None,
     workers: Annotated[int, typer.Option(help="Cells run at once on this machine (0: one per core).")] = 0,
     ray: Annotated[Optional[str], typer.Option("--ray", help="Run the cells on a Ray cluster: its address, or auto.")] = None,
@@ -495,6 +506,10 @@ def sweep(
     from edgeppg.study.runner import run_study
 
     study = load_study(config)
+    if study.export:
+        extras.require("export", f"edgeppg sweep {config} (export: true)")
+    if ray:
+        extras.require("ray", "edgeppg sweep --ray")
     out_path = out_dir or Path("runs") / study.name
     teachers, students = cells(study)
     err.print(f"study '{study.name}': {len(teachers)} teachers, {len(students)} students -> {out_path}")
@@ -533,6 +548,7 @@ def demo(
     Smaller than the default data set (16 participants x 20 min, 15 epochs) so it runs in minutes."""
     from edgeppg.demo import run_demo
 
+    extras.require("export", "edgeppg demo")
     with _resumable():
         run_demo(out_dir, epochs, teacher_blocks, student_blocks, subjects, minutes, out, err)
 
@@ -561,5 +577,5 @@ def main() -> None:
     try:
         app()
     except EdgeppgError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         sys.exit(2)

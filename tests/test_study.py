@@ -14,7 +14,6 @@ from edgeppg.study import runner
 from edgeppg.study.config import Study, cells, load_study
 from edgeppg.study.report import fit_scaling, pareto
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY = Study(name="tiny", dataset={"name": "synthetic", "subjects": 6, "minutes": 5, "seed": 3}, teachers=(2,),
              students=(1,), strategies=("scratch", "dkd"), betas=(8.0,), epochs=3, width=8, kernel=5)
 
@@ -25,8 +24,8 @@ def rows(path: Path) -> dict[str, dict]:
 
 
 def test_study_files_and_their_errors(tmp_path):
-    quick = load_study(ROOT / "studies" / "quick.yaml")
-    paper = load_study(ROOT / "studies" / "paper.yaml")
+    quick = load_study("quick")
+    paper = load_study("paper")
     assert paper.teachers == (2, 4, 6, 8, 10, 12) and paper.students == tuple(range(1, 11))
     assert paper.betas == (1, 4, 8, 16) and paper.export
     teachers, students = cells(quick)
@@ -125,7 +124,7 @@ def test_scaling_fit_and_pareto_front():
 
 def test_quick_study_from_the_command_line_and_its_report(tmp_path):
     out = tmp_path / "quick"
-    res = subprocess.run([sys.executable, "-m", "edgeppg", "sweep", str(ROOT / "studies" / "quick.yaml"), "--out",
+    res = subprocess.run([sys.executable, "-m", "edgeppg", "sweep", "quick", "--out",
                           str(out), "--workers", "2"], capture_output=True, text=True, timeout=1200)
     assert res.returncode == 0, res.stderr
     r = rows(out)

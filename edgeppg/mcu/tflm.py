@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from edgeppg.errors import EdgeppgError
-from edgeppg.mcu.toolchain import firmware_dir
 
 # The TensorFlow Lite Micro commit the TFLM backend is built and tested against (CI's tree).
 TFLM_COMMIT = "90b983c"
@@ -62,8 +61,8 @@ def _is_tree(path: Path) -> bool:
 
 
 def default_tree() -> Path | None:
-    """The TFLM tree beside the checkout, if there is one."""
-    path = (firmware_dir().parent / NEIGHBOUR_TREE).resolve()
+    """The TFLM tree beside the checkout, if edgeppg runs from one (an installed package has no neighbour)."""
+    path = (Path(__file__).resolve().parents[2] / NEIGHBOUR_TREE).resolve()
     return path if _is_tree(path) else None
 
 

@@ -20,8 +20,9 @@ TOOLS = {
 
 
 def firmware_dir() -> Path:
-    """The firmware sources: `$EDGEPPG_FIRMWARE`, else `firmware/` beside the package (a source checkout)."""
-    path = Path(os.environ.get("EDGEPPG_FIRMWARE") or Path(__file__).resolve().parents[2] / "firmware")
+    """The firmware sources: `$EDGEPPG_FIRMWARE`, else the `firmware/` shipped inside the package (so an
+    installed edgeppg builds firmware and computes the device's preprocessing from any folder)."""
+    path = Path(os.environ.get("EDGEPPG_FIRMWARE") or Path(__file__).resolve().parents[1] / "firmware")
     if not (path / "Makefile").is_file():
         raise EdgeppgError(f"{path}: no firmware sources here (set EDGEPPG_FIRMWARE to the firmware/ folder)")
     return path

@@ -8,6 +8,8 @@ from pathlib import Path
 from edgeppg.config import STRATEGIES
 from edgeppg.errors import EdgeppgError
 
+STUDIES_DIR = Path(__file__).parent / "studies"  # the studies shipped with edgeppg: `edgeppg sweep quick`
+
 STUDY_KEYS = {"name", "dataset", "teachers", "students", "strategies", "betas", "seeds", "epochs",
               "teacher_epochs", "patience", "width", "kernel", "export", "bench_runs"}
 
@@ -33,9 +35,26 @@ class Study:
         return asdict(self)
 
 
-def load_study(path: Path) -> Study:
+def packaged_studies() -> list[str]:
+    return sorted(p.stem for p in STUDIES_DIR.glob("*.yaml"))
+
+
+def study_path(name_or_path: str | Path) -> Path:
+    """A study file: a path, or the name of one shipped inside the package (so it works from any folder)."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
+        return path
+    shipped = STUDIES_DIR / f"{path.name}.yaml"
+    if shipped.is_file():
+        return shipped
+    raise EdgeppgError(f"{name_or_path}: no such study file, and not a study shipped with edgeppg "
+                       f"(shipped: {', '.join(packaged_studies())})")
+
+
+def load_study(path: str | Path) -> Study:
     import yaml
 
+    path = study_path(path)
     try:
         raw = yaml.safe_load(Path(path).read_text())
     except FileNotFoundError:
