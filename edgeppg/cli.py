@@ -536,6 +536,23 @@ def report(
 
 
 @app.command()
+def card(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run folder (or its model.pt).")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Card folder (default: RUN/card).")] = None,
+    watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Include the real watch recording "
+                                                                   "(needs the e2epyppg package).")] = True,
+) -> None:
+    """A model card, Markdown and self-contained HTML: data and split, architecture, training curve, MAE per
+    split and read-out, heart rate over time, Bland-Altman, float vs int8, host and microcontroller costs,
+    and the commands that reproduce it."""
+    from edgeppg.card import write_card
+
+    with err.status(f"making the model card of {run_dir}"):
+        md, page = write_card(run_dir, out_dir, watch)
+    out.print(f"card: {page} and {md}")
+
+
+@app.command()
 def demo(
     out_dir: OutDir = Path("runs/demo"),
     epochs: Epochs = 15,

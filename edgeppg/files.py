@@ -22,6 +22,8 @@ DEVICE_JSON, DEVICE_VECTORS = "device.json", "device_vectors.npz"
 # benchmarks and firmware (edgeppg.bench, edgeppg.mcu.stream)
 BENCH_HOST_JSON = "bench_host.json"
 FIRMWARE_DIR = "firmware"
+# the model card (edgeppg.card)
+CARD_DIR, CARD_MD, CARD_HTML = "card", "card.md", "card.html"
 
 
 def _per_backend(base: str, backend: str) -> str:

@@ -1,0 +1,122 @@
+"""What a card shows, read from the run folder: the JSON files every stage already wrote, and the heart
+rate over time, which needs the model's per-window predictions (recomputed here, in time order, for the
+test participants and for the real watch recording when e2epyppg is installed)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgeppg import files
+from edgeppg.config import RunConfig
+from edgeppg.errors import EdgeppgError
+
+
+@dataclass(frozen=True)
+class Series:
+    """One recording's heart rate over time: the reference, each window's own estimate, and the tracker's."""
+
+    name: str
+    t_s: np.ndarray
+    reference: np.ndarray
+    window: np.ndarray  # the per-window read-out (argmax, or expectation)
+    tracked: np.ndarray
+
+
+@dataclass
+class RunFacts:
+    run: Path
+    config: RunConfig
+    metrics: dict
+    env: dict
+    export: dict | None = None
+    host: dict | None = None
+    mcu: dict[str, dict] = field(default_factory=dict)  # file name -> bench_cortex_m4*.json / bench_<board>*.json
+    streams: dict[str, dict] = field(default_factory=dict)  # recording -> stream_*.json
+    test: list[Series] = field(default_factory=list)
+    watch: Series | None = None
+    watch_note: str = ""
+    window_readout: str = "argmax"
+
+    @property
+    def readout(self) -> str:
+        return self.config.train.readout
+
+    def pooled_test(self) -> tuple[np.ndarray, np.ndarray]:
+        """(estimate in the run's read-out, reference) of every test window."""
+        est = [s.tracked if self.readout == "track" else s.window for s in self.test]
+        return np.concatenate(est), np.concatenate([s.reference for s in self.test])
+
+
+def _optional_json(path: Path) -> dict | None:
+    return files.read_json(path) if path.is_file() else None
+
+
+def _series(name: str, logits, hr: np.ndarray, start_s: np.ndarray, subject: np.ndarray,
+            window_readout: str) -> Series:
+    from edgeppg.metrics import hr_from_logits, track_hr
+
+    window = hr_from_logits(logits, window_readout).numpy()
+    tracked = track_hr(logits, subject, start_s)
+    order = np.argsort(start_s, kind="stable")
+    return Series(name, start_s[order].astype(float), hr[order].astype(float), window[order], tracked[order])
+
+
+def collect(run: Path, watch: bool = True) -> RunFacts:
+    """Everything the card needs; raises EdgeppgError naming the file when the run is not a finished one."""
+    from edgeppg.data.dataset import load_splits
+    from edgeppg.metrics import predict_logits
+    from edgeppg.runs import load_model
+
+    run = Path(run)
+    folder = run if run.is_dir() else run.parent
+    if not (folder / files.METRICS).is_file():
+        raise EdgeppgError(f"{folder}: no {files.METRICS} (a card needs a finished run: edgeppg train or distill)")
+    model, config = load_model(folder)
+    facts = RunFacts(folder, config, files.read_json(folder / files.METRICS),
+                     _optional_json(folder / files.ENV) or {},
+                     _optional_json(folder / files.EXPORT_JSON), _optional_json(folder / files.BENCH_HOST_JSON))
+    facts.window_readout = config.train.readout if config.train.readout != "track" else "argmax"
+    for path in sorted(folder.glob("bench_*.json")):
+        if path.name != files.BENCH_HOST_JSON:
+            facts.mcu[path.stem] = files.read_json(path)
+    for path in sorted(folder.glob("stream_*.json")):
+        facts.streams[files.read_json(path).get("recording", path.stem)] = files.read_json(path)
+
+    test = load_splits(config.data).test
+    logits = predict_logits(model, test.x)
+    for who in np.unique(test.subject):
+        sel = test.subject == who
+        facts.test.append(_series(str(who), logits[np.flatnonzero(sel)], test.hr[sel], test.start_s[sel], test.subject[sel],
+                                  facts.window_readout))
+    if watch:
+        from edgeppg.data import e2e_recording
+
+        try:
+            ws = e2e_recording.load()
+        except EdgeppgError as e:
+            facts.watch_note = f"not shown: {e}"
+        else:
+            facts.watch = _series("e2epyppg watch recording", predict_logits(model, ws.x), ws.hr, ws.start_s,
+                                  ws.subject, facts.window_readout)
+    return facts
+
+
+def lagged_errors(s: Series, lag_windows: int) -> dict[str, float]:
+    """MAE of the run's estimates against the reference as recorded and shifted back by `lag_windows`
+    (a reference that lags the PPG, like a watch's own HR, is compared with the window it describes)."""
+    out = {}
+    for name, est in (("window", s.window), ("tracked", s.tracked)):
+        ref = s.reference[lag_windows:] if lag_windows else s.reference
+        e = est[: len(est) - lag_windows] if lag_windows else est
+        ok = np.isfinite(ref)
+        out[name] = float(np.abs(e[ok] - ref[ok]).mean())
+    return out
+
+
+def command_line(env: dict) -> str:
+    cmd = env.get("command") or []
+    return " ".join(json.dumps(c) if " " in c else c for c in cmd)
