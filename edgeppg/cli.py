@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -287,6 +288,11 @@ def bench(
         extras.require("export", "edgeppg bench (host runtimes)")
     else:
         extras.require("board" if board != "mps2_an386" else "mcu", f"edgeppg bench --target {target}")
+    if compare and target == "host":  # a comparison is of exported models: export what is missing first
+        from edgeppg.export.pipeline import ensure_export
+
+        for path in runs_:
+            ensure_export(path, err)
     results = []
     for path in runs_:
         with err.status(f"benchmarking {path} on {target}") as status:
@@ -334,6 +340,7 @@ def build(
     from edgeppg.bench.cortex_m4 import build as build_firmware
     from edgeppg.bench.cortex_m4 import test_vectors
     from edgeppg.files import exported_folder
+    from edgeppg.mcu.boards import FLASH_MEANS
     from edgeppg.mcu.boards import board as get_board
     from edgeppg.mcu.boards import fits as board_fits
 
@@ -345,9 +352,9 @@ def build(
     stack = fw.sections.get(".stack", 0)  # not run, so the stack counts as the linker reserves it
     flash = fw.flash_bytes - x.nbytes - y.nbytes
     ram = fw.static_ram_bytes + stack
-    out.print(f"{fw.elf}: flash {flash:,} of {b.flash_bytes:,} B (code and constants, without the "
-              f"{windows} test vectors), RAM {ram:,} of {b.ram_bytes:,} B (static {fw.static_ram_bytes:,} incl. "
-              f"arena {fw.arena_bytes:,}, stack reserved {stack:,}) on the {b.description}: "
+    out.print(f"{fw.elf}: flash {flash:,} of {b.flash_bytes:,} B ({FLASH_MEANS}), RAM {ram:,} of "
+              f"{b.ram_bytes:,} B (static {fw.static_ram_bytes:,} incl. arena {fw.arena_bytes:,}, + the stack the "
+              f"linker reserves, {stack:,}) on the {b.description}: "
               f"{'fits' if board_fits(flash, ram, b.name) else 'does NOT fit'}")
 
 
@@ -483,11 +490,12 @@ def stream(
                  ("argmax HR equal, device vs host", f"{report['agree']:.4f}"),
                  ("tracked HR equal, device vs host", f"{report['agree_tracked']:.4f}"),
                  ("int8 input samples differing", str(report["int8_input_mismatches"])),
-                 ("MAE tracked, device / host (BPM)", f"{fmt(report['mae_bpm'])} / {fmt(report['mae_bpm_host'])}"),
-                 ("MAE argmax, device (BPM)", fmt(report["mae_bpm_argmax"])),
+                 ("MAE tracked over the labelled windows, device / host (BPM)",
+                  f"{fmt(report['mae_bpm'])} / {fmt(report['mae_bpm_host'])}"),
+                 ("MAE argmax over the labelled windows, device (BPM)", fmt(report["mae_bpm_argmax"])),
                  ("instructions per window: pre / model / tracker",
                   f"{ipw['preprocessing']:,} / {ipw['model']:,} / {ipw['tracker']:,}"),
-                 ("flash / RAM (static + stack) bytes", f"{report['flash_bytes']:,} / {report['ram_bytes']:,}")):
+                 ("flash / RAM of the whole monitor (B)", f"{report['flash_bytes']:,} / {report['ram_bytes']:,}")):
         table.add_row(k, v)
     out.print(table)
     out.print(f"{folder / stream_json(name)}  ({rec.note})")
@@ -514,11 +522,22 @@ def sweep(
     teachers, students = cells(study)
     err.print(f"study '{study.name}': {len(teachers)} teachers, {len(students)} students -> {out_path}")
 
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    started = time.monotonic()
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.fields[eta]}"), console=err, transient=True)
+    task = bar.add_task(f"study {study.name}", total=len(teachers) + len(students), eta="")
+
     def progress(result: dict, done: int, total: int) -> None:
         status = "[green]done[/]" if result["status"] == "finished" else f"[red]FAILED[/] {result.get('error', '')}"
-        err.print(f"[{done}/{total}] {result['cell']}: {status} ({result['seconds']:.0f} s)")
+        elapsed = time.monotonic() - started
+        eta = f"ETA {_duration(elapsed / done * (total - done))}" if done < total else ""
+        bar.update(task, completed=done, eta=eta)
+        bar.console.print(f"[{done}/{total}] {result['cell']}: {status} ({result['seconds']:.0f} s; "
+                          f"{_duration(elapsed)} so far{', ' + eta if eta else ''})")
 
-    with _resumable():
+    with _resumable(), bar:
         results = run_study(study, out_path, workers, ray, progress)
     out.print(f"results: {results}  (edgeppg report {results})")
 
@@ -577,6 +596,11 @@ def _train(config: RunConfig, run_dir: Path, resume: bool) -> None:
     with _resumable():
         metrics = run(config, run_dir, resume, err)
     out.print(metrics_table({run_dir.name: metrics}))
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min {s:02d} s" if m else f"{s} s"
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.models.spec import ModelSpec
-from edgeppg.export import EXPORT_JSON, export_run
+from edgeppg.export.pipeline import ensure_export
 from edgeppg.reports import metrics_table
 from edgeppg.runs import CHECKPOINT, METRICS, read_json
 from edgeppg.train import run
@@ -31,13 +31,6 @@ def ensure_run(config: RunConfig, out: Path, console: Console) -> dict:
         console.print(f"[dim]{out}: finished before, reusing it[/]")
         return read_json(out / METRICS)
     return run(config, out, resume=(out / CHECKPOINT).is_file(), console=console)
-
-
-def ensure_export(run_dir: Path, console: Console) -> dict:
-    if (run_dir / EXPORT_JSON).is_file():
-        console.print(f"[dim]{run_dir}: exported before, reusing it[/]")
-        return read_json(run_dir / EXPORT_JSON)
-    return export_run(run_dir, console=console)
 
 
 def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, subjects: int, minutes: float,
@@ -71,7 +64,7 @@ def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, s
     console.print(compare_table(benches["teacher"], benches["dkd"], ratios))
     r = ratios["tflite_micro"]
     console.print(f"the int8 student against the int8 teacher in TFLite Micro: {1 - r['latency_p50']:.0%} less time, "
-                  f"{1 - r['memory']:.0%} less arena RAM, {1 - r['file_size']:.0%} less flash for the model, "
+                  f"{1 - r['arena']:.0%} less arena RAM, {1 - r['file_size']:.0%} less flash for the model, "
                   f"for {r['mae_cost_bpm']:+.2f} BPM MAE")
     results["bench"] = {"teacher": benches["teacher"], "student": benches["dkd"], "ratios": ratios}
     results["cortex_m4"] = student_on_cortex_m4(runs["dkd"][0], console, log)

@@ -30,15 +30,17 @@ def data_summary(windows: WindowSet, splits: Splits) -> Table:
     return table
 
 
-def metrics_table(runs: dict[str, dict], title: str = "results (test participants)") -> Table:
+def metrics_table(runs: dict[str, dict],
+                  title: str = "test participants (never trained or tuned on): every window of theirs") -> Table:
     table = Table(title=title)
     readout = next(iter(runs.values()), {}).get("readout", "argmax")
-    for col in ("run", "model", "strategy", "params", "MACs", "epochs", f"MAE {readout} (BPM)", "RMSE (BPM)",
-                "MAE expect.", "MAE track"):
+    for col in ("run", "model", "strategy", "params", "MACs", "epochs", "test windows", f"MAE {readout} (BPM)",
+                f"RMSE {readout} (BPM)", "MAE expect.", "MAE track"):
         table.add_column(col, justify="left" if col in ("run", "model", "strategy") else "right")
     for name, m in runs.items():
         t = m["test"]
         track = f"{t['mae_track']:.2f}" if "mae_track" in t else "-"  # runs made before the tracker have none
         table.add_row(name, m["model"], m["strategy"], f"{m['params']:,}", f"{m['macs'] / 1e6:.2f} M",
-                      f"{m['epochs_run']}", f"{t['mae']:.2f}", f"{t['rmse']:.2f}", f"{t['mae_expectation']:.2f}", track)
+                      f"{m['epochs_run']}", f"{t['windows']:,}", f"{t['mae']:.2f}", f"{t['rmse']:.2f}",
+                      f"{t['mae_expectation']:.2f}", track)
     return table

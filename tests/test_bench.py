@@ -44,8 +44,10 @@ def test_compare_gives_ratios_of_the_second_run_to_the_first(bench_result):
     assert set(ratios) == set(RUNTIMES)
     for r in ratios.values():
         assert r["latency_p50"] == pytest.approx(0.25)
-        assert r["memory"] == pytest.approx(0.5, abs=0.01) and r["file_size"] == pytest.approx(0.5, abs=0.01)
+        assert r["rss_growth"] == pytest.approx(0.5, abs=0.01) and r["file_size"] == pytest.approx(0.5, abs=0.01)
+        assert ("arena" in r) == (r is ratios["tflite_micro"])
         assert r["mae_cost_bpm"] == pytest.approx(0.5)
+    assert ratios["tflite_micro"]["arena"] == pytest.approx(0.5, abs=0.01)
 
 
 def test_a_run_without_export_benchmarks_pytorch_and_says_why_not_the_rest(teacher_dir, tmp_path):

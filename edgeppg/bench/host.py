@@ -80,13 +80,9 @@ def _measure(runtime: str, folder: Path, runs: int, batch: int, threads: int) ->
     return json.loads(proc.stdout)
 
 
-def memory_bytes(row: dict) -> int:
-    """The memory figure a runtime is compared on: arena bytes for TFLite Micro, RSS growth otherwise."""
-    return row.get("arena_bytes") or row["rss_growth_bytes"]
-
-
 def compare(a: dict, b: dict) -> dict[str, dict]:
-    """Per runtime measured in both: B's latency, memory and file size as a fraction of A's, and B's MAE cost."""
+    """Per runtime measured in both: B's batch-1 latency, process memory growth, TFLite Micro arena (that
+    runtime only) and file size as fractions of A's, and B's MAE cost. Like is only divided by like."""
     out = {}
     for rt in RUNTIMES:
         ra, rb = a["runtimes"].get(rt), b["runtimes"].get(rt)
@@ -94,9 +90,11 @@ def compare(a: dict, b: dict) -> dict[str, dict]:
             continue
         out[rt] = {
             "latency_p50": rb["latency_ms"]["p50"] / ra["latency_ms"]["p50"],
-            "memory": memory_bytes(rb) / max(memory_bytes(ra), 1),
+            "rss_growth": rb["rss_growth_bytes"] / max(ra["rss_growth_bytes"], 1),
             "file_size": rb["file_bytes"] / ra["file_bytes"],
         }
+        if ra.get("arena_bytes") and rb.get("arena_bytes"):
+            out[rt]["arena"] = rb["arena_bytes"] / ra["arena_bytes"]
         if "mae_bpm" in ra and "mae_bpm" in rb:
             out[rt]["mae_cost_bpm"] = rb["mae_bpm"] - ra["mae_bpm"]
     return out

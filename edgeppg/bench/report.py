@@ -4,37 +4,40 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from edgeppg.bench.host import memory_bytes
+from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS
 
 
 def host_table(result: dict) -> Table:
+    """One window at a time throughout (batch 1); the batch-`--batch` throughput stays in the JSON file."""
     t = Table(title=f"{result['run']}: {result['model']}, {result['params']:,} params, "
-                    f"{result['macs'] / 1e6:.2f} M MACs (batch 1, {result['threads']} thread(s))")
-    for col in ("runtime", "file", "p50 ms", "p95 ms", "p99 ms", "windows/s", "memory", "MAE (BPM)"):
+                    f"{result['macs'] / 1e6:.2f} M MACs; one window at a time (batch 1), "
+                    f"{result['threads']} thread(s)",
+              caption="MAE: the int8/float artefact on export's sample of test-participant windows; "
+                      "process memory: resident-set growth of a fresh process running the model")
+    for col in ("runtime", "file (KiB)", "p50 ms", "p95 ms", "p99 ms", "windows/s", "process memory (MiB)",
+                "arena (KiB)", "MAE (BPM)"):
         t.add_column(col, justify="left" if col == "runtime" else "right")
     for rt, r in result["runtimes"].items():
         lat = r["latency_ms"]
-        mem = f"{r['arena_bytes'] / 1024:.1f} KiB arena" if r.get("arena_bytes") else \
-            f"{r['rss_growth_bytes'] / 2**20:.1f} MiB RSS"
-        t.add_row(rt, f"{r['file_bytes'] / 1024:.1f} KiB", f"{lat['p50']:.3f}", f"{lat['p95']:.3f}",
-                  f"{lat['p99']:.3f}", f"{r['throughput_windows_per_s']:,.0f} (b{r['throughput_batch']})", mem,
+        t.add_row(rt, f"{r['file_bytes'] / 1024:.1f}", f"{lat['p50']:.3f}", f"{lat['p95']:.3f}",
+                  f"{lat['p99']:.3f}", f"{1000 / lat['mean']:,.0f}", f"{r['rss_growth_bytes'] / 2**20:.1f}",
+                  f"{r['arena_bytes'] / 1024:.1f}" if r.get("arena_bytes") else "-",
                   f"{r['mae_bpm']:.2f}" if "mae_bpm" in r else "-")
     for rt, why in result["skipped"].items():
-        t.add_row(rt, "-", "-", "-", "-", "-", "-", f"skipped: {why}")
+        t.add_row(rt, "-", "-", "-", "-", "-", "-", "-", f"skipped: {why}")
     return t
 
 
 def compare_table(a: dict, b: dict, ratios: dict[str, dict]) -> Table:
-    t = Table(title=f"{b['model']} as a fraction of {a['model']}", caption=f"{b['run']} vs {a['run']}")
-    for col in ("runtime", "latency p50", "memory", "file size", "MAE cost (BPM)"):
+    t = Table(title=f"{b['model']} as a fraction of {a['model']} (batch 1)", caption=f"{b['run']} vs {a['run']}; "
+              "each column divides a figure by the same figure of the first run")
+    for col in ("runtime", "latency p50", "process memory", "arena", "file size", "MAE cost (BPM)"):
         t.add_column(col, justify="left" if col == "runtime" else "right")
     for rt, r in ratios.items():
-        t.add_row(rt, f"{r['latency_p50']:.1%}", f"{r['memory']:.1%}", f"{r['file_size']:.1%}",
+        t.add_row(rt, f"{r['latency_p50']:.1%}", f"{r['rss_growth']:.1%}",
+                  f"{r['arena']:.1%}" if "arena" in r else "-", f"{r['file_size']:.1%}",
                   f"{r['mae_cost_bpm']:+.2f}" if "mae_cost_bpm" in r else "-")
     return t
-
-
-__all__ = ["compare_table", "host_table", "memory_bytes"]
 
 
 def mcu_table(r: dict) -> Table:
@@ -56,8 +59,8 @@ def mcu_table(r: dict) -> Table:
         ("bit-exact with TFLite", f"{'yes' if r['bit_exact'] else 'NO'} ({r['windows'] - r['windows_mismatched']}"
                                   f"/{r['windows']} windows)"),
         *speed,
-        ("flash (code + weights)", f"{r['flash_bytes'] / 1024:.1f} KiB"),
-        ("RAM (static + arena + stack)", f"{r['ram_bytes'] / 1024:.1f} KiB"),
+        (f"flash ({FLASH_MEANS})", f"{r['flash_bytes'] / 1024:.1f} KiB"),
+        (f"RAM ({RAM_MEANS})", f"{r['ram_bytes'] / 1024:.1f} KiB"),
         ("  activation arena (reserved / used)", f"{r['arena_bytes'] / 1024:.1f} / "
                                                  f"{r.get('arena_used_bytes', r['arena_bytes']) / 1024:.1f} KiB"),
         ("  peak stack", f"{r['stack_bytes']} B"),

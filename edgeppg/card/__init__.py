@@ -19,6 +19,7 @@ from edgeppg.card.collect import RunFacts, collect, command_line, lagged_errors
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig
 from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS
 from edgeppg.models.spec import ModelSpec
 
 WATCH_LAG_WINDOWS = 3  # the watch's own HR lags its PPG by about 6 s: three 2 s strides
@@ -218,9 +219,8 @@ def _mcu_blocks(facts: RunFacts) -> list[doc.Block]:
                      "yes" if r.get("fits") else "NO", "yes" if r.get("bit_exact") else "NO"))
     blocks: list[doc.Block] = [
         doc.Heading("Microcontroller costs"),
-        doc.Text("Cortex-M4F firmware under QEMU (instructions counted exactly). Flash: code and constants "
-                 "(model included) without the self-test's test vectors. RAM: static data (tensor arena included) "
-                 "plus the stack used. Time at 64 MHz assumes the stated cycles per instruction; energy is an "
+        doc.Text(f"Cortex-M4F firmware under QEMU (instructions counted exactly). Flash: {FLASH_MEANS}. "
+                 f"RAM: {RAM_MEANS} used. Time at 64 MHz assumes the stated cycles per instruction; energy is an "
                  "estimate for the inference alone on an nRF52840 (datasheet currents), one window every 2 s, "
                  "battery life for the capacity given to bench."),
         doc.Table(("firmware", "flash (B)", "RAM (B)", "arena (B)", "instructions / window", "ms @ 64 MHz",

@@ -15,6 +15,8 @@ participants. Both are drawn with a recorded seed.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +29,7 @@ from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import onnx_export, quant, runtimes, tflite_model
 from edgeppg.export.tflite_convert import to_tflite
-from edgeppg.files import EXPORT_JSON, FLOAT_TFLITE, INT8_TFLITE, ONNX_FILE, QUANT_JSON
+from edgeppg.files import EXPORT_JSON, FLOAT_TFLITE, INT8_TFLITE, ONNX_FILE, QUANT_JSON, read_json
 from edgeppg.metrics import evaluate_logits, predict_logits
 from edgeppg.models.complexity import count_macs, count_params
 from edgeppg.runs import load_model, model_path, write_json
@@ -41,6 +43,15 @@ def sample(ws: WindowSet, n: int, seed: int) -> WindowSet:
     mask = np.zeros(len(ws), bool)
     mask[np.random.default_rng(seed).permutation(len(ws))[:n]] = True
     return ws.select(mask)
+
+
+@contextmanager
+def _step(console: Console, what: str) -> Iterator[None]:
+    """Progress for a step that takes seconds: a spinner on a terminal, a line in a log."""
+    if not console.is_terminal:
+        console.print(f"[dim]{what}...[/]")
+    with console.status(f"{what}..."):
+        yield
 
 
 def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_windows: int = 1000,
@@ -64,8 +75,9 @@ def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_wind
 
     t0 = time.perf_counter()
     onnx_path = out / ONNX_FILE
-    onnx_export.to_onnx(model, onnx_path)
-    ort_logits = onnx_export.run_onnx(onnx_export.onnx_session(onnx_path), held.x)
+    with _step(console, f"exporting {cfg.model.describe()} to ONNX and scoring it on {len(held)} test windows"):
+        onnx_export.to_onnx(model, onnx_path)
+        ort_logits = onnx_export.run_onnx(onnx_export.onnx_session(onnx_path), held.x)
     report["artefacts"]["onnx"] = {"file": ONNX_FILE, "bytes": onnx_path.stat().st_size,
                                    "ops": sorted(set(onnx_export.onnx_ops(onnx_path))), "opset": onnx_export.OPSET}
     report["accuracy"]["onnx"] = _compare(ort_logits, torch_logits, held.hr, readout)
@@ -79,13 +91,25 @@ def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_wind
     return report
 
 
+def ensure_export(run: Path, console: Console) -> dict:
+    """export.json of a run, exporting it first when that was never done (or left unfinished)."""
+    folder = model_path(Path(run)).parent
+    if (folder / EXPORT_JSON).is_file() and (folder / INT8_TFLITE).is_file():
+        console.print(f"[dim]{folder}: exported before, reusing it[/]")
+        return read_json(folder / EXPORT_JSON)
+    console.print(f"{folder}: not exported yet, exporting it first")
+    return export_run(folder, console=console)
+
+
 def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet, torch_logits: np.ndarray,
                    readout: str, calib_windows: int, micro_windows: int, seed: int, report: dict,
                    console: Console) -> None:
     t0 = time.perf_counter()
     calib = sample(train, calib_windows, seed)
     float_path, int8_path = out / FLOAT_TFLITE, out / INT8_TFLITE
-    to_tflite(onnx_path, calib.x, float_path, int8_path)
+    with _step(console, f"converting to float and int8 TFLite with onnx2tf, {len(calib)} calibration windows "
+                        "(about 15 s)"):
+        to_tflite(onnx_path, calib.x, float_path, int8_path)
     ops = tflite_model.check_ops_for_micro(int8_path)
     q_in, q_out = tflite_model.io_quant(int8_path)
     if (q_in.dtype, q_out.dtype) != ("int8", "int8"):
@@ -93,8 +117,9 @@ def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet
     report["calibration"] = {"split": "train", "windows": len(calib), "seed": seed}
     console.print(f"TFLite    {int8_path}  ops {' '.join(ops)}  ({time.perf_counter() - t0:.1f} s)")
 
-    float_logits = runtimes.run_tflite(runtimes.tflite_interpreter(float_path), held.x)
-    int8_out = runtimes.run_tflite(runtimes.tflite_interpreter(int8_path), quant.quantize(held.x, q_in))
+    with _step(console, f"scoring the TFLite models on {len(held)} test windows"):
+        float_logits = runtimes.run_tflite(runtimes.tflite_interpreter(float_path), held.x)
+        int8_out = runtimes.run_tflite(runtimes.tflite_interpreter(int8_path), quant.quantize(held.x, q_in))
     int8_logits = quant.dequantize(int8_out, q_out)
     report["accuracy"]["tflite_float32"] = _compare(float_logits, torch_logits, held.hr, readout)
     report["accuracy"]["tflite_int8"] = _compare(int8_logits, torch_logits, held.hr, readout)
@@ -106,8 +131,9 @@ def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet
 
     model_bytes = int8_path.read_bytes()
     x_int8 = quant.quantize(held.x[:micro_windows], q_in)
-    arena = runtimes.smallest_arena(model_bytes, x_int8, q_in.shape)
-    micro = runtimes.run_tflm(runtimes.tflm_interpreter(model_bytes, arena), x_int8, q_in.shape)
+    with _step(console, f"sizing TFLite Micro's arena and checking it bit for bit on {len(x_int8)} windows"):
+        arena = runtimes.smallest_arena(model_bytes, x_int8, q_in.shape)
+        micro = runtimes.run_tflm(runtimes.tflm_interpreter(model_bytes, arena), x_int8, q_in.shape)
     mismatched = int((micro != int8_out[:micro_windows]).any(axis=1).sum())
     report["tflite_micro"] = {"arena_bytes": arena, "windows_checked": len(x_int8), "windows_mismatched": mismatched,
                               "bit_exact": mismatched == 0}

@@ -10,8 +10,8 @@ _ROWS = (("pytorch", "PyTorch (float)", None), ("onnx", "ONNX (float)", "onnx"),
 
 def export_table(report: dict) -> Table:
     held = report["held_out"]
-    t = Table(title=f"export: {report['model']} on {held['windows']} held-out windows "
-                    f"({report['readout']} read-out)")
+    t = Table(title=f"export: {report['model']}, scored on a sample of {held['windows']} windows of the test "
+                    f"participants (seed {report.get('seed', 0)}; {report['readout']} read-out)")
     for col in ("artefact", "size", "MAE (BPM)", "RMSE (BPM)", "max |logit diff|", "argmax agrees"):
         t.add_column(col, justify="left" if col == "artefact" else "right")
     for key, label, artefact in _ROWS:

@@ -36,10 +36,14 @@ def board(name: str) -> Board:
 # The part a model must fit to count as wearable-ready, whichever board it was measured on.
 PRODUCT_BOARD = "nrf52840dk"
 
+# What "flash" and "RAM" mean in every figure edgeppg prints or saves (bench, build, stream, card).
+FLASH_MEANS = "code + constants incl. the model, without self-test vectors"
+RAM_MEANS = "static data incl. the tensor arena, + stack"
+
 
 def fits(flash_bytes: int, ram_bytes: int, name: str = PRODUCT_BOARD) -> bool:
-    """Does firmware of this flash (code + constants, without test vectors) and RAM (static data + arena +
-    stack) fit the board? The one answer bench, build and stream all give."""
+    """Does firmware of this flash and RAM (FLASH_MEANS, RAM_MEANS) fit the board? The one answer bench,
+    build and stream all give."""
     b = board(name)
     return flash_bytes <= b.flash_bytes and ram_bytes <= b.ram_bytes
 
