@@ -18,8 +18,9 @@ from rich.table import Table
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig, load_splits
 from edgeppg.data.synthetic import SyntheticConfig
-from edgeppg import extras
+from edgeppg import extras, lock
 from edgeppg.errors import EdgeppgError
+from edgeppg.settings import SettingError
 from edgeppg.models.spec import ModelSpec
 
 app = typer.Typer(
@@ -241,10 +242,10 @@ def evaluate_cmd(
 def export(
     run_dir: Annotated[Path, typer.Argument(help="Run folder (or its model.pt).")],
     int8: Annotated[bool, typer.Option("--int8/--no-int8", help="Also convert to float and int8 TFLite.")] = True,
-    calib_windows: Annotated[int, typer.Option(help="Training windows that calibrate int8 ranges.")] = 500,
-    eval_windows: Annotated[int, typer.Option(help="Held-out (test) windows every artefact is scored on.")] = 1000,
-    micro_windows: Annotated[int, typer.Option(help="Held-out windows run through TFLite Micro.")] = 200,
-    seed: Annotated[int, typer.Option(help="Seed that draws the calibration and held-out windows.")] = 0,
+    calib_windows: Annotated[int, typer.Option(min=1, help="Training windows that calibrate int8 ranges.")] = 500,
+    eval_windows: Annotated[int, typer.Option(min=1, help="Held-out (test) windows every artefact is scored on.")] = 1000,
+    micro_windows: Annotated[int, typer.Option(min=1, help="Held-out windows run through TFLite Micro.")] = 200,
+    seed: Annotated[int, typer.Option(min=0, help="Seed that draws the calibration and held-out windows.")] = 0,
 ) -> None:
     """ONNX, then int8 TFLite, each checked against the float model; TFLite Micro arena and bit-exactness."""
     from edgeppg.export import export_run
@@ -261,11 +262,11 @@ def bench(
     target: Annotated[str, typer.Option(help="host, or cortex-m4 (emulated in QEMU).")] = "host",
     compare: Annotated[bool, typer.Option("--compare", help="Two runs: the second as a fraction of the first.")] = False,
     runtime: Annotated[Optional[list[str]], typer.Option(help="host: runtimes to measure (default: all).")] = None,
-    n_runs: Annotated[int, typer.Option("--runs", help="host: timed batch-1 inferences per runtime.")] = 200,
-    batch: Annotated[int, typer.Option(help="host: batch for the throughput figure.")] = 64,
-    threads: Annotated[int, typer.Option(help="host: threads per runtime.")] = 1,
+    n_runs: Annotated[int, typer.Option("--runs", min=1, help="host: timed batch-1 inferences per runtime.")] = 200,
+    batch: Annotated[int, typer.Option(min=1, help="host: batch for the throughput figure.")] = 64,
+    threads: Annotated[int, typer.Option(min=1, help="host: threads per runtime.")] = 1,
     opt: Annotated[str, typer.Option(help="cortex-m4: compiler optimisation, -O2 or -Os.")] = "-O2",
-    windows: Annotated[int, typer.Option(help="cortex-m4: held-out windows checked bit for bit.")] = 16,
+    windows: Annotated[int, typer.Option(min=1, help="cortex-m4: held-out windows checked bit for bit.")] = 16,
     plain_c: Annotated[bool, typer.Option("--plain-c", help="cortex-m4: kernels without DSP instructions.")] = False,
     backend: Annotated[str, typer.Option(help="cortex-m4: native (edgeppg's C), tflm-cmsis-nn (alias tflm) or "
                                               "tflm-reference (TFLite Micro: needs a TFLM tree, README.md).")] = "native",
@@ -334,7 +335,7 @@ def build(
     backend: Annotated[str, typer.Option(help="native (edgeppg's C), tflm-cmsis-nn (alias tflm) or tflm-reference "
                                               "(TFLite Micro: needs a TFLM tree, README.md).")] = "native",
     opt: Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")] = "-O2",
-    windows: Annotated[int, typer.Option(help="Held-out windows compiled in for the self-test.")] = 16,
+    windows: Annotated[int, typer.Option(min=1, help="Held-out windows compiled in for the self-test.")] = 16,
 ) -> None:
     """Build the self-test firmware for a board and say whether it fits the board's flash and RAM."""
     from edgeppg.bench.cortex_m4 import build as build_firmware
@@ -348,7 +349,8 @@ def build(
     b = get_board(board)
     folder = exported_folder(run_dir)
     x, y = test_vectors(folder, windows)
-    fw = build_firmware(folder, x, y, opt, False, backend, b.name, err)
+    with lock.run_folder(folder, "build"):
+        fw = build_firmware(folder, x, y, opt, False, backend, b.name, err)
     stack = fw.sections.get(".stack", 0)  # not run, so the stack counts as the linker reserves it
     flash = fw.flash_bytes - x.nbytes - y.nbytes
     ram = fw.static_ram_bytes + stack
@@ -368,7 +370,7 @@ def flash(
     backend: Annotated[str, typer.Option(help="native (edgeppg's C), tflm-cmsis-nn (alias tflm) or tflm-reference "
                                               "(TFLite Micro: needs a TFLM tree, README.md).")] = "native",
     opt: Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")] = "-O2",
-    windows: Annotated[int, typer.Option(help="Held-out windows compiled in for the self-test.")] = 16,
+    windows: Annotated[int, typer.Option(min=1, help="Held-out windows compiled in for the self-test.")] = 16,
     stream_: Annotated[Optional[str], typer.Option("--stream", help=(
         "Program the heart-rate monitor instead of the self-test and stream this recording to it over the serial "
         "port: synthetic:<participant> or e2epyppg (as for edgeppg stream)."))] = None,
@@ -450,15 +452,22 @@ def stream(
     Cortex-M4 and compare its heart rate, window by window, with the host's device-equivalent pipeline."""
     from edgeppg import recordings
     from edgeppg.device import contract as device_contract
-    from edgeppg.files import exported_folder, stream_json, write_json
-    from edgeppg.mcu import stream as fw_stream
-    from edgeppg.mcu.boards import PRODUCT_BOARD, fits
+    from edgeppg.files import exported_folder
 
     extras.require("mcu", "edgeppg stream")
     folder = exported_folder(run_dir)
     name = recording or recordings.default_synthetic(folder)
     rec = recordings.load(name, folder)
     device_contract.read(folder).resampler(rec.rate_hz)  # an unsupported rate fails here, before building
+    with lock.run_folder(folder, "stream"):
+        _stream(folder, name, rec, opt)
+
+
+def _stream(folder: Path, name: str, rec, opt: str) -> None:
+    from edgeppg.files import stream_json, write_json
+    from edgeppg.mcu import stream as fw_stream
+    from edgeppg.mcu.boards import PRODUCT_BOARD, fits
+
     with err.status("building the heart-rate monitor firmware"):
         fw = fw_stream.build_stream_firmware(folder, opt)
     with err.status(f"streaming {len(rec.samples):,} samples ({len(rec.samples) / rec.rate_hz:.0f} s at "
@@ -506,7 +515,7 @@ def sweep(
     config: Annotated[str, typer.Argument(help="A study file (YAML), or the name of one shipped with edgeppg: "
                                                "quick or paper.")],
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Study folder (default: runs/<name>).")] = None,
-    workers: Annotated[int, typer.Option(help="Cells run at once on this machine (0: one per core).")] = 0,
+    workers: Annotated[int, typer.Option(min=0, help="Cells run at once on this machine (0: one per core).")] = 0,
     ray: Annotated[Optional[str], typer.Option("--ray", help="Run the cells on a Ray cluster: its address, or auto.")] = None,
 ) -> None:
     """Run a study's grid of teachers, students, strategies and seeds; resumable, with one results table."""
@@ -517,7 +526,10 @@ def sweep(
     if study.export:
         extras.require("export", f"edgeppg sweep {config} (export: true)")
     if ray:
+        from edgeppg.study.runner import connect_ray
+
         extras.require("ray", "edgeppg sweep --ray")
+        connect_ray(ray)
     out_path = out_dir or Path("runs") / study.name
     teachers, students = cells(study)
     err.print(f"study '{study.name}': {len(teachers)} teachers, {len(students)} students -> {out_path}")
@@ -535,11 +547,29 @@ def sweep(
         eta = f"ETA {_duration(elapsed / done * (total - done))}" if done < total else ""
         bar.update(task, completed=done, eta=eta)
         bar.console.print(f"[{done}/{total}] {result['cell']}: {status} ({result['seconds']:.0f} s; "
-                          f"{_duration(elapsed)} so far{', ' + eta if eta else ''})")
+                          f"{_duration(elapsed)} so far{', ' + eta if eta else ''})", soft_wrap=True)
 
-    with _resumable(), bar:
-        results = run_study(study, out_path, workers, ray, progress)
+    failed: list[dict] = []
+
+    def record(result: dict, done: int, total: int) -> None:
+        progress(result, done, total)
+        if result["status"] != "finished":
+            failed.append(result)
+
+    try:
+        with bar:
+            results = run_study(study, out_path, workers, ray, record)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: finished cells are kept in {out_path}; run the same command again to go on "
+                  "(an interrupted cell resumes from its last whole epoch)")
+        raise typer.Exit(130) from None
     out.print(f"results: {results}  (edgeppg report {results})")
+    if failed:
+        for r in failed:
+            err.print(f"  FAILED {r['cell']}: {r.get('error', '')}", highlight=False, markup=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {len(failed)} of {len(teachers) + len(students)} cells failed (above; "
+                  f"each cell's cell.json has its traceback); the others are in {results}", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -593,7 +623,7 @@ def _train(config: RunConfig, run_dir: Path, resume: bool) -> None:
     from edgeppg.reports import metrics_table
     from edgeppg.train import run
 
-    with _resumable():
+    with _resumable(run_dir):
         metrics = run(config, run_dir, resume, err)
     out.print(metrics_table({run_dir.name: metrics}))
 
@@ -604,19 +634,61 @@ def _duration(seconds: float) -> str:
 
 
 @contextmanager
-def _resumable() -> Iterator[None]:
-    """Ctrl-C: the last whole epoch is on disk; say how to continue (click would only say 'Aborted')."""
+def _resumable(run_dir: Path | None = None) -> Iterator[None]:
+    """Ctrl-C: say what was kept and how to continue (click would only say 'Aborted')."""
     try:
         yield
     except KeyboardInterrupt:
-        err.print("interrupted: the last whole epoch is checkpointed; rerun the same command with --resume")
+        from edgeppg.files import CHECKPOINT
+
+        if run_dir is None:
+            err.print("interrupted: finished runs are kept and an interrupted one keeps its last whole epoch; "
+                      "rerun the same command to go on")
+        elif (run_dir / CHECKPOINT).is_file():
+            err.print(f"interrupted: {run_dir} keeps its last whole epoch; rerun the same command with --resume")
+        else:
+            err.print(f"interrupted in the first epoch: nothing to resume; rerun the same command to start {run_dir}")
         raise typer.Exit(130) from None
 
 
-def main() -> None:
-    """Console entry point: an EdgeppgError becomes one line on stderr and exit status 2."""
+# A setting's option when its name is not the field's: (config class, field, command) -> option.
+OPTION_NAMES = {("SyntheticConfig", "seed", None): "--data-seed", ("ModelSpec", "blocks", "distill"): "--student-blocks",
+                ("ModelSpec", "hidden", "distill"): "--student-hidden", ("ModelSpec", "arch", "distill"): "--student-arch"}
+
+
+def _option(e: SettingError, command: str | None) -> str:
+    return (OPTION_NAMES.get((e.owner, e.name, command)) or OPTION_NAMES.get((e.owner, e.name, None))
+            or "--" + e.name.replace("_", "-"))
+
+
+def _os_error(e: OSError) -> str:
+    where = e.filename or "edgeppg"
+    return f"{where}: {e.strerror or e} (errno {e.errno})" if e.errno else f"{where}: {e}"
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point. Every error a user can cause (a bad option or setting, a bad file, a full disk)
+    becomes one line on stderr and exit status 2; a bug still shows its traceback."""
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
     try:
-        app()
+        code = typer.main.get_command(app).main(argv, prog_name="edgeppg", standalone_mode=False)
+    except typer.TyperException as e:  # click's usage errors: unknown option, bad value, missing argument
+        if type(e).__name__ == "NoArgsIsHelpError":  # the help was printed
+            sys.exit(2)
+        _fail(e.format_message() if hasattr(e, "format_message") else str(e))
+    except SettingError as e:
+        _fail(f"{_option(e, command)}: {e.problem}")
     except EdgeppgError as e:
-        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _fail(str(e))
+    except OSError as e:  # disk full, permission denied, a file that vanished: the stage cleaned up after itself
+        _fail(_os_error(e))
+    except (KeyboardInterrupt, typer.Abort):
+        err.print("interrupted")
+        sys.exit(130)
+    sys.exit(code or 0)

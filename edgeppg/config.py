@@ -6,7 +6,9 @@ from dataclasses import asdict, dataclass, field
 
 from edgeppg.data.dataset import DataConfig
 from edgeppg.errors import EdgeppgError
+from edgeppg.metrics import READOUTS
 from edgeppg.models.spec import ModelSpec
+from edgeppg.settings import build, check, one_of, real, text, whole
 
 STRATEGIES = ("scratch", "hard", "soft", "dkd", "feature")
 DEFAULT_TAU = {"soft": 4.0, "dkd": 2.0}
@@ -14,28 +16,36 @@ DEFAULT_TAU = {"soft": 4.0, "dkd": 2.0}
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 30
-    batch_size: int = 128
-    lr: float = 3e-3
-    weight_decay: float = 1e-2
-    patience: int = 8  # epochs without a better validation MAE before stopping early
-    readout: str = "argmax"
-    seed: int = 0
-    threads: int = 0  # torch intra-op threads; 0 = one per core
+    epochs: int = field(default=30, metadata=whole(1, 100_000))
+    batch_size: int = field(default=128, metadata=whole(1, 65_536))
+    lr: float = field(default=3e-3, metadata=real(above=0.0, hi=10.0))
+    weight_decay: float = field(default=1e-2, metadata=real(0.0, 10.0))
+    # epochs without a better validation MAE before stopping early
+    patience: int = field(default=8, metadata=whole(1, 100_000))
+    readout: str = field(default="argmax", metadata=one_of(*READOUTS))
+    seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
+    threads: int = field(default=0, metadata=whole(0, 1024))  # torch intra-op threads; 0 = one per core
+
+    def __post_init__(self) -> None:
+        check(self)
 
 
 @dataclass(frozen=True)
 class DistillConfig:
-    strategy: str = "scratch"
-    teacher: str = ""  # the teacher's run folder or model.pt
-    tau: float = 0.0  # 0 = the strategy's default (soft 4, dkd 2)
-    alpha: float = 1.0  # DKD: TCKD weight
-    beta: float = 8.0  # DKD: NCKD weight
-    warmup: int = 5  # DKD: epochs over which the KD weight ramps from 0 to 1
-    ce_weight: float = 1.0
-    kd_weight: float = 1.0  # soft KD
-    feature_weight: float = 1.0  # feature distillation
-    feature_layer: int = -1  # teacher block whose output the student regresses
+    strategy: str = field(default="scratch", metadata=one_of(*STRATEGIES))
+    teacher: str = field(default="", metadata=text())  # the teacher's run folder or model.pt
+    tau: float = field(default=0.0, metadata=real(0.0, 100.0))  # 0 = the strategy's default (soft 4, dkd 2)
+    alpha: float = field(default=1.0, metadata=real(0.0, 1000.0))  # DKD: TCKD weight
+    beta: float = field(default=8.0, metadata=real(0.0, 1000.0))  # DKD: NCKD weight
+    warmup: int = field(default=5, metadata=whole(0, 100_000))  # DKD: epochs over which the KD weight ramps up
+    ce_weight: float = field(default=1.0, metadata=real(0.0, 1000.0))
+    kd_weight: float = field(default=1.0, metadata=real(0.0, 1000.0))  # soft KD
+    feature_weight: float = field(default=1.0, metadata=real(0.0, 1000.0))  # feature distillation
+    # teacher block whose output the student regresses (-1: the last)
+    feature_layer: int = field(default=-1, metadata=whole(-64, 64))
+
+    def __post_init__(self) -> None:
+        check(self)
 
     @property
     def temperature(self) -> float:
@@ -53,16 +63,17 @@ class RunConfig:
         return asdict(self)
 
     @staticmethod
-    def from_dict(d: dict) -> RunConfig:
-        try:
-            return RunConfig(
-                data=DataConfig.from_dict(d["data"]),
-                model=ModelSpec(**d["model"]),
-                train=TrainConfig(**d["train"]),
-                distill=DistillConfig(**d["distill"]),
-            )
-        except (KeyError, TypeError) as e:
-            raise EdgeppgError(f"not an edgeppg run config ({e})") from e
+    def from_dict(d: dict, where: str = "config") -> RunConfig:
+        """A run config read from a file; errors name `where` (the file) and the setting."""
+        if not isinstance(d, dict):
+            raise EdgeppgError(f"{where}: not an edgeppg run config (a {type(d).__name__}, not a mapping)")
+        missing = [k for k in ("data", "model", "train", "distill") if k not in d]
+        if missing:
+            raise EdgeppgError(f"{where}: not an edgeppg run config (no '{missing[0]}' section)")
+        return RunConfig(data=DataConfig.from_dict(d["data"], f"{where}: data"),
+                         model=build(ModelSpec, d["model"], f"{where}: model"),
+                         train=build(TrainConfig, d["train"], f"{where}: train"),
+                         distill=build(DistillConfig, d["distill"], f"{where}: distill"))
 
 
 def diff(a: dict, b: dict, prefix: str = "") -> list[str]:

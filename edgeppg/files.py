@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from edgeppg.errors import EdgeppgError
@@ -46,13 +48,23 @@ def stream_json(recording: str) -> str:
     return f"stream_{safe}.json"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+@contextmanager
+def building(path: Path) -> Iterator[Path]:
+    """A temporary name beside `path` for a writer that needs a file name (a library's save). On success
+    the file takes its final name; on any failure (a full disk too) the temporary file is removed."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
     try:
-        tmp.write_bytes(data)
+        yield tmp
         os.replace(tmp, path)
+    except OSError as e:  # name the file the user asked for, not our temporary one
+        raise OSError(e.errno, e.strerror, str(path)) from e
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with building(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_json(path: Path, obj: dict) -> None:

@@ -47,7 +47,7 @@ def _synthetic(name: str, participant: str, run: Path) -> StreamRecording:
     from edgeppg.data.windows import hr_from_beats, window_count
     from edgeppg.device.spec import FS
 
-    cfg = DataConfig.from_dict(read_json(run / CONFIG)["data"])
+    cfg = DataConfig.from_dict(read_json(run / CONFIG).get("data"), f"{run / CONFIG}: data")
     if cfg.dataset != "synthetic":
         raise EdgeppgError(f"--recording {name}: {run} was trained on {cfg.dataset}, not the built-in data")
     s = cfg.synthetic
@@ -67,6 +67,6 @@ def default_synthetic(run: Path) -> str:
     """The first test participant of a run trained on the built-in data."""
     from edgeppg.data.dataset import DataConfig, split_subjects
 
-    cfg = DataConfig.from_dict(read_json(run / CONFIG)["data"])
+    cfg = DataConfig.from_dict(read_json(run / CONFIG).get("data"), f"{run / CONFIG}: data")
     subjects = [f"S{i + 1:02d}" for i in range(cfg.synthetic.subjects)]
     return "synthetic:" + split_subjects(subjects, cfg.split, cfg.split_seed, cfg.val_fraction, cfg.test_fraction)[2][0]

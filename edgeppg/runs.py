@@ -15,6 +15,7 @@ import platform
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -43,13 +44,25 @@ def load_torch(path: Path) -> dict:
     if not path.is_file():
         raise EdgeppgError(f"{path}: file not found")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on a damaged file would be a second line
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for a corrupt or hostile file
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise EdgeppgError(f"{path}: not a readable checkpoint ({reason})") from e
+        raise EdgeppgError(f"{path}: not a readable edgeppg checkpoint ({_load_failure(e)})") from e
     if not isinstance(obj, dict):
         raise EdgeppgError(f"{path}: not an edgeppg checkpoint (holds a {type(obj).__name__})")
     return obj
+
+
+def _load_failure(e: Exception) -> str:
+    """Why torch refused a file, without torch's advice to reload it with weights_only=False: that would
+    let the file run code, which is exactly what a hostile checkpoint wants."""
+    text = " ".join(str(e).split())
+    if "GLOBAL" in text:
+        return "it holds Python objects, not just tensors; edgeppg refuses to load those"
+    if "Unsupported operand" in text or "weights_only" in text:
+        return "not a PyTorch file, or a damaged one"
+    return text[:200] or type(e).__name__
 
 
 def environment() -> dict:
@@ -72,6 +85,11 @@ def write_status(run_dir: Path, status: str, **extra: object) -> None:
     write_json(run_dir / STATUS, {"status": status, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **extra})
 
 
+# Settings a resumed run may change: the thread count (speed; with another count the last bits of the
+# weights may differ from an uninterrupted run's) and where the teacher is (its content is checked).
+RESUMABLE_CHANGES = ("train.threads", "distill.teacher")
+
+
 def prepare_run_dir(out: Path, config: RunConfig, resume: bool) -> Path:
     """Create a fresh run folder, or check that the one being resumed was made with the same config."""
     if resume:
@@ -79,9 +97,10 @@ def prepare_run_dir(out: Path, config: RunConfig, resume: bool) -> Path:
             raise EdgeppgError(f"{out}: nothing to resume (no {CHECKPOINT})")
         if (out / METRICS).is_file():
             raise EdgeppgError(f"{out}: this run already finished; nothing to resume")
-        changed = diff(read_json(out / CONFIG), config.to_dict())
+        changed = [k for k in diff(read_json(out / CONFIG), config.to_dict()) if k not in RESUMABLE_CHANGES]
         if changed:
             raise EdgeppgError(f"{out}: cannot resume with a different config (changed: {', '.join(changed)})")
+        write_json(out / CONFIG, config.to_dict())  # the thread count or the teacher's place may have changed
     else:
         if (out / METRICS).is_file():
             raise EdgeppgError(f"{out}: holds a finished run; choose another --out or remove it")
@@ -112,7 +131,7 @@ def load_model(path: Path) -> tuple[nn.Module, RunConfig]:
     missing = [k for k in ("config", "state_dict") if k not in obj]
     if missing:
         raise EdgeppgError(f"{path}: an edgeppg model file without its {' and '.join(missing)}")
-    config = RunConfig.from_dict(obj["config"])
+    config = RunConfig.from_dict(obj["config"], str(path))
     model = build_model(config.model)
     try:
         model.load_state_dict(obj["state_dict"])

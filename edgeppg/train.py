@@ -10,6 +10,7 @@ exactly the batches an uninterrupted one would have, and ends with the same weig
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import time
 from collections import defaultdict
@@ -25,11 +26,13 @@ from edgeppg.data.dataset import Splits, load_splits, split_subjects
 from edgeppg.data.dataset import load_windows
 from edgeppg.distill import make_distiller, teacher_targets
 from edgeppg.distill.base import Distiller
+from edgeppg import lock
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set
 from edgeppg.models.complexity import count_macs, count_params
 from edgeppg.models.spec import build_model
-from edgeppg.runs import CHECKPOINT, METRICS, MODEL, load_model, load_torch, prepare_run_dir, save_model, save_torch, write_json, write_status
+from edgeppg.runs import (CHECKPOINT, CONFIG, METRICS, MODEL, load_model, load_torch, model_path, prepare_run_dir,
+                          read_json, save_model, save_torch, write_json, write_status)
 
 
 def set_threads(threads: int) -> int:
@@ -56,17 +59,27 @@ def run(config: RunConfig, out: Path, resume: bool = False, console: Console | N
     targets = _teacher_targets(config, student, splits)
     distiller = make_distiller(config.distill, student, targets)
 
-    run_dir = prepare_run_dir(out, config, resume)
-    try:
-        metrics = fit(distiller, splits, targets, config, run_dir, resume, console)
-    except KeyboardInterrupt:
-        write_status(run_dir, "interrupted", resume_with="--resume")
-        raise
-    except Exception as e:
-        write_status(run_dir, "failed", error=str(e))
-        raise
-    write_status(run_dir, "finished")
+    with lock.run_folder(out, "train"):
+        run_dir = prepare_run_dir(out, config, resume)
+        try:
+            metrics = fit(distiller, splits, targets, config, run_dir, resume, console)
+        except KeyboardInterrupt:
+            _final_status(run_dir, "interrupted", **({"resume_with": "--resume"} if (run_dir / CHECKPOINT).is_file()
+                                                     else {"note": "stopped in the first epoch: nothing to resume"}))
+            raise
+        except Exception as e:
+            _final_status(run_dir, "failed", error=str(e))
+            raise
+        write_status(run_dir, "finished")
     return metrics
+
+
+def _final_status(run_dir: Path, status: str, **extra: object) -> None:
+    """The run's last word; on a full disk even that may not fit, and the original error matters more."""
+    try:
+        write_status(run_dir, status, **extra)
+    except OSError:
+        pass
 
 
 def _teacher_targets(config: RunConfig, student: torch.nn.Module, splits: Splits) -> dict[str, torch.Tensor]:
@@ -126,12 +139,9 @@ def fit(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
     state = {"epoch": 0, "best_mae": math.inf, "best_epoch": -1, "bad_epochs": 0, "history": [],
              "best_state": copy.deepcopy(student.state_dict()), "seconds": 0.0}
+    teacher = _teacher_identity(config)
     if resume:
-        ckpt = load_torch(run_dir / CHECKPOINT)
-        distiller.load_state_dict(ckpt["distiller"])
-        opt.load_state_dict(ckpt["optimizer"])
-        sched.load_state_dict(ckpt["scheduler"])
-        state = ckpt["state"]
+        state = _restore(run_dir / CHECKPOINT, distiller, opt, sched, teacher)
         console.print(f"resuming {run_dir} after epoch {state['epoch']}")
 
     with _progress(console) as progress:
@@ -155,7 +165,8 @@ def fit(
             state["history"].append({"epoch": epoch + 1, **train_losses, "val_mae": val["mae"], "val_rmse": val["rmse"],
                                      "lr": sched.get_last_lr()[0]})
             save_torch(run_dir / CHECKPOINT, {"distiller": distiller.state_dict(), "optimizer": opt.state_dict(),
-                                              "scheduler": sched.state_dict(), "state": state})
+                                              "scheduler": sched.state_dict(), "state": state,
+                                              "teacher_sha256": teacher})
             loss_text = "  ".join(f"{k} {v:.3f}" for k, v in train_losses.items())
             console.print(f"epoch {epoch + 1:3d}  {loss_text}  val MAE {val['mae']:6.2f} BPM"
                           f"{'  *' if improved else ''}")
@@ -175,6 +186,46 @@ def fit(
     }
     write_json(run_dir / METRICS, metrics)
     return metrics
+
+
+def _teacher_identity(config: RunConfig) -> str:
+    """The teacher's model.pt by content: a resumed run must continue with the same teacher, wherever
+    its folder has moved to (a study folder moved to another disk, say)."""
+    if config.distill.strategy == "scratch":
+        return ""
+    return hashlib.sha256(model_path(Path(config.distill.teacher)).read_bytes()).hexdigest()
+
+
+CHECKPOINT_KEYS = ("distiller", "optimizer", "scheduler", "state")
+STATE_KEYS = ("epoch", "best_mae", "best_epoch", "bad_epochs", "history", "best_state", "seconds")
+
+
+def _restore(path: Path, distiller: Distiller, opt, sched, teacher: str) -> dict:
+    """Training state from checkpoint.pt, checked key by key so a damaged file is one clear error."""
+    ckpt = load_torch(path)
+    missing = [k for k in CHECKPOINT_KEYS if k not in ckpt]
+    if not missing and isinstance(ckpt["state"], dict):
+        missing = [f"state.{k}" for k in STATE_KEYS if k not in ckpt["state"]]
+    if missing:
+        raise EdgeppgError(f"{path}: not a complete edgeppg checkpoint (no '{missing[0]}'); remove it to start over")
+    if ckpt.get("teacher_sha256", teacher) != teacher:
+        raise EdgeppgError(f"{path}: this run started with another teacher than {config_teacher(path)}; "
+                           "resume it with its own teacher")
+    try:
+        distiller.load_state_dict(ckpt["distiller"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+    except (RuntimeError, ValueError, KeyError, TypeError) as e:
+        detail = " ".join(str(e).split())[:200]
+        raise EdgeppgError(f"{path}: does not fit this run's model and optimiser ({detail})") from e
+    return ckpt["state"]
+
+
+def config_teacher(checkpoint: Path) -> str:
+    try:
+        return str(read_json(checkpoint.parent / CONFIG)["distill"]["teacher"])
+    except (EdgeppgError, KeyError, TypeError):
+        return "the one given"
 
 
 def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, advance) -> dict[str, float]:

@@ -1,12 +1,17 @@
 """The study: config, cells, resumable and parallel runs (processes and a local Ray instance), report."""
 
 import csv
+import signal
+import time
+import json
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import torch
 
 import edgeppg.train as train_mod
 from edgeppg.errors import EdgeppgError
@@ -34,7 +39,7 @@ def test_study_files_and_their_errors(tmp_path):
     with pytest.raises(EdgeppgError, match="bad.yaml: unknown setting 'strategy'"):
         load_study(tmp_path / "bad.yaml")
     (tmp_path / "bad2.yaml").write_text("strategies: [scratch, telepathy]\n")
-    with pytest.raises(EdgeppgError, match="unknown strategy 'telepathy'"):
+    with pytest.raises(EdgeppgError, match="bad2.yaml: strategies: must be one of scratch, hard, soft, dkd, feature, got 'telepathy'"):
         load_study(tmp_path / "bad2.yaml")
     (tmp_path / "bad3.yaml").write_text("teachers: [2\n")
     with pytest.raises(EdgeppgError, match="bad3.yaml: not valid YAML"):
@@ -62,8 +67,11 @@ def test_an_interrupted_sweep_resumes_without_redoing_finished_cells(tmp_path, m
         return real_epoch(distiller, *args)
 
     monkeypatch.setattr(train_mod, "_train_epoch", interrupt_in_dkd)
+    first_place, tmp_path = tmp_path / "first", tmp_path / "moved"
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 1)
     with pytest.raises(KeyboardInterrupt):
-        runner.run_study(TINY, tmp_path, workers=1)
+        runner.run_study(TINY, first_place, workers=1)
+    shutil.move(first_place, tmp_path)  # students name their teacher's folder: the study must still resume
     first = rows(tmp_path)
     assert first["teacher-2b-seed0"]["status"] == "finished" and first["student-1b-scratch-seed0"]["status"] == "finished"
     assert first["student-1b-dkd-from-2b-beta8-seed0"]["status"] == "interrupted"
@@ -71,13 +79,24 @@ def test_an_interrupted_sweep_resumes_without_redoing_finished_cells(tmp_path, m
                         for c in ("teacher-2b-seed0", "student-1b-scratch-seed0")}
 
     monkeypatch.setattr(train_mod, "_train_epoch", real_epoch)
+    # mark the interrupted cell's first epoch, so a resume (which keeps it) and a restart (which would
+    # recompute it) can be told apart
+    dkd = tmp_path / "cells" / "student-1b-dkd-from-2b-beta8-seed0"
+    ckpt = torch.load(dkd / "checkpoint.pt", weights_only=True)
+    ckpt["state"]["history"][0]["val_mae"] = 999.0
+    torch.save(ckpt, dkd / "checkpoint.pt")
     calls = []
     real_run = train_mod.run
     monkeypatch.setattr(train_mod, "run", lambda cfg, out, resume=False, console=None:
                         calls.append((out.name, resume)) or real_run(cfg, out, resume, console))
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 4)  # other --workers, so other threads per cell
     runner.run_study(TINY, tmp_path, workers=1)
     assert calls == [("student-1b-dkd-from-2b-beta8-seed0", True)]  # only the interrupted cell, resumed
     assert all(r["status"] == "finished" for r in rows(tmp_path).values())
+    assert json.loads((dkd / "metrics.json").read_text())["history"][0]["val_mae"] == 999.0
+    config = json.loads((dkd / "config.json").read_text())
+    assert config["distill"]["teacher"] == str(tmp_path.resolve() / "cells" / "teacher-2b-seed0")
+    assert config["train"]["threads"] == 4
     for c, before in finished_metrics.items():
         assert (tmp_path / "cells" / c / "metrics.json").read_bytes() == before
 
@@ -93,8 +112,45 @@ def test_a_failed_cell_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
     runner.run_study(TINY, tmp_path, workers=1)
     r = rows(tmp_path)
     assert r["student-1b-dkd-from-2b-beta8-seed0"]["status"] == "failed"
-    assert "blocks must be between 1 and 32" in r["student-1b-dkd-from-2b-beta8-seed0"]["error"]
+    assert "blocks: must be at most 32, got 99" in r["student-1b-dkd-from-2b-beta8-seed0"]["error"]
     assert r["teacher-2b-seed0"]["status"] == r["student-1b-scratch-seed0"]["status"] == "finished"
+
+
+def test_a_sweep_with_failed_cells_lists_them_and_exits_1(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "s.yaml").write_text(f"name: broken\ndataset: {{name: wildppg, root: {tmp_path / 'empty'}}}\n"
+                                     "teachers: [2]\nstudents: [1]\nstrategies: [scratch]\nepochs: 1\n")
+    res = subprocess.run([sys.executable, "-m", "edgeppg", "sweep", "s.yaml", "--workers", "1"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert res.returncode == 1, res.stderr
+    assert "FAILED teacher-2b-seed0" in res.stderr and "FAILED student-1b-scratch-seed0" in res.stderr
+    assert "no WildPPG participant files" in res.stderr
+    assert "2 of 2 cells failed" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_ctrl_c_stops_a_parallel_sweep_at_once(tmp_path):
+    """Two workers, four students waiting: Ctrl-C while the first two train starts none of the others."""
+    (tmp_path / "s.yaml").write_text("name: long\ndataset: {name: synthetic, subjects: 6, minutes: 6, seed: 3}\n"
+                                     "teachers: [2]\nstudents: [1, 2]\nstrategies: [scratch, hard]\n"
+                                     "epochs: 30\nteacher_epochs: 1\nwidth: 8\nkernel: 5\n")
+    child = subprocess.Popen([sys.executable, "-m", "edgeppg", "sweep", "s.yaml", "--workers", "2"], cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cells = tmp_path / "runs" / "long" / "cells"
+    deadline = time.time() + 300
+    while len(list(cells.glob("student-*/checkpoint.pt"))) < 2:
+        assert child.poll() is None and time.time() < deadline, child.stderr.read() if child.poll() else "slow"
+        time.sleep(0.2)
+    started = {p.parent.name for p in cells.glob("student-*/config.json")}
+    child.send_signal(signal.SIGINT)
+    t0 = time.time()
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 130 and time.time() - t0 < 60, err
+    assert "run the same command again to go on" in err and "Traceback" not in err
+    assert {p.name for p in cells.glob("student-*")} == started  # nothing new after Ctrl-C
+    for cell in started:
+        status = json.loads((cells / cell / "status.json").read_text())["status"]
+        assert status == "interrupted" and not (cells / cell / "metrics.json").exists()
+        assert not list((cells / cell).glob(".*.tmp*"))
 
 
 def test_the_same_study_on_a_local_ray_instance(tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
+from edgeppg import lock
 from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import (EXPORT_JSON, INT8_TFLITE, bench_mcu_json, exported_folder, profile_json, read_json,
@@ -80,6 +81,7 @@ def tflm_device_arena(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, back
     return device_arena(run_qemu(fw.elf).arena_used_bytes)
 
 
+@lock.locked("bench --target cortex-m4")
 def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bool = False,
                     console: Console | None = None, backend: str = "native", board: str = "mps2_an386",
                     probe: str | None = None, port: str | None = None, battery_mah: float | None = 100.0) -> dict:
@@ -170,6 +172,7 @@ def op_macs(step) -> int:
     return 0
 
 
+@lock.locked("bench --profile")
 def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = None, backend: str = "native") -> dict:
     """Instructions per op on the emulated M4, for either backend: the native code is a flat list of kernel
     calls, each timed by the board's counter; TFLM reports each op it invokes to a profiler hook, timed the

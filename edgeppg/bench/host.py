@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from edgeppg import lock
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import BENCH_HOST_JSON
 from edgeppg.export import pipeline as ex
@@ -38,6 +39,7 @@ def run_folder(path: Path) -> Path:
     return folder
 
 
+@lock.locked("bench")
 def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200, batch: int = 64,
                threads: int = 1, progress=None) -> dict:
     """Measure every requested runtime whose artefact exists; say why the others were skipped."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeppg import files
+from edgeppg import files, lock
 from edgeppg.card import document as doc
 from edgeppg.card import figures
 from edgeppg.card.collect import RunFacts, collect, command_line, lagged_errors
@@ -79,7 +79,7 @@ def reproduce(facts: RunFacts) -> tuple[list[str], list[str]]:
     commands: list[list[str]] = []
     teacher = facts.config.distill.teacher
     if facts.config.distill.strategy != "scratch" and (Path(teacher) / files.CONFIG).is_file():
-        commands.append(_train_command(RunConfig.from_dict(files.read_json(Path(teacher) / files.CONFIG)), teacher))
+        commands.append(_train_command(RunConfig.from_dict(files.read_json(Path(teacher) / files.CONFIG), str(Path(teacher) / files.CONFIG)), teacher))
     commands.append(_train_command(facts.config, run))
     if facts.export:
         e = facts.export
@@ -292,6 +292,7 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
     return title, blocks
 
 
+@lock.locked("card")
 def write_card(run: Path, out: Path | None = None, watch: bool = True) -> tuple[Path, Path]:
     """card.md (+ PNGs) and card.html in `out` (default: the run's card/ folder)."""
     facts = collect(run, watch)

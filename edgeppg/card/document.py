@@ -9,6 +9,8 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
+from edgeppg.files import atomic_write_bytes
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -62,7 +64,7 @@ def to_markdown(title: str, blocks: list[Block], folder: Path) -> str:
                     "|" + "|".join("---" for _ in b.columns) + "|"]
             out += ["| " + " | ".join(map(_md_cell, r)) + " |" for r in b.rows] + [""]
         elif isinstance(b, Figure):
-            (folder / f"{b.name}.png").write_bytes(b.png)
+            atomic_write_bytes(folder / f"{b.name}.png", b.png)
             out += [f"![{b.caption}]({b.name}.png)", "", f"*{b.caption}*", ""]
         elif isinstance(b, Commands):
             out += ["```sh", *b.lines, "```", ""]

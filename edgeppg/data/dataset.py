@@ -13,7 +13,11 @@ import numpy as np
 
 from edgeppg.data import synthetic
 from edgeppg.data.windows import WindowSet, window_recording
+from edgeppg.data.galaxyppg import LABELS
+from edgeppg.data.wildppg import CHANNELS, SITES
 from edgeppg.errors import EdgeppgError
+from edgeppg.files import building
+from edgeppg.settings import SettingError, build, check, one_of, real, text, whole
 
 CACHE_VERSION = 3  # bump when windowing or a generator changes, so stale caches are not reused
 
@@ -23,25 +27,36 @@ DATASETS = ("synthetic", "dalia", "wildppg", "galaxyppg")
 
 @dataclass(frozen=True)
 class DataConfig:
-    dataset: str = "synthetic"
+    dataset: str = field(default="synthetic", metadata=one_of(*DATASETS))
     synthetic: synthetic.SyntheticConfig = field(default_factory=synthetic.SyntheticConfig)
-    root: str = ""  # the real data set's folder
-    site: str = "wrist"  # WildPPG: body site of the PPG
-    channel: str = "ppg_g"  # WildPPG: PPG channel (ppg_g green, ppg_r red, ppg_ir infrared)
-    label: str = "polar-hr"  # GalaxyPPG: "polar-hr" (the H10's own HR) or "ecg" (from Polar ECG R-peaks)
-    split: str = "random"  # "random", or "loso:<subject>" to hold one participant out as the test set
-    val_fraction: float = 0.15
-    test_fraction: float = 0.2
-    split_seed: int = 0
+    root: str = field(default="", metadata=text())  # the real data set's folder
+    site: str = field(default="wrist", metadata=one_of(*SITES))  # WildPPG: body site of the PPG
+    # WildPPG: PPG channel (ppg_g green, ppg_r red, ppg_ir infrared)
+    channel: str = field(default="ppg_g", metadata=one_of(*CHANNELS))
+    # GalaxyPPG: "polar-hr" (the H10's own HR) or "ecg" (from Polar ECG R-peaks)
+    label: str = field(default="polar-hr", metadata=one_of(*LABELS))
+    # "random", or "loso:<subject>" to hold one participant out as the test set
+    split: str = field(default="random", metadata=text())
+    val_fraction: float = field(default=0.15, metadata=real(0.01, 0.9))
+    test_fraction: float = field(default=0.2, metadata=real(0.01, 0.9))
+    split_seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
+
+    def __post_init__(self) -> None:
+        check(self)
+        if self.split != "random" and not (self.split.startswith("loso:") and len(self.split) > 5):
+            raise SettingError(type(self).__name__, "split",
+                               f"must be 'random' or 'loso:<participant>', got {self.split!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @staticmethod
-    def from_dict(d: dict) -> DataConfig:
+    def from_dict(d: dict, where: str = "data") -> DataConfig:
+        if not isinstance(d, dict):
+            raise EdgeppgError(f"{where}: expected a mapping of settings, found {type(d).__name__}")
         d = dict(d)
-        d["synthetic"] = synthetic.SyntheticConfig(**d.get("synthetic", {}))
-        return DataConfig(**d)
+        d["synthetic"] = build(synthetic.SyntheticConfig, d.get("synthetic", {}), f"{where}.synthetic")
+        return build(DataConfig, d, where)
 
 
 @dataclass
@@ -106,12 +121,11 @@ def _build(cfg: DataConfig) -> WindowSet:
 def write_npz(path: Path, w: WindowSet, source: dict) -> None:
     """Atomic write: a crash leaves either no cache or a whole one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
-    np.savez(
-        tmp, x=w.x, hr=w.hr, subject=w.subject.astype(str), start_s=w.start_s, motion=w.motion, activity=w.activity,
-        summary=np.array(json.dumps(w.summary)), source=np.array(json.dumps(source)),
-    )
-    os.replace(tmp, path)
+    with building(path) as tmp:
+        np.savez(
+            tmp, x=w.x, hr=w.hr, subject=w.subject.astype(str), start_s=w.start_s, motion=w.motion,
+            activity=w.activity, summary=np.array(json.dumps(w.summary)), source=np.array(json.dumps(source)),
+        )
 
 
 def read_npz(path: Path) -> WindowSet:

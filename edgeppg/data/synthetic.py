@@ -10,24 +10,30 @@ Labels are beat times, so windows are labelled exactly as ECG-labelled datasets 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy.signal import lfilter
 
 from edgeppg.data.recording import Recording
+from edgeppg.settings import check, real, whole
 
 HR_MIN, HR_MAX = 45.0, 190.0
 
 
 @dataclass(frozen=True)
 class SyntheticConfig:
-    subjects: int = 24
-    minutes: float = 30.0
-    fs: float = 64.0  # the rate of a wrist BVP sensor (PPG-DaLiA's Empatica E4); resampled to 25 Hz later
-    motion_fraction: float = 0.3  # share of time inside motion bursts
-    confusable_fraction: float = 0.3  # share of bursts whose cadence sits near the heart rate
-    seed: int = 0
+    subjects: int = field(default=24, metadata=whole(3, 10_000))  # three: a train, a val and a test participant
+    minutes: float = field(default=30.0, metadata=real(0.2, 24 * 60.0))  # at least a few 8 s windows
+    # the rate of a wrist BVP sensor (PPG-DaLiA's Empatica E4); resampled to 25 Hz later
+    fs: float = field(default=64.0, metadata=real(10.0, 2000.0))
+    motion_fraction: float = field(default=0.3, metadata=real(0.0, 1.0))  # share of time inside motion bursts
+    # share of bursts whose cadence sits near the heart rate
+    confusable_fraction: float = field(default=0.3, metadata=real(0.0, 1.0))
+    seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
+
+    def __post_init__(self) -> None:
+        check(self)
 
     def to_dict(self) -> dict:
         return asdict(self)

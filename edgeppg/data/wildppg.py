@@ -38,13 +38,29 @@ def _struct_field(s, name: str, path: Path, where: str):
 def _trace(mat: dict, site: str, sensor: str, path: Path) -> tuple[np.ndarray, float]:
     if site not in mat:
         raise EdgeppgError(f"{path}: no '{site}' struct (sites: {', '.join(k for k in mat if k in SITES)})")
-    loc = mat[site][0, 0] if mat[site].shape == (1, 1) else mat[site][0]
+    if getattr(mat[site], "size", 0) == 0:
+        raise EdgeppgError(f"{path}: the '{site}' struct is empty")
+    loc = mat[site][0, 0] if mat[site].shape == (1, 1) else mat[site].reshape(-1)[0]
     trace = _struct_field(loc, sensor, path, site)
-    v = np.asarray(_struct_field(trace, "v", path, f"{site}.{sensor}"), np.float64).reshape(-1)
-    fs = float(np.asarray(_struct_field(trace, "fs", path, f"{site}.{sensor}")).reshape(-1)[0])
+    try:
+        v = np.asarray(_struct_field(trace, "v", path, f"{site}.{sensor}"), np.float64).reshape(-1)
+        fs = float(np.asarray(_struct_field(trace, "fs", path, f"{site}.{sensor}"), np.float64).reshape(-1)[0])
+    except (ValueError, TypeError, IndexError):
+        raise EdgeppgError(f"{path}: {site}.{sensor} is not a numeric trace with its rate (fields v, fs)") from None
     if fs != NATIVE_FS:
         raise EdgeppgError(f"{path}: {site}.{sensor} is sampled at {fs:g} Hz, WildPPG's are {NATIVE_FS:g} Hz")
     return v, fs
+
+
+def _participant_id(mat: dict, path: Path) -> str:
+    """The file's `id` (e.g. 'l38'), else the one in its name (WildPPG_Part_l38.mat)."""
+    if "id" not in mat:
+        return path.stem.split("_")[-1]
+    ids = np.asarray(mat["id"]).reshape(-1)
+    pid = str(ids[0]).strip() if ids.size else ""
+    if not pid:
+        raise EdgeppgError(f"{path}: its 'id' is empty (WildPPG files name their participant, e.g. 'l38')")
+    return pid
 
 
 def read_participant(path: Path, site: str = "wrist", channel: str = "ppg_g") -> Recording:
@@ -58,7 +74,7 @@ def read_participant(path: Path, site: str = "wrist", channel: str = "ppg_g") ->
         raise EdgeppgError(f"{path}: file not found") from None
     except Exception as e:  # scipy raises ValueError, MatReadError, OSError... on a broken file
         raise EdgeppgError(f"{path}: not a readable MATLAB file ({type(e).__name__}: {str(e)[:120]})") from e
-    pid = str(np.asarray(mat["id"]).reshape(-1)[0]) if "id" in mat else path.stem.split("_")[-1]
+    pid = _participant_id(mat, path)
     ppg, fs = _trace(mat, site, channel, path)
     ecg, ecg_fs = _trace(mat, "sternum", "ecg", path)
     acc = np.stack([_trace(mat, site, f"acc_{a}", path)[0] for a in "xyz"], axis=1)

@@ -12,7 +12,7 @@ from torch import nn
 from edgeppg.data.windows import WINDOW
 from edgeppg.errors import EdgeppgError
 from edgeppg.export.graph import export_form
-from edgeppg.runs import atomic_write_bytes
+from edgeppg.files import building
 
 OPSET = 17
 INPUT_NAME, OUTPUT_NAME = "ppg", "logits"
@@ -24,26 +24,24 @@ def to_onnx(model: nn.Module, path: Path) -> None:
     import onnx
 
     form = export_form(model)
-    tmp = path.with_name(f".{path.name}.building")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
-            torch.onnx.export(
-                form, (torch.zeros(1, 1, WINDOW),), str(tmp), opset_version=OPSET, dynamo=False,
-                input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
-            )
-    except Exception as e:  # the exporter raises many types, e.g. for an op ONNX has no symbol for
-        tmp.unlink(missing_ok=True)
-        reason = " ".join(str(e).split())[:200] or type(e).__name__
-        raise EdgeppgError(f"{path}: PyTorch cannot export this model to ONNX ({reason})") from e
-    try:
-        onnx.checker.check_model(str(tmp), full_check=True)
-    except onnx.checker.ValidationError as e:
-        tmp.unlink(missing_ok=True)
-        raise EdgeppgError(f"{path}: the exported ONNX graph is invalid ({str(e).splitlines()[0]})") from e
-    atomic_write_bytes(path, tmp.read_bytes())
-    tmp.unlink()
+    with building(path) as tmp:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+                torch.onnx.export(
+                    form, (torch.zeros(1, 1, WINDOW),), str(tmp), opset_version=OPSET, dynamo=False,
+                    input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+                    dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+                )
+        except OSError:
+            raise  # a full disk is a full disk, not a model PyTorch cannot export
+        except Exception as e:  # the exporter raises many types, e.g. for an op ONNX has no symbol for
+            reason = " ".join(str(e).split())[:200] or type(e).__name__
+            raise EdgeppgError(f"{path}: PyTorch cannot export this model to ONNX ({reason})") from e
+        try:
+            onnx.checker.check_model(str(tmp), full_check=True)
+        except onnx.checker.ValidationError as e:
+            raise EdgeppgError(f"{path}: the exported ONNX graph is invalid ({str(e).splitlines()[0]})") from e
 
 
 def onnx_ops(path: Path) -> list[str]:

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from rich.console import Console
 
+from edgeppg import lock
 from edgeppg.data.dataset import load_splits
 from edgeppg.data.windows import HR_LOW, N_CLASSES, WindowSet
 from edgeppg.device import contract as device_contract
@@ -54,6 +55,7 @@ def _step(console: Console, what: str) -> Iterator[None]:
         yield
 
 
+@lock.locked("export")
 def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_windows: int = 1000,
                micro_windows: int = 200, seed: int = 0, console: Console | None = None) -> dict:
     """Export the model of a run folder (or a model.pt) and return what export.json records."""

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeppg.errors import EdgeppgError
+from edgeppg.files import building
 from edgeppg.export.onnx_export import INPUT_NAME, OUTPUT_NAME, load_onnx
 
 # Normalised windows are already zero-mean, unit-variance: onnx2tf must not rescale them.
@@ -65,9 +66,8 @@ def to_tflite(onnx_path: Path, calibration: np.ndarray, float_out: Path, int8_ou
         if proc.returncode != 0 or not all(p.is_file() for p in produced.values()):
             raise EdgeppgError(f"{onnx_path}: onnx2tf could not convert it ({_last_error(log)})")
         for src, dst in ((produced["float"], float_out), (produced["int8"], int8_out)):
-            tmp_dst = dst.with_name(f".{dst.name}.building")
-            shutil.copyfile(src, tmp_dst)
-            os.replace(tmp_dst, dst)
+            with building(dst) as tmp_dst:
+                shutil.copyfile(src, tmp_dst)
 
 
 def _last_error(log: Path) -> str:

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from torch import nn
 
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.mlp import MLP
 from edgeppg.models.resnet1d import ResNet1D
+from edgeppg.settings import check, one_of, whole
 
 ARCHS = ("resnet1d", "mlp")
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    arch: str = "resnet1d"
-    blocks: int = 6  # resnet1d: residual blocks
-    width: int = 32  # resnet1d: stem channels
-    kernel: int = 9  # resnet1d: convolution length (9: a 1-block model sees one beat)
-    hidden: int = 64  # mlp: units per layer
-    layers: int = 2  # mlp: hidden layers
+    arch: str = field(default="resnet1d", metadata=one_of(*ARCHS))
+    blocks: int = field(default=6, metadata=whole(1, 32))  # resnet1d: residual blocks
+    width: int = field(default=32, metadata=whole(1, 1024))  # resnet1d: stem channels
+    # resnet1d: convolution length (9: a 1-block model sees one beat)
+    kernel: int = field(default=9, metadata=whole(1, 199))
+    hidden: int = field(default=64, metadata=whole(1, 65_536))  # mlp: units per layer
+    layers: int = field(default=2, metadata=whole(1, 64))  # mlp: hidden layers
+
+    def __post_init__(self) -> None:
+        check(self)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from edgeppg.config import STRATEGIES
 from edgeppg.errors import EdgeppgError
+from edgeppg.settings import SettingError, check, one_of, problem_with, real, text, whole
 
 STUDIES_DIR = Path(__file__).parent / "studies"  # the studies shipped with edgeppg: `edgeppg sweep quick`
 
@@ -16,20 +17,20 @@ STUDY_KEYS = {"name", "dataset", "teachers", "students", "strategies", "betas", 
 
 @dataclass(frozen=True)
 class Study:
-    name: str = "study"
+    name: str = field(default="study", metadata=text())
     dataset: dict = field(default_factory=lambda: {"name": "synthetic"})  # name + synthetic settings or root
     teachers: tuple[int, ...] = (6,)
     students: tuple[int, ...] = (1,)
     strategies: tuple[str, ...] = ("scratch", "dkd")
     betas: tuple[float, ...] = (8.0,)  # DKD's NCKD weight; one DKD cell per value
     seeds: tuple[int, ...] = (0,)
-    epochs: int = 20
-    teacher_epochs: int = 0  # 0: same as epochs
-    patience: int = 8
+    epochs: int = field(default=20, metadata=whole(1, 100_000))
+    teacher_epochs: int = field(default=0, metadata=whole(0, 100_000))  # 0: same as epochs
+    patience: int = field(default=8, metadata=whole(1, 100_000))
     width: int = 32
     kernel: int = 9
     export: bool = False  # int8 export + host benchmark of every student (int8 MAE, latency, memory)
-    bench_runs: int = 50
+    bench_runs: int = field(default=50, metadata=whole(1, 1_000_000))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,12 +71,43 @@ def load_study(path: str | Path) -> Study:
         if key in raw:
             raw[key] = tuple(raw[key]) if isinstance(raw[key], list) else (raw[key],)
     study = Study(**raw)
-    bad = [s for s in study.strategies if s not in STRATEGIES]
-    if bad:
-        raise EdgeppgError(f"{path}: unknown strategy '{bad[0]}' (available: {', '.join(STRATEGIES)})")
-    if any(b < 1 for b in study.teachers + study.students):
-        raise EdgeppgError(f"{path}: block counts start at 1")
+    check_study(study, str(path))
     return study
+
+
+def check_study(study: Study, where: str) -> None:
+    """Every value of a study, checked before any cell runs: its own settings, then the config of every
+    cell it expands into (so `epochs: ten` or `width: 0` is one line, not a failure in each cell)."""
+    from edgeppg.study.runner import data_config, run_config
+
+    try:
+        check(study)
+    except SettingError as e:
+        raise EdgeppgError(f"{where}: {e.name}: {e.problem}") from None
+    if not isinstance(study.export, bool):
+        raise EdgeppgError(f"{where}: export: must be true or false, got {study.export!r}")
+    if not study.name or not all(c.isalnum() or c in "-_." for c in study.name):
+        raise EdgeppgError(f"{where}: name: letters, digits, '-', '_' and '.' only (it names the study "
+                           f"folder), got {study.name!r}")
+    if not isinstance(study.dataset, dict):
+        raise EdgeppgError(f"{where}: dataset: expected a mapping (name, and root or synthetic settings)")
+    for key, rule in (("teachers", whole(1, 32)), ("students", whole(1, 32)), ("seeds", whole(0, 2**32 - 1)),
+                      ("betas", real(0.0, 1000.0)), ("strategies", one_of(*STRATEGIES))):
+        for value in getattr(study, key):
+            problem = problem_with(value, rule)
+            if problem:
+                raise EdgeppgError(f"{where}: {key}: {problem}")
+    try:
+        data = data_config(study)
+        teachers, students = cells(study)
+        for cell in teachers + students:
+            run_config(study, cell, Path("."), 1)
+    except SettingError as e:
+        raise EdgeppgError(f"{where}: {e.name}: {e.problem}") from None
+    except EdgeppgError as e:
+        raise EdgeppgError(f"{where}: {e}") from None
+    if data.dataset != "synthetic" and not Path(data.root).is_dir():
+        raise EdgeppgError(f"{where}: dataset root {data.root}: no such folder")
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import signal
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
+from edgeppg.settings import build
 from edgeppg.models.spec import ModelSpec
 from edgeppg.runs import CHECKPOINT, METRICS, atomic_write_bytes, read_json, write_json
 from edgeppg.study.config import Cell, Study, cells
@@ -36,10 +37,10 @@ def data_config(study: Study) -> DataConfig:
     d = dict(study.dataset)
     name = d.pop("name", "synthetic")
     if name == "synthetic":
-        return DataConfig(synthetic=SyntheticConfig(**d))
+        return DataConfig(synthetic=build(SyntheticConfig, d, "dataset"))
     if "root" not in d:
-        raise EdgeppgError(f"study '{study.name}': dataset {name} needs a root")
-    return DataConfig(dataset=name, root=str(Path(d.pop("root")).expanduser()), **d)
+        raise EdgeppgError(f"dataset: {name} needs a root (its folder)")
+    return build(DataConfig, {"dataset": name, **d, "root": str(Path(str(d["root"])).expanduser())}, "dataset")
 
 
 def run_config(study: Study, cell: Cell, out: Path, threads: int) -> RunConfig:
@@ -174,6 +175,33 @@ def run_study(study: Study, out: Path, workers: int = 0, ray_address: str | None
     return out / RESULTS
 
 
+def _worker_init() -> None:
+    """A worker leaves Ctrl-C to the sweep, and stops like Ctrl-C when the sweep terminates it: the cell
+    in progress marks itself interrupted and keeps its last whole epoch."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+_in_cell = False  # per worker process: is a cell running (to stop) or is the worker idle (to just exit)
+
+
+def _interrupt(signum, frame) -> None:
+    if _in_cell:
+        raise KeyboardInterrupt
+    os._exit(130)
+
+
+def _run_cell_args(args: tuple) -> dict:
+    global _in_cell
+    _in_cell = True
+    try:
+        return run_cell(*args)
+    except KeyboardInterrupt:  # the cell has marked itself interrupted on the way out; leave quietly
+        os._exit(130)
+    finally:
+        _in_cell = False
+
+
 def _process_engine(workers: int):
     def engine(study: Study, phase: list[Cell], out: Path, threads: int):
         if workers == 1:
@@ -181,25 +209,35 @@ def _process_engine(workers: int):
                 yield run_cell(study, cell, out, threads)
             return
         # spawn, not fork: each worker starts clean and sets its own torch thread count
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            pending = {pool.submit(run_cell, study, cell, out, threads) for cell in phase}
-            try:
-                while pending:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for f in finished:
-                        yield f.result()
-            except KeyboardInterrupt:
-                for f in pending:
-                    f.cancel()
-                raise
+        pool = get_context("spawn").Pool(workers, initializer=_worker_init)
+        try:
+            yield from pool.imap_unordered(_run_cell_args, [(study, cell, out, threads) for cell in phase])
+            pool.close()
+        except BaseException:  # Ctrl-C: start nothing more, stop the cells in progress now
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
     return engine
+
+
+def connect_ray(address: str) -> None:
+    """Join the Ray cluster (once per process), or fail with one line before anything is written."""
+    import ray
+
+    if not ray.is_initialized():
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except Exception as e:  # ray raises ConnectionError, RuntimeError, ValueError for a missing cluster
+            reason = " ".join(str(e).split())[:200] or type(e).__name__
+            raise EdgeppgError(f"--ray {address}: cannot reach a Ray cluster ({reason}); start one with "
+                               "`ray start --head`, or run without --ray") from None
 
 
 def _ray_engine(address: str, threads: int):
     import ray
 
-    if not ray.is_initialized():
-        ray.init(address=address, log_to_driver=False)
+    connect_ray(address)
     remote = ray.remote(num_cpus=threads)(run_cell)
 
     def engine(study: Study, phase: list[Cell], out: Path, threads_: int):

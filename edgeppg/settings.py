@@ -1,0 +1,91 @@
+"""What a valid setting is, declared once beside each config field and checked wherever a config is made:
+from command-line options, a study file, a config.json or the config inside a model.pt. So `--epochs -3`,
+`epochs: ten` in a study and a model.pt with a string for its width all fail the same way, before any
+work starts, with a message that names the setting.
+
+    epochs: int = field(default=30, metadata=whole(1))
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+
+from edgeppg.errors import EdgeppgError
+
+
+class SettingError(EdgeppgError):
+    """A setting outside its range or of the wrong type: `name` (the field) and `problem`."""
+
+    def __init__(self, owner: str, name: str, problem: str):
+        self.owner, self.name, self.problem = owner, name, problem
+        super().__init__(f"{name}: {problem}")
+
+
+def whole(lo: int | None = None, hi: int | None = None) -> dict:
+    """An integer (not a bool, not a float) in [lo, hi]."""
+    return {"kind": int, "lo": lo, "hi": hi}
+
+
+def real(lo: float | None = None, hi: float | None = None, above: float | None = None) -> dict:
+    """A finite number in [lo, hi], or > above."""
+    return {"kind": float, "lo": lo, "hi": hi, "above": above}
+
+
+def one_of(*choices: str) -> dict:
+    return {"kind": str, "choices": choices}
+
+
+def text() -> dict:
+    return {"kind": str}
+
+
+def problem_with(value: object, rule: dict) -> str | None:
+    """What is wrong with `value` under `rule`, or None."""
+    kind = rule["kind"]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        return f"must be a whole number, got {value!r}"
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"must be a number, got {value!r}"
+        if not math.isfinite(value):
+            return f"must be a finite number, got {value!r}"
+    if kind is str:
+        if not isinstance(value, str):
+            return f"must be text, got {value!r}"
+        if rule.get("choices") and value not in rule["choices"]:
+            return f"must be one of {', '.join(rule['choices'])}, got {value!r}"
+        return None
+    lo, hi, above = rule.get("lo"), rule.get("hi"), rule.get("above")
+    if lo is not None and value < lo:
+        return f"must be at least {lo}, got {value!r}"
+    if hi is not None and value > hi:
+        return f"must be at most {hi}, got {value!r}"
+    if above is not None and value <= above:
+        return f"must be greater than {above}, got {value!r}"
+    return None
+
+
+def check(obj: object) -> None:
+    """Raise SettingError for the first field of a config dataclass that breaks its declared rule."""
+    for f in fields(obj):
+        rule = f.metadata
+        if "kind" in rule:
+            problem = problem_with(getattr(obj, f.name), rule)
+            if problem:
+                raise SettingError(type(obj).__name__, f.name, problem)
+
+
+def build(cls: type, values: object, where: str):
+    """A config dataclass from a mapping read from a file, with `where` (the file and section) in every
+    error: an unknown key, a missing one, or a value its rule refuses."""
+    if not isinstance(values, dict):
+        raise EdgeppgError(f"{where}: expected a mapping of settings, found {type(values).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise EdgeppgError(f"{where}: unknown setting '{unknown[0]}' (known: {', '.join(sorted(known))})")
+    try:
+        return cls(**values)
+    except SettingError as e:
+        raise EdgeppgError(f"{where}.{e.name}: {e.problem}") from None

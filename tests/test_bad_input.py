@@ -1,0 +1,381 @@
+"""Bad input, table by table: every case exits with status 2 and one line on stderr that names the file
+or option at fault, with no traceback, and leaves no partial or temporary file behind.
+
+Cases run `edgeppg.cli.main` in this process (fast); the ones about processes (a held lock, a full disk,
+Ctrl-C) run the command in a child process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from scipy.io import savemat
+
+from dataset_files import write_wildppg_participant
+from edgeppg.cli import main
+
+DEBRIS = re.compile(r"\.tmp\d+|\.building|\.edgeppg\.lock$")
+
+
+def debris(root: Path) -> list[str]:
+    return [str(p) for p in root.rglob("*") if DEBRIS.search(p.name)]
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exit_:
+        main([str(a) for a in argv])
+    return exit_.value.code, capsys.readouterr().err
+
+
+def assert_one_line_error(code: int, stderr: str, names: str) -> None:
+    assert code == 2, stderr
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in stderr
+    assert names in lines[0], f"'{names}' not in: {lines[0]}"
+
+
+# --- the files the cases damage or point at -----------------------------------------------------------------
+
+def _copy(src: Path, tmp: Path) -> Path:
+    dst = tmp / "run"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("firmware", "card"))
+    return dst
+
+
+def _torch_file(path: Path, obj) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(obj, path)
+    return path
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned > PWNED",))
+
+
+def _model_with_config(tmp: Path, teacher: Path, edit: Callable[[dict], None]) -> Path:
+    run = _copy(teacher, tmp)
+    obj = torch.load(run / "model.pt", weights_only=True)
+    edit(obj["config"])
+    torch.save(obj, run / "model.pt")
+    return run
+
+
+def _wildppg(tmp: Path, edit: Callable[[dict], None]) -> Path:
+    from scipy.io import loadmat
+
+    root = tmp / "wildppg"
+    root.mkdir()
+    write_wildppg_participant(root, "l38", 60, 70.0, np.random.default_rng(0))
+    f = root / "WildPPG_Part_l38.mat"
+    mat = {k: v for k, v in loadmat(str(f)).items() if not k.startswith("__")}
+    edit(mat)
+    savemat(f, mat)
+    return root
+
+
+def _study(tmp: Path, text: str) -> Path:
+    path = tmp / "study.yaml"
+    path.write_text(text)
+    return path
+
+
+# --- the table: (id, setup(tmp, teacher, exported) -> argv, what the message must name) ---------------------
+
+CASES: list[tuple[str, Callable, str]] = [
+    # command-line options: every numeric one is checked before any work
+    ("epochs-negative", lambda t, *_: ["train", "--out", t / "r", "--epochs", "-3"], "--epochs"),
+    ("epochs-zero", lambda t, *_: ["train", "--out", t / "r", "--epochs", "0"], "--epochs"),
+    ("epochs-text", lambda t, *_: ["train", "--out", t / "r", "--epochs", "ten"], "--epochs"),
+    ("batch-size-zero", lambda t, *_: ["train", "--out", t / "r", "--batch-size", "0"], "--batch-size"),
+    ("lr-nan", lambda t, *_: ["train", "--out", t / "r", "--lr", "nan"], "--lr"),
+    ("lr-negative", lambda t, *_: ["train", "--out", t / "r", "--lr", "-0.1"], "--lr"),
+    ("width-zero", lambda t, *_: ["train", "--out", t / "r", "--width", "0"], "--width"),
+    ("kernel-zero", lambda t, *_: ["train", "--out", t / "r", "--kernel", "0"], "--kernel"),
+    ("threads-negative", lambda t, *_: ["train", "--out", t / "r", "--threads", "-2"], "--threads"),
+    ("blocks-zero", lambda t, *_: ["train", "--out", t / "r", "--blocks", "0"], "--blocks"),
+    ("blocks-huge", lambda t, *_: ["train", "--out", t / "r", "--blocks", "99"], "--blocks"),
+    ("hidden-zero", lambda t, *_: ["train", "--out", t / "r", "--arch", "mlp", "--hidden", "0"], "--hidden"),
+    ("subjects-too-few", lambda t, *_: ["train", "--out", t / "r", "--subjects", "1"], "--subjects"),
+    ("minutes-zero", lambda t, *_: ["train", "--out", t / "r", "--minutes", "0"], "--minutes"),
+    ("data-seed-negative", lambda t, *_: ["train", "--out", t / "r", "--data-seed", "-1"], "--data-seed"),
+    ("patience-zero", lambda t, *_: ["train", "--out", t / "r", "--patience", "0"], "--patience"),
+    ("split-unknown", lambda t, *_: ["train", "--out", t / "r", "--split", "halves"], "--split"),
+    ("readout-unknown", lambda t, *_: ["train", "--out", t / "r", "--readout", "median"], "--readout"),
+    ("unknown-option", lambda t, *_: ["train", "--out", t / "r", "--epoch", "3"], "--epoch"),
+    ("dataset-unknown", lambda t, *_: ["train", "--out", t / "r", "--dataset", "mimic"], "dataset 'mimic'"),
+    ("dataset-without-root", lambda t, *_: ["train", "--out", t / "r", "--dataset", "dalia"], "--root"),
+    ("dataset-root-missing", lambda t, *_: ["train", "--out", t / "r", "--dataset", "wildppg", "--root",
+                                            t / "nowhere"], "nowhere"),
+    ("site-unknown", lambda t, *_: ["train", "--out", t / "r", "--site", "knee"], "--site"),
+    ("distill-no-teacher", lambda t, *_: ["distill", "--out", t / "r"], "--teacher"),
+    ("distill-teacher-missing", lambda t, *_: ["distill", "--teacher", t / "nowhere", "--out", t / "r"], "nowhere"),
+    ("distill-student-blocks", lambda t, te, _: ["distill", "--teacher", te, "--out", t / "r", "--student-blocks",
+                                                 "0"], "--student-blocks"),
+    ("distill-beta-negative", lambda t, te, _: ["distill", "--teacher", te, "--out", t / "r", "--beta", "-1"],
+     "--beta"),
+    ("distill-tau-inf", lambda t, te, _: ["distill", "--teacher", te, "--out", t / "r", "--tau", "inf"], "--tau"),
+    ("distill-warmup-negative", lambda t, te, _: ["distill", "--teacher", te, "--out", t / "r", "--warmup", "-1"],
+     "--warmup"),
+    ("info-width-zero", lambda t, *_: ["info", "--width", "0"], "--width"),
+    ("info-kernel-zero", lambda t, *_: ["info", "--kernel", "0"], "--kernel"),
+    ("export-eval-windows-zero", lambda t, te, _: ["export", _copy(te, t), "--eval-windows", "0"], "--eval-windows"),
+    ("export-calib-windows-zero", lambda t, te, _: ["export", _copy(te, t), "--calib-windows", "0"],
+     "--calib-windows"),
+    ("bench-m4-windows-zero", lambda t, _, ex: ["bench", ex, "--target", "cortex-m4", "--windows", "0"], "--windows"),
+    ("bench-runs-zero", lambda t, _, ex: ["bench", ex, "--runs", "0"], "--runs"),
+    ("bench-batch-zero", lambda t, _, ex: ["bench", ex, "--batch", "0"], "--batch"),
+    ("bench-target-unknown", lambda t, _, ex: ["bench", ex, "--target", "cortex-m7"], "target 'cortex-m7'"),
+    ("bench-runtime-unknown", lambda t, _, ex: ["bench", ex, "--runtime", "tvm"], "runtime 'tvm'"),
+    ("bench-compare-three", lambda t, _, ex: ["bench", ex, ex, ex, "--compare"], "--compare"),
+    ("bench-battery-zero", lambda t, _, ex: ["bench", ex, "--target", "cortex-m4", "--battery-mah", "0"],
+     "--battery-mah"),
+    ("build-board-unknown", lambda t, _, ex: ["build", ex, "--board", "esp32"], "board 'esp32'"),
+    ("build-windows-zero", lambda t, _, ex: ["build", ex, "--windows", "0"], "--windows"),
+    ("sweep-workers-negative", lambda t, *_: ["sweep", "quick", "--workers", "-1"], "--workers"),
+    ("sweep-unknown-study", lambda t, *_: ["sweep", "nosuch"], "nosuch"),
+    ("eval-dataset-unknown", lambda t, te, _: ["eval", te, "--eval-dataset", "mimic"], "dataset 'mimic'"),
+    ("stream-recording-unknown", lambda t, _, ex: ["stream", ex, "--recording", "holter:1"], "holter:1"),
+    ("stream-participant-unknown", lambda t, _, ex: ["stream", ex, "--recording", "synthetic:S99"], "S99"),
+    ("flash-emulated-board", lambda t, _, ex: ["flash", ex, "--board", "mps2_an386"], "mps2_an386"),
+    # run folders and checkpoints
+    ("out-is-a-file", lambda t, *_: ["train", "--out", (t / "f").write_text("x") and t / "f", "--epochs", "1"],
+     "is a file"),
+    ("train-into-finished-run", lambda t, te, _: ["train", "--out", _copy(te, t), "--epochs", "1"],
+     "finished run"),
+    ("resume-nothing", lambda t, *_: ["train", "--out", t / "r", "--resume"], "nothing to resume"),
+    ("eval-empty-folder", lambda t, *_: ["eval", (t / "e").mkdir() or t / "e"], "model.pt"),
+    ("eval-hostile-model", lambda t, *_: ["eval", _torch_file(t / "m" / "model.pt", {"a": Evil()})], "model.pt"),
+    ("eval-garbage-model", lambda t, *_: ["eval", (t / "model.pt").write_bytes(b"\x00garbage") and t / "model.pt"],
+     "model.pt"),
+    ("eval-json-as-run", lambda t, *_: ["eval", (t / "x.json").write_text("{}") and t / "x.json"], "x.json"),
+    ("eval-tensor-not-dict", lambda t, *_: ["eval", _torch_file(t / "model.pt", torch.zeros(3))], "model.pt"),
+    ("eval-model-wrong-format", lambda t, *_: ["eval", _torch_file(t / "model.pt", {"format": "other"})],
+     "model.pt"),
+    ("eval-model-string-width", lambda t, te, _: ["eval", _model_with_config(
+        t, te, lambda c: c["model"].update(width="wide"))], "model.width"),
+    ("eval-model-config-list", lambda t, te, _: ["eval", _model_with_config(
+        t, te, lambda c: c.update(train=[1, 2]))], "train"),
+    ("eval-model-config-missing", lambda t, te, _: ["eval", _model_with_config(
+        t, te, lambda c: c.pop("distill"))], "distill"),
+    ("resume-checkpoint-missing-keys", lambda t, te, _: ["train", "--out", _unfinished(t, te, {"distiller": {}}),
+                                                          *TEACHER_OPTIONS, "--resume"], "no 'optimizer'"),
+    ("resume-checkpoint-garbage", lambda t, te, _: ["train", "--out", _unfinished(t, te, b"\x80junk"),
+                                                    *TEACHER_OPTIONS, "--resume"], "checkpoint.pt"),
+    ("resume-config-json-list", lambda t, te, _: ["train", "--out", _unfinished(t, te, None, config="[]"),
+                                                  *TEACHER_OPTIONS, "--resume"], "config.json"),
+    ("resume-other-config", lambda t, te, _: ["train", "--out", _unfinished(t, te, None),
+                                              *TEACHER_OPTIONS[:-2], "--epochs", "7", "--resume"], "train.epochs"),
+    ("sweep-ray-no-cluster", lambda t, *_: ["sweep", "quick", "--out", t / "q", "--ray", "auto"], "--ray auto"),
+    ("card-unfinished-run", lambda t, *_: ["card", (t / "c").mkdir() or t / "c"], "metrics.json"),
+    ("export-empty-folder", lambda t, *_: ["export", (t / "x").mkdir() or t / "x"], "model.pt"),
+    ("bench-m4-not-exported", lambda t, te, _: ["bench", _copy(te, t), "--target", "cortex-m4"], "edgeppg export"),
+    ("stream-not-exported", lambda t, te, _: ["stream", _copy(te, t)], "edgeppg export"),
+    # studies
+    ("study-epochs-text", lambda t, *_: ["sweep", _study(t, "epochs: ten\n")], "epochs"),
+    ("study-width-zero", lambda t, *_: ["sweep", _study(t, "width: 0\n")], "width"),
+    ("study-unknown-key", lambda t, *_: ["sweep", _study(t, "epoch: 3\n")], "epoch"),
+    ("study-not-yaml", lambda t, *_: ["sweep", _study(t, "epochs: [1,\n")], "study.yaml"),
+    ("study-a-list", lambda t, *_: ["sweep", _study(t, "- 1\n- 2\n")], "study.yaml"),
+    ("study-data-root-missing", lambda t, *_: ["sweep", _study(t, f"dataset: {{name: dalia, root: {t}/none}}\n")],
+     "none"),
+    ("study-strategy-unknown", lambda t, *_: ["sweep", _study(t, "strategies: [crd]\n")], "crd"),
+    ("study-beta-negative", lambda t, *_: ["sweep", _study(t, "betas: [-1]\n")], "betas"),
+    ("study-students-zero", lambda t, *_: ["sweep", _study(t, "students: [0]\n")], "students"),
+    ("study-synthetic-unknown", lambda t, *_: ["sweep", _study(t, "dataset: {name: synthetic, people: 3}\n")],
+     "people"),
+    # data files of the three real data sets
+    ("wildppg-empty-id", lambda t, *_: ["data", "prepare", "--dataset", "wildppg", "--root",
+                                        _wildppg(t, lambda m: m.update(id=""))], "id"),
+    ("wildppg-empty-site", lambda t, *_: ["data", "prepare", "--dataset", "wildppg", "--root",
+                                          _wildppg(t, lambda m: m.update(wrist=np.zeros((0, 0))))], "wrist"),
+    ("wildppg-not-matlab", lambda t, *_: ["data", "prepare", "--dataset", "wildppg", "--root", _not_matlab(t)],
+     "WildPPG_Part_l38.mat"),
+    ("wildppg-no-files", lambda t, *_: ["data", "prepare", "--dataset", "wildppg", "--root",
+                                        (t / "w").mkdir() or t / "w"], "*.mat"),
+    ("dalia-hostile-pickle", lambda t, *_: ["data", "prepare", "--dataset", "dalia", "--root", _dalia(t, Evil())],
+     "S1.pkl"),
+    ("dalia-garbage-pickle", lambda t, *_: ["data", "prepare", "--dataset", "dalia", "--root", _dalia(t, b"junk")],
+     "S1.pkl"),
+    ("galaxy-empty-root", lambda t, *_: ["data", "prepare", "--dataset", "galaxyppg", "--root",
+                                         (t / "galaxyroot").mkdir() or t / "galaxyroot"], "galaxyroot"),
+    # exports and firmware
+    ("device-json-damaged", lambda t, _, ex: ["stream", _damaged_export(t, ex, "device.json", b"{not json")],
+     "device.json"),
+    ("int8-model-garbage", lambda t, _, ex: ["build", _damaged_export(t, ex, "model_int8.tflite", b"\x00" * 64)],
+     "model_int8.tflite"),
+]
+
+
+def _not_matlab(tmp: Path) -> Path:
+    root = _wildppg(tmp, lambda m: None)
+    (root / "WildPPG_Part_l38.mat").write_text("not a MATLAB file")
+    return root
+
+
+# the options that remake conftest's teacher_dir config, for resuming a copy of it
+TEACHER_OPTIONS = ["--blocks", "2", "--width", "16", "--subjects", "10", "--minutes", "8", "--data-seed", "1",
+                   "--batch-size", "32", "--patience", "10", "--threads", "2", "--epochs", "6"]
+
+
+def _unfinished(tmp: Path, teacher: Path, checkpoint, config: str | None = None) -> Path:
+    """A copy of the teacher run as if stopped mid-training, with the given checkpoint content."""
+    run = _copy(teacher, tmp)
+    for name in ("metrics.json", "model.pt"):
+        (run / name).unlink()
+    if isinstance(checkpoint, bytes):
+        (run / "checkpoint.pt").write_bytes(checkpoint)
+    elif checkpoint is not None:
+        torch.save(checkpoint, run / "checkpoint.pt")
+    if config is not None:
+        (run / "config.json").write_text(config)
+    return run
+
+
+def _dalia(tmp: Path, payload) -> Path:
+    root = tmp / "dalia"
+    (root / "S1").mkdir(parents=True)
+    with open(root / "S1" / "S1.pkl", "wb") as fh:
+        if isinstance(payload, bytes):
+            fh.write(payload)
+        else:
+            pickle.dump(payload, fh)
+    return root
+
+
+def _damaged_export(tmp: Path, exported: Path, name: str, data: bytes) -> Path:
+    run = _copy(exported, tmp)
+    (run / name).write_bytes(data)
+    return run
+
+
+def test_the_table_is_broad():
+    assert len(CASES) >= 60
+    assert len({c[0] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case, setup, names", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_one_line_and_exit_2(case, setup, names, tmp_path, teacher_dir, exported, capsys,
+                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = setup(tmp_path, teacher_dir, exported[0])
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    code, stderr = run_cli(argv, capsys)
+    assert_one_line_error(code, stderr, names)
+    assert debris(tmp_path) == []
+    assert not (tmp_path / "PWNED").exists()
+    if case not in ("out-is-a-file",):  # nothing new, nothing gone
+        assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+# --- the process-level cases -------------------------------------------------------------------------------
+
+def _child(argv: list, cwd: Path, prelude: str = "", **kw) -> subprocess.Popen:
+    code = prelude + f"\nimport sys\nsys.argv = ['edgeppg', *{[str(a) for a in argv]!r}]\n" \
+                     "from edgeppg.cli import main\nmain()\n"
+    return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kw)
+
+
+TINY = ["--blocks", "1", "--width", "8", "--subjects", "4", "--minutes", "2"]
+
+
+def test_a_run_folder_in_use_is_refused_and_the_first_run_keeps_its_result(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom edgeppg.lock import run_folder\n"
+                               f"with run_folder({str(tmp_path / 'r')!r}, 'train'):\n"
+                               "    print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        second = _child(["train", "--out", tmp_path / "r", *TINY, "--epochs", "1"], tmp_path)
+        out, err = second.communicate(timeout=120)
+        assert second.returncode == 2 and err.count("\n") == 1 and "in use by another edgeppg command" in err
+        assert "pid" in err and "Traceback" not in err
+        assert list((tmp_path / "r").iterdir()) == [tmp_path / "r" / ".edgeppg.lock"]  # nothing of the second
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_sigkill_leaves_no_stale_lock_and_the_next_command_corrects_status(tmp_path):
+    run = tmp_path / "r"
+    child = _child(["train", "--out", run, *TINY, "--minutes", "8", "--epochs", "50"], tmp_path)
+    deadline = time.time() + 120
+    while not (run / "checkpoint.pt").is_file():
+        assert time.time() < deadline and child.poll() is None
+        time.sleep(0.2)
+    child.send_signal(signal.SIGKILL)
+    child.communicate()
+    assert json.loads((run / "status.json").read_text())["status"] == "running"  # what SIGKILL leaves
+    card = _child(["card", run], tmp_path)  # any command that takes the folder: here one that then fails
+    _, err = card.communicate(timeout=120)
+    assert card.returncode == 2 and "metrics.json" in err and "in use" not in err
+    status = json.loads((run / "status.json").read_text())
+    assert status["status"] == "interrupted" and "stopped without finishing" in status["note"]
+    resumed = _child(["train", "--out", run, *TINY, "--minutes", "8", "--epochs", "3", "--resume"], tmp_path)
+    _, err = resumed.communicate(timeout=300)
+    assert "cannot resume with a different config (changed: train.epochs)" in err  # a real check, not the lock
+    assert debris(tmp_path) == []
+
+
+def test_ctrl_c_in_the_first_epoch_says_there_is_nothing_to_resume(tmp_path):
+    child = _child(["train", "--out", tmp_path / "r", "--blocks", "6", "--subjects", "12", "--minutes", "20",
+                    "--epochs", "5"], tmp_path)
+    deadline = time.time() + 120
+    while not (tmp_path / "r" / "status.json").is_file():
+        assert time.time() < deadline and child.poll() is None
+        time.sleep(0.1)
+    time.sleep(1.0)
+    assert not (tmp_path / "r" / "checkpoint.pt").exists()
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130 and "nothing to resume" in err and "--resume" not in err
+    assert json.loads((tmp_path / "r" / "status.json").read_text())["status"] == "interrupted"
+    assert debris(tmp_path) == []
+
+
+ENOSPC = """
+import errno, os, pathlib
+_real = pathlib.Path.write_bytes
+def _full(self, data):
+    if {match!r} in self.name:
+        with open(self, "wb") as fh:
+            fh.write(data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+    return _real(self, data)
+pathlib.Path.write_bytes = _full
+"""
+
+
+@pytest.mark.parametrize("stage, match", [("train", "checkpoint.pt"), ("export", "export.json"),
+                                          ("card", "card.html")])
+def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(stage, match, tmp_path, teacher_dir, exported):
+    if stage == "train":
+        argv = ["train", "--out", tmp_path / "r", *TINY, "--epochs", "2"]
+    elif stage == "export":
+        argv = ["export", _copy(teacher_dir, tmp_path)]
+    else:
+        argv = ["card", _copy(exported[0], tmp_path), "--no-watch"]
+    child = _child(argv, tmp_path, ENOSPC.format(match=match))
+    _, err = child.communicate(timeout=600)
+    assert child.returncode == 2, err
+    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith(("ONNX", "TFLite", "int8"))]
+    assert lines[-1].startswith("error: ") and "No space left on device" in lines[-1] and match in lines[-1]
+    assert "Traceback" not in err
+    assert debris(tmp_path) == []
+    if stage == "train":
+        status = json.loads((tmp_path / "r" / "status.json").read_text())
+        assert status["status"] == "failed" and "No space left" in status["error"]
