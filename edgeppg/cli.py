@@ -30,8 +30,9 @@ app = typer.Typer(
 data_app = typer.Typer(help="Prepare and inspect data sets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 # Piped output (CI logs, `| tee`) gets a fixed width instead of rich's 80 columns, so tables stay readable.
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+# emoji=False: a message naming `e2epyppg:x` must not turn into an emoji.
+out = Console(width=None if sys.stdout.isatty() else 120, emoji=False)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120, emoji=False)
 
 
 class Strategy(str, Enum):
@@ -523,6 +524,8 @@ def sweep(
     from edgeppg.study.runner import run_study
 
     study = load_study(config)
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise EdgeppgError(f"--out {out_dir}: is a file, not a study folder")
     if study.export:
         extras.require("export", f"edgeppg sweep {config} (export: true)")
     if ray:

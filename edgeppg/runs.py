@@ -48,7 +48,7 @@ def load_torch(path: Path) -> dict:
             warnings.simplefilter("ignore")  # torch's notes on a damaged file would be a second line
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for a corrupt or hostile file
-        raise EdgeppgError(f"{path}: not a readable edgeppg checkpoint ({_load_failure(e)})") from e
+        raise EdgeppgError(f"{path}: not a readable checkpoint ({_load_failure(e)})") from e
     if not isinstance(obj, dict):
         raise EdgeppgError(f"{path}: not an edgeppg checkpoint (holds a {type(obj).__name__})")
     return obj
@@ -60,7 +60,7 @@ def _load_failure(e: Exception) -> str:
     text = " ".join(str(e).split())
     if "GLOBAL" in text:
         return "it holds Python objects, not just tensors; edgeppg refuses to load those"
-    if "Unsupported operand" in text or "weights_only" in text:
+    if "Unsupported operand" in text or "weights_only" in text or "PytorchStreamReader" in text:
         return "not a PyTorch file, or a damaged one"
     return text[:200] or type(e).__name__
 

@@ -151,6 +151,13 @@ CASES: list[tuple[str, Callable, str]] = [
     ("eval-dataset-unknown", lambda t, te, _: ["eval", te, "--eval-dataset", "mimic"], "dataset 'mimic'"),
     ("stream-recording-unknown", lambda t, _, ex: ["stream", ex, "--recording", "holter:1"], "holter:1"),
     ("stream-participant-unknown", lambda t, _, ex: ["stream", ex, "--recording", "synthetic:S99"], "S99"),
+    ("stream-recording-like-an-emoji", lambda t, _, ex: ["stream", ex, "--recording", "e2epyppg:x"],
+     "e2epyppg:x"),
+    ("sweep-out-is-a-file", lambda t, *_: ["sweep", "quick", "--out", (t / "f").write_text("x") and t / "f"],
+     "is a file"),
+    ("sweep-study-is-a-folder", lambda t, *_: ["sweep", (t / "d").mkdir() or t / "d"], "a folder"),
+    ("card-out-is-a-file", lambda t, _, ex: ["card", ex, "--out", (t / "f").write_text("x") and t / "f"],
+     "is a file"),
     ("flash-emulated-board", lambda t, _, ex: ["flash", ex, "--board", "mps2_an386"], "mps2_an386"),
     # run folders and checkpoints
     ("out-is-a-file", lambda t, *_: ["train", "--out", (t / "f").write_text("x") and t / "f", "--epochs", "1"],

@@ -36,10 +36,12 @@ def test_mlp_student():
 
 
 def test_bad_specs_are_named():
-    with pytest.raises(EdgeppgError, match="unknown architecture 'transformer'"):
-        build_model(ModelSpec(arch="transformer"))
-    with pytest.raises(EdgeppgError, match="blocks must be between 1 and 32"):
-        build_model(ModelSpec(blocks=0))
+    with pytest.raises(EdgeppgError, match="arch: must be one of resnet1d, mlp, got 'transformer'"):
+        ModelSpec(arch="transformer")
+    with pytest.raises(EdgeppgError, match="blocks: must be at least 1, got 0"):
+        ModelSpec(blocks=0)
+    with pytest.raises(EdgeppgError, match="width: must be a whole number, got 8.5"):
+        ModelSpec(width=8.5)
 
 
 def test_hr_readouts():

@@ -22,9 +22,9 @@ def windows() -> WindowSet:
 
 
 def test_same_seed_same_signals_other_seed_other_signals():
-    cfg = synthetic.SyntheticConfig(subjects=2, minutes=2, seed=5)
+    cfg = synthetic.SyntheticConfig(subjects=3, minutes=2, seed=5)
     a, b = synthetic.generate(cfg), synthetic.generate(cfg)
-    c = synthetic.generate(synthetic.SyntheticConfig(subjects=2, minutes=2, seed=6))
+    c = synthetic.generate(synthetic.SyntheticConfig(subjects=3, minutes=2, seed=6))
     for ra, rb, rc in zip(a, b, c):
         np.testing.assert_array_equal(ra.ppg, rb.ppg)
         np.testing.assert_array_equal(ra.acc, rb.acc)
@@ -33,7 +33,7 @@ def test_same_seed_same_signals_other_seed_other_signals():
 
 
 def test_recording_shapes_and_heart_rate_bounds():
-    rec = synthetic.generate(synthetic.SyntheticConfig(subjects=1, minutes=10, seed=0))[0]
+    rec = synthetic.generate(synthetic.SyntheticConfig(subjects=3, minutes=10, seed=0))[0]
     assert rec.ppg.shape == (10 * 60 * 64,) and rec.acc.shape == (10 * 60 * 64, 3)
     ibi_hr = 60 / np.diff(rec.beats)
     # the path is bounded to 45-190 BPM; arrhythmia adds a few BPM on top

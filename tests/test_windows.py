@@ -115,5 +115,5 @@ def test_splits_hold_whole_participants(tiny_data):
 
 
 def test_unknown_dataset_is_named():
-    with pytest.raises(EdgeppgError, match="unknown dataset 'dalia2'"):
+    with pytest.raises(EdgeppgError, match="dataset: must be one of synthetic, dalia, wildppg, galaxyppg, got 'dalia2'"):
         load_windows(DataConfig(dataset="dalia2"))

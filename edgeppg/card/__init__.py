@@ -19,6 +19,7 @@ from edgeppg.card.collect import RunFacts, collect, command_line, lagged_errors
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig
 from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg.errors import EdgeppgError
 from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS
 from edgeppg.models.spec import ModelSpec
 
@@ -295,6 +296,8 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
 @lock.locked("card")
 def write_card(run: Path, out: Path | None = None, watch: bool = True) -> tuple[Path, Path]:
     """card.md (+ PNGs) and card.html in `out` (default: the run's card/ folder)."""
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise EdgeppgError(f"--out {out}: is a file, not a folder for the card")
     facts = collect(run, watch)
     title, blocks = build_card(facts)
     out = Path(out) if out else facts.run / files.CARD_DIR

@@ -43,6 +43,8 @@ def packaged_studies() -> list[str]:
 def study_path(name_or_path: str | Path) -> Path:
     """A study file: a path, or the name of one shipped inside the package (so it works from any folder)."""
     path = Path(name_or_path)
+    if path.is_dir():
+        raise EdgeppgError(f"{path}: a folder, not a study file (YAML)")
     if path.exists() or path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
         return path
     shipped = STUDIES_DIR / f"{path.name}.yaml"
