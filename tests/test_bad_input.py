@@ -386,3 +386,17 @@ def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(stage, match, tmp_
     if stage == "train":
         status = json.loads((tmp_path / "r" / "status.json").read_text())
         assert status["status"] == "failed" and "No space left" in status["error"]
+
+
+@pytest.mark.parametrize("env, argv, names", [
+    ({"PATH": "EMPTY"}, ["build", "EXPORTED", "--board", "mps2_an386"], "arm-none-eabi-gcc not found"),
+    ({"TFLM_DIR": "NOWHERE"}, ["bench", "EXPORTED", "--target", "cortex-m4", "--backend", "tflm-reference"],
+     "TFLM_DIR"),
+], ids=["no-arm-gcc", "tflm-dir-missing"])
+def test_missing_tools_are_one_line(env, argv, names, tmp_path, exported, capsys, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    for key, value in env.items():
+        monkeypatch.setenv(key, {"EMPTY": str(tmp_path / "empty"), "NOWHERE": str(tmp_path / "nowhere")}[value])
+    code, stderr = run_cli([exported[0] if a == "EXPORTED" else a for a in argv], capsys)
+    assert_one_line_error(code, stderr, names)
+    assert debris(exported[0]) == []
