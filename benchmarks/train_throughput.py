@@ -48,7 +48,7 @@ def train_rate(blocks: int, batch: int, seconds: float) -> float:
 
 
 def generator_seconds_per_hour() -> float:
-    cfg = synthetic.SyntheticConfig(subjects=1, minutes=60)
+    cfg = synthetic.SyntheticConfig(subjects=3, minutes=20)  # one hour of signal in all
     synthetic.generate(cfg)  # warm-up
     start = time.perf_counter()
     synthetic.generate(cfg)
