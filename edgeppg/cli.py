@@ -18,7 +18,7 @@ from rich.table import Table
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig, load_splits
 from edgeppg.data.synthetic import SyntheticConfig
-from edgeppg import extras, lock
+from edgeppg import compute, extras, lock
 from edgeppg.errors import EdgeppgError
 from edgeppg.settings import SettingError
 from edgeppg.models.spec import ModelSpec
@@ -72,6 +72,8 @@ Lr = Annotated[float, typer.Option(help="Peak learning rate (AdamW, cosine decay
 Seed = Annotated[int, typer.Option(help="Seed for weights and batch order.")]
 Patience = Annotated[int, typer.Option(help="Stop after this many epochs without a better validation MAE.")]
 Threads = Annotated[int, typer.Option(help="Torch threads (0: one per core).")]
+Device = Annotated[str, typer.Option(help="auto (a GPU when there is one), cpu, cuda or cuda:N. CUDA trains "
+                                          "under bfloat16 autocast; the CPU is the bit-exact reference.")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out.")]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")]
 
@@ -90,9 +92,9 @@ def _data_config(subjects: int, minutes: float, data_seed: int, split: str, data
 
 
 def _train_config(epochs: int, batch_size: int, lr: float, seed: int, patience: int, threads: int,
-                  readout: Readout) -> TrainConfig:
+                  readout: Readout, device: str) -> TrainConfig:
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, patience=patience,
-                       threads=threads, readout=readout.value)
+                       threads=threads, readout=readout.value, device=device)
 
 
 @app.command()
@@ -148,7 +150,7 @@ def train(
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
     split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
-    patience: Patience = TC.patience, threads: Threads = TC.threads,
+    patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
     readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
     resume: Resume = False,
 ) -> None:
@@ -156,7 +158,7 @@ def train(
     config = RunConfig(
         data=_data_config(subjects, minutes, data_seed, split, dataset, root, site, channel, label),
         model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden),
-        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout),
+        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device),
     )
     _train(config, out_dir, resume)
 
@@ -176,7 +178,7 @@ def distill(
     feature_weight: Annotated[float, typer.Option(help="Feature distillation: MSE weight.")] = DC.feature_weight,
     feature_layer: Annotated[int, typer.Option(help="Feature distillation: teacher block (-1 = last).")] = DC.feature_layer,
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
-    patience: Patience = TC.patience, threads: Threads = TC.threads,
+    patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
     readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
     resume: Resume = False,
 ) -> None:
@@ -188,7 +190,7 @@ def distill(
         data=teacher_cfg.data,
         model=ModelSpec(arch=student_arch.value, blocks=student_blocks, width=teacher_cfg.model.width,
                         kernel=teacher_cfg.model.kernel, hidden=student_hidden),
-        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout),
+        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device),
         distill=DistillConfig(strategy=strategy.value, teacher=str(teacher), tau=tau, alpha=alpha, beta=beta,
                               warmup=warmup, feature_weight=feature_weight, feature_layer=feature_layer),
     )
@@ -518,12 +520,17 @@ def sweep(
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Study folder (default: runs/<name>).")] = None,
     workers: Annotated[int, typer.Option(min=0, help="Cells run at once on this machine (0: one per core).")] = 0,
     ray: Annotated[Optional[str], typer.Option("--ray", help="Run the cells on a Ray cluster: its address, or auto.")] = None,
+    device: Device = "auto",
+    gpus_per_cell: Annotated[float, typer.Option(min=0.01, max=64, help="--ray with GPUs: the GPU share each "
+                                                                         "cell asks for (0.25: four per GPU).")] = 1.0,
 ) -> None:
     """Run a study's grid of teachers, students, strategies and seeds; resumable, with one results table."""
     from edgeppg.study.config import cells, load_study
     from edgeppg.study.runner import run_study
 
     study = load_study(config)
+    if not ray:
+        compute.resolve(device)  # a --device this machine cannot give fails before anything runs
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise EdgeppgError(f"--out {out_dir}: is a file, not a study folder")
     if study.export:
@@ -561,7 +568,7 @@ def sweep(
 
     try:
         with bar:
-            results = run_study(study, out_path, workers, ray, record)
+            results = run_study(study, out_path, workers, ray, record, device, gpus_per_cell)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished cells are kept in {out_path}; run the same command again to go on "
                   "(an interrupted cell resumes from its last whole epoch)")
@@ -610,7 +617,7 @@ def demo(
     epochs: Epochs = 15,
     teacher_blocks: Annotated[int, typer.Option(help="Teacher residual blocks.")] = 6,
     student_blocks: Annotated[int, typer.Option(help="Student residual blocks.")] = 1,
-    subjects: Subjects = 16, minutes: Minutes = 20.0,
+    subjects: Subjects = 16, minutes: Minutes = 20.0, device: Device = TC.device,
 ) -> None:
     """The pipeline on built-in data: a teacher, a scratch and a DKD student, export, host benchmarks.
 
@@ -619,7 +626,7 @@ def demo(
 
     extras.require("export", "edgeppg demo")
     with _resumable():
-        run_demo(out_dir, epochs, teacher_blocks, student_blocks, subjects, minutes, out, err)
+        run_demo(out_dir, epochs, teacher_blocks, student_blocks, subjects, minutes, out, err, device=device)
 
 
 def _train(config: RunConfig, run_dir: Path, resume: bool) -> None:

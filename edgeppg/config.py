@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from edgeppg.data.dataset import DataConfig
+from edgeppg import compute
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import READOUTS
 from edgeppg.models.spec import ModelSpec
-from edgeppg.settings import build, check, one_of, real, text, whole
+from edgeppg.settings import SettingError, build, check, one_of, real, text, whole
 
 STRATEGIES = ("scratch", "hard", "soft", "dkd", "feature")
 DEFAULT_TAU = {"soft": 4.0, "dkd": 2.0}
@@ -25,9 +26,12 @@ class TrainConfig:
     readout: str = field(default="argmax", metadata=one_of(*READOUTS))
     seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
     threads: int = field(default=0, metadata=whole(0, 1024))  # torch intra-op threads; 0 = one per core
+    device: str = field(default="auto", metadata=text())  # auto, cpu, cuda or cuda:N (edgeppg.compute)
 
     def __post_init__(self) -> None:
         check(self)
+        if not compute.valid_name(self.device):
+            raise SettingError(type(self).__name__, "device", f"must be auto, cpu, cuda or cuda:N, got {self.device!r}")
 
 
 @dataclass(frozen=True)

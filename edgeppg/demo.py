@@ -34,9 +34,9 @@ def ensure_run(config: RunConfig, out: Path, console: Console) -> dict:
 
 
 def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, subjects: int, minutes: float,
-             console: Console, log: Console, bench_runs: int = 200) -> dict[str, dict]:
+             console: Console, log: Console, bench_runs: int = 200, device: str = "auto") -> dict[str, dict]:
     data = DataConfig(synthetic=SyntheticConfig(subjects=subjects, minutes=minutes))
-    train = TrainConfig(epochs=epochs)
+    train = TrainConfig(epochs=epochs, device=device)
     teacher_dir = out / f"teacher-{teacher_blocks}b"
     runs = {
         "teacher": (teacher_dir, RunConfig(data, ModelSpec(blocks=teacher_blocks), train)),

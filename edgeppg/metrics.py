@@ -67,8 +67,10 @@ def errors(hr_pred: np.ndarray, hr_true: np.ndarray) -> dict[str, float]:
 def predict_logits(model: nn.Module, x: np.ndarray, batch_size: int = 1024) -> Tensor:
     was_training = model.training
     model.eval()
+    device = next(model.parameters()).device
     try:
-        return torch.cat([model(torch.from_numpy(x[i : i + batch_size])) for i in range(0, len(x), batch_size)])
+        return torch.cat([model(torch.from_numpy(x[i : i + batch_size]).to(device)).float().cpu()
+                          for i in range(0, len(x), batch_size)])
     finally:
         model.train(was_training)
 

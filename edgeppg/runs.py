@@ -65,7 +65,21 @@ def _load_failure(e: Exception) -> str:
     return text[:200] or type(e).__name__
 
 
-def environment() -> dict:
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def environment(device: torch.device | None = None) -> dict:
+    """Everything a result may depend on besides its config: versions, the CPU and the kernel ISA torch
+    dispatches to (AVX2, AVX-512...), thread counts and the device."""
+    from edgeppg import compute
+
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
@@ -77,7 +91,9 @@ def environment() -> dict:
         "edgeppg": edgeppg.__version__, "git_commit": commit, "python": sys.version.split()[0],
         "platform": platform.platform(), "machine": platform.machine(), "torch": torch.__version__,
         "numpy": np.__version__, "scipy": scipy.__version__, "torch_threads": torch.get_num_threads(),
-        "cpu_count": os.cpu_count(), "command": sys.argv,
+        "torch_interop_threads": torch.get_num_interop_threads(), "cpu_count": os.cpu_count(),
+        "cpu_model": _cpu_model(), "mkldnn": torch.backends.mkldnn.is_available(), "command": sys.argv,
+        **compute.describe(device or torch.device("cpu")),
     }
 
 
@@ -85,12 +101,12 @@ def write_status(run_dir: Path, status: str, **extra: object) -> None:
     write_json(run_dir / STATUS, {"status": status, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **extra})
 
 
-# Settings a resumed run may change: the thread count (speed; with another count the last bits of the
-# weights may differ from an uninterrupted run's) and where the teacher is (its content is checked).
-RESUMABLE_CHANGES = ("train.threads", "distill.teacher")
+# Settings a resumed run may change: the thread count and the device (speed; with another the last bits
+# of the weights may differ from an uninterrupted run's) and where the teacher is (its content is checked).
+RESUMABLE_CHANGES = ("train.threads", "train.device", "distill.teacher")
 
 
-def prepare_run_dir(out: Path, config: RunConfig, resume: bool) -> Path:
+def prepare_run_dir(out: Path, config: RunConfig, resume: bool, device: torch.device | None = None) -> Path:
     """Create a fresh run folder, or check that the one being resumed was made with the same config."""
     if resume:
         if not (out / CHECKPOINT).is_file():
@@ -108,7 +124,7 @@ def prepare_run_dir(out: Path, config: RunConfig, resume: bool) -> Path:
             raise EdgeppgError(f"{out}: holds an unfinished run; continue it with --resume or remove it")
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / CONFIG, config.to_dict())
-    write_json(out / ENV, environment())
+    write_json(out / ENV, environment(device))
     write_status(out, "running")
     return out
 

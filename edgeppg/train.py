@@ -26,7 +26,7 @@ from edgeppg.data.dataset import Splits, load_splits, split_subjects
 from edgeppg.data.dataset import load_windows
 from edgeppg.distill import make_distiller, teacher_targets
 from edgeppg.distill.base import Distiller
-from edgeppg import lock
+from edgeppg import compute, lock
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set
 from edgeppg.models.complexity import count_macs, count_params
@@ -48,6 +48,7 @@ def run(config: RunConfig, out: Path, resume: bool = False, console: Console | N
     """
     console = console or Console(stderr=True)
     set_threads(config.train.threads)
+    device = compute.resolve(config.train.device)
     splits = load_splits(config.data)
     for name in ("train", "val", "test"):
         if len(getattr(splits, name)) == 0:
@@ -56,13 +57,13 @@ def run(config: RunConfig, out: Path, resume: bool = False, console: Console | N
     torch.manual_seed(config.train.seed)
     np.random.seed(config.train.seed)
     student = build_model(config.model)
-    targets = _teacher_targets(config, student, splits)
-    distiller = make_distiller(config.distill, student, targets)
+    targets = _teacher_targets(config, student, splits, device)
+    distiller = make_distiller(config.distill, student, targets).to(device)
 
     with lock.run_folder(out, "train"):
-        run_dir = prepare_run_dir(out, config, resume)
+        run_dir = prepare_run_dir(out, config, resume, device)
         try:
-            metrics = fit(distiller, splits, targets, config, run_dir, resume, console)
+            metrics = fit(distiller, splits, targets, config, run_dir, resume, console, device)
         except KeyboardInterrupt:
             _final_status(run_dir, "interrupted", **({"resume_with": "--resume"} if (run_dir / CHECKPOINT).is_file()
                                                      else {"note": "stopped in the first epoch: nothing to resume"}))
@@ -82,7 +83,8 @@ def _final_status(run_dir: Path, status: str, **extra: object) -> None:
         pass
 
 
-def _teacher_targets(config: RunConfig, student: torch.nn.Module, splits: Splits) -> dict[str, torch.Tensor]:
+def _teacher_targets(config: RunConfig, student: torch.nn.Module, splits: Splits,
+                     device: torch.device) -> dict[str, torch.Tensor]:
     dc = config.distill
     if dc.strategy == "scratch":
         return {}
@@ -97,7 +99,7 @@ def _teacher_targets(config: RunConfig, student: torch.nn.Module, splits: Splits
             f"{config.model.describe()} ({count_params(student):,} params)"
         )
     layer = dc.feature_layer if dc.strategy == "feature" else None
-    return teacher_targets(teacher, splits.train.x, layer)
+    return teacher_targets(teacher.to(device), splits.train.x, layer)
 
 
 def _check_no_leak(teacher_cfg: RunConfig, config: RunConfig, splits: Splits) -> None:
@@ -126,10 +128,13 @@ def fit(
     run_dir: Path,
     resume: bool,
     console: Console,
+    device: torch.device = torch.device("cpu"),
 ) -> dict:
     tc = config.train
     student = distiller.student
+    # the training set lives where the model does: one copy to the GPU, none per batch
     tensors = {"x": torch.from_numpy(splits.train.x), "y": torch.from_numpy(splits.train.y), **extra}
+    tensors = {k: v.to(device) for k, v in tensors.items()}
     n = len(splits.train)
     batch = min(tc.batch_size, n)
     steps = max(1, n // batch)  # the last partial batch is dropped: a batch of one breaks BatchNorm
@@ -152,7 +157,7 @@ def fit(
             t0 = time.perf_counter()
             progress.reset(task, total=steps, description=f"epoch {epoch + 1}/{tc.epochs}")
             train_losses = _train_epoch(distiller, opt, sched, tensors, batch, steps, tc.seed, epoch,
-                                        lambda: progress.advance(task))
+                                        lambda: progress.advance(task), device)
             val = evaluate_set(student, splits.val, tc.readout, track=False)
             improved = val["mae"] < state["best_mae"]
             if improved:
@@ -172,6 +177,7 @@ def fit(
                           f"{'  *' if improved else ''}")
 
     student.load_state_dict(state["best_state"])
+    student.cpu()  # model.pt is device-independent, and the final scores are the CPU reference's
     save_model(run_dir / MODEL, student, config)
     metrics = {
         "model": config.model.describe(), "strategy": config.distill.strategy,
@@ -228,13 +234,18 @@ def config_teacher(checkpoint: Path) -> str:
         return "the one given"
 
 
-def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, advance) -> dict[str, float]:
+def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, advance,
+                 device: torch.device = torch.device("cpu")) -> dict[str, float]:
     distiller.train()
+    # the batch order comes from a CPU generator on every device, so it is the same everywhere
     perm = torch.randperm(len(tensors["x"]), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+    perm = perm.to(device)
     sums: dict[str, float] = defaultdict(float)
     for step in range(steps):
         idx = perm[step * batch : (step + 1) * batch]
-        _, losses = distiller({k: v[idx] for k, v in tensors.items()}, epoch)
+        with compute.autocast(device):
+            _, losses = distiller({k: v[idx] for k, v in tensors.items()}, epoch)
+        losses = {k: v.float() for k, v in losses.items()}
         loss = sum(losses.values())
         if not torch.isfinite(loss):
             raise EdgeppgError(f"training diverged: the loss is {loss.item()} at epoch {epoch + 1}; lower --lr")

@@ -38,7 +38,7 @@ def _train_command(cfg: RunConfig, run: Path | str) -> list[str]:
     """`edgeppg train` or `edgeppg distill` for a run's config, as option groups."""
     d, m, t, k = cfg.data, cfg.model, cfg.train, cfg.distill
     train_opts = f"--epochs {t.epochs} --batch-size {t.batch_size} --lr {t.lr:g} --seed {t.seed} " \
-                 f"--patience {t.patience} --threads {t.threads} --readout {t.readout}"
+                 f"--patience {t.patience} --threads {t.threads} --device {t.device} --readout {t.readout}"
     if k.strategy != "scratch":
         return [f"edgeppg distill --teacher {k.teacher} --out {run}",
                 f"--strategy {k.strategy} --tau {k.tau:g} --alpha {k.alpha:g} --beta {k.beta:g} --warmup {k.warmup} "
@@ -61,7 +61,7 @@ def _hidden_settings(cfg: RunConfig) -> list[str]:
     for obj, default, shown in ((d, DataConfig(), {"dataset", "synthetic", "root", "site", "channel", "label", "split"}),
                                 (d.synthetic, SyntheticConfig(), {"subjects", "minutes", "seed"}),
                                 (t, TrainConfig(), {"epochs", "batch_size", "lr", "seed", "patience", "threads",
-                                                    "readout"}),
+                                                    "device", "readout"}),
                                 (k, DistillConfig(), {"strategy", "teacher", "tau", "alpha", "beta", "warmup",
                                                       "feature_weight", "feature_layer"})):
         hidden += [f"{f.name} = {getattr(obj, f.name)!r}" for f in fields(obj)

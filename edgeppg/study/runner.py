@@ -18,6 +18,7 @@ from collections.abc import Callable
 from multiprocessing import get_context
 from pathlib import Path
 
+from edgeppg import compute
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig
 from edgeppg.data.synthetic import SyntheticConfig
@@ -43,9 +44,9 @@ def data_config(study: Study) -> DataConfig:
     return build(DataConfig, {"dataset": name, **d, "root": str(Path(str(d["root"])).expanduser())}, "dataset")
 
 
-def run_config(study: Study, cell: Cell, out: Path, threads: int) -> RunConfig:
+def run_config(study: Study, cell: Cell, out: Path, threads: int, device: str = "cpu") -> RunConfig:
     epochs = study.teacher_epochs or study.epochs if cell.kind == "teacher" else study.epochs
-    train = TrainConfig(epochs=epochs, patience=study.patience, seed=cell.seed, threads=threads)
+    train = TrainConfig(epochs=epochs, patience=study.patience, seed=cell.seed, threads=threads, device=device)
     model = ModelSpec(blocks=cell.student_blocks, width=study.width, kernel=study.kernel)
     distill = DistillConfig()
     if cell.kind == "student" and cell.strategy != "scratch":
@@ -54,7 +55,7 @@ def run_config(study: Study, cell: Cell, out: Path, threads: int) -> RunConfig:
     return RunConfig(data_config(study), model, train, distill)
 
 
-def run_cell(study: Study, cell: Cell, out: Path, threads: int) -> dict:
+def run_cell(study: Study, cell: Cell, out: Path, threads: int, device: str = "cpu") -> dict:
     """Train (or resume, or reuse) one cell; export and benchmark it if the study asks. Never raises."""
     from edgeppg.train import run
 
@@ -62,7 +63,7 @@ def run_cell(study: Study, cell: Cell, out: Path, threads: int) -> dict:
     t0 = time.perf_counter()
     try:
         if not (folder / METRICS).is_file():
-            run(run_config(study, cell, out, threads), folder, resume=(folder / CHECKPOINT).is_file(),
+            run(run_config(study, cell, out, threads, device), folder, resume=(folder / CHECKPOINT).is_file(),
                 console=_quiet_console())
         extra = _measure(study, cell, folder, threads)
         write_json(folder / "cell.json", {"status": "finished", **extra})
@@ -153,15 +154,18 @@ def write_results(study: Study, out: Path) -> Path:
 
 
 def run_study(study: Study, out: Path, workers: int = 0, ray_address: str | None = None,
-              progress: Callable[[dict, int, int], None] | None = None) -> Path:
-    """Run every cell not finished yet; returns the results table."""
+              progress: Callable[[dict, int, int], None] | None = None, device: str = "auto",
+              gpus_per_cell: float = 1.0) -> Path:
+    """Run every cell not finished yet; returns the results table. `device` as for `train`: with
+    local processes, GPUs are shared out round-robin; on Ray each cell asks for `gpus_per_cell`."""
     out = out.resolve()  # students name their teacher's folder; workers may run elsewhere
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "study.json", study.to_dict())
     teachers, students = cells(study)
     workers = workers or max(1, min(os.cpu_count() or 1, len(students) or 1))
     threads = max(1, (os.cpu_count() or 1) // workers)
-    engine = _ray_engine(ray_address, threads) if ray_address else _process_engine(workers)
+    engine = _ray_engine(ray_address, threads, device, gpus_per_cell) if ray_address \
+        else _process_engine(workers, device)
     done, total = 0, len(teachers) + len(students)
     try:
         for phase in (teachers, students):  # students need their teachers
@@ -191,7 +195,7 @@ def _interrupt(signum, frame) -> None:
     os._exit(130)
 
 
-def _run_cell_args(args: tuple) -> dict:
+def _run_cell_args(args: tuple) -> dict:  # (study, cell, out, threads, device)
     global _in_cell
     _in_cell = True
     try:
@@ -202,16 +206,20 @@ def _run_cell_args(args: tuple) -> dict:
         _in_cell = False
 
 
-def _process_engine(workers: int):
+def _process_engine(workers: int, device: str = "cpu"):
+    gpus = compute.gpu_count()
+
     def engine(study: Study, phase: list[Cell], out: Path, threads: int):
+        devices = [compute.assign(device, i, gpus) for i in range(len(phase))]
         if workers == 1:
-            for cell in phase:
-                yield run_cell(study, cell, out, threads)
+            for cell, dev in zip(phase, devices):
+                yield run_cell(study, cell, out, threads, dev)
             return
         # spawn, not fork: each worker starts clean and sets its own torch thread count
         pool = get_context("spawn").Pool(workers, initializer=_worker_init)
         try:
-            yield from pool.imap_unordered(_run_cell_args, [(study, cell, out, threads) for cell in phase])
+            yield from pool.imap_unordered(_run_cell_args, [(study, cell, out, threads, dev)
+                                                            for cell, dev in zip(phase, devices)])
             pool.close()
         except BaseException:  # Ctrl-C: start nothing more, stop the cells in progress now
             pool.terminate()
@@ -234,14 +242,20 @@ def connect_ray(address: str) -> None:
                                "`ray start --head`, or run without --ray") from None
 
 
-def _ray_engine(address: str, threads: int):
+def _ray_engine(address: str, threads: int, device: str = "cpu", gpus_per_cell: float = 1.0):
     import ray
 
     connect_ray(address)
-    remote = ray.remote(num_cpus=threads)(run_cell)
+    cluster_gpus = ray.cluster_resources().get("GPU", 0)
+    if device.startswith("cuda") and not cluster_gpus:
+        raise EdgeppgError(f"--device {device}: the Ray cluster has no GPUs")
+    use_gpu = device != "cpu" and cluster_gpus > 0
+    # Ray sets CUDA_VISIBLE_DEVICES for each task, so "cuda" is the GPU (share) it was given
+    remote = ray.remote(num_cpus=threads, num_gpus=gpus_per_cell if use_gpu else 0)(run_cell)
+    cell_device = "cuda" if use_gpu else "cpu"
 
     def engine(study: Study, phase: list[Cell], out: Path, threads_: int):
-        refs = [remote.remote(study, cell, out, threads) for cell in phase]
+        refs = [remote.remote(study, cell, out, threads, cell_device) for cell in phase]
         try:
             while refs:
                 ready, refs = ray.wait(refs, num_returns=1)
