@@ -187,6 +187,9 @@ def fit(
         "readout": tc.readout,
         "val": evaluate_set(student, splits.val, tc.readout),
         "test": evaluate_set(student, splits.test, tc.readout),
+        # per test participant: what a study's paired comparisons resample
+        "test_by_subject": {who: evaluate_set(student, splits.test.select(splits.test.subject == who),
+                                              tc.readout)["mae"] for who in splits.test.subjects()},
         "subjects": {k: getattr(splits, k).subjects() for k in ("train", "val", "test")},
         "history": state["history"],
     }

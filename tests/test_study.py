@@ -178,6 +178,35 @@ def test_scaling_fit_and_pareto_front():
     assert pareto([(1, 5), (2, 4), (3, 4.5), (4, 3), (0.5, 9)]) == [4, 0, 1, 3]
 
 
+def test_paired_bootstrap_calls_a_difference_only_when_its_interval_excludes_zero():
+    import numpy as np
+
+    from edgeppg.study.stats import BETTER, SAME, TOO_FEW, WORSE, paired_bootstrap, verdict
+
+    rng = np.random.default_rng(0)
+    helps = -1.0 + 0.3 * rng.standard_normal((3, 8))  # 3 seeds x 8 participants, consistently lower MAE
+    noise = 0.5 * rng.standard_normal((3, 8))
+    ci = paired_bootstrap(helps)
+    assert ci["hi"] < 0 and ci["lo"] < ci["mean"] < ci["hi"] and verdict(ci) == BETTER
+    assert (ci["seeds"], ci["participants"]) == (3, 8)
+    assert verdict(paired_bootstrap(noise)) == SAME and verdict(paired_bootstrap(-helps)) == WORSE
+    assert paired_bootstrap(helps) == ci  # seeded: the same table gives the same interval
+    one_seed = paired_bootstrap(helps[:1])
+    assert one_seed["hi"] > one_seed["lo"]  # participants still vary with one seed: no zero-width bars
+    assert verdict(paired_bootstrap(helps[:2, :2])) == TOO_FEW  # two seeds, two people: no verdict
+
+
+def test_scaling_fits_on_a_bound_or_with_three_points_are_flagged():
+    import numpy as np
+
+    three = fit_scaling(np.array([1.0, 2.0, 3.0]), np.array([8.0, 7.0, 6.5]))
+    assert any("3 depths" in f for f in three["flags"])
+    flat = fit_scaling(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([5.0, 5.6, 4.9, 5.5, 5.1]))
+    assert flat["flags"]  # a noisy flat line: a parameter on its bound, or a fit that misses its points
+    good = fit_scaling(np.array([1, 2, 3, 4, 6, 8, 10], float), 3.0 + 4.0 * np.array([1, 2, 3, 4, 6, 8, 10.0]) ** -1.5)
+    assert good["flags"] == [] and good["r2"] > 0.999 and all(np.isfinite(good["se"]))
+
+
 def test_quick_study_from_the_command_line_and_its_report(tmp_path):
     out = tmp_path / "quick"
     res = subprocess.run([sys.executable, "-m", "edgeppg", "sweep", "quick", "--out",
@@ -194,4 +223,5 @@ def test_quick_study_from_the_command_line_and_its_report(tmp_path):
     md = (out / "report" / "report.md").read_text()
     for fig in ("mae_by_strategy", "scaling", "pareto_latency", "pareto_memory", "dkd_beta", "distillation_gap"):
         assert f"({fig}.png)" in md and (out / "report" / f"{fig}.png").stat().st_size > 5000
-    assert "lowest MAE with" in md and "against scratch" in md
+    assert "the lowest mean MAE is" in md and "against scratch" in md and "95% CI" in md
+    assert "strategy MAE minus scratch MAE" in md  # the sign convention, in words

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import csv
 import html
+import json
 import math
 import warnings
 from collections import defaultdict
@@ -60,18 +61,29 @@ def fit_scaling(n: np.ndarray, mae: np.ndarray) -> dict | None:
         return None
     def f(x, a, b, c):
         return a + b * np.power(x, -c)
+    lower, upper = [0, 0, 0.05], [np.inf, np.inf, 5]
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # three points leave the covariance undetermined; the fit is still exact
-            (a, b, c), _ = curve_fit(f, n, mae, p0=[max(mae.min() * 0.8, 0.0), max(mae.max() - mae.min(), 0.1), 1.0],
-                                     bounds=([0, 0, 0.05], [np.inf, np.inf, 5]), maxfev=20000)
+            warnings.simplefilter("ignore")  # three points leave the covariance undetermined
+            (a, b, c), cov = curve_fit(f, n, mae, p0=[max(mae.min() * 0.8, 0.0), max(mae.max() - mae.min(), 0.1), 1.0],
+                                       bounds=(lower, upper), maxfev=20000)
     except (RuntimeError, ValueError):
         return None
     improves = b > 0.05 * max(float(np.mean(mae)), 1e-9)  # less than 5% of the MAE to gain: no real trend
     n_sat = float(10 ** (1 / c)) if improves else None
     if n_sat is not None and n_sat > 10 * n.max():
         n_sat = math.inf  # still improving at the largest depth measured: no saturation in sight
-    return {"a": float(a), "b": float(b), "c": float(c), "n_sat": n_sat}
+    se = np.sqrt(np.diag(cov)) if np.all(np.isfinite(cov)) else np.full(3, np.inf)
+    resid = mae - f(n, a, b, c)
+    r2 = 1 - float(np.sum(resid**2)) / max(float(np.sum((mae - mae.mean()) ** 2)), 1e-12)
+    flags = [f"{name} on its bound" for name, v, lo, hi in zip("abc", (a, b, c), lower, upper)
+             if np.isclose(v, lo, atol=1e-6) or np.isclose(v, hi, rtol=1e-6)]
+    if len(set(n.tolist())) <= 3:
+        flags.append("3 depths for 3 parameters: no uncertainty")
+    elif r2 < 0.8:
+        flags.append(f"misses its points (R^2 {r2:.2f})")
+    return {"a": float(a), "b": float(b), "c": float(c), "n_sat": n_sat, "se": [float(x) for x in se],
+            "r2": r2, "flags": flags}
 
 
 def pareto(points: list[tuple[float, float]]) -> list[int]:
@@ -83,6 +95,23 @@ def pareto(points: list[tuple[float, float]]) -> list[int]:
             front.append(i)
             best = points[i][1]
     return front
+
+
+def _colours(labels: list[str]) -> dict[str, str]:
+    """One colour per strategy label in every figure of a report."""
+    palette = ["#7f7f7f", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+               "#bcbd22", "#17becf"]
+    return {lab: palette[i % len(palette)] for i, lab in enumerate(labels)}
+
+
+def _legend_outside(ax) -> None:
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+
+
+def _integer_ticks(ax, axis: str = "x") -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
 
 
 def _mean_by(rows: list[dict], key) -> dict:
@@ -103,6 +132,7 @@ def make_figures(rows: list[dict], out: Path) -> dict:
     teachers = {int(r["student_blocks"]): r["mae"] for r in rows if r["kind"] == "teacher"}
     sizes = sorted({int(r["student_blocks"]) for r in students})
     labels = sorted({label(r) for r in students}, key=lambda s: (s != "scratch", s))
+    colour = _colours(labels)
     facts: dict = {"teachers": teachers}
 
     # 1. MAE by strategy per student size
@@ -112,12 +142,13 @@ def make_figures(rows: list[dict], out: Path) -> dict:
     for j, lab in enumerate(labels):
         xs = [i + j * width for i, n in enumerate(sizes) if (lab, n) in means]
         ys = [means[(lab, n)][0] for n in sizes if (lab, n) in means]
-        es = [means[(lab, n)][1] for n in sizes if (lab, n) in means]
-        ax.bar(xs, ys, width, yerr=es, label=lab, capsize=2)
+        # no bar for a single cell: an SD of one value is not an uncertainty
+        es = [means[(lab, n)][1] if means[(lab, n)][2] > 1 else np.nan for n in sizes if (lab, n) in means]
+        ax.bar(xs, ys, width, yerr=es, label=lab, capsize=2, color=colour[lab])
     ax.set_xticks([i + width * (len(labels) - 1) / 2 for i in range(len(sizes))], [f"{n} block(s)" for n in sizes])
     ax.set_ylabel("test MAE (BPM)")
-    ax.set_title("MAE by strategy and student size (mean over teachers and seeds)")
-    ax.legend(fontsize=8, ncol=3)
+    ax.set_title("MAE by strategy and student size (mean; bars: SD over teachers and seeds where several)")
+    _legend_outside(ax)
     _save(fig, out, "mae_by_strategy")
     best = {n: min(((lab, means[(lab, n)][0]) for lab in labels if (lab, n) in means), key=lambda t: t[1])
             for n in sizes}
@@ -140,7 +171,8 @@ def make_figures(rows: list[dict], out: Path) -> dict:
             continue
         n = np.array([r["student_blocks"] for r in sel])
         y = np.array([r["mae"] for r in sel])
-        line = ax.plot(sorted(set(n)), [y[n == v].mean() for v in sorted(set(n))], "o", label=name)[0]
+        line = ax.plot(sorted(set(n)), [y[n == v].mean() for v in sorted(set(n))], "o", label=name,
+                       color=colour.get("scratch") if name == "scratch" else None)[0]
         fit = fit_scaling(n, y)
         facts["fits"][name] = fit
         if fit:
@@ -148,7 +180,8 @@ def make_figures(rows: list[dict], out: Path) -> dict:
     ax.set_xlabel("student residual blocks")
     ax.set_ylabel("test MAE (BPM)")
     ax.set_title("Scaling with student depth (lines: MAE = a + b n^-c)")
-    ax.legend(fontsize=8)
+    _integer_ticks(ax)
+    _legend_outside(ax)
     _save(fig, out, "scaling")
 
     # 3-4. Pareto fronts: MAE against latency and against memory
@@ -165,13 +198,13 @@ def make_figures(rows: list[dict], out: Path) -> dict:
         fig, ax = plt.subplots(figsize=(7, 4.5))
         for lab in labels:
             idx = [i for i, r in enumerate(chosen) if label(r) == lab]
-            ax.scatter([pts[i][0] for i in idx], [pts[i][1] for i in idx], label=lab, s=18)
+            ax.scatter([pts[i][0] for i in idx], [pts[i][1] for i in idx], label=lab, s=18, color=colour[lab])
         front = pareto(pts)
         ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "k--", lw=1, label="Pareto front")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("test MAE (BPM)" + (", int8" if int8 else ""))
         ax.set_title(f"MAE against {'latency' if 'latency' in fig_name else 'memory'}")
-        ax.legend(fontsize=8, ncol=2)
+        _legend_outside(ax)
         _save(fig, out, fig_name)
         facts[fig_name] = [chosen[i]["cell"] for i in front]
 
@@ -186,7 +219,7 @@ def make_figures(rows: list[dict], out: Path) -> dict:
     ax.set_xlabel("DKD beta (NCKD weight)")
     ax.set_ylabel("test MAE (BPM)")
     ax.set_title("DKD beta sweep (alpha 1, tau 2)")
-    ax.legend(fontsize=8)
+    _legend_outside(ax)
     _save(fig, out, "dkd_beta")
     facts["dkd_beta"] = {f"{n}b": {f"{b:g}": by_beta[(n, b)][0] for (m, b) in by_beta if m == n} for n in sizes}
 
@@ -198,35 +231,82 @@ def make_figures(rows: list[dict], out: Path) -> dict:
         ns = [n for n in sizes if (lab, n) in means and n in scratch]
         g = [scratch[n][0] - means[(lab, n)][0] for n in ns]
         gaps[lab] = dict(zip(ns, g))
-        ax.plot(ns, g, "o-", label=lab)
+        ax.plot(ns, g, "o-", label=lab, color=colour[lab])
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xlabel("student residual blocks")
     ax.set_ylabel("scratch MAE - distilled MAE (BPM; > 0: distillation helps)")
     ax.set_title("What distillation gains over training from scratch")
-    ax.legend(fontsize=8)
+    _integer_ticks(ax)
+    _legend_outside(ax)
     _save(fig, out, "distillation_gap")
     facts["gap"] = gaps
     return facts
 
 
 def _save(fig, out: Path, name: str) -> None:
-    fig.tight_layout()
-    fig.savefig(out / f"{name}.png", dpi=110)
+    fig.savefig(out / f"{name}.png", dpi=110, bbox_inches="tight")  # the legend sits outside the axes
     import matplotlib.pyplot as plt
 
     plt.close(fig)
 
 
+SIGN = ("Every comparison is paired: the same student size, teacher and seed, trained with the strategy and "
+        "from scratch, compared on each test participant. The difference is strategy MAE minus scratch MAE, so a "
+        "negative difference means the strategy lowered the error. The 95% interval is a bootstrap over seeds "
+        "and participants; a strategy is called better or worse only when the interval excludes zero, and only "
+        "with at least 3 seeds or 5 test participants (fewer make any interval overconfident).")
+
+
+def comparisons(rows: list[dict], cells_dir: Path) -> list[dict]:
+    """Each strategy cell group against scratch at the same student size, paired by seed and participant."""
+    from edgeppg.study.stats import paired_bootstrap, verdict
+
+    def per_subject(cell: str, mae: float) -> dict[str, float]:
+        path = cells_dir / cell / "metrics.json"
+        try:
+            by = json.loads(path.read_text()).get("test_by_subject")
+        except (OSError, ValueError):
+            by = None
+        return by or {"all": mae}  # a run made before per-participant scores: one pseudo-participant
+
+    students = [r for r in rows if r["kind"] == "student"]
+    scratch = {(int(r["student_blocks"]), int(r["seed"])): r for r in students if r["strategy"] == "scratch"}
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in students:
+        if r["strategy"] != "scratch":
+            groups[(int(r["student_blocks"]), int(r["teacher_blocks"] or 0), label(r))].append(r)
+    out = []
+    for (n, t, lab), cells in sorted(groups.items()):
+        pairs = [(r, scratch[(n, int(r["seed"]))]) for r in cells if (n, int(r["seed"])) in scratch]
+        if not pairs:
+            continue
+        people = sorted(set().union(*(per_subject(a["cell"], a["mae"]).keys() for a, _ in pairs)))
+        diff = np.full((len(pairs), len(people)), np.nan)
+        for i, (a, b) in enumerate(pairs):
+            sa, sb = per_subject(a["cell"], a["mae"]), per_subject(b["cell"], b["mae"])
+            for j, who in enumerate(people):
+                if who in sa and who in sb:
+                    diff[i, j] = sa[who] - sb[who]
+        ci = paired_bootstrap(diff)
+        out.append({"student_blocks": n, "teacher_blocks": t, "strategy": lab, **ci, "verdict": verdict(ci)})
+    return out
+
+
 def findings(facts: dict) -> list[str]:
     lines = []
+    for c in facts.get("comparisons", []):
+        lines.append(f"{c['student_blocks']}-block student, {c['strategy']} from the {c['teacher_blocks']}-block "
+                     f"teacher against scratch: {c['mean']:+.2f} BPM (95% CI {c['lo']:+.2f} to {c['hi']:+.2f}; "
+                     f"{c['seeds']} seed(s) x {c['participants']} participant(s)): {c['verdict']}.")
     for n, (lab, mae) in sorted(facts["best_strategy"].items()):
-        lines.append(f"{n}-block students: lowest MAE with {lab} ({mae:.2f} BPM).")
-    for lab, g in facts["gap"].items():
-        if g:
-            lines.append(f"{lab} against scratch: {np.mean(list(g.values())):+.2f} BPM on average over student sizes "
-                         f"({', '.join(f'{n}b {v:+.2f}' for n, v in sorted(g.items()))}).")
+        lines.append(f"{n}-block students: the lowest mean MAE is {lab}'s ({mae:.2f} BPM); the comparisons above "
+                     "say which differences are measured.")
     for name, fit in facts["fits"].items():
-        if fit and fit["n_sat"] == math.inf:
+        if fit and fit.get("flags"):
+            se = fit["se"]
+            lines.append(f"{name}: fit MAE = {fit['a']:.2f} (+-{se[0]:.2f}) + {fit['b']:.2f} (+-{se[1]:.2f}) "
+                         f"n^-{fit['c']:.2f} (+-{se[2]:.2f}) is flagged, not a finding: {'; '.join(fit['flags'])}.")
+        elif fit and fit["n_sat"] == math.inf:
             lines.append(f"{name}: MAE = {fit['a']:.2f} + {fit['b']:.2f} n^-{fit['c']:.2f} is still falling at the "
                          "largest depth measured: no saturation within 10x that depth.")
         elif fit and fit["n_sat"] is not None:
@@ -246,29 +326,49 @@ def write_report(results: Path, out: Path | None = None) -> Path:
     out = Path(out) if out else (results if results.is_dir() else results.parent) / "report"
     out.mkdir(parents=True, exist_ok=True)
     facts = make_figures(rows, out)
+    cells_dir = (results if results.is_dir() else results.parent) / "cells"
+    facts["comparisons"] = comparisons(rows, cells_dir)
     text = findings(facts)
     table_rows = sorted((r for r in rows), key=lambda r: (r["kind"] != "teacher", r["student_blocks"], r["cell"]))
-    md = ["# edgeppg study report", "", f"{len(rows)} finished cells from `{results}`.", "", "## Findings", ""]
+    cols = ("cell", "kind", "student blocks", "teacher blocks", "strategy", "DKD beta", "seed", "test MAE (BPM)",
+            "test RMSE (BPM)", "params", "MACs per window (M)")
+
+    def cells_row(r: dict) -> tuple[str, ...]:
+        return (r["cell"], r["kind"], str(int(r["student_blocks"])),
+                str(int(r["teacher_blocks"])) if r["teacher_blocks"] else "-", r["strategy"],
+                f"{r['beta']:g}" if r["strategy"] == "dkd" else "-", str(int(r["seed"])), f"{r['mae']:.2f}",
+                f"{r['rmse']:.2f}", f"{int(r['params']):,}", f"{r['macs'] / 1e6:.2f}")
+
+    comp_cols = ("student blocks", "teacher blocks", "strategy", "difference (BPM)", "95% CI (BPM)", "verdict",
+                 "seeds", "participants")
+    comp_rows = [(str(c["student_blocks"]), str(c["teacher_blocks"]), c["strategy"], f"{c['mean']:+.2f}",
+                  f"{c['lo']:+.2f} to {c['hi']:+.2f}", c["verdict"], str(c["seeds"]), str(c["participants"]))
+                 for c in facts["comparisons"]]
+    md = ["# edgeppg study report", "", f"{len(rows)} finished cells from `{results}`.", "", "## Findings", "",
+          SIGN, ""]
     md += [f"- {t}" for t in text] + [""]
+    md += ["## Strategy against scratch", "", "| " + " | ".join(comp_cols) + " |",
+           "|" + "---|" * len(comp_cols)] + ["| " + " | ".join(r) + " |" for r in comp_rows] + [""]
     for name in FIGURES:
         md += [f"![{name}]({name}.png)", ""]
-    md += ["## Cells", "", "| cell | MAE | RMSE | params | MACs |", "|---|---|---|---|---|"]
-    md += [f"| {r['cell']} | {r['mae']:.2f} | {r['rmse']:.2f} | {int(r['params']):,} | {r['macs'] / 1e6:.2f} M |"
-           for r in table_rows]
+    md += ["## Cells", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    md += ["| " + " | ".join(cells_row(r)) + " |" for r in table_rows]
     (out / "report.md").write_text("\n".join(md) + "\n")
     imgs = "".join(f'<figure><img alt="{n}" src="data:image/png;base64,'
                    f'{base64.b64encode((out / f"{n}.png").read_bytes()).decode()}"></figure>' for n in FIGURES)
-    cells_html = "".join(f"<tr><td>{html.escape(r['cell'])}</td><td>{r['mae']:.2f}</td><td>{r['rmse']:.2f}</td>"
-                         f"<td>{int(r['params']):,}</td><td>{r['macs'] / 1e6:.2f} M</td></tr>" for r in table_rows)
+    def html_table(columns: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+        rows_ = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in body)
+        return f"<table><tr>{head}</tr>{rows_}</table>"
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>edgeppg study report</title><style>"
         "body{font-family:sans-serif;max-width:900px;margin:2em auto}img{max-width:100%}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
         "td:first-child{text-align:left}</style></head><body><h1>edgeppg study report</h1>"
-        f"<p>{len(rows)} finished cells from <code>{html.escape(str(results))}</code>.</p><h2>Findings</h2><ul>"
-        + "".join(f"<li>{html.escape(t)}</li>" for t in text) + "</ul><h2>Figures</h2>" + imgs +
-        "<h2>Cells</h2><table><tr><th>cell</th><th>MAE</th><th>RMSE</th><th>params</th><th>MACs</th></tr>"
-        + cells_html + "</table></body></html>"
+        f"<p>{len(rows)} finished cells from <code>{html.escape(str(results))}</code>.</p><h2>Findings</h2>"
+        f"<p>{html.escape(SIGN)}</p><ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in text) + "</ul>"
+        "<h2>Strategy against scratch</h2>" + html_table(comp_cols, comp_rows) + "<h2>Figures</h2>" + imgs +
+        "<h2>Cells</h2>" + html_table(cols, [cells_row(r) for r in table_rows]) + "</body></html>"
     )
     (out / "report.html").write_text(page)
     return out
