@@ -207,6 +207,30 @@ def test_scaling_fits_on_a_bound_or_with_three_points_are_flagged():
     assert good["flags"] == [] and good["r2"] > 0.999 and all(np.isfinite(good["se"]))
 
 
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="the Cortex-M4 costs need Arm GCC and QEMU (make toolchain)")
+def test_a_study_records_each_students_microcontroller_costs(tmp_path):
+    from edgeppg.study.report import write_report
+
+    study = replace(TINY, strategies=("scratch",), export=True, mcu=True, bench_runs=5)
+    runner.run_study(study, tmp_path, workers=1)
+    student = rows(tmp_path)["student-1b-scratch-seed0"]
+    assert student["status"] == "finished"
+    m4 = json.loads((tmp_path / "cells" / "student-1b-scratch-seed0" / "bench_cortex_m4.json").read_text())
+    assert int(student["mcu_instructions"]) == m4["instructions_per_inference"] > 0
+    assert int(student["mcu_flash_bytes"]) == m4["flash_bytes"] and int(student["mcu_ram_bytes"]) == m4["ram_bytes"]
+    assert float(student["mcu_energy_uj"]) > 0
+    md = (write_report(tmp_path) / "report.md").read_text()
+    assert "Pareto front (the Cortex-M4): student-1b-scratch-seed0" in md
+
+
+def test_the_shipped_medium_study_is_valid():
+    medium = load_study("medium")
+    teachers, students = cells(medium)
+    assert medium.export and medium.mcu and len(medium.seeds) >= 3 and medium.students == (1, 2, 3)
+    assert len(teachers) == 3 and len(students) == 3 * 3 * (1 + 1 + 1 + 4 + 1)
+
+
 def test_quick_study_from_the_command_line_and_its_report(tmp_path):
     out = tmp_path / "quick"
     res = subprocess.run([sys.executable, "-m", "edgeppg", "sweep", "quick", "--out",

@@ -12,7 +12,7 @@ from edgeppg.settings import SettingError, check, one_of, problem_with, real, te
 STUDIES_DIR = Path(__file__).parent / "studies"  # the studies shipped with edgeppg: `edgeppg sweep quick`
 
 STUDY_KEYS = {"name", "dataset", "teachers", "students", "strategies", "betas", "seeds", "epochs",
-              "teacher_epochs", "patience", "width", "kernel", "export", "bench_runs"}
+              "teacher_epochs", "patience", "width", "kernel", "export", "mcu", "bench_runs"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class Study:
     width: int = 32
     kernel: int = 9
     export: bool = False  # int8 export + host benchmark of every student (int8 MAE, latency, memory)
+    # every student's int8 model as edgeppg's native firmware on the emulated Cortex-M4 (needs export):
+    # instructions per window, flash, RAM and the energy estimate, exact and deterministic
+    mcu: bool = False
     bench_runs: int = field(default=50, metadata=whole(1, 1_000_000))
 
     def to_dict(self) -> dict:
@@ -86,8 +89,11 @@ def check_study(study: Study, where: str) -> None:
         check(study)
     except SettingError as e:
         raise EdgeppgError(f"{where}: {e.name}: {e.problem}") from None
-    if not isinstance(study.export, bool):
-        raise EdgeppgError(f"{where}: export: must be true or false, got {study.export!r}")
+    for key in ("export", "mcu"):
+        if not isinstance(getattr(study, key), bool):
+            raise EdgeppgError(f"{where}: {key}: must be true or false, got {getattr(study, key)!r}")
+    if study.mcu and not study.export:
+        raise EdgeppgError(f"{where}: mcu: true needs export: true (the firmware runs the exported int8 model)")
     if not study.name or not all(c.isalnum() or c in "-_." for c in study.name):
         raise EdgeppgError(f"{where}: name: letters, digits, '-', '_' and '.' only (it names the study "
                            f"folder), got {study.name!r}")

@@ -31,7 +31,8 @@ from edgeppg.study.config import Cell, Study, cells
 RESULTS = "results.csv"
 COLUMNS = ("cell", "kind", "status", "teacher_blocks", "student_blocks", "strategy", "beta", "seed", "mae", "rmse",
            "mae_expectation", "params", "macs", "epochs_run", "train_seconds", "pytorch_latency_ms", "int8_mae",
-           "int8_latency_ms", "tflm_arena_bytes", "int8_bytes", "error")
+           "int8_latency_ms", "tflm_arena_bytes", "int8_bytes", "mcu_instructions", "mcu_flash_bytes",
+           "mcu_ram_bytes", "mcu_energy_uj", "error")
 
 
 def data_config(study: Study) -> DataConfig:
@@ -93,7 +94,8 @@ def _measure(study: Study, cell: Cell, folder: Path, threads: int) -> dict:
     extra = {}
     if (folder / "cell.json").is_file():
         extra = read_json(folder / "cell.json")
-        if extra.get("status") == "finished" and (not study.export or "int8_mae" in extra):
+        if extra.get("status") == "finished" and (not study.export or "int8_mae" in extra) and \
+                (not study.mcu or "mcu_instructions" in extra):
             return {k: v for k, v in extra.items() if k != "status"}
     model, _ = load_model(folder)
     torch.set_num_threads(1)
@@ -117,6 +119,14 @@ def _measure(study: Study, cell: Cell, folder: Path, threads: int) -> dict:
                      int8_latency_ms=bench["runtimes"]["tflite_int8"]["latency_ms"]["p50"],
                      tflm_arena_bytes=report["tflite_micro"]["arena_bytes"],
                      int8_bytes=report["artefacts"]["tflite_int8"]["bytes"])
+        if study.mcu:
+            from edgeppg.bench.cortex_m4 import bench_cortex_m4
+
+            m4 = bench_cortex_m4(folder, windows=2, console=_quiet_console())
+            if not m4["bit_exact"]:
+                raise EdgeppgError(f"{folder}: the firmware's int8 outputs differ from TFLite's")
+            extra.update(mcu_instructions=m4["instructions_per_inference"], mcu_flash_bytes=m4["flash_bytes"],
+                         mcu_ram_bytes=m4["ram_bytes"], mcu_energy_uj=m4["energy"]["energy_uj_per_inference"])
     torch.set_num_threads(threads)
     return extra
 
