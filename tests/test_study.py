@@ -104,8 +104,8 @@ def test_an_interrupted_sweep_resumes_without_redoing_finished_cells(tmp_path, m
 def test_a_failed_cell_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
     real = runner.run_config
 
-    def broken(study, cell, out, threads):
-        cfg = real(study, cell, out, threads)
+    def broken(study, cell, out, threads, device="cpu"):
+        cfg = real(study, cell, out, threads, device)
         return replace(cfg, model=replace(cfg.model, blocks=99)) if cell.strategy == "dkd" else cfg
 
     monkeypatch.setattr(runner, "run_config", broken)
