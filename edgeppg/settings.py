@@ -66,6 +66,12 @@ def problem_with(value: object, rule: dict) -> str | None:
     return None
 
 
+def rule(cls: type, name: str) -> dict:
+    """The rule a config class declares for one of its fields (so a study's list of block counts is
+    checked by ModelSpec's own rule for `blocks`, not a copy of it)."""
+    return next(f.metadata for f in fields(cls) if f.name == name)
+
+
 def check(obj: object) -> None:
     """Raise SettingError for the first field of a config dataclass that breaks its declared rule."""
     for f in fields(obj):

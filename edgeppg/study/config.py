@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from edgeppg.config import STRATEGIES
 from edgeppg.errors import EdgeppgError
-from edgeppg.settings import SettingError, check, one_of, problem_with, real, text, whole
+from edgeppg.settings import SettingError, check, problem_with, rule, text, whole
 
 STUDIES_DIR = Path(__file__).parent / "studies"  # the studies shipped with edgeppg: `edgeppg sweep quick`
 
@@ -99,10 +98,14 @@ def check_study(study: Study, where: str) -> None:
                            f"folder), got {study.name!r}")
     if not isinstance(study.dataset, dict):
         raise EdgeppgError(f"{where}: dataset: expected a mapping (name, and root or synthetic settings)")
-    for key, rule in (("teachers", whole(1, 32)), ("students", whole(1, 32)), ("seeds", whole(0, 2**32 - 1)),
-                      ("betas", real(0.0, 1000.0)), ("strategies", one_of(*STRATEGIES))):
+    from edgeppg.config import DistillConfig, TrainConfig
+    from edgeppg.models.spec import ModelSpec
+
+    for key, value_rule in (("teachers", rule(ModelSpec, "blocks")), ("students", rule(ModelSpec, "blocks")),
+                            ("seeds", rule(TrainConfig, "seed")), ("betas", rule(DistillConfig, "beta")),
+                            ("strategies", rule(DistillConfig, "strategy"))):
         for value in getattr(study, key):
-            problem = problem_with(value, rule)
+            problem = problem_with(value, value_rule)
             if problem:
                 raise EdgeppgError(f"{where}: {key}: {problem}")
     try:
