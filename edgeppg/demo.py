@@ -33,16 +33,23 @@ def ensure_run(config: RunConfig, out: Path, console: Console) -> dict:
     return run(config, out, resume=(out / CHECKPOINT).is_file(), console=console)
 
 
+def run_folders(out: Path, teacher_blocks: int, student_blocks: int) -> dict[str, Path]:
+    """The demo's three run folders inside `out`, by role."""
+    return {"teacher": out / f"teacher-{teacher_blocks}b", "scratch": out / f"student-{student_blocks}b-scratch",
+            "dkd": out / f"student-{student_blocks}b-dkd"}
+
+
 def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, subjects: int, minutes: float,
              console: Console, log: Console, bench_runs: int = 200, device: str = "auto") -> dict[str, dict]:
     data = DataConfig(synthetic=SyntheticConfig(subjects=subjects, minutes=minutes))
     train = TrainConfig(epochs=epochs, device=device)
-    teacher_dir = out / f"teacher-{teacher_blocks}b"
+    folder = run_folders(out, teacher_blocks, student_blocks)
+    student = ModelSpec(blocks=student_blocks)
     runs = {
-        "teacher": (teacher_dir, RunConfig(data, ModelSpec(blocks=teacher_blocks), train)),
-        "scratch": (out / f"student-{student_blocks}b-scratch", RunConfig(data, ModelSpec(blocks=student_blocks), train)),
-        "dkd": (out / f"student-{student_blocks}b-dkd", RunConfig(
-            data, ModelSpec(blocks=student_blocks), train, DistillConfig(strategy="dkd", teacher=str(teacher_dir)))),
+        "teacher": (folder["teacher"], RunConfig(data, ModelSpec(blocks=teacher_blocks), train)),
+        "scratch": (folder["scratch"], RunConfig(data, student, train)),
+        "dkd": (folder["dkd"], RunConfig(data, student, train,
+                                         DistillConfig(strategy="dkd", teacher=str(folder["teacher"])))),
     }
     results = {}
     for name, (path, config) in runs.items():

@@ -38,9 +38,11 @@ FIXEDPOINT_MAIN = r"""
 #include "ep_fixedpoint.h"
 int main(void) {
   long long x, m, s;
-  while (scanf("%lld %lld %lld", &x, &m, &s) == 3)
-    printf("%d %d\n", ep_multiply_by_quantized_multiplier((int32_t)x, (int32_t)m, (int32_t)s),
-           s <= 0 ? ep_multiply_smaller_than_one((int32_t)x, (int32_t)m, (int32_t)s) : 0);
+  while (scanf("%lld %lld %lld", &x, &m, &s) == 3) {
+    const ep_requant q = ep_requant_of((int32_t)m, (int32_t)s);
+    printf("%d %d %d\n", ep_multiply_by_quantized_multiplier((int32_t)x, (int32_t)m, (int32_t)s),
+           s <= 0 ? ep_multiply_smaller_than_one((int32_t)x, (int32_t)m, (int32_t)s) : 0, ep_requant_apply(&q, (int32_t)x));
+  }
   return 0;
 }
 """
@@ -64,8 +66,10 @@ def test_fixed_point_rounding_ties_saturation_and_large_multipliers(tmp_path):
     out = subprocess.run([str(exe)], input="\n".join(f"{x} {m} {s}" for x, m, s in cases), capture_output=True,
                          text=True, check=True).stdout.split("\n")
     for (x, m, s), line in zip(cases, out):
-        got, got_small = map(int, line.split())
+        got, got_small, got_fast = map(int, line.split())
         assert got == fp.multiply_by_quantized_multiplier(x, m, s), (x, m, s)
+        if m != fp.INT32_MIN:  # the M4 kernels' form (ep_requant_apply): the same value for every TFLite multiplier
+            assert got_fast == got, (x, m, s)
         if s <= 0:
             assert got_small == fp.rounding_divide_by_pot(fp.saturating_rounding_doubling_high_mul(x, m), -s)
 
@@ -95,8 +99,19 @@ KERNEL_CASES = [
     # the M4's fast path: every tap inside the input for most positions, channel pairs, odd remainders
     ("conv", dict(width=30, c_in=8, c_out=7, k=9, stride=1, padding="SAME", relu=True, weight_scale=0.1, lo=-3, hi=2)),
     ("conv", dict(width=29, c_in=12, c_out=6, k=3, stride=2, padding="VALID", relu=False, weight_scale=0.3, lo=-1, hi=4)),
+    # the layer's own inner loop (ep_conv_dot.h) with tails of 5, 1 and 3 positions; the general loop (a step
+    # of 176 int16 is beyond LDRD's reach); a one-position layer (the head)
+    ("conv", dict(width=29, c_in=8, c_out=5, k=5, stride=1, padding="SAME", relu=True, weight_scale=0.2, lo=-2, hi=2)),
+    ("conv", dict(width=31, c_in=4, c_out=3, k=3, stride=1, padding="SAME", relu=False, weight_scale=0.4, lo=-1, hi=3)),
+    ("conv", dict(width=27, c_in=12, c_out=4, k=9, stride=1, padding="SAME", relu=True, weight_scale=0.1, lo=0, hi=2)),
+    ("conv", dict(width=30, c_in=88, c_out=3, k=3, stride=2, padding="SAME", relu=True, weight_scale=0.05, lo=-1, hi=1)),
+    ("conv", dict(width=1, c_in=20, c_out=9, k=1, stride=1, padding="VALID", relu=False, weight_scale=0.3, lo=-2, hi=2)),
     ("add", dict(width=17, c=5, relu=False, lo=-1, hi=3)),
     ("add", dict(width=8, c=12, relu=True, lo=-3, hi=0.5)),
+    # a convolution fused with the ADD after it, as either of ADD's inputs; an ADD of the model's input
+    ("residual", dict(width=25, c=8, k=9, conv_first=True, lo=-1, hi=2)),
+    ("residual", dict(width=14, c=6, k=3, conv_first=False, lo=-2, hi=1)),
+    ("input_residual", dict(width=19, c=4, lo=-1, hi=1)),
     ("pad_mean", dict(width=20, c=6, before=3, after=4, lo=-1, hi=2)),
     ("pad_mean", dict(width=13, c=3, before=0, after=1, lo=0, hi=10)),
     ("dense", dict(n_in=37, n_out=11, relu=False, lo=-2, hi=2)),
@@ -108,7 +123,8 @@ KERNEL_CASES = [
 def kernel_models(tmp_path_factory):
     pytest.importorskip("tensorflow", reason="tensorflow builds the single-op models; make installs it")
     out = tmp_path_factory.mktemp("kernels")
-    builders = {"conv": tb.conv_model, "add": tb.add_model, "pad_mean": tb.pad_mean_model, "dense": tb.dense_model}
+    builders = {"conv": tb.conv_model, "add": tb.add_model, "pad_mean": tb.pad_mean_model, "dense": tb.dense_model,
+                "residual": tb.residual_model, "input_residual": tb.input_residual_model}
     return [builders[kind](np.random.default_rng(i), out / f"{i}_{kind}.tflite", **kw)
             for i, (kind, kw) in enumerate(KERNEL_CASES)]
 
@@ -118,7 +134,8 @@ def kernel_models(tmp_path_factory):
 def test_kernels_natively_equal_tflite(case, kernel_models, tmp_path):
     path = kernel_models[case]
     kinds = {op.kind for op in read_graph(path).ops}
-    expected_kind = {"conv": "CONV_2D", "add": "ADD", "pad_mean": "MEAN", "dense": "FULLY_CONNECTED"}[KERNEL_CASES[case][0]]
+    expected_kind = {"conv": "CONV_2D", "add": "ADD", "pad_mean": "MEAN", "dense": "FULLY_CONNECTED", "residual": "ADD",
+                     "input_residual": "ADD"}[KERNEL_CASES[case][0]]
     assert expected_kind in kinds, kinds
     x, y = reference(path, 12, seed=case)
     result = run_host(build_host(path, (x, y), tmp_path / "host"))
@@ -142,6 +159,68 @@ def test_the_kernel_cases_cover_negative_zero_points_and_large_multipliers(kerne
     assert min(zps) < 0 < max(zps)
     assert any(shift > 0 for p in kernel_models for s in lower(read_graph(p)) if "shift" in s.consts
                for shift in s.consts["shift"]), "no case exercises a multiplier above one"
+
+
+def test_the_kernel_cases_reach_every_convolution_path(kernel_models):
+    """Which kernel each case lowers to: the layer's own inner loop and the general one, tails of every
+    length, the im2col layout, ADD fused on either side and ADD on its own."""
+    steps = {i: lower(read_graph(p)) for i, p in enumerate(kernel_models)}
+    convs = [s.params.get("conv", s.params) for ss in steps.values() for s in ss if s.kernel.startswith("ep_conv1d")]
+    assert any(c["dot"] == "0" for c in convs) and any(c["dot"] != "0" for c in convs)
+    assert {c["out_w"] % 6 for c in convs} >= {0, 1, 3, 5} and any(c["out_w"] == 1 for c in convs)
+    assert any(c["in_c"] % 4 for c in convs) and any(c["in_c"] % 4 == 0 for c in convs)
+    fused = {KERNEL_CASES[i][0] for i, ss in steps.items() if any(s.kernel == "ep_conv1d_add_s8" for s in ss)}
+    alone = {KERNEL_CASES[i][0] for i, ss in steps.items() if any(s.kernel == "ep_add_s8" for s in ss)}
+    assert fused == {"add", "residual"} and alone == {"input_residual"}
+    sides = set()
+    for i, ss in steps.items():
+        if KERNEL_CASES[i][0] == "residual":
+            conv = next(s for s in ss if s.kernel == "ep_conv1d_add_s8")
+            add = next(s for s in ss if s.note.startswith("fused"))
+            sides.add(add.op.inputs.index(conv.op.outputs[0]))
+    assert sides == {0, 1}, "the convolution should be ADD's first input in one case and its second in another"
+
+
+SCRATCH_MAIN = r"""
+#include <stdio.h>
+#include "ep_kernels.h"
+#include "ep_conv_dot.h"
+int main(void) {
+  long in_c, k, stride, row, span;
+  printf("%d %d\n", EP_CONV_POSITIONS, EP_CONV_DOT_MAX_STEP);
+  while (scanf("%ld %ld %ld %ld %ld", &in_c, &k, &stride, &row, &span) == 5) {
+    ep_conv_params p = {0};
+    p.in_c = in_c; p.kernel = k; p.stride = stride; p.row = row; p.span = span;
+    printf("%d\n", ep_conv_scratch_len(&p));
+  }
+  return 0;
+}
+"""
+
+
+@needs_cc
+def test_the_generator_sizes_the_scratch_and_positions_as_the_kernel_does(tmp_path):
+    import importlib
+
+    lower_mod = importlib.import_module("edgeppg.codegen.lower")  # the module: the package exports the function
+
+    src = tmp_path / "scratch.c"
+    src.write_text(SCRATCH_MAIN)
+    kernels = toolchain.firmware_dir() / "kernels"
+    exe = tmp_path / "scratch"
+    subprocess.run(["gcc", "-std=c11", "-DEP_PLAIN_C", f"-I{kernels}", str(src), str(kernels / "ep_conv.c"), "-o",
+                    str(exe)], check=True)
+    shapes = [(c, k, s, -(-k * c // 4) * 4, n) for c in (1, 3, 4, 32, 64) for k in (1, 3, 9) for s in (1, 2)
+              for n in (6, 12)]
+    out = subprocess.run([str(exe)], input="\n".join(" ".join(map(str, sh)) for sh in shapes), capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert (int(out[0]), int(out[1])) == (lower_mod.CONV_POSITIONS, lower_mod.CONV_DOT_MAX_STEP)
+    assert [int(v) for v in out[2:]] == [lower_mod.conv_scratch_len(*sh) for sh in shapes]
+    for c, k, s, row, _ in shapes:  # the span chosen fits the scratch budget and is whole passes
+        span = lower_mod.conv_span(c, k, s, row, 200)
+        assert span % lower_mod.CONV_POSITIONS == 0
+        assert 2 * lower_mod.conv_scratch_len(c, k, s, row, span) <= lower_mod.CONV_SCRATCH_BYTES or \
+            span == lower_mod.CONV_POSITIONS
 
 
 @needs_cc

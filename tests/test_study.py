@@ -14,10 +14,13 @@ import pytest
 import torch
 
 import edgeppg.train as train_mod
+from edgeppg.data.dataset import split_subjects
 from edgeppg.errors import EdgeppgError
 from edgeppg.study import runner
+from edgeppg.study.runner import data_config
+from edgeppg.study.stats import MIN_PARTICIPANTS
 from edgeppg.study.config import Study, cells, load_study
-from edgeppg.study.report import fit_scaling, pareto
+from edgeppg.study.report import fit_scaling, front_distance, pareto
 
 TINY = Study(name="tiny", dataset={"name": "synthetic", "subjects": 6, "minutes": 5, "seed": 3}, teachers=(2,),
              students=(1,), strategies=("scratch", "dkd"), betas=(8.0,), epochs=3, width=8, kernel=5)
@@ -229,6 +232,20 @@ def test_the_shipped_medium_study_is_valid():
     teachers, students = cells(medium)
     assert medium.export and medium.mcu and len(medium.seeds) >= 3 and medium.students == (1, 2, 3)
     assert len(teachers) == 3 and len(students) == 3 * 3 * (1 + 1 + 1 + 4 + 1)
+    # enough unseen people that a paired interval can give a verdict (stats.MIN_PARTICIPANTS)
+    data = data_config(medium)
+    names = [f"S{i + 1:02d}" for i in range(data.synthetic.subjects)]
+    _, _, test = split_subjects(names, data.split, data.split_seed, data.val_fraction, data.test_fraction)
+    assert len(test) >= MIN_PARTICIPANTS
+
+
+def test_a_study_sets_the_split_beside_the_generator():
+    study = Study(name="s", dataset={"name": "synthetic", "subjects": 10, "minutes": 1, "test_fraction": 0.4,
+                                     "split_seed": 5})
+    data = data_config(study)
+    assert (data.synthetic.subjects, data.test_fraction, data.split_seed) == (10, 0.4, 5)
+    with pytest.raises(EdgeppgError, match="dataset.test_fraction"):
+        data_config(Study(name="s", dataset={"name": "synthetic", "test_fraction": 2.0}))
 
 
 def test_quick_study_from_the_command_line_and_its_report(tmp_path):
@@ -249,3 +266,9 @@ def test_quick_study_from_the_command_line_and_its_report(tmp_path):
         assert f"({fig}.png)" in md and (out / "report" / f"{fig}.png").stat().st_size > 5000
     assert "the lowest mean MAE is" in md and "against scratch" in md and "95% CI" in md
     assert "strategy MAE minus scratch MAE" in md  # the sign convention, in words
+
+
+def test_distance_from_the_front_is_zero_on_it_and_measured_at_no_higher_cost():
+    pts = [(1.0, 5.0), (2.0, 4.0), (2.5, 4.5), (3.0, 2.0), (0.5, 9.0)]
+    assert [pts[i] for i in pareto(pts)] == [(0.5, 9.0), (1.0, 5.0), (2.0, 4.0), (3.0, 2.0)]
+    assert front_distance(pts) == [0.0, 0.0, 0.5, 0.0, 0.0]

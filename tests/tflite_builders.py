@@ -79,3 +79,34 @@ def dense_model(rng: np.random.Generator, path: Path, n_in: int, n_out: int, rel
         return tf.nn.relu(y) if relu else y
 
     return convert(fn, (1, n_in), rng, lo, hi, path)
+
+
+def residual_model(rng: np.random.Generator, path: Path, width: int, c: int, k: int, conv_first: bool,
+                   lo: float, hi: float) -> Path:
+    """A residual block: h = relu(conv_a(x)), then y = relu(conv_c(relu(conv_b(h))) + h), with the last
+    convolution as ADD's first or second input. edgeppg fuses conv_c and the ADD, writing the sum over h."""
+    import tensorflow as tf
+
+    wa = tf.constant(rng.normal(0, 0.5, (1, 3, c, c)).astype(np.float32))
+    wb = tf.constant(rng.normal(0, 0.3, (1, k, c, c)).astype(np.float32))
+    wc = tf.constant(rng.normal(0, 0.3, (1, k, c, c)).astype(np.float32))
+
+    def fn(x):
+        h = tf.nn.relu(tf.nn.conv2d(x, wa, 1, "SAME"))
+        z = tf.nn.conv2d(tf.nn.relu(tf.nn.conv2d(h, wb, 1, "SAME")), wc, 1, "SAME")
+        return tf.nn.relu(z + h if conv_first else h + z)
+
+    return convert(fn, (1, 1, width, c), rng, lo, hi, path)
+
+
+def input_residual_model(rng: np.random.Generator, path: Path, width: int, c: int, lo: float, hi: float) -> Path:
+    """y = x + conv(x): the residual is the model's input, which edgeppg never writes over, so ADD runs
+    on its own."""
+    import tensorflow as tf
+
+    w = tf.constant(rng.normal(0, 0.5, (1, 3, c, c)).astype(np.float32))
+
+    def fn(x):
+        return x + tf.nn.conv2d(x, w, 1, "SAME")
+
+    return convert(fn, (1, 1, width, c), rng, lo, hi, path)

@@ -160,8 +160,8 @@ def compare_mcu(a: dict, b: dict) -> dict[str, float]:
 
 def op_macs(step) -> int:
     """Multiply-accumulates of one lowered op (element operations for ADD and MEAN, none for views)."""
-    q = step.params
-    if step.kernel == "ep_conv1d_s8":
+    q = step.params.get("conv", step.params)  # a convolution with a fused ADD: its ADD costs no MACs
+    if step.kernel in ("ep_conv1d_s8", "ep_conv1d_add_s8"):
         return q["out_w"] * q["out_c"] * q["kernel"] * q["in_c"]
     if step.kernel == "ep_fully_connected_s8":
         return q["batches"] * q["in_features"] * q["out_features"]
@@ -202,10 +202,10 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
     rows = []
     for i, step in enumerate(steps):
         macs, instr = op_macs(step), ticks[i] * per_tick
-        kernel = (step.kernel or "(view)") if backend == "native" else f"TFLM {step.op.kind}"
+        kernel = (step.kernel or f"({step.note or 'view'})") if backend == "native" else f"TFLM {step.op.kind}"
         rows.append({"op": i, "kind": step.op.kind, "what": step.op.describe(), "kernel": kernel,
-                     "shape": {k: v for k, v in step.params.items() if k in ("in_w", "in_c", "out_w", "out_c",
-                                                                              "kernel", "stride", "size")},
+                     "shape": {k: v for k, v in step.params.get("conv", step.params).items()
+                               if k in ("in_w", "in_c", "out_w", "out_c", "kernel", "stride", "size")},
                      "macs": macs, "instructions": instr,
                      "instructions_per_mac": round(instr / macs, 3) if macs else None})
     total = sum(r["instructions"] for r in rows)

@@ -19,14 +19,48 @@ from edgeppg.errors import EdgeppgError
 SUPPORTED = ("CONV_2D", "ADD", "PAD", "MEAN", "RESHAPE", "FULLY_CONNECTED")
 
 
+# Output positions the M4's convolution loop computes per pass: EP_CONV_POSITIONS in ep_kernels.h; and
+# the largest distance between two positions' taps (int16) its specialised loop reaches (ep_conv_dot.h)
+CONV_POSITIONS, CONV_DOT_MAX_STEP = 6, 168
+
+
 @dataclass
 class Step:
     op: Op
-    kernel: str  # C function, or "" for an op that is only a view (RESHAPE)
-    params: dict[str, int] = field(default_factory=dict)  # fields of the kernel's parameter struct
+    kernel: str  # C function, or "" for an op with nothing to run (a RESHAPE view, an ADD fused into a conv)
+    params: dict = field(default_factory=dict)  # fields of the kernel's parameter struct (a dict: a nested struct)
     consts: dict[str, np.ndarray] = field(default_factory=dict)  # constant arrays, in argument order
     reads: list[int] = field(default_factory=list)  # activation tensors, in argument order
     writes: int = -1
+    scratch: int = 0  # int16 scratch the kernel needs (passed after the constants)
+    note: str = ""  # why an op has no kernel, for people ("fused into op 3")
+
+
+# The most positions a convolution gathers at once, and the scratch that may cost: more positions share
+# each channel's set-up (its requantisation constants, weights pointer); the scratch is RAM.
+CONV_SPAN_MAX, CONV_SCRATCH_BYTES = 2 * CONV_POSITIONS, 1536
+
+
+def conv_scratch_len(in_c: int, kernel: int, stride: int, row: int, span: int) -> int:
+    """The int16 scratch of the M4's convolution: ep_conv_scratch_len() in ep_conv.c, stated again here so
+    the generator can allocate it (tests compile the C and compare)."""
+    if in_c % 4 == 0:
+        return ((span - 1) * stride + kernel) * in_c
+    return span * row
+
+
+def conv_step(in_c: int, stride: int, row: int) -> int:
+    """int16 from one output position's taps to the next's in the scratch copy (ep_conv.c's gather)."""
+    return stride * in_c if in_c % 4 == 0 else row
+
+
+def conv_span(in_c: int, kernel: int, stride: int, row: int, out_w: int) -> int:
+    """Positions gathered at once: the most (a multiple of CONV_POSITIONS, no more than the layer has) whose
+    scratch fits CONV_SCRATCH_BYTES, and never fewer than one pass."""
+    spans = range(CONV_POSITIONS, CONV_SPAN_MAX + 1, CONV_POSITIONS)
+    fitting = [n for n in spans if 2 * conv_scratch_len(in_c, kernel, stride, row, n) <= CONV_SCRATCH_BYTES
+               and n - CONV_POSITIONS < out_w]
+    return max(fitting, default=CONV_POSITIONS)
 
 
 def _fail(graph: Graph, what: str, msg: str) -> EdgeppgError:
@@ -110,15 +144,24 @@ def _conv(graph: Graph, op: Op) -> Step:
     mult, shift = _per_channel(graph, op, inp, w, out, out_c)
     act_min, act_max = _act_range(o["activation"], out, graph, op)
     bias = _bias(graph, op, b, out_c)
+    taps = w.data.reshape(out_c, k * in_c)
+    row = -(-k * in_c // 4) * 4  # each channel's taps padded with zeros to whole words, as the M4 loop reads them
+    span, step = conv_span(in_c, k, stride, row, out_w), conv_step(in_c, stride, row)
     return Step(op, "ep_conv1d_s8", {
         "in_w": in_w, "in_c": in_c, "out_w": out_w, "out_c": out_c, "kernel": k, "stride": stride,
-        "pad_left": pad_left, "input_offset": -inp.zero_point, "output_offset": out.zero_point,
+        "pad_left": pad_left, "row": row, "span": span, "input_offset": -inp.zero_point, "output_offset": out.zero_point,
         "act_min": act_min, "act_max": act_max,
-    }, {"filter": w.data.reshape(out_c, k, in_c), "bias": bias,
-        # positions with every tap inside the input: the input offset folded into the bias (ep_conv.c)
-        "bias_full": (bias.astype(np.int64) - inp.zero_point * w.data.reshape(out_c, -1).astype(np.int64).sum(axis=1)
-                      ).astype(np.int32),
-        "mult": mult, "shift": shift}, [inp.index], out.index)
+        # the inner loop specialised for this layer's step (ep_conv_dot.h), where LDRD's offsets reach
+        "dot": f"EP_CONV_DOT({step})" if step <= CONV_DOT_MAX_STEP else "0",
+    }, {"filter": np.pad(taps, ((0, 0), (0, row - k * in_c))),
+        # the bias with the input offset folded in: all the kernels store (ep_conv.c)
+        "bias_full": wrap32(bias.astype(np.int64) - inp.zero_point * taps.astype(np.int64).sum(axis=1)),
+        "mult": mult, "shift": shift}, [inp.index], out.index, scratch=conv_scratch_len(in_c, k, stride, row, span))
+
+
+def wrap32(x: np.ndarray) -> np.ndarray:
+    """int32 with two's-complement wrap-around, as the C computes it."""
+    return ((x.astype(np.int64) + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
 def _add(graph: Graph, op: Op) -> Step:
@@ -219,6 +262,58 @@ _LOWER = {"CONV_2D": _conv, "ADD": _add, "PAD": _pad, "MEAN": _mean, "RESHAPE": 
           "FULLY_CONNECTED": _fully_connected}
 
 
+def fuse_residual_adds(graph: Graph, steps: list[Step]) -> list[Step]:
+    """A convolution whose output only feeds an ADD becomes one step that adds its results into the ADD's
+    other input in place (ep_conv1d_add_s8): a residual block then needs two feature maps, not three, and
+    no separate pass over the sum. Only where that is safe: the other input (the residual) was made
+    before the convolution, is read by nothing after the convolution but this ADD (nor is any view of the
+    same buffer), is not the convolution's input, and is neither the model's input nor its output."""
+    producer = {s.writes: i for i, s in enumerate(steps) if s.kernel}
+    readers: dict[int, list[int]] = {}
+    for i, s in enumerate(steps):
+        for t in s.reads:
+            readers.setdefault(t, []).append(i)
+    fixed = set(graph.inputs) | set(graph.outputs)
+    out = list(steps)
+
+    def buffer_of(t: int) -> set[int]:
+        """Every tensor sharing t's buffer: t and the views of it (planner.py joins them the same way)."""
+        group, grew = {t}, True
+        while grew:
+            grew = False
+            for s in out:
+                if not s.kernel and (s.writes in group) != (s.reads[0] in group):
+                    group |= {s.writes, s.reads[0]}
+                    grew = True
+        return group
+
+    for i, add in enumerate(steps):
+        if add.kernel != "ep_add_s8":
+            continue
+        for side in (0, 1):
+            conv_t, res_t = add.reads[side], add.reads[1 - side]
+            j = producer.get(conv_t, -1)
+            if (j < 0 or out[j].kernel != "ep_conv1d_s8" or conv_t == res_t or conv_t in fixed
+                    or readers[conv_t] != [i]):
+                continue
+            conv, shared = out[j], buffer_of(res_t)
+            if (shared & fixed or shared & set(conv.reads) or producer.get(res_t, len(steps)) >= j
+                    or any(k > j and k != i for t in shared for k in readers.get(t, []))):
+                continue
+            q = dict(add.params)
+            t1, t2 = add.consts["table1"], add.consts["table2"]
+            if side == 1:  # the convolution is ADD's second input: its parameters go first
+                for a, b in (("in1_offset", "in2_offset"), ("in1_mult", "in2_mult"), ("in1_shift", "in2_shift")):
+                    q[a], q[b] = add.params[b], add.params[a]
+                t1, t2 = t2, t1
+            out[j] = Step(conv.op, "ep_conv1d_add_s8", {"conv": conv.params, "add": q},
+                          {**conv.consts, "table1": t1, "table2": t2}, [conv.reads[0], res_t], res_t,
+                          scratch=conv.scratch)
+            out[i] = Step(add.op, "", reads=[res_t], writes=add.writes, note=f"fused into op {j}")
+            break
+    return out
+
+
 def lower(graph: Graph) -> list[Step]:
     """One Step per op, or an error naming the first op or tensor the kernels cannot run exactly."""
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
@@ -233,4 +328,4 @@ def lower(graph: Graph) -> list[Step]:
             raise _fail(graph, op.describe(), f"op {op.kind} is not supported by edgeppg's code generator "
                                               f"(supported: {', '.join(SUPPORTED)})")
         steps.append(_LOWER[op.kind](graph, op))
-    return steps
+    return fuse_residual_adds(graph, steps)

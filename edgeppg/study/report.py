@@ -98,6 +98,11 @@ def pareto(points: list[tuple[float, float]]) -> list[int]:
     return front
 
 
+def front_distance(points: list[tuple[float, float]]) -> list[float]:
+    """For each point: how much higher its MAE is than the best point that costs no more (0 on the front)."""
+    return [y - min(py for px, py in points if px <= x) for x, y in points]
+
+
 def _colours(labels: list[str]) -> dict[str, str]:
     """One colour per strategy label in every figure of a report."""
     palette = ["#7f7f7f", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -217,6 +222,13 @@ def make_figures(rows: list[dict], out: Path) -> dict:
         _legend_outside(ax)
         _save(fig, out, fig_name)
         facts[fig_name] = [chosen[i]["cell"] for i in front]
+        if fig_name == "pareto_latency":  # how far each student is from the front at its own cost
+            facts["front_distance"] = {chosen[i]["cell"]: round(d, 3) for i, d in enumerate(front_distance(pts))}
+            by: dict[tuple, list[float]] = defaultdict(list)
+            for r, d in zip(chosen, front_distance(pts)):
+                by[(int(r["student_blocks"]), label(r))].append(d)
+            facts["front_distance_mean"] = [{"student_blocks": n, "strategy": lab, "mean_bpm": round(float(np.mean(v)), 3),
+                                             "cells": len(v)} for (n, lab), v in sorted(by.items())]
     facts["pareto_on"] = "the Cortex-M4" if mcu else "the host"
 
     # 5. DKD beta sweep
@@ -261,6 +273,7 @@ def _save(fig, out: Path, name: str) -> None:
     plt.close(fig)
 
 
+FACTS = "facts.json"
 SIGN = ("Every comparison is paired: the same student size, teacher and seed, trained with the strategy and "
         "from scratch, compared on each test participant. The difference is strategy MAE minus scratch MAE, so a "
         "negative difference means the strategy lowered the error. The 95% interval is a bootstrap over seeds "
@@ -312,6 +325,10 @@ def findings(facts: dict) -> list[str]:
     for key, what in (("pareto_latency", "time"), ("pareto_memory", "memory"), ("pareto_flash", "flash")):
         if facts.get(key):
             lines.append(f"On the {what} Pareto front ({facts['pareto_on']}): {', '.join(facts[key])}.")
+    if facts.get("front_distance_mean"):
+        far = ", ".join(f"{d['student_blocks']}b {d['strategy']} {d['mean_bpm']:.2f}" for d in facts["front_distance_mean"])
+        lines.append(f"Distance from the time front ({facts['pareto_on']}): mean BPM of MAE above the best student "
+                     f"that costs no more, per size and strategy: {far}.")
     for n, (lab, mae) in sorted(facts["best_strategy"].items()):
         lines.append(f"{n}-block students: the lowest mean MAE is {lab}'s ({mae:.2f} BPM); the comparisons above "
                      "say which differences are measured.")
@@ -368,6 +385,9 @@ def write_report(results: Path, out: Path | None = None) -> Path:
     md += ["## Cells", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     md += ["| " + " | ".join(cells_row(r)) + " |" for r in table_rows]
     (out / "report.md").write_text("\n".join(md) + "\n")
+    # the same findings as data, for scripts (benchmarks/docs.py writes docs/results.md's tables from it)
+    (out / FACTS).write_text(json.dumps({"cells": len(rows), "sign_convention": SIGN, "findings": text,
+                                         **facts}, indent=2, default=str) + "\n")
     imgs = "".join(f'<figure><img alt="{n}" src="data:image/png;base64,'
                    f'{base64.b64encode((out / f"{n}.png").read_bytes()).decode()}"></figure>' for n in FIGURES)
     def html_table(columns: tuple[str, ...], body: list[tuple[str, ...]]) -> str:

@@ -35,11 +35,16 @@ COLUMNS = ("cell", "kind", "status", "teacher_blocks", "student_blocks", "strate
            "mcu_ram_bytes", "mcu_energy_uj", "error")
 
 
+# How participants are split: data-set settings of their own, beside the generator's or the root
+SPLIT_KEYS = ("split", "val_fraction", "test_fraction", "split_seed")
+
+
 def data_config(study: Study) -> DataConfig:
     d = dict(study.dataset)
     name = d.pop("name", "synthetic")
     if name == "synthetic":
-        return DataConfig(synthetic=build(SyntheticConfig, d, "dataset"))
+        split = {k: d.pop(k) for k in SPLIT_KEYS if k in d}
+        return build(DataConfig, {"synthetic": build(SyntheticConfig, d, "dataset"), **split}, "dataset")
     if "root" not in d:
         raise EdgeppgError(f"dataset: {name} needs a root (its folder)")
     return build(DataConfig, {"dataset": name, **d, "root": str(Path(str(d["root"])).expanduser())}, "dataset")

@@ -1,100 +1,209 @@
 /* CONV_2D with a 1 x k filter, int8 in and out, int32 bias, per-channel requantisation: TFLite's
- * reference ConvPerChannel for batch 1 and height 1. Padded positions are skipped, which is what
- * TFLite's reference does (they would contribute (zero_point + offset) * w = 0). For each output
- * position the valid taps [k0, k1) read one contiguous run of (k1 - k0) * in_c inputs, and the
- * filter row for those taps is contiguous too, so the inner loop is a dot product, taken for four
- * output channels at a time.
+ * reference ConvPerChannel for batch 1 and height 1, optionally followed by a fused residual ADD.
  *
- * On the M4 (EP_DSP), positions whose taps are all inside the input take a faster path: two
- * positions x two output channels per pass, so each unpacked input pair feeds two
- * SMLADs and each unpacked weight pair two; and the input offset is not added per element but folded
- * into the bias once, at code generation (bias_full = bias + offset * sum of the channel's weights;
- * integer arithmetic, so the result is the same bit for bit). */
+ * Plain C (EP_PLAIN_C, and every host build) is the reference: padded taps are skipped, as TFLite's
+ * reference does, and the input offset is added per element.
+ *
+ * Only bias_full = bias + input_offset * (sum of the channel's weights) is stored, the bias with the
+ * input offset folded in (the generator computes it); the plain path takes the offset out again.
+ *
+ * On the M4 (EP_DSP) the input of EP_CONV_POSITIONS output positions is first sign-extended into an
+ * int16 scratch copy, in the order SXTB16 unpacks a word (bytes 0, 2 then 1, 3), so the weights stay
+ * int8 as stored and each weight word feeds 2 x EP_CONV_POSITIONS SMLADs. A padded tap is written as
+ * the input's zero point: with the offset folded into the bias (bias_full), it then contributes
+ * (zero_point + offset) * w = 0, exactly as a skipped tap, so every position takes the same loop. Two
+ * layouts, chosen from the shape:
+ *   sliding (in_c % 4 == 0): the rows the positions read, once; position j's taps start j * stride rows on.
+ *   im2col  (otherwise, e.g. the 1-channel stem): each position's `row` taps one after another.
+ * Integer arithmetic throughout, so the result is TFLite's bit for bit. */
 #include "ep_dot.h"
 #include "ep_fixedpoint.h"
 #include "ep_kernels.h"
 
-static inline int8_t requantize(const ep_conv_params *p, int32_t acc, const int32_t *bias, const int32_t *mult,
-                               const int32_t *shift, int32_t oc) {
-  acc = ep_multiply_by_quantized_multiplier(acc + bias[oc], mult[oc], shift[oc]) + p->output_offset;
-  return (int8_t)ep_clamp(acc, p->act_min, p->act_max);
-}
+typedef struct { /* the fused ADD, or add == 0 for a plain convolution */
+  const ep_add_params *add;
+  const int32_t *table1, *table2;
+} fused_add;
 
-#ifdef EP_DSP
-/* acc[pos][ch] for positions x0, x1 and filter rows w0, w1 over n inputs, no offset. */
-static inline void dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1, int32_t n,
-                           int32_t acc[4]) {
-  int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-  for (int32_t j = n >> 2; j > 0; --j) {
-    const uint32_t xa = ep_load4(&x0), xb = ep_load4(&x1);
-    const int16x2_t xa02 = __sxtb16((int8x4_t)xa), xa13 = ep_sxtb16_ror8(xa);
-    const int16x2_t xb02 = __sxtb16((int8x4_t)xb), xb13 = ep_sxtb16_ror8(xb);
-    uint32_t ww = ep_load4(&w0);
-    int16x2_t w02 = __sxtb16((int8x4_t)ww), w13 = ep_sxtb16_ror8(ww);
-    a00 = __smlad(xa13, w13, __smlad(xa02, w02, a00));
-    a10 = __smlad(xb13, w13, __smlad(xb02, w02, a10));
-    ww = ep_load4(&w1);
-    w02 = __sxtb16((int8x4_t)ww);
-    w13 = ep_sxtb16_ror8(ww);
-    a01 = __smlad(xa13, w13, __smlad(xa02, w02, a01));
-    a11 = __smlad(xb13, w13, __smlad(xb02, w02, a11));
+#ifndef EP_DSP
+/* TFLite's reference arithmetic for one output value: the convolution's int8 result, or the fused ADD of
+ * it and the residual at *dst. */
+static inline void store(const ep_conv_params *p, const fused_add *f, int32_t acc, int32_t mult, int32_t shift,
+                         int8_t *dst) {
+  int32_t v = ep_clamp(ep_multiply_by_quantized_multiplier(acc, mult, shift) + p->output_offset, p->act_min,
+                       p->act_max);
+  if (f->add) {
+    const ep_add_params *a = f->add;
+    const int32_t x = (v + a->in1_offset) * (1 << a->left_shift), r = (*dst + a->in2_offset) * (1 << a->left_shift);
+    const int32_t sum = ep_multiply_smaller_than_one(x, a->in1_mult, a->in1_shift) +
+                        ep_multiply_smaller_than_one(r, a->in2_mult, a->in2_shift);
+    v = ep_clamp(ep_multiply_smaller_than_one(sum, a->out_mult, a->out_shift) + a->out_offset, a->act_min, a->act_max);
   }
-  for (int32_t j = n & 3; j > 0; --j) { /* a row that is not a multiple of 4 (the stem: in_c = 1) */
-    const int32_t xa = *x0++, xb = *x1++, wa = *w0++, wb = *w1++;
-    a00 += xa * wa;
-    a01 += xa * wb;
-    a10 += xb * wa;
-    a11 += xb * wb;
-  }
-  acc[0] = a00;
-  acc[1] = a01;
-  acc[2] = a10;
-  acc[3] = a11;
-}
-
-/* Output positions ox and ox + 1, all taps inside the input, every channel pair. */
-static void pair_of_positions(const ep_conv_params *p, const int8_t *input, const int8_t *filter,
-                              const int32_t *bias_full, const int32_t *mult, const int32_t *shift, int8_t *output,
-                              int32_t ox) {
-  const int32_t n = p->kernel * p->in_c;
-  const int8_t *x0 = input + (ox * p->stride - p->pad_left) * p->in_c, *x1 = x0 + p->stride * p->in_c;
-  int8_t *out0 = output + ox * p->out_c, *out1 = out0 + p->out_c;
-  int32_t acc[4];
-  int32_t oc = 0;
-  for (; oc + 2 <= p->out_c; oc += 2) {
-    dot_2x2(x0, x1, filter + oc * n, filter + (oc + 1) * n, n, acc);
-    out0[oc] = requantize(p, acc[0], bias_full, mult, shift, oc);
-    out0[oc + 1] = requantize(p, acc[1], bias_full, mult, shift, oc + 1);
-    out1[oc] = requantize(p, acc[2], bias_full, mult, shift, oc);
-    out1[oc + 1] = requantize(p, acc[3], bias_full, mult, shift, oc + 1);
-  }
-  if (oc < p->out_c) {
-    out0[oc] = requantize(p, ep_dot_s8(x0, filter + oc * n, n, 0), bias_full, mult, shift, oc);
-    out1[oc] = requantize(p, ep_dot_s8(x1, filter + oc * n, n, 0), bias_full, mult, shift, oc);
-  }
+  *dst = (int8_t)v;
 }
 #endif
 
-/* Is every tap of output position ox inside the input? */
-static inline int interior(const ep_conv_params *p, int32_t ox) {
-  const int32_t start = ox * p->stride - p->pad_left;
-  return start >= 0 && start + p->kernel <= p->in_w;
+int32_t ep_conv_scratch_len(const ep_conv_params *p) {
+  if (p->in_c % 4 == 0) return ((p->span - 1) * p->stride + p->kernel) * p->in_c;
+  return p->span * p->row;
 }
 
-void ep_conv1d_s8(const ep_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
-                  const int32_t *bias_full, const int32_t *mult, const int32_t *shift, int8_t *output) {
-  const int32_t row = p->kernel * p->in_c;
-  for (int32_t ox = 0; ox < p->out_w; ++ox) {
 #ifdef EP_DSP
-    if (ox + 1 < p->out_w && interior(p, ox) && interior(p, ox + 1)) {
-      pair_of_positions(p, input, filter, bias_full, mult, shift, output, ox);
-      ++ox;
-      continue;
+/* n int8 (n % 4 == 0) into int16 in SXTB16 order: each word's bytes 0 and 2, then 1 and 3. */
+static void widen(const int8_t *src, int16_t *dst, int32_t n) {
+  uint32_t *d = (uint32_t *)(void *)dst;
+  for (int32_t i = n >> 2; i > 0; --i) {
+    const uint32_t w = ep_load4(&src);
+    *d++ = (uint32_t)__sxtb16((int8x4_t)w);
+    *d++ = (uint32_t)ep_sxtb16_ror8(w);
+  }
+}
+
+static void fill(int16_t *dst, int32_t n, int16_t value) {
+  for (int32_t i = 0; i < n; ++i) dst[i] = value;
+}
+
+/* The scratch copy for output positions ox .. ox + span - 1; returns the distance, in int16, from one
+ * position's taps to the next's. Rows outside the input hold the zero point. */
+static int32_t gather(const ep_conv_params *p, const int8_t *input, int16_t *scratch, int32_t ox) {
+  const int16_t zp = (int16_t)-p->input_offset;
+  const int32_t first = ox * p->stride - p->pad_left;
+  if (p->in_c % 4 == 0) {
+    const int32_t rows = (p->span - 1) * p->stride + p->kernel;
+    for (int32_t r = 0; r < rows; ++r) {
+      const int32_t at = first + r;
+      if (at >= 0 && at < p->in_w) widen(input + at * p->in_c, scratch + r * p->in_c, p->in_c);
+      else fill(scratch + r * p->in_c, p->in_c, zp);
     }
+    return p->stride * p->in_c;
+  }
+  static const uint8_t order[4] = {0, 2, 1, 3}; /* where byte b of a word lands after SXTB16 */
+  for (int32_t j = 0; j < p->span; ++j) {
+    int16_t *col = scratch + j * p->row;
+    const int32_t start = first + j * p->stride;
+    int32_t t = 0;
+    for (int32_t k = 0; k < p->kernel; ++k) {
+      const int32_t at = start + k;
+      const int inside = at >= 0 && at < p->in_w;
+      for (int32_t c = 0; c < p->in_c; ++c, ++t) col[(t & ~3) | order[t & 3]] = inside ? input[at * p->in_c + c] : zp;
+    }
+    for (; t < p->row; ++t) col[(t & ~3) | order[t & 3]] = zp; /* against zero weights */
+  }
+  return p->row;
+}
+
+/* The general inner loop, for a layer without its own (ep_conv_dot.h): a[j] = sum over `words` weight
+ * words of x_j (int16, SXTB16 order) . w, for three positions x0, x1, x2, each through its own pointer:
+ * per word, one load and two unpacks of the weights, three LDRDs and six SMLADs (12 MACs); unrolled
+ * twice. Registers are allocated by hand: GCC spilled the C version's twelve live values. */
+static inline void dot3(const int16_t *x0, const int16_t *x1, const int16_t *x2, const int8_t *w, int32_t words,
+                        int32_t a[3]) {
+  int32_t a0 = a[0], a1 = a[1], a2 = a[2];
+  uint32_t wv, wb, xa, xb;
+#define EP_DOT3_STEP                                  \
+  "ldr    %[wv], [%[w]], #4\n\t"                      \
+  "ldrd   %[xa], %[xb], [%[x0]], #8\n\t"              \
+  "sxtb16 %[wb], %[wv], ror #8\n\t"                   \
+  "sxtb16 %[wv], %[wv]\n\t"                           \
+  "smlad  %[a0], %[xa], %[wv], %[a0]\n\t"             \
+  "smlad  %[a0], %[xb], %[wb], %[a0]\n\t"             \
+  "ldrd   %[xa], %[xb], [%[x1]], #8\n\t"              \
+  "smlad  %[a1], %[xa], %[wv], %[a1]\n\t"             \
+  "smlad  %[a1], %[xb], %[wb], %[a1]\n\t"             \
+  "ldrd   %[xa], %[xb], [%[x2]], #8\n\t"              \
+  "smlad  %[a2], %[xa], %[wv], %[a2]\n\t"             \
+  "smlad  %[a2], %[xb], %[wb], %[a2]\n\t"
+  __asm__ volatile(
+      "tst    %[n], #1\n\t"
+      "beq    1f\n\t" EP_DOT3_STEP
+      "1:\n\t"
+      "lsrs   %[n], %[n], #1\n\t"
+      "beq    3f\n"
+      "2:\n\t" EP_DOT3_STEP EP_DOT3_STEP
+      "subs   %[n], %[n], #1\n\t"
+      "bne    2b\n"
+      "3:"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [wv] "=&r"(wv), [wb] "=&r"(wb), [xa] "=&r"(xa),
+        [xb] "=&r"(xb), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [w] "+r"(w), [n] "+r"(words)
+      :
+      : "cc", "memory");
+#undef EP_DOT3_STEP
+  a[0] = a0;
+  a[1] = a1;
+  a[2] = a2;
+}
+
+/* store()'s values for n positions of one channel, `stride` bytes apart, with the requantisation
+ * constants made once per channel (ep_requant) and the fused ADD's input rescaling looked up in the
+ * generator's tables; one loop each, so neither carries the other's registers. */
+static inline void store_fast(const ep_conv_params *p, const fused_add *f, const ep_requant *add_out,
+                              const ep_requant *q, const int32_t *acc, int32_t n, int8_t *dst, int32_t stride) {
+  const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+  if (!f->add) {
+    for (int32_t i = 0; i < n; ++i, dst += stride) *dst = (int8_t)ep_clamp(ep_requant_apply(q, acc[i]) + offset, lo, hi);
+    return;
+  }
+  const int32_t *t1 = f->table1 + 128, *t2 = f->table2 + 128;
+  const int32_t add_offset = f->add->out_offset, add_lo = f->add->act_min, add_hi = f->add->act_max;
+  for (int32_t i = 0; i < n; ++i, dst += stride) {
+    const int32_t v = ep_clamp(ep_requant_apply(q, acc[i]) + offset, lo, hi);
+    *dst = (int8_t)ep_clamp(ep_requant_apply(add_out, t1[v] + t2[*dst]) + add_offset, add_lo, add_hi);
+  }
+}
+
+/* One position: acc + x . w over `words` weight words. */
+static inline int32_t dot1(const int16_t *x, const int8_t *w, int32_t words, int32_t acc) {
+  const uint32_t *xp = (const uint32_t *)(const void *)x;
+  for (; words > 0; --words, xp += 2) {
+    const uint32_t wv = ep_load4(&w);
+    acc = __smlad((int16x2_t)xp[0], __sxtb16((int8x4_t)wv), acc);
+    acc = __smlad((int16x2_t)xp[1], ep_sxtb16_ror8(wv), acc);
+  }
+  return acc;
+}
+
+/* span positions are gathered at once; then, channel by channel (its constants made once), six
+ * positions per pass: the layer's own inner loop (p->dot), or two of the general one. */
+static void conv_dsp(const ep_conv_params *p, const fused_add *f, const int8_t *input, const int8_t *filter,
+                     const int32_t *bias_full, const int32_t *mult, const int32_t *shift, int16_t *scratch,
+                     int8_t *output) {
+  const int32_t words = p->row >> 2, out_c = p->out_c;
+  const ep_requant add_out = f->add ? ep_requant_of(f->add->out_mult, f->add->out_shift) : ep_requant_of(0, 0);
+  for (int32_t ox = 0; ox < p->out_w; ox += p->span) {
+    const int32_t step = gather(p, input, scratch, ox);
+    /* positions past the end read zero-point rows and are computed, not stored */
+    const int32_t count = p->out_w - ox < p->span ? p->out_w - ox : p->span;
+    for (int32_t oc = 0; oc < out_c; ++oc) {
+      const ep_requant q = ep_requant_of(mult[oc], shift[oc]);
+      const int8_t *w = filter + oc * p->row;
+      int8_t *out = output + ox * out_c + oc;
+      const int16_t *x = scratch;
+      for (int32_t j = 0; j < count; j += EP_CONV_POSITIONS, x += EP_CONV_POSITIONS * step) {
+        const int32_t b = bias_full[oc];
+        int32_t a[EP_CONV_POSITIONS] = {b, b, b, b, b, b};
+        const int32_t n = count - j < EP_CONV_POSITIONS ? count - j : EP_CONV_POSITIONS;
+        if (n == 1) { /* a layer of one position (the head), or the last of a length */
+          a[0] = dot1(x, w, words, a[0]);
+        } else if (n <= 3) {
+          dot3(x, x + step, x + 2 * step, w, words, a);
+        } else if (p->dot) {
+          p->dot(x, w, words, a);
+        } else {
+          dot3(x, x + step, x + 2 * step, w, words, a);
+          dot3(x + 3 * step, x + 4 * step, x + 5 * step, w, words, a + 3);
+        }
+        store_fast(p, f, &add_out, &q, a, n, out + j * out_c, out_c);
+      }
+    }
+  }
+}
+
 #else
-    (void)bias_full;
-    (void)interior;
-#endif
+/* TFLite's reference arithmetic, position by position. The model's bias is bias_full less the folded
+ * offset (only bias_full is stored: flash); integer arithmetic, so it is the model's bias exactly. */
+static void conv_plain(const ep_conv_params *p, const fused_add *f, const int8_t *input, const int8_t *filter,
+                       const int32_t *bias_full, const int32_t *mult, const int32_t *shift, int8_t *output) {
+  for (int32_t ox = 0; ox < p->out_w; ++ox) {
     const int32_t start = ox * p->stride - p->pad_left;
     int32_t k0 = start < 0 ? -start : 0;
     int32_t k1 = p->kernel;
@@ -102,14 +211,37 @@ void ep_conv1d_s8(const ep_conv_params *p, const int8_t *input, const int8_t *fi
     if (k1 < k0) k1 = k0;
     const int32_t n = (k1 - k0) * p->in_c;
     const int8_t *x = input + (start + k0) * p->in_c;
-    int8_t *out = output + ox * p->out_c;
-    int32_t acc[4];
-    int32_t oc = 0;
-    for (; oc + 4 <= p->out_c; oc += 4) {
-      ep_dot4_s8(x, filter + oc * row + k0 * p->in_c, row, n, p->input_offset, acc);
-      for (int32_t j = 0; j < 4; ++j) out[oc + j] = requantize(p, acc[j], bias, mult, shift, oc + j);
+    for (int32_t oc = 0; oc < p->out_c; ++oc) {
+      uint32_t bias = (uint32_t)bias_full[oc];
+      for (int32_t i = 0; i < p->row; ++i) bias -= (uint32_t)(p->input_offset * filter[oc * p->row + i]);
+      const int32_t acc = ep_dot_s8(x, filter + oc * p->row + k0 * p->in_c, n, p->input_offset) + (int32_t)bias;
+      store(p, f, acc, mult[oc], shift[oc], output + ox * p->out_c + oc);
     }
-    for (; oc < p->out_c; ++oc)
-      out[oc] = requantize(p, ep_dot_s8(x, filter + oc * row + k0 * p->in_c, n, p->input_offset), bias, mult, shift, oc);
   }
+}
+#endif
+
+static void conv(const ep_conv_params *p, const fused_add *f, const int8_t *input, const int8_t *filter,
+                 const int32_t *bias_full, const int32_t *mult, const int32_t *shift, int16_t *scratch,
+                 int8_t *output) {
+#ifdef EP_DSP
+  conv_dsp(p, f, input, filter, bias_full, mult, shift, scratch, output);
+#else
+  (void)scratch;
+  conv_plain(p, f, input, filter, bias_full, mult, shift, output);
+#endif
+}
+
+void ep_conv1d_s8(const ep_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias_full,
+                  const int32_t *mult, const int32_t *shift, int16_t *scratch, int8_t *output) {
+  const fused_add none = {0, 0, 0};
+  conv(p, &none, input, filter, bias_full, mult, shift, scratch, output);
+}
+
+void ep_conv1d_add_s8(const ep_conv_add_params *p, const int8_t *input, const int8_t *residual, const int8_t *filter,
+                      const int32_t *bias_full, const int32_t *mult, const int32_t *shift, const int32_t *table1,
+                      const int32_t *table2, int16_t *scratch, int8_t *output) {
+  (void)residual; /* the same buffer as output: each sum is written over the residual element it read */
+  const fused_add add = {&p->add, table1, table2};
+  conv(&p->conv, &add, input, filter, bias_full, mult, shift, scratch, output);
 }

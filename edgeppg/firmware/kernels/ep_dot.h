@@ -47,41 +47,4 @@ static inline int32_t ep_dot_s8(const int8_t *x, const int8_t *w, int32_t n, int
   return acc;
 }
 
-/* Four dot products of the same x with four weight rows (w, w + stride, ...): the input is unpacked once
- * for four output channels, about twice as fast on the M4 as four separate dot products. */
-static inline void ep_dot4_s8(const int8_t *x, const int8_t *w, int32_t stride, int32_t n, int32_t offset,
-                              int32_t acc[4]) {
-  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  int32_t i = 0;
-#ifdef EP_DSP
-  const int16x2_t off = (int16x2_t)(((uint32_t)(uint16_t)offset << 16) | (uint16_t)offset);
-  const int8_t *xp = x, *w0 = w, *w1 = w + stride, *w2 = w + 2 * stride, *w3 = w + 3 * stride;
-  for (int32_t j = n >> 2; j > 0; --j) {
-    const uint32_t xw = ep_load4(&xp);
-    const int16x2_t x02 = __sadd16(__sxtb16((int8x4_t)xw), off);
-    const int16x2_t x13 = __sadd16(ep_sxtb16_ror8(xw), off);
-    uint32_t ww = ep_load4(&w0);
-    a0 = __smlad(x13, ep_sxtb16_ror8(ww), __smlad(x02, __sxtb16((int8x4_t)ww), a0));
-    ww = ep_load4(&w1);
-    a1 = __smlad(x13, ep_sxtb16_ror8(ww), __smlad(x02, __sxtb16((int8x4_t)ww), a1));
-    ww = ep_load4(&w2);
-    a2 = __smlad(x13, ep_sxtb16_ror8(ww), __smlad(x02, __sxtb16((int8x4_t)ww), a2));
-    ww = ep_load4(&w3);
-    a3 = __smlad(x13, ep_sxtb16_ror8(ww), __smlad(x02, __sxtb16((int8x4_t)ww), a3));
-  }
-  i = n & ~3;
-#endif
-  for (; i < n; ++i) {
-    const int32_t xv = (int32_t)x[i] + offset;
-    a0 += (int32_t)w[i] * xv;
-    a1 += (int32_t)w[stride + i] * xv;
-    a2 += (int32_t)w[2 * stride + i] * xv;
-    a3 += (int32_t)w[3 * stride + i] * xv;
-  }
-  acc[0] = a0;
-  acc[1] = a1;
-  acc[2] = a2;
-  acc[3] = a3;
-}
-
 #endif

@@ -1,0 +1,159 @@
+"""The tables of docs/results.md, written from the committed raw output in benchmarks/results/, so the
+documented figures cannot drift from what the scripts measured.
+
+    python benchmarks/docs.py            rewrite every generated table in docs/results.md
+    python benchmarks/docs.py --check    exit 1, naming the table, if one is out of date (the tests run this)
+
+A generated table sits between `<!-- begin generated: NAME -->` and `<!-- end generated: NAME -->`; the
+prose around it is written by hand. Each NAME has one renderer below, reading one results file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+DOC = Path(__file__).parent.parent / "docs" / "results.md"
+MARK = re.compile(r"(<!-- begin generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end generated: (?P=name) -->)",
+                  re.S)
+
+
+def _load(name: str) -> dict:
+    path = RESULTS / name
+    if not path.is_file():
+        raise SystemExit(f"{path}: not found (the benchmarks/ script named in docs/results.md writes it)")
+    return json.loads(path.read_text())
+
+
+def _table(columns: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+
+
+def demo() -> str:
+    d = _load("demo.json")
+    names = {"teacher": "teacher", "scratch": "student, scratch", "dkd": "student, DKD"}
+    rows = [[f"{names[r['run']]}, {r['model'].removeprefix('ResNet1D ')}", f"{r['params']:,}",
+             f"{r['macs'] / 1e6:.2f} M", str(r["epochs_run"]), str(r["seed"]), f"{r['test_windows']:,}",
+             f"{r['mae']:.2f}", f"{r['rmse']:.2f}", f"{r['mae_track']:.2f}"] for r in d["rows"]]
+    m4 = d.get("student_cortex_m4") or {}
+    env = d["environment"]
+    text = _table(["run", "params", "MACs", "epochs", "seed", "test windows", "MAE (BPM)", "RMSE (BPM)",
+                   "MAE, track read-out (BPM)"], rows)
+    if m4.get("instructions_per_inference"):
+        text += (f"\nThe DKD student on the emulated Cortex-M4: {m4['instructions_per_inference']:,} instructions per "
+                 f"window, {m4['flash_bytes']:,} B flash, {m4['ram_bytes']:,} B RAM, bit-exact with TFLite: "
+                 f"{'yes' if m4['bit_exact'] else 'NO'}.\n")
+    text += (f"\nMeasured with torch {env.get('torch')} ({env.get('cpu_capability', '?')} kernels, "
+             f"{env.get('torch_threads', '?')} threads) on {env.get('cpu_model', '?')}; the whole demo took "
+             f"{d['seconds'] / 60:.0f} min. Raw: `benchmarks/results/demo.json`.\n")
+    return text
+
+
+def _mcu_pick(rows: list[dict]) -> dict[tuple[int, str], dict]:
+    return {(r["blocks"], r["backend"]): r for r in rows if r["model"].startswith("fresh") and r["opt"] == "-O2"
+            and r["kernels"] != "plain C"}
+
+
+def mcu() -> str:
+    pick = _mcu_pick(_load("mcu.json")["rows"])
+    rows = []
+    for (blocks, backend), r in sorted(pick.items(), key=lambda kv: (kv[0][0], ["native", "tflm-cmsis-nn",
+                                                                                  "tflm-reference"].index(kv[0][1]))):
+        if backend == "tflm-reference" and blocks not in (1, 6):
+            continue
+        label = {"native": "native", "tflm-cmsis-nn": "TFLM + CMSIS-NN", "tflm-reference": "TFLM reference"}[backend]
+        rows.append([f"{blocks} block{'s' if blocks > 1 else ''}", label, f"{r['instructions']:,}",
+                     f"{r['instructions_per_mac']:.2f}", f"{r['flash_bytes']:,}", f"{r['ram_bytes']:,}",
+                     f"{r['arena_bytes']:,} / {r['arena_used_bytes']:,}", "yes" if r["bit_exact"] else "NO"])
+    return _table(["model", "backend", "instructions", "instr/MAC", "flash B", "RAM B",
+                   "arena reserved / used B", "bit-exact"], rows)
+
+
+def mcu_ratios() -> str:
+    pick = _mcu_pick(_load("mcu.json")["rows"])
+    rows = []
+    for blocks in sorted({b for b, _ in pick}):
+        n, t = pick.get((blocks, "native")), pick.get((blocks, "tflm-cmsis-nn"))
+        if n and t:
+            rows.append([f"{blocks} block{'s' if blocks > 1 else ''}", f"{n['instructions'] / t['instructions']:.2f}",
+                         f"{n['ram_bytes'] / t['ram_bytes']:.2f}", f"{n['flash_bytes'] / t['flash_bytes']:.2f}"])
+    return _table(["model", "instructions", "RAM", "flash"], rows)
+
+
+def tracker() -> str:
+    d = _load("tracker.json")
+    by = {}
+    for r in d["rows"]:
+        if r["readout"] in ("argmax", "expectation", "track"):
+            by.setdefault((r["run"], r["readout"]), {})[r["set"]] = r
+    rows = []
+    for (run, readout), sets in by.items():
+        t, w = sets.get("test participants", {}), sets.get("watch recording", {})
+        cell = lambda v: f"{v:.2f}" if isinstance(v, (int, float)) else "-"  # noqa: E731
+        rows.append([run, readout, cell(t.get("mae_all")), cell(t.get("mae_still")), cell(t.get("mae_motion")),
+                     cell(w.get("mae_all")), cell(w.get("mae_lag_aligned"))])
+    return _table(["run", "read-out", "all (BPM)", "still (BPM)", "motion (BPM)", "watch recording (BPM)",
+                   f"watch, reference shifted {d['watch_lag_windows']} windows (BPM)"], rows)
+
+
+def medium() -> str:
+    d = _load("study_medium/facts.json")
+    rows = [[str(c["student_blocks"]), str(c["teacher_blocks"]), c["strategy"], f"{c['mean']:+.2f}",
+             f"{c['lo']:+.2f} to {c['hi']:+.2f}", c["verdict"], str(c["seeds"]), str(c["participants"])]
+            for c in d["comparisons"]]
+    return _table(["student blocks", "teacher blocks", "strategy", "difference (BPM)", "95% CI (BPM)", "verdict",
+                   "seeds", "test participants"], rows)
+
+
+def medium_front() -> str:
+    d = _load("study_medium/facts.json")
+    rows = [[str(r["student_blocks"]), r["strategy"], f"{r['mean_bpm']:.2f}", str(r["cells"])]
+            for r in d.get("front_distance_mean", [])]
+    return _table(["student blocks", "strategy", "mean MAE above the front at its cost (BPM)", "cells"], rows)
+
+
+RENDERERS: dict[str, Callable[[], str]] = {"demo": demo, "mcu": mcu, "mcu-ratios": mcu_ratios, "tracker": tracker,
+                                           "medium": medium, "medium-front": medium_front}
+
+
+def render(doc: str) -> tuple[str, list[str]]:
+    """(the document with every generated table rewritten, the names of those that changed)."""
+    changed = []
+
+    def one(m: re.Match) -> str:
+        name = m["name"]
+        if name not in RENDERERS:
+            raise SystemExit(f"{DOC}: unknown generated table '{name}' (known: {', '.join(RENDERERS)})")
+        body = RENDERERS[name]()
+        if body != m["body"]:
+            changed.append(name)
+        return m.group(1) + body + m.group(4)
+
+    return MARK.sub(one, doc), changed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="only say whether docs/results.md is up to date")
+    args = ap.parse_args()
+    text = DOC.read_text()
+    new, changed = render(text)
+    if args.check:
+        if changed:
+            print(f"{DOC}: out of date with benchmarks/results/: {', '.join(changed)} "
+                  "(python benchmarks/docs.py rewrites them)")
+            sys.exit(1)
+        print(f"{DOC}: every generated table matches benchmarks/results/")
+        return
+    DOC.write_text(new)
+    print(f"{DOC}: rewrote {', '.join(changed) or 'nothing (already up to date)'}")
+
+
+if __name__ == "__main__":
+    main()
