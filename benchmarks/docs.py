@@ -118,8 +118,22 @@ def medium_front() -> str:
     return _table(["student blocks", "strategy", "mean MAE above the front at its cost (BPM)", "cells"], rows)
 
 
+def train_throughput() -> str:
+    d = _load("train_throughput.json")
+    rows = [[str(r["blocks"]), f"{r['params']:,}", f"{r['macs'] / 1e6:.2f} M", f"{r['train_windows_per_s']:,.0f}"]
+            for r in d["rows"]]
+    env = d["environment"]
+    text = _table(["blocks", "params", "MACs", "training windows/s"], rows)
+    text += (f"\nDevice: {d['device']} ({env.get('cpu_model', '?')}, {d['threads']} threads, torch {env.get('torch')}, "
+             f"{env.get('cpu_capability', '?')} kernels), batch {d['batch_size']}. The synthetic generator makes one "
+             f"hour of 64 Hz PPG with accelerometer in {d['generator_seconds_per_hour']:.3f} s. `studies/paper.yaml` "
+             f"at these rates: about {d['paper_grid_training_hours']:,.0f} h of training on this device.\n")
+    return text
+
+
 RENDERERS: dict[str, Callable[[], str]] = {"demo": demo, "mcu": mcu, "mcu-ratios": mcu_ratios, "tracker": tracker,
-                                           "medium": medium, "medium-front": medium_front}
+                                           "medium": medium, "medium-front": medium_front,
+                                           "train-throughput": train_throughput}
 
 
 def render(doc: str) -> tuple[str, list[str]]:

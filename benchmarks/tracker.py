@@ -37,7 +37,7 @@ def _readouts(model, ws) -> tuple[dict[str, np.ndarray], np.ndarray]:
 
 def _mae(pred: np.ndarray, ref: np.ndarray, mask: np.ndarray | None = None) -> float | None:
     mask = np.ones(len(ref), bool) if mask is None else mask
-    return round(float(np.abs(pred[mask] - ref[mask]).mean()), 3) if mask.any() else None
+    return round(float(np.abs(pred[mask] - ref[mask]).mean()), 4) if mask.any() else None
 
 
 def measure(run: Path) -> list[dict]:

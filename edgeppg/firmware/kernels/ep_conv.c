@@ -7,9 +7,10 @@
  * Only bias_full = bias + input_offset * (sum of the channel's weights) is stored, the bias with the
  * input offset folded in (the generator computes it); the plain path takes the offset out again.
  *
- * On the M4 (EP_DSP) the input of EP_CONV_POSITIONS output positions is first sign-extended into an
- * int16 scratch copy, in the order SXTB16 unpacks a word (bytes 0, 2 then 1, 3), so the weights stay
- * int8 as stored and each weight word feeds 2 x EP_CONV_POSITIONS SMLADs. A padded tap is written as
+ * On the M4 (EP_DSP) the input of `span` output positions (the generator's choice, per layer) is first
+ * sign-extended into an int16 scratch copy, in the order SXTB16 unpacks a word (bytes 0, 2 then 1, 3),
+ * so the weights stay int8 as stored and each weight word, unpacked once, feeds the SMLADs of
+ * EP_CONV_POSITIONS positions (ep_conv_dot.h: the inner loop specialised per layer). A padded tap is written as
  * the input's zero point: with the offset folded into the bias (bias_full), it then contributes
  * (zero_point + offset) * w = 0, exactly as a skipped tap, so every position takes the same loop. Two
  * layouts, chosen from the shape:
@@ -199,23 +200,53 @@ static void conv_dsp(const ep_conv_params *p, const fused_add *f, const int8_t *
 }
 
 #else
-/* TFLite's reference arithmetic, position by position. The model's bias is bias_full less the folded
- * offset (only bias_full is stored: flash); integer arithmetic, so it is the model's bias exactly. */
+/* The model's bias: bias_full less the folded input offset (only bias_full is stored: flash); integer
+ * arithmetic, wrapping as the generator's, so it is the model's bias exactly. */
+static int32_t model_bias(const ep_conv_params *p, const int8_t *w, int32_t bias_full) {
+  uint32_t bias = (uint32_t)bias_full;
+  for (int32_t i = 0; i < p->row; ++i) bias -= (uint32_t)(p->input_offset * w[i]);
+  return (int32_t)bias;
+}
+
+/* Four rows' dot products with the same n inputs (the input offset added per element): each input
+ * element is read once for four output channels. */
+static void dot4_plain(const int8_t *x, const int8_t *w, int32_t row, int32_t n, int32_t offset, int32_t acc[4]) {
+  const int8_t *w0 = w, *w1 = w + row, *w2 = w + 2 * row, *w3 = w + 3 * row;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t xv = x[i] + offset;
+    a0 += w0[i] * xv;
+    a1 += w1[i] * xv;
+    a2 += w2[i] * xv;
+    a3 += w3[i] * xv;
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
+/* TFLite's reference arithmetic: each position's valid taps only, four output channels at a time. */
 static void conv_plain(const ep_conv_params *p, const fused_add *f, const int8_t *input, const int8_t *filter,
                        const int32_t *bias_full, const int32_t *mult, const int32_t *shift, int8_t *output) {
-  for (int32_t ox = 0; ox < p->out_w; ++ox) {
-    const int32_t start = ox * p->stride - p->pad_left;
-    int32_t k0 = start < 0 ? -start : 0;
-    int32_t k1 = p->kernel;
-    if (start + k1 > p->in_w) k1 = p->in_w - start;
-    if (k1 < k0) k1 = k0;
-    const int32_t n = (k1 - k0) * p->in_c;
-    const int8_t *x = input + (start + k0) * p->in_c;
-    for (int32_t oc = 0; oc < p->out_c; ++oc) {
-      uint32_t bias = (uint32_t)bias_full[oc];
-      for (int32_t i = 0; i < p->row; ++i) bias -= (uint32_t)(p->input_offset * filter[oc * p->row + i]);
-      const int32_t acc = ep_dot_s8(x, filter + oc * p->row + k0 * p->in_c, n, p->input_offset) + (int32_t)bias;
-      store(p, f, acc, mult[oc], shift[oc], output + ox * p->out_c + oc);
+  for (int32_t oc0 = 0; oc0 < p->out_c; oc0 += 4) {
+    const int32_t channels = p->out_c - oc0 < 4 ? p->out_c - oc0 : 4;
+    int32_t bias[4] = {0, 0, 0, 0};
+    for (int32_t c = 0; c < channels; ++c) bias[c] = model_bias(p, filter + (oc0 + c) * p->row, bias_full[oc0 + c]);
+    for (int32_t ox = 0; ox < p->out_w; ++ox) {
+      const int32_t start = ox * p->stride - p->pad_left;
+      const int32_t k0 = start < 0 ? -start : 0;
+      const int32_t k1 = start + p->kernel > p->in_w ? p->in_w - start : p->kernel;
+      const int32_t n = k1 > k0 ? (k1 - k0) * p->in_c : 0;
+      const int8_t *x = input + (start + k0) * p->in_c, *w = filter + oc0 * p->row + k0 * p->in_c;
+      int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+      if (channels == 4) {
+        dot4_plain(x, w, p->row, n, p->input_offset, acc);
+      } else {
+        for (int32_t c = 0; c < channels; ++c) acc[c] += ep_dot_s8(x, w + c * p->row, n, p->input_offset);
+      }
+      for (int32_t c = 0; c < channels; ++c)
+        store(p, f, acc[c], mult[oc0 + c], shift[oc0 + c], output + ox * p->out_c + oc0 + c);
     }
   }
 }
