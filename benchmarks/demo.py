@@ -38,6 +38,7 @@ def rows_of(out: Path, results: dict) -> list[dict]:
         rows.append({"run": name, "folder": folder.name, "model": m["model"], "strategy": m["strategy"],
                      "params": m["params"], "macs": m["macs"], "epochs_run": m["epochs_run"],
                      "seed": cfg["train"]["seed"], "data_seed": cfg["data"]["synthetic"]["seed"],
+                     "threads": cfg["train"]["threads"],
                      "test_windows": t["windows"], "mae": round(t["mae"], 4), "rmse": round(t["rmse"], 4),
                      "mae_expectation": round(t["mae_expectation"], 4), "mae_track": round(t["mae_track"], 4)})
     return rows
@@ -48,11 +49,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("runs/demo"), help="the demo's folder (reused if finished)")
     args = ap.parse_args()
     console = Console(stderr=True)
+    folders = run_folders(args.out, SETTINGS["teacher_blocks"], SETTINGS["student_blocks"])
+    reused = all((f / "metrics.json").is_file() for f in folders.values())  # then the time is not a training's
     start = time.monotonic()
     results = run_demo(args.out, console=console, log=console, device="cpu", **SETTINGS)
     rows = rows_of(args.out, results)
     m4 = results.get("cortex_m4") or {}
-    write_results("demo", rows, settings=SETTINGS, seconds=round(time.monotonic() - start, 1),
+    write_results("demo", rows, settings=SETTINGS, seconds=round(time.monotonic() - start, 1), reused_runs=reused,
                   student_cortex_m4={k: m4.get(k) for k in ("instructions_per_inference", "flash_bytes", "ram_bytes",
                                                             "bit_exact")})
     for r in rows:

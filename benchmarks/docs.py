@@ -50,8 +50,9 @@ def demo() -> str:
                  f"window, {m4['flash_bytes']:,} B flash, {m4['ram_bytes']:,} B RAM, bit-exact with TFLite: "
                  f"{'yes' if m4['bit_exact'] else 'NO'}.\n")
     text += (f"\nMeasured with torch {env.get('torch')} ({env.get('cpu_capability', '?')} kernels, "
-             f"{env.get('torch_threads', '?')} threads) on {env.get('cpu_model', '?')}; the whole demo took "
-             f"{d['seconds'] / 60:.0f} min. Raw: `benchmarks/results/demo.json`.\n")
+             f"{env.get('torch_threads', '?')} threads) on {env.get('cpu_model', '?')}; "
+             + ("its runs were reused from an earlier demo" if d.get("reused_runs") else
+                f"the whole demo took {d['seconds'] / 60:.0f} min") + ". Raw: `benchmarks/results/demo.json`.\n")
     return text
 
 

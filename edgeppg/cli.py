@@ -618,15 +618,19 @@ def demo(
     teacher_blocks: Annotated[int, typer.Option(help="Teacher residual blocks.")] = 6,
     student_blocks: Annotated[int, typer.Option(help="Student residual blocks.")] = 1,
     subjects: Subjects = 16, minutes: Minutes = 20.0, device: Device = TC.device,
+    threads: Annotated[Optional[int], typer.Option(min=0, help="Torch threads (0: one per core). Default: the demo's "
+                                                              "pinned count, so its figures are the documented ones "
+                                                              "on any number of cores.")] = None,
 ) -> None:
     """The pipeline on built-in data: a teacher, a scratch and a DKD student, export, host benchmarks.
 
     Smaller than the default data set (16 participants x 20 min, 15 epochs) so it runs in minutes."""
-    from edgeppg.demo import run_demo
+    from edgeppg.demo import DEMO_THREADS, run_demo
 
     extras.require("export", "edgeppg demo")
     with _resumable():
-        run_demo(out_dir, epochs, teacher_blocks, student_blocks, subjects, minutes, out, err, device=device)
+        run_demo(out_dir, epochs, teacher_blocks, student_blocks, subjects, minutes, out, err, device=device,
+                 threads=DEMO_THREADS if threads is None else threads)
 
 
 def _train(config: RunConfig, run_dir: Path, resume: bool) -> None:

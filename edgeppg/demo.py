@@ -33,6 +33,12 @@ def ensure_run(config: RunConfig, out: Path, console: Console) -> dict:
     return run(config, out, resume=(out / CHECKPOINT).is_file(), console=console)
 
 
+# Torch's CPU kernels sum in another order with another thread count, so the same seed gives other weights
+# (measured: 12 of a 1-block model's 20 tensors differ between 1 and 2 threads). The demo pins its count,
+# so its figures depend on its config and the CPU's instruction set, not on how many cores a machine has.
+DEMO_THREADS = 2
+
+
 def run_folders(out: Path, teacher_blocks: int, student_blocks: int) -> dict[str, Path]:
     """The demo's three run folders inside `out`, by role."""
     return {"teacher": out / f"teacher-{teacher_blocks}b", "scratch": out / f"student-{student_blocks}b-scratch",
@@ -40,9 +46,10 @@ def run_folders(out: Path, teacher_blocks: int, student_blocks: int) -> dict[str
 
 
 def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, subjects: int, minutes: float,
-             console: Console, log: Console, bench_runs: int = 200, device: str = "auto") -> dict[str, dict]:
+             console: Console, log: Console, bench_runs: int = 200, device: str = "auto",
+             threads: int = DEMO_THREADS) -> dict[str, dict]:
     data = DataConfig(synthetic=SyntheticConfig(subjects=subjects, minutes=minutes))
-    train = TrainConfig(epochs=epochs, device=device)
+    train = TrainConfig(epochs=epochs, device=device, threads=threads)
     folder = run_folders(out, teacher_blocks, student_blocks)
     student = ModelSpec(blocks=student_blocks)
     runs = {

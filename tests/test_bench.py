@@ -78,7 +78,7 @@ def test_bench_command_prints_the_table_and_the_comparison(exported):
 def test_demo_runs_the_whole_pipeline_and_compares_student_with_teacher(tmp_path):
     from rich.console import Console
 
-    from edgeppg.demo import run_demo
+    from edgeppg.demo import DEMO_THREADS, run_demo
 
     quiet = Console(file=open(tmp_path / "log.txt", "w"), width=120)
     out = tmp_path / "demo"
@@ -86,6 +86,8 @@ def test_demo_runs_the_whole_pipeline_and_compares_student_with_teacher(tmp_path
                        console=quiet, log=quiet, bench_runs=5)
     for run in ("teacher-2b", "student-1b-scratch", "student-1b-dkd"):
         assert (out / run / "metrics.json").is_file()
+        # the thread count is pinned, not the machine's: another count sums in another order
+        assert json.loads((out / run / "config.json").read_text())["train"]["threads"] == DEMO_THREADS
     for run in ("teacher-2b", "student-1b-dkd"):
         assert (out / run / "model_int8.tflite").is_file() and (out / run / "bench_host.json").is_file()
     ratios = results["bench"]["ratios"]["tflite_micro"]

@@ -351,3 +351,39 @@ def test_energy_estimate_follows_from_cycles_and_the_datasheet_currents():
     assert e["average_current_ua"] == pytest.approx(3.16 + (3300 - 3.16) * 0.05)
     assert e["battery_hours"] == pytest.approx(100e3 / e["average_current_ua"])
     assert all("nRF52840 Product Specification" in v for k, v in e["constants"]["sources"].items() if k != "supply_v")
+
+
+def _fake_steps(spec: list[tuple[str, list[int], int]]):
+    """Steps of a made-up graph: (kernel, tensors read, tensor written); just what fusion looks at."""
+    from types import SimpleNamespace
+
+    from edgeppg.codegen.lower import Step
+
+    consts = {"ep_add_s8": {"table1": np.zeros(256, np.int32), "table2": np.ones(256, np.int32)}}
+    params = {"ep_add_s8": {"in1_offset": 1, "in1_mult": 11, "in1_shift": -1, "in2_offset": 2, "in2_mult": 22,
+                            "in2_shift": -2}}
+    return [Step(SimpleNamespace(index=i), k, dict(params.get(k, {})), dict(consts.get(k, {})), r, w)
+            for i, (k, r, w) in enumerate(spec)]
+
+
+def test_a_residual_add_is_fused_only_where_writing_over_the_residual_is_safe():
+    from types import SimpleNamespace
+
+    from edgeppg.codegen.lower import fuse_residual_adds
+
+    graph = SimpleNamespace(inputs=[0], outputs=[9])
+    block = [("ep_conv1d_s8", [0], 1), ("ep_conv1d_s8", [1], 2), ("ep_conv1d_s8", [2], 3)]
+    # the residual block: conv(conv(x)) + x, with the convolution as ADD's second input
+    fused = fuse_residual_adds(graph, _fake_steps(block + [("ep_add_s8", [1, 3], 4), ("ep_mean_s8", [4], 9)]))
+    assert fused[2].kernel == "ep_conv1d_add_s8" and fused[2].reads == [2, 1] and fused[2].writes == 1
+    assert fused[3].kernel == "" and fused[3].note == "fused into op 2" and fused[3].reads == [1]
+    add = fused[2].params["add"]  # the convolution's side first
+    assert (add["in1_offset"], add["in1_mult"], add["in2_shift"]) == (2, 22, -1)
+    assert fused[2].consts["table1"][0] == 1 and fused[2].consts["table2"][0] == 0
+    # refused: the residual is read again after the convolution, or is its input, or is the model's input
+    later = block + [("ep_mean_s8", [1], 5), ("ep_add_s8", [3, 1], 4), ("ep_mean_s8", [4], 9)]
+    own_input = [("ep_conv1d_s8", [0], 1), ("ep_conv1d_s8", [1], 3), ("ep_add_s8", [3, 1], 4), ("ep_mean_s8", [4], 9)]
+    model_input = [("ep_conv1d_s8", [0], 3), ("ep_add_s8", [3, 0], 4), ("ep_mean_s8", [4], 9)]
+    for spec in (later, own_input, model_input):
+        kernels = [s.kernel for s in fuse_residual_adds(graph, _fake_steps(spec))]
+        assert "ep_add_s8" in kernels and "ep_conv1d_add_s8" not in kernels, spec

@@ -135,7 +135,9 @@ def test_ctrl_c_stops_a_parallel_sweep_at_once(tmp_path):
     """Two workers, four students waiting: Ctrl-C while the first two train starts none of the others."""
     (tmp_path / "s.yaml").write_text("name: long\ndataset: {name: synthetic, subjects: 6, minutes: 6, seed: 3}\n"
                                      "teachers: [2]\nstudents: [1, 2]\nstrategies: [scratch, hard]\n"
-                                     "epochs: 30\nteacher_epochs: 1\nwidth: 8\nkernel: 5\n")
+                                     # no cell can finish (by its epochs or by early stopping) before Ctrl-C,
+                                     # however slowly the second worker starts on a loaded machine
+                                     "epochs: 1000\npatience: 1000\nteacher_epochs: 1\nwidth: 8\nkernel: 5\n")
     child = subprocess.Popen([sys.executable, "-m", "edgeppg", "sweep", "s.yaml", "--workers", "2"], cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     cells = tmp_path / "runs" / "long" / "cells"
