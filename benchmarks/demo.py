@@ -28,9 +28,8 @@ from edgeppg.runs import read_json  # noqa: E402
 SETTINGS = {"epochs": 15, "teacher_blocks": 6, "student_blocks": 1, "subjects": 16, "minutes": 20.0}
 
 
-def rows_of(out: Path, results: dict) -> list[dict]:
+def rows_of(folders: dict[str, Path], results: dict) -> list[dict]:
     rows = []
-    folders = run_folders(out, SETTINGS["teacher_blocks"], SETTINGS["student_blocks"])
     for name, folder in folders.items():
         m = results[name]
         cfg = read_json(folder / "config.json")
@@ -53,7 +52,7 @@ def main() -> None:
     reused = all((f / "metrics.json").is_file() for f in folders.values())  # then the time is not a training's
     start = time.monotonic()
     results = run_demo(args.out, console=console, log=console, device="cpu", **SETTINGS)
-    rows = rows_of(args.out, results)
+    rows = rows_of(folders, results)
     m4 = results.get("cortex_m4") or {}
     write_results("demo", rows, settings=SETTINGS, seconds=round(time.monotonic() - start, 1), reused_runs=reused,
                   student_cortex_m4={k: m4.get(k) for k in ("instructions_per_inference", "flash_bytes", "ram_bytes",

@@ -93,10 +93,12 @@ def tracker() -> str:
     for r in d["rows"]:
         if r["readout"] in ("argmax", "expectation", "track"):
             by.setdefault((r["run"], r["readout"]), {})[r["set"]] = r
+    def cell(v: object) -> str:
+        return f"{v:.2f}" if isinstance(v, (int, float)) else "-"
+
     rows = []
     for (run, readout), sets in by.items():
         t, w = sets.get("test participants", {}), sets.get("watch recording", {})
-        cell = lambda v: f"{v:.2f}" if isinstance(v, (int, float)) else "-"  # noqa: E731
         rows.append([run, readout, cell(t.get("mae_all")), cell(t.get("mae_still")), cell(t.get("mae_motion")),
                      cell(w.get("mae_all")), cell(w.get("mae_lag_aligned"))])
     return _table(["run", "read-out", "all (BPM)", "still (BPM)", "motion (BPM)", "watch recording (BPM)",

@@ -8,6 +8,7 @@ and tensor, before any C is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -155,13 +156,9 @@ def _conv(graph: Graph, op: Op) -> Step:
         "dot": f"EP_CONV_DOT({step})" if step <= CONV_DOT_MAX_STEP else "0",
     }, {"filter": np.pad(taps, ((0, 0), (0, row - k * in_c))),
         # the bias with the input offset folded in: all the kernels store (ep_conv.c)
-        "bias_full": wrap32(bias.astype(np.int64) - inp.zero_point * taps.astype(np.int64).sum(axis=1)),
+        "bias_full": fp.wrap32(bias.astype(np.int64) - inp.zero_point * taps.astype(np.int64).sum(axis=1)
+                               ).astype(np.int32),
         "mult": mult, "shift": shift}, [inp.index], out.index, scratch=conv_scratch_len(in_c, k, stride, row, span))
-
-
-def wrap32(x: np.ndarray) -> np.ndarray:
-    """int32 with two's-complement wrap-around, as the C computes it."""
-    return ((x.astype(np.int64) + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
 def _add(graph: Graph, op: Op) -> Step:
@@ -262,6 +259,22 @@ _LOWER = {"CONV_2D": _conv, "ADD": _add, "PAD": _pad, "MEAN": _mean, "RESHAPE": 
           "FULLY_CONNECTED": _fully_connected}
 
 
+def buffer_of(steps: list[Step]) -> Callable[[int], int]:
+    """Which buffer each tensor lives in, named by a tensor: a step with no kernel (a RESHAPE view, an ADD
+    fused into a convolution) writes into its input's buffer. The arena planner and fusion both ask."""
+    root: dict[int, int] = {}
+
+    def find(t: int) -> int:
+        while root.get(t, t) != t:
+            t = root[t]
+        return t
+
+    for s in steps:
+        if not s.kernel:
+            root[s.writes] = find(s.reads[0])
+    return find
+
+
 def fuse_residual_adds(graph: Graph, steps: list[Step]) -> list[Step]:
     """A convolution whose output only feeds an ADD becomes one step that adds its results into the ADD's
     other input in place (ep_conv1d_add_s8): a residual block then needs two feature maps, not three, and
@@ -274,18 +287,8 @@ def fuse_residual_adds(graph: Graph, steps: list[Step]) -> list[Step]:
         for t in s.reads:
             readers.setdefault(t, []).append(i)
     fixed = set(graph.inputs) | set(graph.outputs)
+    tensors = {t for s in steps for t in s.reads + [s.writes]}
     out = list(steps)
-
-    def buffer_of(t: int) -> set[int]:
-        """Every tensor sharing t's buffer: t and the views of it (planner.py joins them the same way)."""
-        group, grew = {t}, True
-        while grew:
-            grew = False
-            for s in out:
-                if not s.kernel and (s.writes in group) != (s.reads[0] in group):
-                    group |= {s.writes, s.reads[0]}
-                    grew = True
-        return group
 
     for i, add in enumerate(steps):
         if add.kernel != "ep_add_s8":
@@ -296,7 +299,8 @@ def fuse_residual_adds(graph: Graph, steps: list[Step]) -> list[Step]:
             if (j < 0 or out[j].kernel != "ep_conv1d_s8" or conv_t == res_t or conv_t in fixed
                     or readers[conv_t] != [i]):
                 continue
-            conv, shared = out[j], buffer_of(res_t)
+            find = buffer_of(out)
+            conv, shared = out[j], {t for t in tensors if find(t) == find(res_t)}
             if (shared & fixed or shared & set(conv.reads) or producer.get(res_t, len(steps)) >= j
                     or any(k > j and k != i for t in shared for k in readers.get(t, []))):
                 continue

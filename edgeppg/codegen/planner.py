@@ -1,8 +1,10 @@
 """Every activation in one static buffer: offsets chosen from the tensors' lifetimes (liveness-based reuse).
 
-A RESHAPE's output is a view of its input, so the two share one buffer. A buffer lives from the step
-that writes it to the last step that reads it (the model input from the start, the output to the end);
-two buffers whose lifetimes touch never overlap, so no kernel ever writes over its own input. Buffers
+A RESHAPE's output is a view of its input, so the two share one buffer, as do a fused residual ADD's
+output and its residual (the convolution writes each sum over the element it read; lower.py). A buffer
+lives from the step that writes it to the last step that reads it (the model input from the start, the
+output to the end); two buffers whose lifetimes touch never overlap, so no kernel writes over an input
+it still reads. Buffers
 are placed largest first, each at the lowest offset free of every buffer it coexists with.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edgeppg.codegen.graph import Graph
-from edgeppg.codegen.lower import Step
+from edgeppg.codegen.lower import Step, buffer_of
 
 ALIGN = 8
 
@@ -24,16 +26,7 @@ class Plan:
 
 
 def plan_arena(graph: Graph, steps: list[Step]) -> Plan:
-    root: dict[int, int] = {}
-
-    def find(t: int) -> int:
-        while root.get(t, t) != t:
-            t = root[t]
-        return t
-
-    for s in steps:
-        if not s.kernel:  # a view: its output is its input
-            root[s.writes] = find(s.reads[0])
+    find = buffer_of(steps)  # a view's output is its input
     first, last = {}, {}
     for t in graph.inputs:
         first[find(t)] = -1

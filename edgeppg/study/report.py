@@ -223,9 +223,10 @@ def make_figures(rows: list[dict], out: Path) -> dict:
         _save(fig, out, fig_name)
         facts[fig_name] = [chosen[i]["cell"] for i in front]
         if fig_name == "pareto_latency":  # how far each student is from the front at its own cost
-            facts["front_distance"] = {chosen[i]["cell"]: round(d, 3) for i, d in enumerate(front_distance(pts))}
+            distance = front_distance(pts)
+            facts["front_distance"] = {r["cell"]: round(d, 3) for r, d in zip(chosen, distance)}
             by: dict[tuple, list[float]] = defaultdict(list)
-            for r, d in zip(chosen, front_distance(pts)):
+            for r, d in zip(chosen, distance):
                 by[(int(r["student_blocks"]), label(r))].append(d)
             facts["front_distance_mean"] = [{"student_blocks": n, "strategy": lab, "mean_bpm": round(float(np.mean(v)), 3),
                                              "cells": len(v)} for (n, lab), v in sorted(by.items())]

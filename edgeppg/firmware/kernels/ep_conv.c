@@ -17,6 +17,7 @@
  *   sliding (in_c % 4 == 0): the rows the positions read, once; position j's taps start j * stride rows on.
  *   im2col  (otherwise, e.g. the 1-channel stem): each position's `row` taps one after another.
  * Integer arithmetic throughout, so the result is TFLite's bit for bit. */
+#include "ep_add.h"
 #include "ep_dot.h"
 #include "ep_fixedpoint.h"
 #include "ep_kernels.h"
@@ -31,16 +32,9 @@ typedef struct { /* the fused ADD, or add == 0 for a plain convolution */
  * it and the residual at *dst. */
 static inline void store(const ep_conv_params *p, const fused_add *f, int32_t acc, int32_t mult, int32_t shift,
                          int8_t *dst) {
-  int32_t v = ep_clamp(ep_multiply_by_quantized_multiplier(acc, mult, shift) + p->output_offset, p->act_min,
-                       p->act_max);
-  if (f->add) {
-    const ep_add_params *a = f->add;
-    const int32_t x = (v + a->in1_offset) * (1 << a->left_shift), r = (*dst + a->in2_offset) * (1 << a->left_shift);
-    const int32_t sum = ep_multiply_smaller_than_one(x, a->in1_mult, a->in1_shift) +
-                        ep_multiply_smaller_than_one(r, a->in2_mult, a->in2_shift);
-    v = ep_clamp(ep_multiply_smaller_than_one(sum, a->out_mult, a->out_shift) + a->out_offset, a->act_min, a->act_max);
-  }
-  *dst = (int8_t)v;
+  const int32_t v = ep_clamp(ep_multiply_by_quantized_multiplier(acc, mult, shift) + p->output_offset, p->act_min,
+                             p->act_max);
+  *dst = f->add ? ep_add_element(f->add, v, *dst) : (int8_t)v;
 }
 #endif
 
@@ -135,8 +129,8 @@ static inline void dot3(const int16_t *x0, const int16_t *x1, const int16_t *x2,
 }
 
 /* store()'s values for n positions of one channel, `stride` bytes apart, with the requantisation
- * constants made once per channel (ep_requant) and the fused ADD's input rescaling looked up in the
- * generator's tables; one loop each, so neither carries the other's registers. */
+ * constants made once per channel (ep_requant) and the fused ADD's fast form (ep_add.h); one loop each,
+ * so neither carries the other's registers. */
 static inline void store_fast(const ep_conv_params *p, const fused_add *f, const ep_requant *add_out,
                               const ep_requant *q, const int32_t *acc, int32_t n, int8_t *dst, int32_t stride) {
   const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
@@ -144,11 +138,10 @@ static inline void store_fast(const ep_conv_params *p, const fused_add *f, const
     for (int32_t i = 0; i < n; ++i, dst += stride) *dst = (int8_t)ep_clamp(ep_requant_apply(q, acc[i]) + offset, lo, hi);
     return;
   }
-  const int32_t *t1 = f->table1 + 128, *t2 = f->table2 + 128;
-  const int32_t add_offset = f->add->out_offset, add_lo = f->add->act_min, add_hi = f->add->act_max;
+  const ep_add_params a = *f->add; /* a local copy: the int8 stores could alias the original's fields */
   for (int32_t i = 0; i < n; ++i, dst += stride) {
     const int32_t v = ep_clamp(ep_requant_apply(q, acc[i]) + offset, lo, hi);
-    *dst = (int8_t)ep_clamp(ep_requant_apply(add_out, t1[v] + t2[*dst]) + add_offset, add_lo, add_hi);
+    *dst = ep_add_element_fast(&a, f->table1, f->table2, add_out, v, *dst);
   }
 }
 
