@@ -56,6 +56,22 @@ def demo() -> str:
     return text
 
 
+def levers() -> str:
+    d = _load("levers.json")
+    rows = [[r["lever"], r["change"], r["model"].removeprefix("ResNet1D "), r["strategy"],
+             f"{r['own_test_track']:.2f}", f"{r['held_track']:.2f}",
+             f"{r['held_still_track']:.2f} / {r['held_motion_track']:.2f}",
+             f"{r['watch_mae']:.2f} / {r['watch_track']:.2f}", f"{r['watch_lag3']:.2f} / {r['watch_track_lag3']:.2f}",
+             f"{r['instructions'] / 1e6:.2f} M", f"{r['flash_bytes']:,}", f"{r['ram_bytes']:,}"] for r in d["rows"]]
+    held = d["held_out"]["synthetic"]
+    return _table(["lever", "what it changes", "model", "strategy", "own test (track)",
+                   "held-out (track)", "held-out still / motion (track)", "watch: argmax / track",
+                   f"watch, {d['lag_windows']} windows lag-aligned: argmax / track", "M4 instr", "flash B", "RAM B"],
+                  rows) + (
+        f"\nMAE in BPM. Held-out: {held['subjects']} built-in participants x {held['minutes']:g} min that no model "
+        f"trained on (generator seed {held['seed']}, variety {held['variety']!r}). Raw: `benchmarks/results/levers.json`.\n")
+
+
 def _mcu_pick(rows: list[dict]) -> dict[tuple[int, str], dict]:
     return {(r["blocks"], r["backend"]): r for r in rows if r["model"].startswith("fresh") and r["opt"] == "-O2"
             and r["kernels"] != "plain C"}
@@ -134,8 +150,8 @@ def train_throughput() -> str:
     return text
 
 
-RENDERERS: dict[str, Callable[[], str]] = {"demo": demo, "mcu": mcu, "mcu-ratios": mcu_ratios, "tracker": tracker,
-                                           "medium": medium, "medium-front": medium_front,
+RENDERERS: dict[str, Callable[[], str]] = {"demo": demo, "levers": levers, "mcu": mcu, "mcu-ratios": mcu_ratios,
+                                           "tracker": tracker, "medium": medium, "medium-front": medium_front,
                                            "train-throughput": train_throughput}
 
 

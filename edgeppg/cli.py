@@ -60,6 +60,11 @@ SYN, TC, DC, MS = SyntheticConfig(), TrainConfig(), DistillConfig(), ModelSpec()
 Subjects = Annotated[int, typer.Option(help="Synthetic data: participants.")]
 Minutes = Annotated[float, typer.Option(help="Synthetic data: minutes per participant.")]
 DataSeed = Annotated[int, typer.Option(help="Synthetic data: generator seed.")]
+Variety = Annotated[str, typer.Option(help="Synthetic data: what varies beyond the original generator: all, or "
+                                           "some of perfusion,sensor,noise,morphology,motion ('' = none).")]
+Augment = Annotated[float, typer.Option(help="Chance per window of each label-keeping augmentation (0 = none).")]
+StemStride = Annotated[int, typer.Option(help="ResNet1D stem stride (2: later layers see twice as far, at half "
+                                              "the cost).")]
 Split = Annotated[str, typer.Option(help="'random' (by participant) or 'loso:<participant>'.")]
 Dataset = Annotated[str, typer.Option(help="Data set: synthetic (built in), dalia, wildppg or galaxyppg.")]
 Root = Annotated[Optional[Path], typer.Option(help="Folder of a real data set (dalia, wildppg, galaxyppg).")]
@@ -80,21 +85,22 @@ OutDir = Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.
 
 def _data_config(subjects: int, minutes: float, data_seed: int, split: str, dataset: str = "synthetic",
                  root: Optional[Path] = None, site: str = "wrist", channel: str = "ppg_g",
-                 label: str = "polar-hr") -> DataConfig:
+                 label: str = "polar-hr", variety: str = "") -> DataConfig:
     from edgeppg.data.dataset import DATASETS
 
     if dataset not in DATASETS:
         raise EdgeppgError(f"unknown dataset '{dataset}' (available: {', '.join(DATASETS)})")
     if dataset != "synthetic" and root is None:
         raise EdgeppgError(f"--dataset {dataset} needs --root, the data set's folder")
-    return DataConfig(dataset=dataset, synthetic=SyntheticConfig(subjects=subjects, minutes=minutes, seed=data_seed),
+    synthetic = SyntheticConfig(subjects=subjects, minutes=minutes, seed=data_seed, variety=variety)
+    return DataConfig(dataset=dataset, synthetic=synthetic,
                       split=split, root=str(root.resolve()) if root else "", site=site, channel=channel, label=label)
 
 
 def _train_config(epochs: int, batch_size: int, lr: float, seed: int, patience: int, threads: int,
-                  readout: Readout, device: str) -> TrainConfig:
+                  readout: Readout, device: str, augment: float = 0.0) -> TrainConfig:
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, patience=patience,
-                       threads=threads, readout=readout.value, device=device)
+                       threads=threads, readout=readout.value, device=device, augment=augment)
 
 
 @app.command()
@@ -126,12 +132,13 @@ def data_prepare(
     dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
     split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
+    variety: Variety = SYN.variety,
 ) -> None:
     """Read (or generate) a data set into the window cache and print a per-participant summary."""
     from edgeppg.data.dataset import cache_dir, load_windows
     from edgeppg.reports import data_summary
 
-    cfg = _data_config(subjects, minutes, data_seed, split, dataset, root, site, channel, label)
+    cfg = _data_config(subjects, minutes, data_seed, split, dataset, root, site, channel, label, variety)
     windows = load_windows(cfg)
     splits = load_splits(cfg)
     out.print(data_summary(windows, splits))
@@ -145,20 +152,24 @@ def train(
     blocks: Annotated[int, typer.Option(help="ResNet1D residual blocks.")] = 6,
     width: Annotated[int, typer.Option(help="ResNet1D stem channels.")] = MS.width,
     kernel: Annotated[int, typer.Option(help="ResNet1D convolution length.")] = MS.kernel,
+    stem_stride: StemStride = MS.stem_stride,
     hidden: Annotated[int, typer.Option(help="MLP units per layer.")] = MS.hidden,
     dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
+    variety: Variety = SYN.variety,
     split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
     patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
     readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
+    augment: Augment = TC.augment,
     resume: Resume = False,
 ) -> None:
     """Train a model from the labels (a teacher, or a student from scratch)."""
     config = RunConfig(
-        data=_data_config(subjects, minutes, data_seed, split, dataset, root, site, channel, label),
-        model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden),
-        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device),
+        data=_data_config(subjects, minutes, data_seed, split, dataset, root, site, channel, label, variety),
+        model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden,
+                        stem_stride=stem_stride),
+        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment),
     )
     _train(config, out_dir, resume)
 
@@ -171,6 +182,9 @@ def distill(
     student_arch: Annotated[Arch, typer.Option(help="Student backbone.")] = Arch.resnet1d,
     student_blocks: Annotated[int, typer.Option(help="Student residual blocks.")] = 1,
     student_hidden: Annotated[int, typer.Option(help="MLP student units per layer.")] = MS.hidden,
+    student_width: Annotated[Optional[int], typer.Option(help="ResNet1D student stem channels (default: the "
+                                                              "teacher's).")] = None,
+    student_stem_stride: StemStride = MS.stem_stride,
     tau: Annotated[float, typer.Option(help="Temperature (0: soft 4, dkd 2).")] = DC.tau,
     alpha: Annotated[float, typer.Option(help="DKD: TCKD weight.")] = DC.alpha,
     beta: Annotated[float, typer.Option(help="DKD: NCKD weight.")] = DC.beta,
@@ -180,6 +194,7 @@ def distill(
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
     patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
     readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
+    augment: Augment = TC.augment,
     resume: Resume = False,
 ) -> None:
     """Train a student from a teacher. The student uses the teacher's data and participant split."""
@@ -188,9 +203,10 @@ def distill(
     _, teacher_cfg = load_model(teacher)
     config = RunConfig(
         data=teacher_cfg.data,
-        model=ModelSpec(arch=student_arch.value, blocks=student_blocks, width=teacher_cfg.model.width,
-                        kernel=teacher_cfg.model.kernel, hidden=student_hidden),
-        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device),
+        model=ModelSpec(arch=student_arch.value, blocks=student_blocks,
+                        width=teacher_cfg.model.width if student_width is None else student_width,
+                        kernel=teacher_cfg.model.kernel, hidden=student_hidden, stem_stride=student_stem_stride),
+        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment),
         distill=DistillConfig(strategy=strategy.value, teacher=str(teacher), tau=tau, alpha=alpha, beta=beta,
                               warmup=warmup, feature_weight=feature_weight, feature_layer=feature_layer),
     )
@@ -219,8 +235,12 @@ def evaluate_cmd(
         title = f"{run_dir}: {cfg.model.describe()} ({r} read-out)"
     elif eval_dataset == "e2epyppg":
         from edgeppg.data import e2e_recording
+        from edgeppg.device.spec import STRIDE_S
 
-        sets = {"e2epyppg watch recording": e2e_recording.load()}
+        ws = e2e_recording.load()
+        sets = {"e2epyppg watch recording": ws,
+                f"e2epyppg, reference {e2e_recording.REFERENCE_LAG_WINDOWS * STRIDE_S:g} s later (its lag)":
+                    e2e_recording.lag_aligned(ws)}
         title = f"{run_dir} (trained on {cfg.data.dataset}) on a real smartwatch recording, vs the watch's HR"
     else:
         from edgeppg.data.dataset import load_windows
@@ -631,6 +651,42 @@ def demo(
     with _resumable():
         run_demo(out_dir, epochs, teacher_blocks, student_blocks, subjects, minutes, out, err, device=device,
                  threads=DEMO_THREADS if threads is None else threads)
+
+
+@app.command()
+def reference(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the shipped models go.")] = Path("models"),
+    runs: Annotated[Path, typer.Option(help="Run folders to train in (resumed or reused when run again).")] =
+    Path("runs/reference"),
+    device: Device = TC.device,
+) -> None:
+    """The reference teacher and student of models/ from scratch: train both with the recipe (edgeppg.recipe),
+    export to int8, run on the emulated Cortex-M4, stream the real watch recording through the firmware,
+    write each model card, and copy the models, device contracts and cards to --out."""
+    from edgeppg import recordings
+    from edgeppg.bench import bench_host
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4
+    from edgeppg.card import write_card
+    from edgeppg.export.pipeline import ensure_export
+    from edgeppg.reference import make_reference
+
+    extras.require("export", "edgeppg reference")
+    extras.require("mcu", "edgeppg reference")
+
+    def finish(folder: Path) -> None:
+        ensure_export(folder, err)
+        with err.status(f"{folder}: host and Cortex-M4 benchmarks"):
+            bench_host(folder)
+            bench_cortex_m4(folder, console=err)
+        with lock.run_folder(folder, "stream"):
+            _stream(folder, "e2epyppg", recordings.load("e2epyppg", folder), "-O2")
+        write_card(folder)
+
+    with _resumable():
+        metrics = make_reference(runs, out_dir, finish, err, device=device)
+    for name, m in metrics.items():
+        out.print(f"{out_dir / name}: {m['model']} ({m['strategy']}), test participants MAE {m['test']['mae']:.2f} BPM "
+                  f"({m['readout']} read-out); card: {out_dir / name / 'card' / 'card.md'}")
 
 
 def _train(config: RunConfig, run_dir: Path, resume: bool) -> None:

@@ -24,6 +24,8 @@ class TrainConfig:
     # epochs without a better validation MAE before stopping early
     patience: int = field(default=8, metadata=whole(1, 100_000))
     readout: str = field(default="argmax", metadata=one_of(*READOUTS))
+    # chance per window of each label-keeping augmentation (edgeppg.data.augment); 0 = none
+    augment: float = field(default=0.0, metadata=real(0.0, 1.0))
     seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
     threads: int = field(default=0, metadata=whole(0, 1024))  # torch intra-op threads; 0 = one per core
     device: str = field(default="auto", metadata=text())  # auto, cpu, cuda or cuda:N (edgeppg.compute)

@@ -1,7 +1,7 @@
 """`make demo`: the pipeline on the built-in data, start to finish, in a few minutes on two cores.
 
-A teacher, then a student trained from scratch and one distilled by DKD with the same budget, the
-three side by side; then the teacher and the DKD student exported to int8 and benchmarked on the host,
+The reference recipe (edgeppg.recipe) at a smaller budget: a teacher, then a student trained from
+scratch and one distilled by DKD with the same budget, the three side by side; then the teacher and the DKD student exported to int8 and benchmarked on the host,
 and the paper's comparison: the student's time and memory as a fraction of the teacher's, and what
 its accuracy costs; last, the student as firmware on an emulated Cortex-M4. Finished runs and exports are reused and interrupted runs resumed, so rerunning is
 cheap.
@@ -9,34 +9,20 @@ cheap.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 
 from edgeppg.bench import bench_host, compare
 from edgeppg.bench.report import compare_table, host_table
-from edgeppg.config import DistillConfig, RunConfig, TrainConfig
-from edgeppg.data.dataset import DataConfig
-from edgeppg.data.synthetic import SyntheticConfig
-from edgeppg.models.spec import ModelSpec
+from edgeppg import recipe
 from edgeppg.export.pipeline import ensure_export
 from edgeppg.reports import metrics_table
-from edgeppg.runs import CHECKPOINT, METRICS, read_json
-from edgeppg.train import run
+from edgeppg.train import ensure_run
 
 
-def ensure_run(config: RunConfig, out: Path, console: Console) -> dict:
-    """Metrics of the run in `out`: read if finished, resumed if interrupted, trained otherwise."""
-    if (out / METRICS).is_file():
-        console.print(f"[dim]{out}: finished before, reusing it[/]")
-        return read_json(out / METRICS)
-    return run(config, out, resume=(out / CHECKPOINT).is_file(), console=console)
-
-
-# Torch's CPU kernels sum in another order with another thread count, so the same seed gives other weights
-# (measured: 12 of a 1-block model's 20 tensors differ between 1 and 2 threads). The demo pins its count,
-# so its figures depend on its config and the CPU's instruction set, not on how many cores a machine has.
-DEMO_THREADS = 2
+DEMO_THREADS = recipe.TRAIN.threads  # pinned by the recipe, so the demo's figures are the documented ones
 
 
 def run_folders(out: Path, teacher_blocks: int, student_blocks: int) -> dict[str, Path]:
@@ -48,16 +34,12 @@ def run_folders(out: Path, teacher_blocks: int, student_blocks: int) -> dict[str
 def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, subjects: int, minutes: float,
              console: Console, log: Console, bench_runs: int = 200, device: str = "auto",
              threads: int = DEMO_THREADS) -> dict[str, dict]:
-    data = DataConfig(synthetic=SyntheticConfig(subjects=subjects, minutes=minutes))
-    train = TrainConfig(epochs=epochs, device=device, threads=threads)
+    """The reference recipe (edgeppg.recipe) at the demo's smaller budget."""
     folder = run_folders(out, teacher_blocks, student_blocks)
-    student = ModelSpec(blocks=student_blocks)
-    runs = {
-        "teacher": (folder["teacher"], RunConfig(data, ModelSpec(blocks=teacher_blocks), train)),
-        "scratch": (folder["scratch"], RunConfig(data, student, train)),
-        "dkd": (folder["dkd"], RunConfig(data, student, train,
-                                         DistillConfig(strategy="dkd", teacher=str(folder["teacher"])))),
-    }
+    configs = recipe.configs(folder["teacher"], recipe.Budget(subjects, minutes, epochs), threads, device,
+                             student=replace(recipe.STUDENT, blocks=student_blocks),
+                             teacher=replace(recipe.TEACHER, blocks=teacher_blocks))
+    runs = {name: (folder[name], configs[name]) for name in ("teacher", "scratch", "dkd")}
     results = {}
     for name, (path, config) in runs.items():
         log.rule(f"{name}: {config.model.describe()}, {config.distill.strategy}")

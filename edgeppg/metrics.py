@@ -17,6 +17,8 @@ from torch import Tensor, nn
 from edgeppg.data.windows import HR_LOW
 
 READOUTS = ("argmax", "expectation", "track")
+# A window counts as motion when |acc| varies by more than this within it (std, in g); the rest are still.
+MOTION_G = 0.05
 WINDOW_READOUTS = ("argmax", "expectation")  # need nothing but the window itself
 
 
@@ -102,3 +104,13 @@ def evaluate_set(model: nn.Module, ws, readout: str = "argmax", track: bool = Tr
     leaves it out unless it is `readout`, as training's per-epoch validation does)."""
     order = (ws.subject, ws.start_s) if track or readout == "track" else None
     return evaluate(model, ws.x, ws.hr, readout, order)
+
+
+def still_motion(model: nn.Module, ws, readout: str = "argmax") -> dict[str, dict[str, float]]:
+    """The read-out's errors over the still and the motion windows (MOTION_G) of a WindowSet, each in its
+    participants' time order (so the track read-out follows them through both)."""
+    logits = predict_logits(model, ws.x)
+    pred = track_hr(logits, ws.subject, ws.start_s) if readout == "track" else hr_from_logits(logits, readout).numpy()
+    moving = np.nan_to_num(ws.motion, nan=0.0) > MOTION_G
+    return {name: {"windows": int(sel.sum()), **errors(pred[sel], ws.hr[sel])}
+            for name, sel in (("still", ~moving), ("motion", moving)) if sel.any()}

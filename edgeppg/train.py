@@ -21,7 +21,8 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from edgeppg.config import RunConfig
+from edgeppg.config import RunConfig, diff
+from edgeppg.data.augment import augment
 from edgeppg.data.dataset import Splits, load_splits, split_subjects
 from edgeppg.data.dataset import load_windows
 from edgeppg.distill import make_distiller, teacher_targets
@@ -73,6 +74,20 @@ def run(config: RunConfig, out: Path, resume: bool = False, console: Console | N
             raise
         write_status(run_dir, "finished")
     return metrics
+
+
+def ensure_run(config: RunConfig, out: Path, console: Console | None = None) -> dict:
+    """Metrics of the run in `out`: read if it finished with exactly this config, resumed if interrupted,
+    trained otherwise. A finished run of another config is an error, not a silent stand-in."""
+    console = console or Console(stderr=True)
+    if (out / METRICS).is_file():
+        changed = diff(read_json(out / CONFIG), config.to_dict())
+        if changed:
+            raise EdgeppgError(f"{out}: finished with another config ({', '.join(changed[:3])} differ); "
+                               "remove it or choose another folder")
+        console.print(f"[dim]{out}: finished before with this config, reusing it[/]")
+        return read_json(out / METRICS)
+    return run(config, out, resume=(out / CHECKPOINT).is_file(), console=console)
 
 
 def _final_status(run_dir: Path, status: str, **extra: object) -> None:
@@ -157,7 +172,7 @@ def fit(
             t0 = time.perf_counter()
             progress.reset(task, total=steps, description=f"epoch {epoch + 1}/{tc.epochs}")
             train_losses = _train_epoch(distiller, opt, sched, tensors, batch, steps, tc.seed, epoch,
-                                        lambda: progress.advance(task), device)
+                                        lambda: progress.advance(task), device, tc.augment)
             val = evaluate_set(student, splits.val, tc.readout, track=False)
             improved = val["mae"] < state["best_mae"]
             if improved:
@@ -238,16 +253,20 @@ def config_teacher(checkpoint: Path) -> str:
 
 
 def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, advance,
-                 device: torch.device = torch.device("cpu")) -> dict[str, float]:
+                 device: torch.device = torch.device("cpu"), p_augment: float = 0.0) -> dict[str, float]:
     distiller.train()
-    # the batch order comes from a CPU generator on every device, so it is the same everywhere
+    # the batch order and the augmentations come from CPU generators on every device, seeded by the
+    # epoch, so they are the same everywhere and a resumed run draws what an uninterrupted one would
     perm = torch.randperm(len(tensors["x"]), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
     perm = perm.to(device)
+    draws = torch.Generator().manual_seed(seed * 100_003 + epoch + 7_919)
     sums: dict[str, float] = defaultdict(float)
     for step in range(steps):
         idx = perm[step * batch : (step + 1) * batch]
+        batch_tensors = {k: v[idx] for k, v in tensors.items()}
+        batch_tensors["x"] = augment(batch_tensors["x"], p_augment, draws)
         with compute.autocast(device):
-            _, losses = distiller({k: v[idx] for k, v in tensors.items()}, epoch)
+            _, losses = distiller(batch_tensors, epoch)
         losses = {k: v.float() for k, v in losses.items()}
         loss = sum(losses.values())
         if not torch.isfinite(loss):

@@ -250,3 +250,25 @@ def test_a_model_trained_on_built_in_data_on_a_real_smartwatch_recording(teacher
     with capsys.disabled():
         print(f"\n[real recording] test teacher (2 blocks, trained on built-in data) vs watch HR on {m['windows']} "
               f"windows: MAE {m['mae']:.2f} BPM, RMSE {m['rmse']:.2f} BPM")
+
+
+def test_the_watch_reference_is_lag_aligned_by_start_time():
+    pytest.importorskip("e2epyppg", reason="e2epyppg ships the recording; make installs it")
+    from edgeppg.data import e2e_recording
+
+    w = e2e_recording.load()
+    lag = e2e_recording.REFERENCE_LAG_WINDOWS
+    shifted = e2e_recording.lag_aligned(w)
+    assert len(shifted) == len(w) - lag
+    by_start = dict(zip(w.start_s.tolist(), w.hr.tolist()))
+    for s, hr in zip(shifted.start_s[:50], shifted.hr[:50]):
+        assert hr == by_start[s + 2.0 * lag]
+    np.testing.assert_array_equal(shifted.x, w.x[: len(w) - lag])
+
+
+def test_eval_on_the_watch_prints_the_recorded_and_the_lag_aligned_score(teacher_dir):
+    pytest.importorskip("e2epyppg", reason="e2epyppg ships the recording; make installs it")
+    res = cli("eval", str(teacher_dir), "--eval-dataset", "e2epyppg")
+    assert res.returncode == 0, res.stderr
+    rows = [line for line in res.stdout.splitlines() if "e2epyppg" in line]
+    assert any("watch recording" in r for r in rows) and any("6 s later" in r for r in rows)

@@ -67,3 +67,59 @@ def test_some_motion_cadences_sit_near_the_heart_rate(windows):
         near, far = near + close.sum(), far + (~close).sum()
     assert near > 0.1 * (near + far)
     assert far > 0.3 * (near + far)
+
+
+# --- variety: what a participant can look like beyond the original generator ------------------------------
+
+@pytest.mark.parametrize("aspect", [a for a in synthetic.VARIETY if a != "sensor"])
+def test_a_variety_aspect_changes_the_signal_but_never_the_beats(aspect):
+    """The labels come from the beats, so every aspect that keeps the sensor's rate leaves them exact."""
+    base = synthetic.generate(synthetic.SyntheticConfig(subjects=3, minutes=8, seed=4))
+    varied = synthetic.generate(synthetic.SyntheticConfig(subjects=3, minutes=8, seed=4, variety=aspect))
+    for a, b in zip(base, varied):
+        np.testing.assert_array_equal(a.beats, b.beats)
+        assert a.fs == b.fs and not np.allclose(a.ppg, b.ppg)
+
+
+def test_an_aspect_draws_from_its_own_stream():
+    """Adding one aspect leaves another's draws alone: noise alone and noise with morphology share the noise."""
+    cfg = dict(subjects=3, minutes=1, seed=8)
+    noise = synthetic.generate(synthetic.SyntheticConfig(**cfg, variety="noise"))
+    both = synthetic.generate(synthetic.SyntheticConfig(**cfg, variety="noise,morphology"))
+    base = synthetic.generate(synthetic.SyntheticConfig(**cfg))
+    morph = synthetic.generate(synthetic.SyntheticConfig(**cfg, variety="morphology"))
+    for n, b, o, m in zip(noise, both, base, morph):
+        # ppg is linear in its parts: (noise + morph) - noise == morph - base
+        np.testing.assert_allclose(b.ppg.astype(float) - n.ppg, m.ppg.astype(float) - o.ppg, atol=1e-5)
+
+
+def test_the_sensor_aspect_records_at_rates_the_firmware_accepts():
+    from edgeppg.device.spec import SENSOR_RATES
+
+    recs = synthetic.generate(synthetic.SyntheticConfig(subjects=12, minutes=0.5, seed=2, variety="sensor"))
+    rates = {r.fs for r in recs}
+    assert rates <= set(SENSOR_RATES) and len(rates) >= 3
+    for r in recs:
+        assert r.ppg.size == int(0.5 * 60 * r.fs) and r.acc.shape == (r.ppg.size, 3)
+
+
+def test_varied_windows_are_still_labelled_by_their_pulse_when_still():
+    """With every aspect on, the still windows' spectral peak still mostly sits at the label (the pulse is
+    there to be found), but less often than with the original generator (it is harder)."""
+    def share_right(variety: str) -> float:
+        recs = synthetic.generate(synthetic.SyntheticConfig(subjects=6, minutes=6, seed=9, variety=variety))
+        w = WindowSet.concat([window_recording(r) for r in recs])
+        still = w.motion < 0.02
+        return float((np.abs(spectral_peak_bpm(w.x[still]) - w.hr[still]) < 3).mean())
+
+    plain, varied = share_right(""), share_right("all")
+    assert 0.4 < varied < plain
+
+
+def test_an_unknown_aspect_is_named():
+    from edgeppg.settings import SettingError
+
+    with pytest.raises(SettingError, match="variety: unknown aspect 'wobble'"):
+        synthetic.SyntheticConfig(variety="noise,wobble")
+    assert synthetic.SyntheticConfig(variety="all").aspects == synthetic.VARIETY
+    assert synthetic.SyntheticConfig(variety=" motion , noise").aspects == ("noise", "motion")

@@ -195,3 +195,31 @@ def test_cli_train_and_eval(tmp_path):
     assert "MAE" in res.stdout and json.loads((out / "metrics.json").read_text())["epochs_run"] == 1
     ev = cli("eval", str(out))
     assert ev.returncode == 0 and "test" in ev.stdout
+
+
+def test_a_finished_run_is_reused_only_for_its_own_config(tmp_path, tiny_data, quick_train):
+    from dataclasses import replace
+
+    from edgeppg.train import ensure_run
+
+    config = RunConfig(tiny_data, ModelSpec(blocks=1, width=8, stem_stride=2), replace(quick_train, augment=0.5))
+    first = ensure_run(config, tmp_path / "r")
+    stamp = (tmp_path / "r" / "model.pt").stat().st_mtime_ns
+    assert ensure_run(config, tmp_path / "r") == first  # reused, not retrained
+    assert (tmp_path / "r" / "model.pt").stat().st_mtime_ns == stamp
+    other = replace(config, train=replace(config.train, augment=0.25))
+    with pytest.raises(EdgeppgError, match=r"r: finished with another config \(train.augment differ\)"):
+        ensure_run(other, tmp_path / "r")
+
+
+def test_still_and_motion_windows_are_scored_apart(teacher_dir, tiny_data):
+    from edgeppg.metrics import MOTION_G, evaluate_set, still_motion
+
+    model, _ = load_model(teacher_dir)
+    test = load_splits(tiny_data).test
+    parts = still_motion(model, test)
+    moving = test.motion > MOTION_G
+    assert parts["still"]["windows"] == (~moving).sum() and parts["motion"]["windows"] == moving.sum()
+    whole = evaluate_set(model, test)["mae"]
+    pooled = (parts["still"]["mae"] * parts["still"]["windows"] + parts["motion"]["mae"] * parts["motion"]["windows"])
+    assert pooled / len(test) == pytest.approx(whole)

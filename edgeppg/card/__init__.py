@@ -17,13 +17,14 @@ from edgeppg.card import document as doc
 from edgeppg.card import figures
 from edgeppg.card.collect import RunFacts, collect, command_line, lagged_errors
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
+from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import DataConfig
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS
 from edgeppg.models.spec import ModelSpec
 
-WATCH_LAG_WINDOWS = 3  # the watch's own HR lags its PPG by about 6 s: three 2 s strides
+WATCH_LAG_WINDOWS = e2e_recording.REFERENCE_LAG_WINDOWS
 
 
 def _f(v: float | None, digits: int = 2) -> str:
@@ -38,18 +39,22 @@ def _train_command(cfg: RunConfig, run: Path | str) -> list[str]:
     """`edgeppg train` or `edgeppg distill` for a run's config, as option groups."""
     d, m, t, k = cfg.data, cfg.model, cfg.train, cfg.distill
     train_opts = f"--epochs {t.epochs} --batch-size {t.batch_size} --lr {t.lr:g} --seed {t.seed} " \
-                 f"--patience {t.patience} --threads {t.threads} --device {t.device} --readout {t.readout}"
+                 f"--patience {t.patience} --threads {t.threads} --device {t.device} --readout {t.readout}" \
+                 f"{f' --augment {t.augment:g}' if t.augment else ''}"
     if k.strategy != "scratch":
         return [f"edgeppg distill --teacher {k.teacher} --out {run}",
                 f"--strategy {k.strategy} --tau {k.tau:g} --alpha {k.alpha:g} --beta {k.beta:g} --warmup {k.warmup} "
                 f"--feature-weight {k.feature_weight:g} --feature-layer {k.feature_layer}",
-                f"--student-arch {m.arch} " + (f"--student-blocks {m.blocks}" if m.arch == "resnet1d"
+                f"--student-arch {m.arch} " + (f"--student-blocks {m.blocks} --student-width {m.width} "
+                                                 f"--student-stem-stride {m.stem_stride}" if m.arch == "resnet1d"
                                                  else f"--student-hidden {m.hidden}"),
                 train_opts]
-    model = f"--blocks {m.blocks} --width {m.width} --kernel {m.kernel}" if m.arch == "resnet1d" \
+    model = f"--blocks {m.blocks} --width {m.width} --kernel {m.kernel} --stem-stride {m.stem_stride}" \
+        if m.arch == "resnet1d" \
         else f"--hidden {m.hidden}"
     data = f"--dataset {d.dataset} " + (
         f"--subjects {d.synthetic.subjects} --minutes {d.synthetic.minutes:g} --data-seed {d.synthetic.seed}"
+        + (f" --variety {d.synthetic.variety}" if d.synthetic.variety else "")
         if d.dataset == "synthetic" else f"--root {d.root} --site {d.site} --channel {d.channel} --label {d.label}")
     return [f"edgeppg train --out {run}", f"--arch {m.arch} {model}", f"{data} --split {d.split}", train_opts]
 
@@ -59,17 +64,15 @@ def _hidden_settings(cfg: RunConfig) -> list[str]:
     d, m, t, k = cfg.data, cfg.model, cfg.train, cfg.distill
     hidden = []
     for obj, default, shown in ((d, DataConfig(), {"dataset", "synthetic", "root", "site", "channel", "label", "split"}),
-                                (d.synthetic, SyntheticConfig(), {"subjects", "minutes", "seed"}),
+                                (d.synthetic, SyntheticConfig(), {"subjects", "minutes", "seed", "variety"}),
                                 (t, TrainConfig(), {"epochs", "batch_size", "lr", "seed", "patience", "threads",
-                                                    "device", "readout"}),
+                                                    "device", "readout", "augment"}),
                                 (k, DistillConfig(), {"strategy", "teacher", "tau", "alpha", "beta", "warmup",
                                                       "feature_weight", "feature_layer"})):
         hidden += [f"{f.name} = {getattr(obj, f.name)!r}" for f in fields(obj)
                    if f.name not in shown and getattr(obj, f.name) != getattr(default, f.name)]
     if m.layers != ModelSpec().layers:
         hidden.append(f"layers = {m.layers}")
-    if k.strategy != "scratch" and m.width != ModelSpec().width:
-        hidden.append(f"width = {m.width} (a student takes its teacher's)")
     return hidden
 
 

@@ -6,6 +6,19 @@ subject's own, respiratory amplitude and baseline modulation, baseline wander an
 comes in bursts, drives a 3-axis accelerometer and leaks into the PPG; a share of bursts has a
 cadence near the heart rate, the case that confuses spectral and learned estimators alike.
 Labels are beat times, so windows are labelled exactly as ECG-labelled datasets are.
+
+`variety` widens what a participant can look like, one aspect at a time (the reference recipe takes
+them all; the empty default is the original generator, draw for draw, so earlier results reproduce):
+- `perfusion`: pulses from strong to barely visible on a baseline that wanders like a real sensor's
+  (a random walk, contact shifts that settle), and perfusion that drifts within a recording;
+- `sensor`: the sensor's own rate (any the firmware accepts) and analogue low-pass, so some signals are
+  smooth and some sharp;
+- `noise`: white, pink or brown noise, from almost none to heavy;
+- `morphology`: pulse shapes beyond two Gaussians (a fast rise and exponential run-off, a notch or
+  none) and beat-to-beat amplitude changes;
+- `motion`: aperiodic motion (taps, shuffles) beside the periodic kind, and motion that modulates the
+  pulse's amplitude as well as adding to it.
+Every aspect draws from its own random stream, so adding one leaves the others' draws unchanged.
 """
 
 from __future__ import annotations
@@ -13,12 +26,25 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy.signal import lfilter
+from scipy.signal import butter, lfilter, sosfilt
 
 from edgeppg.data.recording import Recording
-from edgeppg.settings import check, real, whole
+from edgeppg.device.spec import SENSOR_RATES
+from edgeppg.settings import SettingError, check, real, text, whole
 
 HR_MIN, HR_MAX = 45.0, 190.0
+VARIETY = ("perfusion", "sensor", "noise", "morphology", "motion")
+
+
+def variety_aspects(variety: str) -> tuple[str, ...]:
+    """The aspects a `variety` setting names: "" (none), "all", or a comma-separated list."""
+    if variety.strip() == "all":
+        return VARIETY
+    names = tuple(v.strip() for v in variety.split(",") if v.strip())
+    unknown = [v for v in names if v not in VARIETY]
+    if unknown:
+        raise ValueError(f"unknown aspect '{unknown[0]}' (use all, or some of {', '.join(VARIETY)})")
+    return tuple(v for v in VARIETY if v in names)
 
 
 @dataclass(frozen=True)
@@ -31,9 +57,19 @@ class SyntheticConfig:
     # share of bursts whose cadence sits near the heart rate
     confusable_fraction: float = field(default=0.3, metadata=real(0.0, 1.0))
     seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
+    # what varies beyond the original generator: "", "all", or some of VARIETY, comma-separated
+    variety: str = field(default="", metadata=text())
 
     def __post_init__(self) -> None:
         check(self)
+        try:
+            variety_aspects(self.variety)
+        except ValueError as e:
+            raise SettingError(type(self).__name__, "variety", str(e)) from None
+
+    @property
+    def aspects(self) -> tuple[str, ...]:
+        return variety_aspects(self.variety)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,15 +77,17 @@ class SyntheticConfig:
 
 def generate(cfg: SyntheticConfig) -> list[Recording]:
     """All subjects of the data set; the same config always gives the same signals."""
-    return [
-        generate_subject(np.random.default_rng([cfg.seed, i]), f"S{i + 1:02d}", cfg)
-        for i in range(cfg.subjects)
-    ]
+    return [generate_subject(np.random.default_rng([cfg.seed, i]), f"S{i + 1:02d}", cfg,
+                             {a: np.random.default_rng([cfg.seed, i, 1 + k]) for k, a in enumerate(VARIETY)})
+            for i in range(cfg.subjects)]
 
 
-def generate_subject(rng: np.random.Generator, subject: str, cfg: SyntheticConfig) -> Recording:
-    fs, duration = cfg.fs, cfg.minutes * 60.0
-    t = np.arange(int(duration * fs)) / fs
+def generate_subject(rng: np.random.Generator, subject: str, cfg: SyntheticConfig,
+                     vary: dict[str, np.random.Generator] | None = None) -> Recording:
+    """One participant; `vary` holds one random stream per variety aspect (the subject's own)."""
+    on = {a: vary[a] for a in cfg.aspects} if vary else {}
+    fs = float(on["sensor"].choice(SENSOR_RATES)) if "sensor" in on else cfg.fs
+    t = np.arange(int(cfg.minutes * 60.0 * fs)) / fs
 
     hr, intensity = _heart_rate_path(rng, t)
     resp_phase = _respiration_phase(rng, t, intensity)
@@ -63,11 +101,25 @@ def generate_subject(rng: np.random.Generator, subject: str, cfg: SyntheticConfi
     baseline = rng.uniform(0.05, 0.3) * np.sin(resp_phase) + _wander(rng, t)
     noise = rng.normal(0.0, rng.uniform(0.02, 0.08), t.size)
 
-    motion, gravity = _motion(rng, t, inst_hr, cfg)
+    motion, gravity = _motion(rng, t, fs, inst_hr, cfg)
+    if "motion" in on:
+        motion = motion + _aperiodic_motion(on["motion"], t, cfg.motion_fraction)
     artefact = _artefact(rng, motion, fs)
     acc = gravity + motion + rng.normal(0.0, 0.01, (t.size, 3))
 
+    if "morphology" in on:
+        pulse = _varied_pulse(on["morphology"], beat_phase)
+    if "perfusion" in on:
+        amplitude = amplitude * _perfusion(on["perfusion"], t)
+        baseline = baseline + _contact_wander(on["perfusion"], t)
+    if "noise" in on:
+        noise = _coloured_noise(on["noise"], t.size)
+    if "motion" in on:  # motion also squeezes the tissue: the pulse's amplitude follows it
+        amplitude = amplitude * (1.0 + np.tanh(motion @ (on["motion"].normal(0.0, 1.0, 3) * on["motion"].uniform(0, 0.4))))
+
     ppg = amplitude * pulse + baseline + artefact + noise
+    if "sensor" in on:
+        ppg = _front_end(on["sensor"], ppg, fs)
     return Recording(
         subject=subject,
         ppg=ppg.astype(np.float32),
@@ -77,6 +129,98 @@ def generate_subject(rng: np.random.Generator, subject: str, cfg: SyntheticConfi
         beats=beats,
         source=f"synthetic:{subject}",
     )
+
+
+def _varied_pulse(rng: np.random.Generator, beat_phase: np.ndarray) -> np.ndarray:
+    """One of three pulse families, with beat-to-beat amplitude changes.
+
+    Two Gaussian waves (as the original generator), a fast rise with an exponential run-off and an
+    optional reflected wave, or a few harmonics with random phases (what a smooth, low-perfusion or
+    low-rate sensor shows)."""
+    frac = beat_phase % 1.0
+    family = rng.integers(3)
+    if family == 0:
+        wave = _pulse_wave(rng, beat_phase) + 0.0
+    elif family == 1:
+        rise, decay = rng.uniform(0.08, 0.25), rng.uniform(0.12, 0.45)
+        up = np.clip(frac / rise, 0.0, 1.0)
+        wave = np.where(frac < rise, 0.5 - 0.5 * np.cos(np.pi * up), np.exp(-(frac - rise) / decay))
+        d = (frac - rise - rng.uniform(0.15, 0.35) + 0.5) % 1.0 - 0.5
+        wave = wave + rng.uniform(0.0, 0.4) * np.exp(-0.5 * (d / rng.uniform(0.05, 0.1)) ** 2)
+    else:
+        amps = rng.uniform(0.0, 1.0, 3) * np.array([1.0, 0.6, 0.3])
+        amps[0] = 1.0
+        phases = rng.uniform(0, 2 * np.pi, 3)
+        wave = sum(a * np.cos(2 * np.pi * (k + 1) * frac + p) for k, (a, p) in enumerate(zip(amps, phases)))
+    wave = wave - wave.mean()
+    wave = wave / (np.ptp(wave) or 1.0) * 1.2  # the original pulse's size, so perfusion alone sets amplitude
+    per_beat = rng.normal(1.0, rng.uniform(0.02, 0.15), int(beat_phase[-1]) + 2)
+    return wave * np.clip(per_beat[np.floor(beat_phase).astype(np.int64)], 0.3, 2.0)
+
+
+def _perfusion(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
+    """Pulse amplitude from strong to a tenth of it, drifting by tens of percent over tens of seconds."""
+    level = np.exp(rng.uniform(np.log(0.1), 0.0))
+    grid = np.arange(0.0, t[-1] + 2.0)
+    decay = np.exp(-1.0 / rng.uniform(20.0, 120.0))
+    walk = lfilter([1.0], [1.0, -decay], rng.normal(0.0, rng.uniform(0.1, 0.4) * np.sqrt(1 - decay**2), grid.size))
+    return level * np.exp(np.interp(t, grid, walk))
+
+
+def _contact_wander(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
+    """A real sensor's baseline: a random walk (with a memory of tens of seconds) and contact shifts,
+    steps that settle over a few seconds, a few per minute."""
+    grid = np.arange(0.0, t[-1] + 1.0, 0.25)
+    decay = np.exp(-0.25 / rng.uniform(5.0, 40.0))
+    walk = lfilter([1.0], [1.0, -decay], rng.normal(0.0, rng.uniform(0.1, 1.5) * np.sqrt(1 - decay**2), grid.size))
+    steps = np.zeros(grid.size)
+    shifts = rng.random(grid.size) < 0.25 * rng.uniform(0.0, 4.0) / 60.0
+    steps[shifts] = rng.normal(0.0, rng.uniform(0.2, 2.0), shifts.sum())
+    settle = np.exp(-0.25 / rng.uniform(1.0, 8.0))
+    shift = lfilter([1.0], [1.0, -settle], steps)  # a step that decays back: the tissue settles
+    return np.interp(t, grid, walk + shift)
+
+
+def _coloured_noise(rng: np.random.Generator, n: int) -> np.ndarray:
+    """White, pink or brown noise at a level from almost none to heavy."""
+    white = rng.normal(0.0, 1.0, n)
+    colour = rng.integers(3)
+    if colour == 1:  # pink: 1/f power, shaped in the frequency domain
+        spec = np.fft.rfft(white)
+        spec[1:] /= np.sqrt(np.arange(1, spec.size))
+        spec[0] = 0.0
+        white = np.fft.irfft(spec, n)
+    elif colour == 2:  # brown: a leaky integral
+        white = lfilter([1.0], [1.0, -0.98], white)
+    return white / (white.std() or 1.0) * np.exp(rng.uniform(np.log(0.003), np.log(0.15)))
+
+
+def _front_end(rng: np.random.Generator, ppg: np.ndarray, fs: float) -> np.ndarray:
+    """The sensor's analogue low-pass (most of the time): a second-order filter between 2.5 and 12 Hz."""
+    if rng.random() < 0.25:
+        return ppg
+    cutoff = rng.uniform(2.5, min(12.0, 0.45 * fs))
+    return sosfilt(butter(2, cutoff, fs=fs, output="sos"), ppg)
+
+
+def _aperiodic_motion(rng: np.random.Generator, t: np.ndarray, fraction: float) -> np.ndarray:
+    """Motion without a cadence (in g, 3 axes): band-limited shuffles and taps that ring out."""
+    fs = round(1.0 / (t[1] - t[0]), 6)
+    out = np.zeros((t.size, 3))
+    for start, stop in _bursts(rng, t[-1], fraction / 2):
+        i0, i1 = int(start * fs), int(stop * fs)
+        seg = np.arange(i1 - i0) / fs
+        lo = rng.uniform(0.3, 2.0)
+        sig = sosfilt(butter(2, [lo, min(lo * rng.uniform(2, 4), 0.45 * fs)], "bandpass", fs=fs, output="sos"),
+                      rng.normal(0.0, 1.0, seg.size))
+        if rng.random() < 0.5:  # taps: sparse impulses ringing at a few Hz
+            taps = (rng.random(seg.size) < rng.uniform(0.2, 2.0) / fs) * rng.normal(0.0, 3.0, seg.size)
+            ring = np.exp(-seg[: int(fs)] / 0.15) * np.sin(2 * np.pi * rng.uniform(2, 6) * seg[: int(fs)])
+            sig = np.convolve(taps, ring)[: seg.size]
+        sig = sig / (sig.std() or 1.0)
+        envelope = np.minimum(1.0, np.minimum(seg, seg[-1] - seg) / 1.0)
+        out[i0:i1] += rng.uniform(0.1, 1.0) * envelope[:, None] * sig[:, None] * _unit(rng.normal(size=3))
+    return out
 
 
 def _heart_rate_path(rng: np.random.Generator, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,10 +300,9 @@ def _bursts(rng: np.random.Generator, duration: float, fraction: float) -> list[
 
 
 def _motion(
-    rng: np.random.Generator, t: np.ndarray, inst_hr: np.ndarray, cfg: SyntheticConfig
+    rng: np.random.Generator, t: np.ndarray, fs: float, inst_hr: np.ndarray, cfg: SyntheticConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     """Periodic motion bursts (in g, 3 axes) and the gravity vector the wrist's pose gives."""
-    fs = cfg.fs
     motion = np.zeros((t.size, 3))
     gravity = np.tile(_unit(rng.normal(size=3)), (t.size, 1))
     for start, stop in _bursts(rng, t[-1], cfg.motion_fraction):

@@ -73,7 +73,7 @@ def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_wind
         "artefacts": {}, "accuracy": {},
     }
     torch_logits = predict_logits(model, held.x).numpy()
-    report["accuracy"]["pytorch"] = evaluate_logits(torch.from_numpy(torch_logits), held.hr, readout)
+    report["accuracy"]["pytorch"] = evaluate_logits(torch.from_numpy(torch_logits), held.hr, readout, _order(held))
 
     t0 = time.perf_counter()
     onnx_path = out / ONNX_FILE
@@ -82,7 +82,7 @@ def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_wind
         ort_logits = onnx_export.run_onnx(onnx_export.onnx_session(onnx_path), held.x)
     report["artefacts"]["onnx"] = {"file": ONNX_FILE, "bytes": onnx_path.stat().st_size,
                                    "ops": sorted(set(onnx_export.onnx_ops(onnx_path))), "opset": onnx_export.OPSET}
-    report["accuracy"]["onnx"] = _compare(ort_logits, torch_logits, held.hr, readout)
+    report["accuracy"]["onnx"] = _compare(ort_logits, torch_logits, held, readout)
     console.print(f"ONNX      {onnx_path}  max |logit diff| vs PyTorch "
                   f"{report['accuracy']['onnx']['max_abs_logit_diff']:.2e}  ({time.perf_counter() - t0:.1f} s)")
 
@@ -123,8 +123,8 @@ def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet
         float_logits = runtimes.run_tflite(runtimes.tflite_interpreter(float_path), held.x)
         int8_out = runtimes.run_tflite(runtimes.tflite_interpreter(int8_path), quant.quantize(held.x, q_in))
     int8_logits = quant.dequantize(int8_out, q_out)
-    report["accuracy"]["tflite_float32"] = _compare(float_logits, torch_logits, held.hr, readout)
-    report["accuracy"]["tflite_int8"] = _compare(int8_logits, torch_logits, held.hr, readout)
+    report["accuracy"]["tflite_float32"] = _compare(float_logits, torch_logits, held, readout)
+    report["accuracy"]["tflite_int8"] = _compare(int8_logits, torch_logits, held, readout)
     loss = report["accuracy"]["tflite_int8"]["mae"] - report["accuracy"]["pytorch"]["mae"]
     report["int8_mae_loss_bpm"] = loss
     for name, path in (("tflite_float32", float_path), ("tflite_int8", int8_path)):
@@ -158,9 +158,15 @@ def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet
                       f"(budget {INT8_MAE_BUDGET} BPM)[/]")
 
 
-def _compare(logits: np.ndarray, reference: np.ndarray, hr: np.ndarray, readout: str) -> dict:
+def _order(held: WindowSet) -> tuple[np.ndarray, np.ndarray]:
+    """Which windows follow which, for the track read-out: a sample's missing strides are skipped, as the
+    device skips windows it cannot use."""
+    return held.subject, held.start_s
+
+
+def _compare(logits: np.ndarray, reference: np.ndarray, held: WindowSet, readout: str) -> dict:
     """Accuracy of `logits`, and how far they are from the PyTorch reference."""
-    m = evaluate_logits(torch.from_numpy(np.asarray(logits, np.float32)), hr, readout)
+    m = evaluate_logits(torch.from_numpy(np.asarray(logits, np.float32)), held.hr, readout, _order(held))
     m["max_abs_logit_diff"] = float(np.abs(logits - reference).max())
     m["argmax_agreement"] = float((logits.argmax(1) == reference.argmax(1)).mean())
     return m

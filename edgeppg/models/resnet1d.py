@@ -1,7 +1,7 @@
 """The 1D-ResNet backbone; depth is counted in residual blocks, as in the paper.
 
 Layout (defaults after the WildPPG authors' supervised baseline; the paper gives no filter counts):
-a stem convolution, then `blocks` residual blocks where block i has `width * 2**(i // 4)` channels and
+a stem convolution (strided if asked: the student's cheapest way to see a whole beat period), then `blocks` residual blocks where block i has `width * 2**(i // 4)` channels and
 stride 2 when i is odd, global average pooling and a linear head to 180 logits. Blocks are
 post-activation (conv-BN-ReLU-conv-BN, add, ReLU) so every BatchNorm follows a convolution and folds
 into it at export; a 1x1 convolution with BatchNorm projects the shortcut where the shape changes.
@@ -40,13 +40,14 @@ def block_plan(blocks: int, width: int) -> list[tuple[int, int]]:
 
 
 class ResNet1D(nn.Module):
-    def __init__(self, blocks: int = 6, width: int = 32, kernel: int = 9, n_classes: int = N_CLASSES):
+    def __init__(self, blocks: int = 6, width: int = 32, kernel: int = 9, n_classes: int = N_CLASSES,
+                 stem_stride: int = 1):
         super().__init__()
         if blocks < 1:
             raise ValueError(f"a ResNet1D needs at least one block, got {blocks}")
         if kernel % 2 == 0:
             raise ValueError(f"kernel must be odd for 'same' padding, got {kernel}")
-        self.stem = nn.Sequential(conv_bn(1, width, kernel), nn.ReLU())
+        self.stem = nn.Sequential(conv_bn(1, width, kernel, stem_stride), nn.ReLU())
         layers, c_in = [], width
         for c_out, stride in block_plan(blocks, width):
             layers.append(BasicBlock(c_in, c_out, kernel, stride))

@@ -21,6 +21,8 @@ class ModelSpec:
     width: int = field(default=32, metadata=whole(1, 1024))  # resnet1d: stem channels
     # resnet1d: convolution length (9: a 1-block model sees one beat)
     kernel: int = field(default=9, metadata=whole(1, 199))
+    # resnet1d: the stem's stride; 2 halves every later layer's positions and doubles what one sees
+    stem_stride: int = field(default=1, metadata=whole(1, 8))
     hidden: int = field(default=64, metadata=whole(1, 65_536))  # mlp: units per layer
     layers: int = field(default=2, metadata=whole(1, 64))  # mlp: hidden layers
 
@@ -33,7 +35,10 @@ class ModelSpec:
     def describe(self) -> str:
         if self.arch == "mlp":
             return f"MLP {self.layers}x{self.hidden}"
-        return f"ResNet1D {self.blocks} block{'s' if self.blocks > 1 else ''}"
+        name = f"ResNet1D {self.blocks} block{'s' if self.blocks > 1 else ''}"
+        extras = [f"width {self.width}"] if self.width != 32 else []
+        extras += [f"stem stride {self.stem_stride}"] if self.stem_stride != 1 else []
+        return f"{name} ({', '.join(extras)})" if extras else name
 
     @property
     def depth(self) -> int:
@@ -43,7 +48,7 @@ class ModelSpec:
 
 def build_model(spec: ModelSpec) -> nn.Module:
     if spec.arch == "resnet1d":  # the spec checked its own ranges when it was made
-        return ResNet1D(spec.blocks, spec.width, spec.kernel)
+        return ResNet1D(spec.blocks, spec.width, spec.kernel, stem_stride=spec.stem_stride)
     if spec.arch == "mlp":
         return MLP(spec.hidden, spec.layers)
     raise EdgeppgError(f"unknown architecture '{spec.arch}' (available: {', '.join(ARCHS)})")

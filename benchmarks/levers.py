@@ -1,0 +1,144 @@
+"""What makes a small model work on unseen people and a real sensor: each lever of issue #14 measured.
+
+Every lever is a run (trained into runs/levers/NAME, reused when finished) scored three ways, none of
+which it was trained or tuned on:
+- its own data set's test participants;
+- a common held-out set of built-in participants (the varied generator at another seed, so people no
+  model has seen; still and motion windows apart);
+- the real watch recording (e2epyppg), as recorded and with the watch's 3-window lag taken out.
+Models are chosen on their validation participants only; the watch is never used to choose.
+Each distinct architecture is also exported to int8 and run on the emulated Cortex-M4 (native backend,
+-O2) for its instructions, flash and RAM. Prints a table and writes benchmarks/results/levers.json/.csv.
+
+    python benchmarks/levers.py [--only NAME ...]     (from the repository root)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from common import write_results
+from rich.console import Console
+
+from edgeppg import recipe
+from edgeppg.bench.cortex_m4 import bench_cortex_m4
+from edgeppg.card.collect import _series, lagged_errors
+from edgeppg.config import RunConfig
+from edgeppg.data import e2e_recording
+from edgeppg.data.dataset import DataConfig, load_windows
+from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg.export.pipeline import ensure_export
+from edgeppg.metrics import evaluate_set, predict_logits, still_motion
+from edgeppg.models.spec import ModelSpec
+from edgeppg.runs import METRICS, load_model
+from edgeppg.train import ensure_run
+
+LAG = e2e_recording.REFERENCE_LAG_WINDOWS
+LEVERS, REFERENCE = Path("runs/levers"), Path("runs/reference")  # from the repository root
+HELD_OUT = DataConfig(synthetic=SyntheticConfig(subjects=8, minutes=10.0, seed=101, variety="all"))
+BASIC = DataConfig()  # the original generator: 24 participants x 30 min
+VARIED = recipe.DATA
+AUG = recipe.TRAIN  # every lever selects its epoch by the tracked validation MAE
+PLAIN = replace(AUG, augment=0.0)
+ONE = ModelSpec(blocks=1)
+STRIDED = replace(ONE, stem_stride=2)
+THREE_NARROW = ModelSpec(blocks=3, width=20, stem_stride=2)  # about the 1-block student's parameters
+THREE_16 = recipe.STUDENT  # 3 blocks of 16: within the 1-block student's flash
+FOUR_NARROW = ModelSpec(blocks=4, width=16, stem_stride=2)
+
+
+def levers() -> dict[str, tuple[str, RunConfig, Path]]:
+    """name -> (what it changes, run config, run folder); in the order they build on each other. The
+    reference teacher and student are the runs `edgeppg reference` ships (same configs, same folders)."""
+    reference = recipe.configs(REFERENCE / recipe.TEACHER_RUN)
+    teacher = str(REFERENCE / recipe.TEACHER_RUN)
+    dkd = reference["dkd"].distill
+    table = {
+        "basic": ("original generator, 1-block student, no augmentation", RunConfig(BASIC, ONE, PLAIN)),
+        **{f"only-{a}": (f"generator: {a} only", RunConfig(replace(BASIC, synthetic=replace(
+            BASIC.synthetic, variety=a)), ONE, PLAIN))
+           for a in ("perfusion", "sensor", "noise", "morphology", "motion")},
+        "varied": ("generator: every variety aspect", RunConfig(VARIED, ONE, PLAIN)),
+        "varied+aug": ("+ label-keeping augmentation (p 0.5)", RunConfig(VARIED, ONE, AUG)),
+        "strided-stem": ("+ stride-2 stem (1 block)", RunConfig(VARIED, STRIDED, AUG)),
+        "three-narrow": ("+ 3 blocks of 20 channels, stride-2 stem", RunConfig(VARIED, THREE_NARROW, AUG)),
+        "three-16": ("+ 3 blocks of 16 channels, stride-2 stem", RunConfig(VARIED, THREE_16, AUG)),
+        "four-narrow": ("+ 4 blocks of 16 channels, stride-2 stem", RunConfig(VARIED, FOUR_NARROW, AUG)),
+        "teacher-basic": ("teacher: 6 blocks, original generator", RunConfig(BASIC, ModelSpec(blocks=6), PLAIN)),
+        "dkd-tau4": ("DKD with tau 4", RunConfig(VARIED, THREE_16, AUG, replace(dkd, tau=4.0))),
+        "soft": ("soft KD (tau 4) from the reference teacher",
+                 RunConfig(VARIED, THREE_16, AUG, replace(dkd, strategy="soft", teacher=teacher))),
+    }
+    out = {name: (change, cfg, LEVERS / name) for name, (change, cfg) in table.items()}
+    out["teacher"] = ("teacher: 6 blocks, varied + augmentation (the reference teacher)", reference["teacher"],
+                      REFERENCE / recipe.TEACHER_RUN)
+    out["dkd"] = ("DKD (beta 8, tau 2) from it, 3 x 16 student (the reference student)", reference["dkd"],
+                  REFERENCE / recipe.STUDENT_RUN)
+    order = [*list(table)[:-2], "teacher", "dkd", *list(table)[-2:]]
+    return {name: out[name] for name in order}
+
+
+def watch_scores(model, ws) -> dict[str, float]:
+    s = _series("watch", predict_logits(model, ws.x), ws.hr, ws.start_s, ws.subject, "argmax")
+    now, lag = lagged_errors(s, 0), lagged_errors(s, LAG)
+    return {"watch_mae": now["window"], "watch_track": now["tracked"], "watch_lag3": lag["window"],
+            "watch_track_lag3": lag["tracked"], "watch_pred_std": float(s.window.std())}
+
+
+def score(run: Path, held_out, watch) -> dict:
+    model, cfg = load_model(run)
+    own = evaluate_set(model, load_windows(cfg.data).select(np.isin(load_windows(cfg.data).subject,
+                                                                        _test_subjects(run))))
+    held = evaluate_set(model, held_out)
+    parts = still_motion(model, held_out, "track")
+    return {"own_test_mae": own["mae"], "own_test_track": own["mae_track"],
+            "held_mae": held["mae"], "held_track": held["mae_track"],
+            "held_still_track": parts["still"]["mae"], "held_motion_track": parts["motion"]["mae"],
+            **watch_scores(model, watch)}
+
+
+def _test_subjects(run: Path) -> list[str]:
+    import json
+    return json.loads((run / "metrics.json").read_text())["subjects"]["test"]
+
+
+def mcu_cost(run: Path, console: Console) -> dict:
+    ensure_export(run, console)
+    r = bench_cortex_m4(run, "-O2", 4, console=console)
+    return {"instructions": r["instructions_per_inference"], "flash_bytes": r["flash_bytes"],
+            "ram_bytes": r["ram_bytes"], "bit_exact": r["bit_exact"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="*", default=None,
+                    help="levers to train (default: all); finished ones are scored in any case")
+    args = ap.parse_args()
+    console = Console(stderr=True)
+    held_out, watch = load_windows(HELD_OUT), e2e_recording.load()
+    costs: dict[str, dict] = {}
+    rows = []
+    for name, (change, cfg, run) in levers().items():
+        finished = (run / METRICS).is_file()
+        if args.only is not None and name not in args.only and not finished:
+            continue  # not asked for and not trained before: left out of the table
+        console.rule(f"{name}: {change}")
+        t0 = time.perf_counter()
+        metrics = ensure_run(cfg, run, console)
+        arch = cfg.model.describe()
+        if arch not in costs:
+            costs[arch] = mcu_cost(run, console)
+        row = {"lever": name, "change": change, "model": arch, "strategy": cfg.distill.strategy,
+               "epochs_run": metrics["epochs_run"], "train_seconds": metrics["train_seconds"],
+               **{k: round(v, 3) for k, v in score(run, held_out, watch).items()}, **costs[arch]}
+        rows.append(row)
+        console.print(row, f"({time.perf_counter() - t0:.0f} s)")
+    write_results("levers", rows, held_out=HELD_OUT.to_dict(), lag_windows=LAG)
+
+
+if __name__ == "__main__":
+    main()

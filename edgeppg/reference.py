@@ -1,0 +1,55 @@
+"""`edgeppg reference`: the reference teacher and student of `models/`, from nothing, in one command.
+
+Trains both with the recipe (edgeppg.recipe) into a runs folder (resuming an interrupted run, reusing a
+finished one only when its config is the recipe's), exports each to int8, runs it on the emulated
+Cortex-M4 and streams the real watch recording through the heart-rate monitor firmware, writes its
+model card, then copies what a user needs into the output folder: the weights and config (for
+`edgeppg eval`), the int8 model, the device contract and test vectors (for `edgeppg build`), the
+figures behind the card, and the card.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from edgeppg import files, recipe
+from edgeppg.errors import EdgeppgError
+from edgeppg.train import ensure_run
+
+ROLES = {"teacher": recipe.TEACHER_RUN, "dkd": recipe.STUDENT_RUN}  # recipe config -> folder (runs and models/)
+SHIPPED = (files.MODEL, files.CONFIG, files.METRICS, files.ENV, files.EXPORT_JSON, files.QUANT_JSON,
+           files.INT8_TFLITE, files.DEVICE_JSON, files.DEVICE_VECTORS, files.BENCH_HOST_JSON,
+           files.bench_mcu_json("mps2_an386", "native"), files.stream_json("e2epyppg"))
+
+
+def ship(run_dir: Path, out: Path) -> None:
+    """Copy the run's shipped files and its card into `out`, replacing what was there."""
+    missing = [name for name in SHIPPED if not (run_dir / name).is_file()]
+    if missing:
+        raise EdgeppgError(f"{run_dir}: no {missing[0]} to ship")
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in SHIPPED:
+        shutil.copy2(run_dir / name, tmp / name)
+    shutil.copytree(run_dir / files.CARD_DIR, tmp / files.CARD_DIR)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+
+
+def make_reference(runs: Path, out: Path, finish: Callable[[Path], None], console: Console,
+                   threads: int = recipe.TRAIN.threads, device: str = "auto") -> dict[str, dict]:
+    """Train (or reuse) both models, `finish` each run folder (export, benchmarks, stream, card), ship."""
+    configs = recipe.configs(runs / recipe.TEACHER_RUN, threads=threads, device=device)
+    metrics = {}
+    for role, name in ROLES.items():
+        console.rule(f"{name}: {configs[role].model.describe()}, {configs[role].distill.strategy}")
+        metrics[name] = ensure_run(configs[role], runs / name, console)
+        finish(runs / name)
+    for name in ROLES.values():
+        ship(runs / name, out / name)
+    return metrics
