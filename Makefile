@@ -32,14 +32,16 @@ test: setup toolchain
 	$(BIN)/python -m pytest -q
 
 # The figures in docs/results.md: each script writes benchmarks/results/, then docs.py rewrites the
-# tables from them (the medium study, half an hour: benchmarks/study.py medium, before docs.py).
+# tables from them (by hand, before docs.py: the medium study, half an hour, benchmarks/study.py medium;
+# the lever table, about two hours, benchmarks/levers.py; models/ itself, edgeppg reference).
 bench: setup toolchain
 	$(BIN)/python benchmarks/train_throughput.py
 	$(BIN)/python benchmarks/host_latency.py
 	$(BIN)/python benchmarks/demo.py --out runs/demo
-	$(BIN)/python benchmarks/tracker.py runs/demo/teacher-6b runs/demo/student-1b-scratch runs/demo/student-1b-dkd
-	$(BIN)/python benchmarks/mcu.py --runs runs/demo/teacher-6b runs/demo/student-1b-dkd
+	$(BIN)/python benchmarks/tracker.py runs/demo/teacher-6b runs/demo/student-3b-scratch runs/demo/student-3b-dkd
+	$(BIN)/python benchmarks/mcu.py --runs runs/demo/teacher-6b runs/demo/student-3b-dkd
 	$(BIN)/python benchmarks/sweep_quick.py
+	$(BIN)/python benchmarks/reference.py --models models
 	$(BIN)/python benchmarks/docs.py
 
 clean:

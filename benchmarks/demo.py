@@ -21,11 +21,13 @@ from rich.console import Console
 sys.path.insert(0, str(Path(__file__).parent))
 from common import write_results  # noqa: E402
 
+from edgeppg import recipe  # noqa: E402
 from edgeppg.demo import run_demo, run_folders  # noqa: E402
 from edgeppg.runs import read_json  # noqa: E402
 
 # The demo's settings: the defaults of `edgeppg demo` (and so of `make demo`)
-SETTINGS = {"epochs": 15, "teacher_blocks": 6, "student_blocks": 1, "subjects": 16, "minutes": 20.0}
+SETTINGS = {"epochs": recipe.DEMO.epochs, "teacher_blocks": recipe.TEACHER.blocks,
+            "student_blocks": recipe.STUDENT.blocks, "subjects": recipe.DEMO.subjects, "minutes": recipe.DEMO.minutes}
 
 
 def rows_of(folders: dict[str, Path], results: dict) -> list[dict]:

@@ -27,7 +27,7 @@ from rich.console import Console
 from edgeppg import recipe
 from edgeppg.bench.cortex_m4 import bench_cortex_m4
 from edgeppg.card.collect import _series, lagged_errors
-from edgeppg.config import RunConfig
+from edgeppg.config import RunConfig, TrainConfig
 from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import DataConfig, load_windows
 from edgeppg.data.synthetic import SyntheticConfig
@@ -41,8 +41,11 @@ LAG = e2e_recording.REFERENCE_LAG_WINDOWS
 LEVERS, REFERENCE = Path("runs/levers"), Path("runs/reference")  # from the repository root
 HELD_OUT = DataConfig(synthetic=SyntheticConfig(subjects=8, minutes=10.0, seed=101, variety="all"))
 BASIC = DataConfig()  # the original generator: 24 participants x 30 min
-VARIED = recipe.DATA
-AUG = recipe.TRAIN  # every lever selects its epoch by the tracked validation MAE
+VARIED = DataConfig(synthetic=SyntheticConfig(subjects=24, minutes=30.0, variety="all"))
+MANY = recipe.DATA  # 96 x 7.5 min: the same hours, four times the people
+# Every lever selects its epoch by the tracked validation MAE. The lever runs stop after 8 epochs without a
+# better one (the default); the recipe's runs, and the "full-schedule" lever, train all 30.
+AUG = replace(recipe.TRAIN, patience=TrainConfig().patience)
 PLAIN = replace(AUG, augment=0.0)
 ONE = ModelSpec(blocks=1)
 STRIDED = replace(ONE, stem_stride=2)
@@ -65,20 +68,27 @@ def levers() -> dict[str, tuple[str, RunConfig, Path]]:
         "varied": ("generator: every variety aspect", RunConfig(VARIED, ONE, PLAIN)),
         "varied+aug": ("+ label-keeping augmentation (p 0.5)", RunConfig(VARIED, ONE, AUG)),
         "strided-stem": ("+ stride-2 stem (1 block)", RunConfig(VARIED, STRIDED, AUG)),
+        "more-people": ("+ 96 participants x 7.5 min instead of 24 x 30 (same hours)",
+                        RunConfig(MANY, STRIDED, AUG)),
         "three-narrow": ("+ 3 blocks of 20 channels, stride-2 stem", RunConfig(VARIED, THREE_NARROW, AUG)),
         "three-16": ("+ 3 blocks of 16 channels, stride-2 stem", RunConfig(VARIED, THREE_16, AUG)),
         "four-narrow": ("+ 4 blocks of 16 channels, stride-2 stem", RunConfig(VARIED, FOUR_NARROW, AUG)),
         "teacher-basic": ("teacher: 6 blocks, original generator", RunConfig(BASIC, ModelSpec(blocks=6), PLAIN)),
-        "dkd-tau4": ("DKD with tau 4", RunConfig(VARIED, THREE_16, AUG, replace(dkd, tau=4.0))),
+        "teacher-24x30": ("teacher: 6 blocks, varied 24 x 30 min, augmentation, all 30 epochs",
+                          RunConfig(VARIED, recipe.TEACHER, recipe.TRAIN)),
+        "dkd-tau4": ("DKD with tau 4", replace(reference["dkd"], distill=replace(dkd, tau=4.0))),
         "soft": ("soft KD (tau 4) from the reference teacher",
-                 RunConfig(VARIED, THREE_16, AUG, replace(dkd, strategy="soft", teacher=teacher))),
+                 replace(reference["dkd"], distill=replace(dkd, strategy="soft"))),
     }
     out = {name: (change, cfg, LEVERS / name) for name, (change, cfg) in table.items()}
+    out["teacher-24x30"] = (*out["teacher-24x30"][:2], Path("runs/reference-24x30") / recipe.TEACHER_RUN)
     out["teacher"] = ("teacher: 6 blocks, varied + augmentation (the reference teacher)", reference["teacher"],
                       REFERENCE / recipe.TEACHER_RUN)
+    out["scratch"] = ("the reference student's architecture and training, from scratch", reference["scratch"],
+                      LEVERS / "scratch")
     out["dkd"] = ("DKD (beta 8, tau 2) from it, 3 x 16 student (the reference student)", reference["dkd"],
                   REFERENCE / recipe.STUDENT_RUN)
-    order = [*list(table)[:-2], "teacher", "dkd", *list(table)[-2:]]
+    order = [*list(table)[:-2], "teacher", "scratch", "dkd", *list(table)[-2:]]
     return {name: out[name] for name in order}
 
 

@@ -18,7 +18,7 @@ from rich.table import Table
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig, load_splits
 from edgeppg.data.synthetic import SyntheticConfig
-from edgeppg import compute, extras, lock
+from edgeppg import compute, extras, lock, recipe
 from edgeppg.errors import EdgeppgError
 from edgeppg.settings import SettingError
 from edgeppg.models.spec import ModelSpec
@@ -634,17 +634,18 @@ def card(
 @app.command()
 def demo(
     out_dir: OutDir = Path("runs/demo"),
-    epochs: Epochs = 15,
-    teacher_blocks: Annotated[int, typer.Option(help="Teacher residual blocks.")] = 6,
-    student_blocks: Annotated[int, typer.Option(help="Student residual blocks.")] = 1,
-    subjects: Subjects = 16, minutes: Minutes = 20.0, device: Device = TC.device,
+    epochs: Epochs = recipe.DEMO.epochs,
+    teacher_blocks: Annotated[int, typer.Option(help="Teacher residual blocks.")] = recipe.TEACHER.blocks,
+    student_blocks: Annotated[int, typer.Option(help="Student residual blocks.")] = recipe.STUDENT.blocks,
+    subjects: Subjects = recipe.DEMO.subjects, minutes: Minutes = recipe.DEMO.minutes, device: Device = TC.device,
     threads: Annotated[Optional[int], typer.Option(min=0, help="Torch threads (0: one per core). Default: the demo's "
                                                               "pinned count, so its figures are the documented ones "
                                                               "on any number of cores.")] = None,
 ) -> None:
     """The pipeline on built-in data: a teacher, a scratch and a DKD student, export, host benchmarks.
 
-    Smaller than the default data set (16 participants x 20 min, 15 epochs) so it runs in minutes."""
+    The reference recipe (edgeppg/recipe.py) at a smaller budget (16 participants x 20 min, 15 epochs) so it
+    runs in minutes."""
     from edgeppg.demo import DEMO_THREADS, run_demo
 
     extras.require("export", "edgeppg demo")

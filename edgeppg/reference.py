@@ -21,20 +21,21 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.train import ensure_run
 
 ROLES = {"teacher": recipe.TEACHER_RUN, "dkd": recipe.STUDENT_RUN}  # recipe config -> folder (runs and models/)
+# what `edgeppg eval`, `card` and `build` need; then the measurements behind the card, when they were made
 SHIPPED = (files.MODEL, files.CONFIG, files.METRICS, files.ENV, files.EXPORT_JSON, files.QUANT_JSON,
-           files.INT8_TFLITE, files.DEVICE_JSON, files.DEVICE_VECTORS, files.BENCH_HOST_JSON,
-           files.bench_mcu_json("mps2_an386", "native"), files.stream_json("e2epyppg"))
+           files.INT8_TFLITE, files.DEVICE_JSON, files.DEVICE_VECTORS)
+MEASURED = (files.BENCH_HOST_JSON, files.bench_mcu_json("mps2_an386", "native"), files.stream_json("e2epyppg"))
 
 
 def ship(run_dir: Path, out: Path) -> None:
     """Copy the run's shipped files and its card into `out`, replacing what was there."""
-    missing = [name for name in SHIPPED if not (run_dir / name).is_file()]
+    missing = [name for name in SHIPPED + (files.CARD_DIR,) if not (run_dir / name).exists()]
     if missing:
         raise EdgeppgError(f"{run_dir}: no {missing[0]} to ship")
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for name in SHIPPED:
+    for name in SHIPPED + tuple(m for m in MEASURED if (run_dir / m).is_file()):
         shutil.copy2(run_dir / name, tmp / name)
     shutil.copytree(run_dir / files.CARD_DIR, tmp / files.CARD_DIR)
     shutil.rmtree(out, ignore_errors=True)
@@ -42,9 +43,10 @@ def ship(run_dir: Path, out: Path) -> None:
 
 
 def make_reference(runs: Path, out: Path, finish: Callable[[Path], None], console: Console,
-                   threads: int = recipe.TRAIN.threads, device: str = "auto") -> dict[str, dict]:
+                   threads: int = recipe.TRAIN.threads, device: str = "auto",
+                   budget: recipe.Budget = recipe.Budget()) -> dict[str, dict]:
     """Train (or reuse) both models, `finish` each run folder (export, benchmarks, stream, card), ship."""
-    configs = recipe.configs(runs / recipe.TEACHER_RUN, threads=threads, device=device)
+    configs = recipe.configs(runs / recipe.TEACHER_RUN, budget, threads=threads, device=device)
     metrics = {}
     for role, name in ROLES.items():
         console.rule(f"{name}: {configs[role].model.describe()}, {configs[role].distill.strategy}")

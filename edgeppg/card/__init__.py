@@ -22,6 +22,7 @@ from edgeppg.data.dataset import DataConfig
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS
+from edgeppg.metrics import MOTION_G
 from edgeppg.models.spec import ModelSpec
 
 WATCH_LAG_WINDOWS = e2e_recording.REFERENCE_LAG_WINDOWS
@@ -135,6 +136,12 @@ def _accuracy_blocks(facts: RunFacts) -> list[doc.Block]:
         if m:
             rows.append((what, _i(m["windows"]), *(_f(m.get(f"mae_{r}")) for r in ("argmax", "expectation", "track")),
                          _f(m.get(f"rmse_{readout}"))))
+    for part in ("still", "motion"):
+        by = {r: facts.still_motion.get(r, {}).get(part) for r in ("argmax", "expectation", "track")}
+        if by["argmax"]:
+            rows.append((f"test participants, {part} windows", _i(by["argmax"]["windows"]),
+                         *(_f(by[r]["mae"]) for r in ("argmax", "expectation", "track")),
+                         _f(by[readout]["rmse"])))
     if facts.watch is not None:
         w = facts.watch
         ok = np.isfinite(w.reference)
@@ -147,7 +154,8 @@ def _accuracy_blocks(facts: RunFacts) -> list[doc.Block]:
         doc.Heading("Accuracy"),
         doc.Text(f"The run's read-out is `{readout}`: argmax and expectation read each window alone; `track` runs "
                  "each recording's windows in time order through the device's tracker (the firmware's own). "
-                 "Every MAE is the mean absolute error in BPM over all the windows of the row."),
+                 "Every MAE is the mean absolute error in BPM over all the windows of the row. Motion windows are "
+                 f"those whose accelerometer magnitude varies by more than {MOTION_G:g} g (std) within the window."),
         doc.Table(("windows from", "windows", "MAE argmax", "MAE expectation", "MAE track", f"RMSE {readout}"),
                   tuple(rows), caption="MAE (BPM) per split and read-out, float model")]
     if facts.watch is not None:

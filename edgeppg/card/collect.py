@@ -39,6 +39,8 @@ class RunFacts:
     test: list[Series] = field(default_factory=list)
     watch: Series | None = None
     watch_note: str = ""
+    # read-out -> {"still" | "motion": errors} over the test participants' windows (edgeppg.metrics.MOTION_G)
+    still_motion: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     window_readout: str = "argmax"
 
     @property
@@ -68,7 +70,7 @@ def _series(name: str, logits, hr: np.ndarray, start_s: np.ndarray, subject: np.
 def collect(run: Path, watch: bool = True) -> RunFacts:
     """Everything the card needs; raises EdgeppgError naming the file when the run is not a finished one."""
     from edgeppg.data.dataset import load_splits
-    from edgeppg.metrics import predict_logits
+    from edgeppg.metrics import READOUTS, predict_logits, still_motion
     from edgeppg.runs import load_model
 
     run = Path(run)
@@ -87,6 +89,7 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
         facts.streams[files.read_json(path).get("recording", path.stem)] = files.read_json(path)
 
     test = load_splits(config.data).test
+    facts.still_motion = {r: still_motion(model, test, r) for r in READOUTS}
     logits = predict_logits(model, test.x)
     for who in np.unique(test.subject):
         sel = test.subject == who

@@ -114,8 +114,8 @@ def generate_subject(rng: np.random.Generator, subject: str, cfg: SyntheticConfi
         baseline = baseline + _contact_wander(on["perfusion"], t)
     if "noise" in on:
         noise = _coloured_noise(on["noise"], t.size)
-    if "motion" in on:  # motion also squeezes the tissue: the pulse's amplitude follows it
-        amplitude = amplitude * (1.0 + np.tanh(motion @ (on["motion"].normal(0.0, 1.0, 3) * on["motion"].uniform(0, 0.4))))
+    if "motion" in on:
+        amplitude = amplitude * _squeeze(on["motion"], motion)
 
     ppg = amplitude * pulse + baseline + artefact + noise
     if "sensor" in on:
@@ -140,7 +140,7 @@ def _varied_pulse(rng: np.random.Generator, beat_phase: np.ndarray) -> np.ndarra
     frac = beat_phase % 1.0
     family = rng.integers(3)
     if family == 0:
-        wave = _pulse_wave(rng, beat_phase) + 0.0
+        wave = _pulse_wave(rng, beat_phase)
     elif family == 1:
         rise, decay = rng.uniform(0.08, 0.25), rng.uniform(0.12, 0.45)
         up = np.clip(frac / rise, 0.0, 1.0)
@@ -156,6 +156,12 @@ def _varied_pulse(rng: np.random.Generator, beat_phase: np.ndarray) -> np.ndarra
     wave = wave / (np.ptp(wave) or 1.0) * 1.2  # the original pulse's size, so perfusion alone sets amplitude
     per_beat = rng.normal(1.0, rng.uniform(0.02, 0.15), int(beat_phase[-1]) + 2)
     return wave * np.clip(per_beat[np.floor(beat_phase).astype(np.int64)], 0.3, 2.0)
+
+
+def _squeeze(rng: np.random.Generator, motion: np.ndarray) -> np.ndarray:
+    """Motion also presses on the tissue: the pulse's amplitude follows it, by up to tens of percent."""
+    axis = rng.normal(0.0, 1.0, 3)
+    return 1.0 + np.tanh(motion @ (axis * rng.uniform(0, 0.4)))
 
 
 def _perfusion(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:

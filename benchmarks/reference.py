@@ -1,0 +1,77 @@
+"""The shipped reference models against issue #14's targets, from `models/` alone.
+
+For the student and the teacher in `models/`:
+- the test participants' MAE (track read-out), all, still and motion windows;
+- the real watch recording, float, as recorded and lag-aligned;
+- the int8 model on the device: the firmware's own tracked MAE on the watch recording
+  (stream_e2epyppg.json, from QEMU);
+- what int8 costs against float, on the test sample export scored and on the watch;
+- the Cortex-M4 cost beside the 1-block student's (benchmarks/results/mcu.json, fresh 1-block, native -O2).
+
+Writes benchmarks/results/reference.json; `python benchmarks/docs.py` puts the table in docs/results.md.
+
+    python benchmarks/reference.py [--models models]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from common import RESULTS, write_results
+
+from edgeppg import files
+from edgeppg.card.collect import _series, lagged_errors
+from edgeppg.data import e2e_recording
+from edgeppg.data.dataset import load_splits
+from edgeppg.metrics import evaluate_set, predict_logits, still_motion
+from edgeppg.runs import load_model
+
+
+def one_block_cost() -> dict:
+    rows = json.loads((RESULTS / "mcu.json").read_text())["rows"]
+    r = next(r for r in rows if r["model"] == "fresh 1b" and r["backend"] == "native" and r["opt"] == "-O2"
+             and r["kernels"] != "plain C")
+    return {"instructions": r["instructions"], "flash_bytes": r["flash_bytes"], "ram_bytes": r["ram_bytes"]}
+
+
+def measure(folder: Path) -> dict:
+    model, cfg = load_model(folder)
+    test = load_splits(cfg.data).test
+    m = evaluate_set(model, test)
+    parts = still_motion(model, test, "track")
+    ws = e2e_recording.load()
+    s = _series("watch", predict_logits(model, ws.x), ws.hr, ws.start_s, ws.subject, "argmax")
+    now, lag = lagged_errors(s, 0), lagged_errors(s, e2e_recording.REFERENCE_LAG_WINDOWS)
+    export = files.read_json(folder / files.EXPORT_JSON)
+    stream = files.read_json(folder / files.stream_json("e2epyppg"))
+    m4 = files.read_json(folder / files.bench_mcu_json("mps2_an386", "native"))
+    return {
+        "model": cfg.model.describe(), "strategy": cfg.distill.strategy, "params": int(sum(
+            p.numel() for p in model.parameters())),
+        "test_windows": m["windows"], "test_track": m["mae_track"], "test_argmax": m["mae_argmax"],
+        "test_still_track": parts["still"]["mae"], "test_motion_track": parts["motion"]["mae"],
+        "watch_track": now["tracked"], "watch_argmax": now["window"],
+        "watch_track_lag": lag["tracked"], "watch_argmax_lag": lag["window"],
+        "watch_device_int8_track": stream["mae_bpm"], "watch_device_int8_argmax": stream["mae_bpm_argmax"],
+        "watch_device_equals_host": stream["agree_tracked"] == 1.0 and stream["agree"] == 1.0,
+        "int8_cost_test": export["int8_mae_loss_bpm"], "int8_cost_watch": stream["mae_bpm"] - now["tracked"],
+        "instructions": m4["instructions_per_inference"], "flash_bytes": m4["flash_bytes"],
+        "ram_bytes": m4["ram_bytes"], "bit_exact": m4["bit_exact"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", type=Path, default=Path("models"))
+    args = ap.parse_args()
+    rows = [{"role": role, **measure(args.models / role)} for role in ("teacher", "student")]
+    for r in rows:
+        print(r)
+    write_results("reference", rows, one_block_student=one_block_cost(),
+                  lag_windows=e2e_recording.REFERENCE_LAG_WINDOWS)
+
+
+if __name__ == "__main__":
+    main()
