@@ -40,7 +40,8 @@ def rows_of(folders: dict[str, Path], results: dict) -> list[dict]:
                      "params": m["params"], "macs": m["macs"], "epochs_run": m["epochs_run"],
                      "seed": cfg["train"]["seed"], "data_seed": cfg["data"]["synthetic"]["seed"],
                      "threads": cfg["train"]["threads"],
-                     "test_windows": t["windows"], "mae": round(t["mae"], 4), "rmse": round(t["rmse"], 4),
+                     "readout": m["readout"], "test_windows": t["windows"], "mae": round(t["mae"], 4),
+                     "rmse": round(t["rmse"], 4), "mae_argmax": round(t["mae_argmax"], 4),
                      "mae_expectation": round(t["mae_expectation"], 4), "mae_track": round(t["mae_track"], 4)})
     return rows
 
@@ -53,7 +54,7 @@ def main() -> None:
     folders = run_folders(args.out, SETTINGS["teacher_blocks"], SETTINGS["student_blocks"])
     reused = all((f / "metrics.json").is_file() for f in folders.values())  # then the time is not a training's
     start = time.monotonic()
-    results = run_demo(args.out, console=console, log=console, device="cpu", **SETTINGS)
+    results = run_demo(args.out, console=console, log=console, **SETTINGS)
     rows = rows_of(folders, results)
     m4 = results.get("cortex_m4") or {}
     write_results("demo", rows, settings=SETTINGS, seconds=round(time.monotonic() - start, 1), reused_runs=reused,

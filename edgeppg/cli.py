@@ -724,7 +724,9 @@ def _resumable(run_dir: Path | None = None) -> Iterator[None]:
 
 # A setting's option when its name is not the field's: (config class, field, command) -> option.
 OPTION_NAMES = {("SyntheticConfig", "seed", None): "--data-seed", ("ModelSpec", "blocks", "distill"): "--student-blocks",
-                ("ModelSpec", "hidden", "distill"): "--student-hidden", ("ModelSpec", "arch", "distill"): "--student-arch"}
+                ("ModelSpec", "hidden", "distill"): "--student-hidden", ("ModelSpec", "arch", "distill"): "--student-arch",
+                ("ModelSpec", "width", "distill"): "--student-width",
+                ("ModelSpec", "stem_stride", "distill"): "--student-stem-stride"}
 
 
 def _option(e: SettingError, command: str | None) -> str:

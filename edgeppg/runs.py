@@ -80,15 +80,19 @@ def environment(device: torch.device | None = None) -> dict:
     dispatches to (AVX2, AVX-512...), thread counts and the device."""
     from edgeppg import compute
 
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-            cwd=Path(edgeppg.__file__).parent,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True, timeout=5,
+                                  cwd=Path(edgeppg.__file__).parent).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = git("rev-parse", "HEAD")
+    # edits not yet committed: the commit alone would not remake this result
+    dirty = bool(commit) and bool(git("status", "--porcelain", "--untracked-files=no", "--", "."))
     return {
-        "edgeppg": edgeppg.__version__, "git_commit": commit, "python": sys.version.split()[0],
+        "edgeppg": edgeppg.__version__, "git_commit": commit, "git_uncommitted_changes": dirty,
+        "python": sys.version.split()[0],
         "platform": platform.platform(), "machine": platform.machine(), "torch": torch.__version__,
         "numpy": np.__version__, "scipy": scipy.__version__, "torch_threads": torch.get_num_threads(),
         "torch_interop_threads": torch.get_num_interop_threads(), "cpu_count": os.cpu_count(),

@@ -81,13 +81,25 @@ def ensure_run(config: RunConfig, out: Path, console: Console | None = None) -> 
     trained otherwise. A finished run of another config is an error, not a silent stand-in."""
     console = console or Console(stderr=True)
     if (out / METRICS).is_file():
-        changed = diff(read_json(out / CONFIG), config.to_dict())
+        changed = diff(_on_this_machine(read_json(out / CONFIG)), _on_this_machine(config.to_dict()))
         if changed:
             raise EdgeppgError(f"{out}: finished with another config ({', '.join(changed[:3])} differ); "
                                "remove it or choose another folder")
         console.print(f"[dim]{out}: finished before with this config, reusing it[/]")
         return read_json(out / METRICS)
     return run(config, out, resume=(out / CHECKPOINT).is_file(), console=console)
+
+
+def _on_this_machine(config: dict) -> dict:
+    """A config dict with its device as this machine resolves it: `auto` and `cpu` train the same run here."""
+    train = config.get("train")
+    if not isinstance(train, dict) or not compute.valid_name(str(train.get("device", ""))):
+        return config
+    try:
+        device = str(compute.resolve(train["device"]))
+    except EdgeppgError:
+        return config  # a device this machine lacks: compared as written
+    return {**config, "train": {**train, "device": device}}
 
 
 def _final_status(run_dir: Path, status: str, **extra: object) -> None:

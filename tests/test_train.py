@@ -207,6 +207,10 @@ def test_a_finished_run_is_reused_only_for_its_own_config(tmp_path, tiny_data, q
     stamp = (tmp_path / "r" / "model.pt").stat().st_mtime_ns
     assert ensure_run(config, tmp_path / "r") == first  # reused, not retrained
     assert (tmp_path / "r" / "model.pt").stat().st_mtime_ns == stamp
+    # on a machine without a GPU, auto and cpu train the same run: reused either way
+    if not torch.cuda.is_available():
+        for device in ("auto", "cpu"):
+            assert ensure_run(replace(config, train=replace(config.train, device=device)), tmp_path / "r") == first
     other = replace(config, train=replace(config.train, augment=0.25))
     with pytest.raises(EdgeppgError, match=r"r: finished with another config \(train.augment differ\)"):
         ensure_run(other, tmp_path / "r")

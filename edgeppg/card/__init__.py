@@ -293,8 +293,10 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
                                  "Heart rate over time on the real watch recording, against the watch's own HR"))
     blocks += _int8_blocks(facts) + _host_blocks(facts) + _mcu_blocks(facts)
     lines, hidden = reproduce(facts)
+    dirty = " (the run was made with uncommitted changes on top of it)" \
+        if facts.env.get("git_uncommitted_changes") else ""
     blocks += [doc.Heading("Reproduce"),
-               doc.Text(f"From a checkout at commit `{facts.env.get('git_commit', 'unknown')}` with `make setup` "
+               doc.Text(f"From a checkout at commit `{facts.env.get('git_commit', 'unknown')}`{dirty} with `make setup` "
                         f"(edgeppg {facts.env.get('edgeppg', '?')}, torch {facts.env.get('torch', '?')}, "
                         f"Python {facts.env.get('python', '?')}). The run was made by: "
                         f"`{command_line(facts.env) or 'unknown'}`."),
