@@ -20,19 +20,18 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from common import write_results
 from rich.console import Console
 
 from edgeppg import recipe
 from edgeppg.bench.cortex_m4 import bench_cortex_m4
-from edgeppg.card.collect import _series, lagged_errors
+from edgeppg.card.collect import watch_errors
 from edgeppg.config import RunConfig, TrainConfig
 from edgeppg.data import e2e_recording
-from edgeppg.data.dataset import DataConfig, load_windows
+from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.export.pipeline import ensure_export
-from edgeppg.metrics import evaluate_set, predict_logits, still_motion
+from edgeppg.metrics import evaluate_set, still_motion
 from edgeppg.models.spec import ModelSpec
 from edgeppg import files
 from edgeppg.runs import METRICS, load_model, read_json
@@ -93,28 +92,17 @@ def levers() -> dict[str, tuple[str, RunConfig, Path]]:
     return {name: out[name] for name in order}
 
 
-def watch_scores(model, ws) -> dict[str, float]:
-    s = _series("watch", predict_logits(model, ws.x), ws.hr, ws.start_s, ws.subject, "argmax")
-    now, lag = lagged_errors(s, 0), lagged_errors(s, LAG)
-    return {"watch_mae": now["window"], "watch_track": now["tracked"], "watch_lag3": lag["window"],
-            "watch_track_lag3": lag["tracked"], "watch_pred_std": float(s.window.std())}
-
-
 def score(run: Path, held_out, watch) -> dict:
     model, cfg = load_model(run)
-    own = evaluate_set(model, load_windows(cfg.data).select(np.isin(load_windows(cfg.data).subject,
-                                                                        _test_subjects(run))))
+    own = evaluate_set(model, load_splits(cfg.data).test)
     held = evaluate_set(model, held_out)
     parts = still_motion(model, held_out, "track")
+    w = watch_errors(model, watch, LAG)
     return {"own_test_mae": own["mae"], "own_test_track": own["mae_track"],
             "held_mae": held["mae"], "held_track": held["mae_track"],
             "held_still_track": parts["still"]["mae"], "held_motion_track": parts["motion"]["mae"],
-            **watch_scores(model, watch)}
-
-
-def _test_subjects(run: Path) -> list[str]:
-    import json
-    return json.loads((run / "metrics.json").read_text())["subjects"]["test"]
+            "watch_mae": w["window"], "watch_track": w["tracked"], "watch_lag3": w["window_lag"],
+            "watch_track_lag3": w["tracked_lag"], "watch_pred_std": w["window_std"]}
 
 
 def mcu_cost(run: Path, console: Console) -> dict:

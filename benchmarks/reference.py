@@ -22,10 +22,10 @@ from pathlib import Path
 from common import RESULTS, write_results
 
 from edgeppg import files
-from edgeppg.card.collect import _series, lagged_errors
+from edgeppg.card.collect import watch_errors
 from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import load_splits
-from edgeppg.metrics import evaluate_set, predict_logits, still_motion
+from edgeppg.metrics import evaluate_set, still_motion
 from edgeppg.runs import load_model
 
 
@@ -42,8 +42,7 @@ def measure(folder: Path) -> dict:
     m = evaluate_set(model, test)
     parts = still_motion(model, test, "track")
     ws = e2e_recording.load()
-    s = _series("watch", predict_logits(model, ws.x), ws.hr, ws.start_s, ws.subject, "argmax")
-    now, lag = lagged_errors(s, 0), lagged_errors(s, e2e_recording.REFERENCE_LAG_WINDOWS)
+    w = watch_errors(model, ws, e2e_recording.REFERENCE_LAG_WINDOWS)
     export = files.read_json(folder / files.EXPORT_JSON)
     stream = files.read_json(folder / files.stream_json("e2epyppg"))
     m4 = files.read_json(folder / files.bench_mcu_json("mps2_an386", "native"))
@@ -52,11 +51,11 @@ def measure(folder: Path) -> dict:
             p.numel() for p in model.parameters())),
         "test_windows": m["windows"], "test_track": m["mae_track"], "test_argmax": m["mae_argmax"],
         "test_still_track": parts["still"]["mae"], "test_motion_track": parts["motion"]["mae"],
-        "watch_track": now["tracked"], "watch_argmax": now["window"],
-        "watch_track_lag": lag["tracked"], "watch_argmax_lag": lag["window"],
+        "watch_track": w["tracked"], "watch_argmax": w["window"],
+        "watch_track_lag": w["tracked_lag"], "watch_argmax_lag": w["window_lag"],
         "watch_device_int8_track": stream["mae_bpm"], "watch_device_int8_argmax": stream["mae_bpm_argmax"],
         "watch_device_equals_host": stream["agree_tracked"] == 1.0 and stream["agree"] == 1.0,
-        "int8_cost_test": export["int8_mae_loss_bpm"], "int8_cost_watch": stream["mae_bpm"] - now["tracked"],
+        "int8_cost_test": export["int8_mae_loss_bpm"], "int8_cost_watch": stream["mae_bpm"] - w["tracked"],
         "instructions": m4["instructions_per_inference"], "flash_bytes": m4["flash_bytes"],
         "ram_bytes": m4["ram_bytes"], "bit_exact": m4["bit_exact"],
     }

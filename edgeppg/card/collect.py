@@ -120,6 +120,17 @@ def lagged_errors(s: Series, lag_windows: int) -> dict[str, float]:
     return out
 
 
+def watch_errors(model, ws, lag_windows: int) -> dict[str, float]:
+    """MAE on the watch recording `ws`, each window's argmax and tracked, as recorded and `lag_windows`
+    lag-aligned; and the spread of the window estimates (a model that answers one rate has none)."""
+    from edgeppg.metrics import predict_logits
+
+    s = _series("e2epyppg watch recording", predict_logits(model, ws.x), ws.hr, ws.start_s, ws.subject, "argmax")
+    now, lag = lagged_errors(s, 0), lagged_errors(s, lag_windows)
+    return {"window": now["window"], "tracked": now["tracked"], "window_lag": lag["window"],
+            "tracked_lag": lag["tracked"], "window_std": float(s.window.std())}
+
+
 def command_line(env: dict) -> str:
     cmd = env.get("command") or []
     return " ".join(json.dumps(c) if " " in c else c for c in cmd)
