@@ -20,7 +20,8 @@ from common import RESULTS
 from edgeppg.data.dataset import load_windows
 from edgeppg.runs import environment
 from edgeppg.study.config import STUDIES_DIR, cells, load_study
-from edgeppg.study.runner import data_config, run_study
+from edgeppg.study.config import data_config
+from edgeppg.study.runner import run_study
 
 QUICK = STUDIES_DIR / "quick.yaml"
 

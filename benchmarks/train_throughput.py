@@ -65,7 +65,7 @@ def paper_grid_hours(rows: list[dict]) -> float | None:
 
     from edgeppg.data.dataset import DataConfig
     from edgeppg.study.config import cells, load_study
-    from edgeppg.study.runner import data_config
+    from edgeppg.study.config import data_config
 
     if len(rows) < 2:
         return None

@@ -6,13 +6,12 @@ from dataclasses import asdict, dataclass, field
 
 from edgeppg.data.dataset import DataConfig
 from edgeppg import compute
+from edgeppg.distill import STRATEGIES, strategy
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import READOUTS
 from edgeppg.models.spec import ModelSpec
 from edgeppg.settings import SettingError, build, check, one_of, real, text, whole
 
-STRATEGIES = ("scratch", "hard", "soft", "dkd", "feature")
-DEFAULT_TAU = {"soft": 4.0, "dkd": 2.0}
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ class TrainConfig:
     epochs: int = field(default=30, metadata=whole(1, 100_000))
     batch_size: int = field(default=128, metadata=whole(1, 65_536))
     lr: float = field(default=3e-3, metadata=real(above=0.0, hi=10.0))
-    weight_decay: float = field(default=1e-2, metadata=real(0.0, 10.0))
+    weight_decay: float = field(default=1e-2, metadata=real(0.0, 10.0, option=None))
     # epochs without a better validation MAE before stopping early
     patience: int = field(default=8, metadata=whole(1, 100_000))
     readout: str = field(default="argmax", metadata=one_of(*READOUTS))
@@ -33,19 +32,19 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check(self)
         if not compute.valid_name(self.device):
-            raise SettingError(type(self).__name__, "device", f"must be auto, cpu, cuda or cuda:N, got {self.device!r}")
+            raise SettingError(type(self), "device", f"must be auto, cpu, cuda or cuda:N, got {self.device!r}")
 
 
 @dataclass(frozen=True)
 class DistillConfig:
     strategy: str = field(default="scratch", metadata=one_of(*STRATEGIES))
     teacher: str = field(default="", metadata=text())  # the teacher's run folder or model.pt
-    tau: float = field(default=0.0, metadata=real(0.0, 100.0))  # 0 = the strategy's default (soft 4, dkd 2)
+    tau: float = field(default=0.0, metadata=real(0.0, 100.0))  # 0 = the strategy's default (its Strategy.tau)
     alpha: float = field(default=1.0, metadata=real(0.0, 1000.0))  # DKD: TCKD weight
     beta: float = field(default=8.0, metadata=real(0.0, 1000.0))  # DKD: NCKD weight
     warmup: int = field(default=5, metadata=whole(0, 100_000))  # DKD: epochs over which the KD weight ramps up
-    ce_weight: float = field(default=1.0, metadata=real(0.0, 1000.0))
-    kd_weight: float = field(default=1.0, metadata=real(0.0, 1000.0))  # soft KD
+    ce_weight: float = field(default=1.0, metadata=real(0.0, 1000.0, option=None))
+    kd_weight: float = field(default=1.0, metadata=real(0.0, 1000.0, option=None))  # soft KD
     feature_weight: float = field(default=1.0, metadata=real(0.0, 1000.0))  # feature distillation
     # teacher block whose output the student regresses (-1: the last)
     feature_layer: int = field(default=-1, metadata=whole(-64, 64))
@@ -55,7 +54,7 @@ class DistillConfig:
 
     @property
     def temperature(self) -> float:
-        return self.tau or DEFAULT_TAU.get(self.strategy, 1.0)
+        return self.tau or strategy(self.strategy).tau
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The run folder's file names, and writing them so a crash never leaves one half-written.
+"""The package's own files and the run folder's file names, and writing them so a crash never leaves
+one half-written.
 
 One place for every name, so the stages (train, export, firmware) and the tools agree. Torch-free:
 the firmware stage uses it too.
@@ -14,12 +15,22 @@ from pathlib import Path
 
 from edgeppg.errors import EdgeppgError
 
+
+def firmware_dir() -> Path:
+    """The device's C: `$EDGEPPG_FIRMWARE`, else the `firmware/` shipped inside the package (so an
+    installed edgeppg builds firmware and computes the device's preprocessing from any folder)."""
+    path = Path(os.environ.get("EDGEPPG_FIRMWARE") or Path(__file__).resolve().parent / "firmware")
+    if not (path / "Makefile").is_file():
+        raise EdgeppgError(f"{path}: no firmware sources here (set EDGEPPG_FIRMWARE to the firmware/ folder)")
+    return path
+
+
 # training (edgeppg.runs)
 CONFIG, ENV, STATUS = "config.json", "env.json", "status.json"
 CHECKPOINT, MODEL, METRICS = "checkpoint.pt", "model.pt", "metrics.json"
 # export (edgeppg.export): what the firmware stage reads, and nothing else
 ONNX_FILE, FLOAT_TFLITE, INT8_TFLITE = "model.onnx", "model_float32.tflite", "model_int8.tflite"
-QUANT_JSON, EXPORT_JSON = "quant.json", "export.json"
+EXPORT_JSON = "export.json"
 DEVICE_JSON, DEVICE_VECTORS = "device.json", "device_vectors.npz"
 # benchmarks and firmware (edgeppg.bench, edgeppg.mcu.stream)
 BENCH_HOST_JSON = "bench_host.json"
@@ -65,6 +76,11 @@ def building(path: Path) -> Iterator[Path]:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     with building(path) as tmp:
         tmp.write_bytes(data)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Generated files are written whole or not at all."""
+    atomic_write_bytes(path, text.encode())
 
 
 def write_json(path: Path, obj: dict) -> None:

@@ -50,13 +50,11 @@ def _synthetic(name: str, participant: str, run: Path) -> StreamRecording:
     cfg = DataConfig.from_dict(read_json(run / CONFIG).get("data"), f"{run / CONFIG}: data")
     if cfg.dataset != "synthetic":
         raise EdgeppgError(f"--recording {name}: {run} was trained on {cfg.dataset}, not the built-in data")
-    s = cfg.synthetic
-    subjects = [f"S{i + 1:02d}" for i in range(s.subjects)]
+    subjects = synthetic.subject_names(cfg.synthetic)
     if participant not in subjects:
         raise EdgeppgError(f"--recording {name}: no participant '{participant}' (have {subjects[0]}..{subjects[-1]})")
     _, _, test = split_subjects(subjects, cfg.split, cfg.split_seed, cfg.val_fraction, cfg.test_fraction)
-    i = subjects.index(participant)
-    rec = synthetic.generate_subject(np.random.default_rng([s.seed, i]), participant, s)
+    rec = synthetic.generate_one(cfg.synthetic, participant)
     n = window_count(int(len(rec.ppg) / rec.fs * FS))
     role = "a test participant" if participant in test else "NOT a test participant (the model trained or tuned on it)"
     return StreamRecording(name, rec.ppg.astype(np.float32), rec.fs, hr_from_beats(rec.beats, n),
@@ -65,8 +63,9 @@ def _synthetic(name: str, participant: str, run: Path) -> StreamRecording:
 
 def default_synthetic(run: Path) -> str:
     """The first test participant of a run trained on the built-in data."""
+    from edgeppg.data import synthetic
     from edgeppg.data.dataset import DataConfig, split_subjects
 
     cfg = DataConfig.from_dict(read_json(run / CONFIG).get("data"), f"{run / CONFIG}: data")
-    subjects = [f"S{i + 1:02d}" for i in range(cfg.synthetic.subjects)]
+    subjects = synthetic.subject_names(cfg.synthetic)
     return "synthetic:" + split_subjects(subjects, cfg.split, cfg.split_seed, cfg.val_fraction, cfg.test_fraction)[2][0]

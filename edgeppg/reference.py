@@ -22,7 +22,7 @@ from edgeppg.train import ensure_run
 
 ROLES = {"teacher": recipe.TEACHER_RUN, "dkd": recipe.STUDENT_RUN}  # recipe config -> folder (runs and models/)
 # what `edgeppg eval`, `card` and `build` need; then the measurements behind the card, when they were made
-SHIPPED = (files.MODEL, files.CONFIG, files.METRICS, files.ENV, files.EXPORT_JSON, files.QUANT_JSON,
+SHIPPED = (files.MODEL, files.CONFIG, files.METRICS, files.ENV, files.EXPORT_JSON,
            files.INT8_TFLITE, files.DEVICE_JSON, files.DEVICE_VECTORS)
 MEASURED = (files.BENCH_HOST_JSON, files.bench_mcu_json("mps2_an386", "native"), files.stream_json("e2epyppg"))
 
@@ -42,16 +42,34 @@ def ship(run_dir: Path, out: Path) -> None:
     tmp.rename(out)
 
 
-def make_reference(runs: Path, out: Path, finish: Callable[[Path], None], console: Console,
-                   threads: int = recipe.TRAIN.threads, device: str = "auto",
-                   budget: recipe.Budget = recipe.Budget()) -> dict[str, dict]:
+def finish_run(folder: Path, console: Console) -> None:
+    """Everything behind a shipped model's card: export, host and Cortex-M4 benchmarks, the real watch
+    recording streamed through the firmware, and the card."""
+    from edgeppg import recordings
+    from edgeppg.bench import bench_host
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4
+    from edgeppg.card import write_card
+    from edgeppg.export.pipeline import ensure_export
+    from edgeppg.mcu.stream import run_stream
+
+    ensure_export(folder, console)
+    with console.status(f"{folder}: host and Cortex-M4 benchmarks"):
+        bench_host(folder)
+        bench_cortex_m4(folder, console=console)
+    run_stream(folder, recordings.load("e2epyppg", folder), "-O2", console)
+    write_card(folder)
+
+
+def make_reference(runs: Path, out: Path, console: Console, threads: int = recipe.TRAIN.threads,
+                   device: str = "auto", budget: recipe.Budget = recipe.Budget(),
+                   finish: Callable[[Path, Console], None] = finish_run) -> dict[str, dict]:
     """Train (or reuse) both models, `finish` each run folder (export, benchmarks, stream, card), ship."""
     configs = recipe.configs(runs / recipe.TEACHER_RUN, budget, threads=threads, device=device)
     metrics = {}
     for role, name in ROLES.items():
         console.rule(f"{name}: {configs[role].model.describe()}, {configs[role].distill.strategy}")
         metrics[name] = ensure_run(configs[role], runs / name, console)
-        finish(runs / name)
+        finish(runs / name, console)
     for name in ROLES.values():
         ship(runs / name, out / name)
     return metrics

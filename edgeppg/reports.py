@@ -44,3 +44,13 @@ def metrics_table(runs: dict[str, dict],
                       f"{m['epochs_run']}", f"{t['windows']:,}", f"{t['mae']:.2f}", f"{t['rmse']:.2f}",
                       f"{t['mae_expectation']:.2f}", track)
     return table
+
+
+def rows_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], left: int = 1) -> Table:
+    """A table of text rows: the first `left` columns left-aligned, the numbers right-aligned."""
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i < left else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table

@@ -1,9 +1,12 @@
 """What a valid setting is, declared once beside each config field and checked wherever a config is made:
 from command-line options, a study file, a config.json or the config inside a model.pt. So `--epochs -3`,
 `epochs: ten` in a study and a model.pt with a string for its width all fail the same way, before any
-work starts, with a message that names the setting.
+work starts, with a message that names the setting. The rule also names the setting's command-line
+option, read by the CLI's error messages and the model card's reproduction command:
 
-    epochs: int = field(default=30, metadata=whole(1))
+    epochs: int = field(default=30, metadata=whole(1))                   # --epochs
+    seed: int = field(default=0, metadata=whole(0, option="--data-seed"))
+    layers: int = field(default=2, metadata=whole(1, 64, option=None))   # no option: set from Python
 """
 
 from __future__ import annotations
@@ -14,30 +17,53 @@ from dataclasses import fields
 from edgeppg.errors import EdgeppgError
 
 
-class SettingError(EdgeppgError):
-    """A setting outside its range or of the wrong type: `name` (the field) and `problem`."""
+Option = str | dict[str, str] | None  # "" = --<field-name>; {command: option}; None = no option
 
-    def __init__(self, owner: str, name: str, problem: str):
+
+class SettingError(EdgeppgError):
+    """A setting outside its range or of the wrong type: `owner` (the config class), `name` (the field)
+    and `problem`."""
+
+    def __init__(self, owner: type, name: str, problem: str):
         self.owner, self.name, self.problem = owner, name, problem
         super().__init__(f"{name}: {problem}")
 
 
-def whole(lo: int | None = None, hi: int | None = None) -> dict:
+def whole(lo: int | None = None, hi: int | None = None, option: Option = "") -> dict:
     """An integer (not a bool, not a float) in [lo, hi]."""
-    return {"kind": int, "lo": lo, "hi": hi}
+    return {"kind": int, "lo": lo, "hi": hi, "option": option}
 
 
-def real(lo: float | None = None, hi: float | None = None, above: float | None = None) -> dict:
+def real(lo: float | None = None, hi: float | None = None, above: float | None = None, option: Option = "") -> dict:
     """A finite number in [lo, hi], or > above."""
-    return {"kind": float, "lo": lo, "hi": hi, "above": above}
+    return {"kind": float, "lo": lo, "hi": hi, "above": above, "option": option}
 
 
-def one_of(*choices: str) -> dict:
-    return {"kind": str, "choices": choices}
+def one_of(*choices: str, option: Option = "") -> dict:
+    return {"kind": str, "choices": choices, "option": option}
 
 
-def text() -> dict:
-    return {"kind": str}
+def text(option: Option = "") -> dict:
+    return {"kind": str, "option": option}
+
+
+def option(cls: type, name: str, command: str | None = None) -> str | None:
+    """The command-line option that sets field `name` of config class `cls` in `command` (None: the
+    command it is usually set in), or None where no option sets it. A class's OPTION_PREFIX renames its
+    options in one command (ModelSpec's are --student-... in `edgeppg distill`)."""
+    opt = rule(cls, name).get("option", "")
+    if isinstance(opt, dict):
+        opt = opt.get(command) if command is not None else next(iter(opt.values()), None)
+    if opt is None:
+        return None
+    opt = opt or "--" + name.replace("_", "-")
+    prefix = getattr(cls, "OPTION_PREFIX", {}).get(command, "")
+    return prefix + opt[2:] if prefix else opt
+
+
+def option_name(cls: type, name: str, command: str | None = None) -> str:
+    """The option an error about field `name` names: its own, or --<field-name> when none sets it."""
+    return option(cls, name, command) or "--" + name.replace("_", "-")
 
 
 def problem_with(value: object, rule: dict) -> str | None:
@@ -79,7 +105,7 @@ def check(obj: object) -> None:
         if "kind" in rule:
             problem = problem_with(getattr(obj, f.name), rule)
             if problem:
-                raise SettingError(type(obj).__name__, f.name, problem)
+                raise SettingError(type(obj), f.name, problem)
 
 
 def build(cls: type, values: object, where: str):

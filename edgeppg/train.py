@@ -25,8 +25,9 @@ from edgeppg.config import RunConfig, diff
 from edgeppg.data.augment import augment
 from edgeppg.data.dataset import Splits, load_splits, split_subjects
 from edgeppg.data.dataset import load_windows
-from edgeppg.distill import make_distiller, teacher_targets
+from edgeppg.distill import make_distiller, strategy, teacher_too_small
 from edgeppg.distill.base import Distiller
+from edgeppg.distill.teacher import teacher_targets
 from edgeppg import compute, lock
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set
@@ -113,19 +114,20 @@ def _final_status(run_dir: Path, status: str, **extra: object) -> None:
 def _teacher_targets(config: RunConfig, student: torch.nn.Module, splits: Splits,
                      device: torch.device) -> dict[str, torch.Tensor]:
     dc = config.distill
-    if dc.strategy == "scratch":
+    s = strategy(dc.strategy)
+    if not s.needs_teacher:
         return {}
     if not dc.teacher:
         raise EdgeppgError(f"strategy '{dc.strategy}' needs a teacher (--teacher RUN_DIR)")
     teacher, teacher_cfg = load_model(Path(dc.teacher))
     _check_no_leak(teacher_cfg, config, splits)
-    if dc.strategy == "feature" and count_params(teacher) < count_params(student):
+    if teacher_too_small(s.name, count_params(teacher), count_params(student)):
         raise EdgeppgError(
-            f"feature distillation needs a teacher at least as large as the student: teacher "
+            f"strategy '{s.name}' needs a teacher at least as large as the student: teacher "
             f"{teacher_cfg.model.describe()} ({count_params(teacher):,} params) < student "
             f"{config.model.describe()} ({count_params(student):,} params)"
         )
-    layer = dc.feature_layer if dc.strategy == "feature" else None
+    layer = dc.feature_layer if s.needs_feature else None
     return teacher_targets(teacher.to(device), splits.train.x, layer)
 
 
@@ -227,7 +229,7 @@ def fit(
 def _teacher_identity(config: RunConfig) -> str:
     """The teacher's model.pt by content: a resumed run must continue with the same teacher, wherever
     its folder has moved to (a study folder moved to another disk, say)."""
-    if config.distill.strategy == "scratch":
+    if not strategy(config.distill.strategy).needs_teacher:
         return ""
     return hashlib.sha256(model_path(Path(config.distill.teacher)).read_bytes()).hexdigest()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +12,7 @@ import pytest
 DOC = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 
 
-@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-                    reason="the page benchmarks on the emulated Cortex-M4: needs Arm GCC and QEMU (make toolchain)")
+@pytest.mark.m4  # the page benchmarks on the emulated Cortex-M4
 def test_the_api_page_runs_as_written(tmp_path):
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
     assert len(blocks) == 3

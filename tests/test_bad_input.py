@@ -299,6 +299,8 @@ def test_bad_input_is_one_line_and_exit_2(case, setup, names, tmp_path, teacher_
 # --- the process-level cases -------------------------------------------------------------------------------
 
 def _child(argv: list, cwd: Path, prelude: str = "", **kw) -> subprocess.Popen:
+    """edgeppg's command line in a child process that Ctrl-C reaches however the suite was started."""
+    kw.setdefault("preexec_fn", lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     code = prelude + f"\nimport sys\nsys.argv = ['edgeppg', *{[str(a) for a in argv]!r}]\n" \
                      "from edgeppg.cli import main\nmain()\n"
     return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

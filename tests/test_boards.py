@@ -10,16 +10,12 @@ import pytest
 from edgeppg.codegen.tflm import arena_size, device_arena, generate_tflm, resolver_ops
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import tflite_model
-from edgeppg.mcu import boards, flash, toolchain
+from edgeppg.mcu import boards, flash
 from edgeppg.mcu.build import build_cortex_m4, build_cxx_check, section_sizes
-from edgeppg.mcu.tflm import TFLM_COMMIT, tflm_available, tflm_dir, tflm_tree_commit
+from edgeppg.mcu.tflm import TFLM_COMMIT, tflm_dir, tflm_tree_commit
 from edgeppg.mcu.qemu import qemu_command
 
-needs_arm = pytest.mark.skipif(bool(toolchain.missing_tools(("arm-none-eabi-gcc",))),
-                               reason="arm-none-eabi-gcc is not installed (make toolchain installs it)")
-needs_cxx = pytest.mark.skipif(toolchain.cxx_library_missing() or bool(toolchain.missing_tools(("qemu-system-arm",))),
-                               reason="arm-none-eabi-g++'s C++ library or qemu-system-arm is not installed "
-                                      "(make toolchain installs them)")
+needs_arm, needs_cxx = pytest.mark.arm_gcc, pytest.mark.cxx  # skipped where the tool is missing (conftest)
 
 
 def cli(*args, env=None):
@@ -29,7 +25,7 @@ def cli(*args, env=None):
 
 @needs_arm
 def test_nrf52840dk_firmware_compiles_links_and_fits(exported, tmp_path):
-    from edgeppg.bench.cortex_m4 import test_vectors
+    from edgeppg.mcu.firmware import test_vectors
 
     run, _ = exported
     b = boards.board("nrf52840dk")
@@ -72,19 +68,19 @@ def test_flash_refuses_unknown_and_emulated_boards(exported):
     assert emulated.returncode == 2 and "is emulated, not flashed" in emulated.stderr
 
 
+@needs_arm
 def test_board_console_is_parsed_into_cycles(monkeypatch, tmp_path, exported):
     """The flashing path with pyOCD and the serial port replaced: what the board prints becomes the report."""
     from edgeppg.bench import cortex_m4
+    from edgeppg.mcu import firmware
 
     run, _ = exported
     monkeypatch.setattr(cortex_m4, "choose_probe", lambda probe: "PROBE1")
-    monkeypatch.setattr(cortex_m4, "program", lambda elf, b, uid: None)
-    monkeypatch.setattr(cortex_m4, "console_port", lambda port, uid: "/dev/fake")
+    monkeypatch.setattr(firmware, "program", lambda elf, b, uid: None)
+    monkeypatch.setattr(firmware, "console_port", lambda port, uid: "/dev/fake")
     console = "".join(f"window={i} hr_argmax=70 hr_expectation_x10=701 ticks={640000 + i}\n" for i in range(3))
     console += "EDGEPPG_RESULT windows=3 mismatched=0 ticks=640000 tick_instructions=0 stack=400 arena=9000 counter=dwt-cycles\n"
-    monkeypatch.setattr(cortex_m4, "read_console", lambda port, on_line: console)
-    if toolchain.missing_tools(("arm-none-eabi-gcc",)):
-        pytest.skip("arm-none-eabi-gcc is not installed (make toolchain installs it)")
+    monkeypatch.setattr(firmware, "read_console", lambda port, on_line: console)
     r = cortex_m4.bench_cortex_m4(run, windows=3, board="nrf52840dk")
     assert r["cycles_per_inference"] == 640001 and r["measured_ms"]["64 MHz"] == pytest.approx(640001 / 64e3)
     assert r["bit_exact"] and "instructions_per_inference" not in r and r["counter"] == "dwt-cycles"
@@ -126,8 +122,7 @@ def test_tflm_backend_without_a_tree_says_what_is_missing(exported, monkeypatch,
         bench_cortex_m4(run, windows=2, backend="tflm")
 
 
-@pytest.mark.skipif(not tflm_available(), reason="no TensorFlow Lite Micro tree: TFLM_DIR is not set and there is "
-                                                  "none at ../shared/third_party/tflite-micro (README.md)")
+@pytest.mark.tflm
 @needs_cxx
 @pytest.mark.parametrize("backend", ["tflm-cmsis-nn", "tflm-reference"])
 def test_tflm_firmware_is_bit_exact_under_qemu(exported, backend):

@@ -49,7 +49,7 @@ def test_card_states_what_each_figure_is_measured_on(card):
     assert "http://" not in html and "https://" not in html and "<script" not in html  # self-contained
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make toolchain installs it)")
+@pytest.mark.chromium
 def test_card_renders_in_a_headless_browser_with_every_figure_loaded(card, tmp_path):
     from playwright.sync_api import sync_playwright
 

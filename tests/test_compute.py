@@ -48,8 +48,7 @@ def test_the_same_config_trains_to_the_same_weights_and_env_json_says_on_what(tm
     assert {"numpy", "scipy", "cpu_model", "torch_interop_threads", "git_commit"} <= set(env)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine (CI has none); "
-                                                          "the CUDA path runs wherever one exists")
+@pytest.mark.cuda
 def test_cuda_trains_distils_and_saves_a_cpu_model(tmp_path, tiny_data, quick_train, teacher_dir):
     from edgeppg.config import DistillConfig
 

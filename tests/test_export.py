@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from edgeppg.data.dataset import load_splits
+from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import export_run, onnx_export, quant, runtimes, tflite_model
 from edgeppg.export.graph import export_form
@@ -36,8 +37,9 @@ def test_export_form_computes_the_same_function(spec):
 
 def test_export_writes_every_artefact_and_scores_it(exported):
     run, report = exported
-    for name in ("model.onnx", "model_float32.tflite", "model_int8.tflite", "quant.json", "export.json"):
+    for name in ("model.onnx", "model_float32.tflite", "model_int8.tflite", "device.json", "export.json"):
         assert (run / name).is_file(), name
+    assert not (run / "quant.json").exists()  # the device contract is the one home of the scales
     assert not list(run.glob(".*building"))  # no half-written files
     assert json.loads((run / "export.json").read_text()) == json.loads(json.dumps(report))
     acc = report["accuracy"]
@@ -57,9 +59,10 @@ def test_int8_graph_is_for_tflite_micro(exported):
     assert set(ops) <= {"RESHAPE", "CONV_2D", "ADD", "PAD", "MEAN"}  # no TRANSPOSE, GATHER or FULLY_CONNECTED
     q_in, q_out = tflite_model.io_quant(run / "model_int8.tflite")
     assert (q_in.shape, q_in.dtype, q_out.shape, q_out.dtype) == ((1, 200, 1), "int8", (1, 180), "int8")
-    q = json.loads((run / "quant.json").read_text())
-    assert q["input"] == q_in.to_dict() and q["output"] == q_out.to_dict()
-    assert q["hr_low_bpm"] == 30 and q["classes"] == 180 and q["tflm_arena_bytes"] == report["tflite_micro"]["arena_bytes"]
+    c = device_contract.read(run)
+    assert (c.input_scale, c.input_zero_point) == (q_in.scale, q_in.zero_point)
+    assert (c.output_scale, c.output_zero_point) == (q_out.scale, q_out.zero_point)
+    assert c.tflm_host_arena_bytes == report["tflite_micro"]["arena_bytes"]
 
 
 def test_tflite_micro_equals_tflite_reference_kernels(exported, held_out):
@@ -68,7 +71,7 @@ def test_tflite_micro_equals_tflite_reference_kernels(exported, held_out):
     q_in, _ = tflite_model.io_quant(path)
     x = quant.quantize(held_out.x[:150], q_in)
     reference = runtimes.run_tflite(runtimes.tflite_interpreter(path, reference=True), x)
-    arena = json.loads((run / "quant.json").read_text())["tflm_arena_bytes"]
+    arena = device_contract.read(run).tflm_host_arena_bytes
     micro = runtimes.run_tflm(runtimes.tflm_interpreter(path.read_bytes(), arena), x, q_in.shape)
     assert micro.dtype == np.int8 and micro.shape == (150, 180)
     np.testing.assert_array_equal(micro, reference)

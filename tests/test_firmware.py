@@ -1,7 +1,6 @@
 """The generated C and the int8 kernels: natively under sanitizers against TFLite, and whole models on
 QEMU's emulated Cortex-M4, bit for bit."""
 
-import shutil
 import subprocess
 
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 
 from edgeppg.codegen import fixedpoint as fp
 from edgeppg.codegen import generate, lower, read_graph
+from edgeppg import files
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import runtimes
 from edgeppg.mcu import toolchain
@@ -17,10 +17,7 @@ from edgeppg.mcu.qemu import run_host, run_qemu
 
 import tflite_builders as tb
 
-needs_arm = pytest.mark.skipif(
-    bool(toolchain.missing_tools(("arm-none-eabi-gcc", "qemu-system-arm"))),
-    reason="arm-none-eabi-gcc or qemu-system-arm is not installed (make toolchain installs them)")
-needs_cc = pytest.mark.skipif(shutil.which("gcc") is None, reason="no host C compiler (gcc)")
+needs_arm, needs_cc = pytest.mark.m4, pytest.mark.cc  # skipped where the tool is missing (conftest)
 
 
 def reference(path, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +50,7 @@ def test_fixed_point_rounding_ties_saturation_and_large_multipliers(tmp_path):
     src = tmp_path / "fp.c"
     src.write_text(FIXEDPOINT_MAIN)
     exe = tmp_path / "fp"
-    kernels = toolchain.firmware_dir() / "kernels"
+    kernels = files.firmware_dir() / "kernels"
     subprocess.run(["gcc", "-std=c11", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                     f"-I{kernels}", str(src), "-o", str(exe)], check=True)
     rng = np.random.default_rng(0)
@@ -206,7 +203,7 @@ def test_the_generator_sizes_the_scratch_and_positions_as_the_kernel_does(tmp_pa
 
     src = tmp_path / "scratch.c"
     src.write_text(SCRATCH_MAIN)
-    kernels = toolchain.firmware_dir() / "kernels"
+    kernels = files.firmware_dir() / "kernels"
     exe = tmp_path / "scratch"
     subprocess.run(["gcc", "-std=c11", "-DEP_PLAIN_C", f"-I{kernels}", str(src), str(kernels / "ep_conv.c"), "-o",
                     str(exe)], check=True)
@@ -344,9 +341,11 @@ def test_profile_times_every_op_and_adds_up_to_the_inference(exported):
 
 
 def test_energy_estimate_follows_from_cycles_and_the_datasheet_currents():
-    from edgeppg.mcu.energy import NRF52840, estimate
+    from edgeppg.mcu.boards import NRF52840, board
+    from edgeppg.mcu.energy import estimate
 
-    e = estimate(6.4e6, "nrf52840dk", period_s=2.0, battery_mah=100)  # 100 ms at 64 MHz
+    assert board("nrf52840dk").power is NRF52840
+    e = estimate(6.4e6, NRF52840, period_s=2.0, battery_mah=100)  # 100 ms at 64 MHz
     assert e["estimate"] and e["active_ms"] == pytest.approx(100.0)
     assert e["energy_uj_per_inference"] == pytest.approx(NRF52840.run_ma * 1e-3 * 3.0 * 0.1 * 1e6)  # 990 uJ
     assert e["average_current_ua"] == pytest.approx(3.16 + (3300 - 3.16) * 0.05)

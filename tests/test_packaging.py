@@ -100,8 +100,8 @@ def installed(tmp_path_factory) -> Path:
     wheel = next(dist.glob("edgeppg-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "edgeppg/study/studies/quick.yaml" in names
-    assert {"edgeppg/firmware/Makefile", "edgeppg/firmware/app/ep_stream.c", "edgeppg/firmware/host/ep_host.c",
-            "edgeppg/firmware/bsp/mps2_an386/link.ld"} <= set(names)
+    assert {"edgeppg/firmware/Makefile", "edgeppg/firmware/monitor/ep_stream.c", "edgeppg/firmware/host/ep_host.c",
+            "edgeppg/firmware/platform/mps2_an386/link.ld", "edgeppg/firmware/apps/stream.c"} <= set(names)
     target = tmp_path_factory.mktemp("site")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True)
@@ -113,7 +113,7 @@ def test_the_installed_package_works_outside_the_repository(installed, tmp_path)
     compiled from the installed C, and a tiny training run."""
     env = {**os.environ, "PYTHONPATH": str(installed), "EDGEPPG_CACHE": str(tmp_path / "cache")}
     env.pop("EDGEPPG_FIRMWARE", None)
-    probe = ("import edgeppg, edgeppg.mcu.toolchain as t, edgeppg.study.config as s\n"
+    probe = ("import edgeppg, edgeppg.files as t, edgeppg.study.config as s\n"
              "from edgeppg.device import native\n"
              "print(edgeppg.__file__); print(t.firmware_dir()); print(s.study_path('quick'))\n"
              "print(native.library()._name)\n")

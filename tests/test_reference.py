@@ -29,11 +29,11 @@ def test_reference_trains_exports_and_ships_both_models(tmp_path):
     console = Console(stderr=True)
     tiny = recipe.Budget(subjects=4, minutes=2.0, epochs=1)
 
-    def finish(folder):
+    def finish(folder, console):
         ensure_export(folder, console)
         write_card(folder, watch=False)
 
-    metrics = make_reference(tmp_path / "runs", tmp_path / "models", finish, console, budget=tiny)
+    metrics = make_reference(tmp_path / "runs", tmp_path / "models", console, budget=tiny, finish=finish)
     assert set(metrics) == {recipe.TEACHER_RUN, recipe.STUDENT_RUN}
     student = tmp_path / "models" / recipe.STUDENT_RUN
     assert {p.name for p in student.iterdir()} == set(SHIPPED) | {files.CARD_DIR}  # nothing measured: none shipped
@@ -45,12 +45,12 @@ def test_reference_trains_exports_and_ships_both_models(tmp_path):
     assert res.returncode == 0 and "test" in res.stdout, res.stderr
 
     # run again: both runs reused (same config), shipped again over the old copy
-    again = make_reference(tmp_path / "runs", tmp_path / "models", finish, console, budget=tiny)
+    again = make_reference(tmp_path / "runs", tmp_path / "models", console, budget=tiny, finish=finish)
     assert again == metrics
     # another budget in the same runs folder is refused, not silently mixed in
     with pytest.raises(EdgeppgError, match="finished with another config"):
-        make_reference(tmp_path / "runs", tmp_path / "models", finish, console,
-                       budget=recipe.Budget(subjects=4, minutes=2.0, epochs=2))
+        make_reference(tmp_path / "runs", tmp_path / "models", console,
+                       budget=recipe.Budget(subjects=4, minutes=2.0, epochs=2), finish=finish)
 
 
 def test_ship_names_what_is_missing_and_keeps_measurements_when_present(tmp_path):

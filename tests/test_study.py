@@ -17,7 +17,7 @@ import edgeppg.train as train_mod
 from edgeppg.data.dataset import split_subjects
 from edgeppg.errors import EdgeppgError
 from edgeppg.study import runner
-from edgeppg.study.runner import data_config
+from edgeppg.study.config import data_config
 from edgeppg.study.stats import MIN_PARTICIPANTS
 from edgeppg.study.config import Study, cells, load_study
 from edgeppg.study.report import fit_scaling, front_distance, pareto
@@ -131,7 +131,7 @@ def test_a_sweep_with_failed_cells_lists_them_and_exits_1(tmp_path):
     assert "2 of 2 cells failed" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_ctrl_c_stops_a_parallel_sweep_at_once(tmp_path):
+def test_ctrl_c_stops_a_parallel_sweep_at_once(tmp_path, interruptible):
     """Two workers, four students waiting: Ctrl-C while the first two train starts none of the others."""
     (tmp_path / "s.yaml").write_text("name: long\ndataset: {name: synthetic, subjects: 6, minutes: 6, seed: 3}\n"
                                      "teachers: [2]\nstudents: [1, 2]\nstrategies: [scratch, hard]\n"
@@ -139,7 +139,7 @@ def test_ctrl_c_stops_a_parallel_sweep_at_once(tmp_path):
                                      # however slowly the second worker starts on a loaded machine
                                      "epochs: 1000\npatience: 1000\nteacher_epochs: 1\nwidth: 8\nkernel: 5\n")
     child = subprocess.Popen([sys.executable, "-m", "edgeppg", "sweep", "s.yaml", "--workers", "2"], cwd=tmp_path,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **interruptible)
     cells = tmp_path / "runs" / "long" / "cells"
     deadline = time.time() + 300
     while len(list(cells.glob("student-*/checkpoint.pt"))) < 2:
@@ -212,8 +212,7 @@ def test_scaling_fits_on_a_bound_or_with_three_points_are_flagged():
     assert good["flags"] == [] and good["r2"] > 0.999 and all(np.isfinite(good["se"]))
 
 
-@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-                    reason="the Cortex-M4 costs need Arm GCC and QEMU (make toolchain)")
+@pytest.mark.m4  # the Cortex-M4 costs
 def test_a_study_records_each_students_microcontroller_costs(tmp_path):
     from edgeppg.study.report import write_report
 

@@ -68,12 +68,12 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_data, quick_
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_ctrl_c_on_the_command_line_leaves_a_resumable_run(tmp_path):
+def test_ctrl_c_on_the_command_line_leaves_a_resumable_run(tmp_path, interruptible):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "edgeppg", "train", "--out", str(out), "--blocks", "1", "--width", "8",
            "--subjects", "5", "--minutes", "6", "--epochs", "200", "--patience", "200", "--threads", "1"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **interruptible)
     deadline = time.time() + 120
     while not (out / "checkpoint.pt").exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)

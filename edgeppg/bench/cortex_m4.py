@@ -15,70 +15,19 @@ import numpy as np
 from rich.console import Console
 
 from edgeppg import lock
-from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
-from edgeppg.files import (EXPORT_JSON, INT8_TFLITE, bench_mcu_json, exported_folder, profile_json, read_json,
-                           write_json)
-from edgeppg.mcu import boards, energy
-from edgeppg.mcu import tflm
-from edgeppg.mcu.build import Build, build_cortex_m4, build_tflm
-from edgeppg.mcu.flash import choose_probe, console_port, program, read_console
-from edgeppg.mcu.qemu import SelfTest, parse, run_qemu
+from edgeppg.files import INT8_TFLITE, bench_mcu_json, exported_folder, profile_json, write_json
+from edgeppg.mcu import boards, energy, tflm
+from edgeppg.mcu.firmware import backend_name, build, choose_probe, firmware_out, run_on_board, test_vectors
+from edgeppg.mcu.qemu import parse, run_qemu
 
 CPI = 1.25  # estimated Cortex-M4 cycles per instruction for these kernels (see docs/design.md)
 CLOCKS_MHZ = (64, 168)
 
 
-def test_vectors(folder: Path, windows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Quantised held-out windows of the run's test participants and TFLite's int8 logits for them, as
-    export computed them once (device_vectors.npz)."""
-    return device_contract.read_vectors(folder, windows)
-
-
-BACKENDS = ("native", *tflm.KERNELS)  # and 'tflm', short for tflm-cmsis-nn
-
-
-def backend_name(backend: str) -> str:
-    """The canonical name of a backend, or a one-line error listing them."""
-    name = tflm.ALIASES.get(backend, backend)
-    if name not in BACKENDS:
-        raise EdgeppgError(f"unknown backend '{backend}' (available: {', '.join(BACKENDS)}; tflm = tflm-cmsis-nn)")
-    return name
-
-
 def result_name(board: str, backend: str) -> str:
     """Where a Cortex-M4 bench is saved: one file per board and backend, so no run overwrites another's."""
     return bench_mcu_json(board, backend_name(backend))
-
-
-def firmware_out(folder: Path, board: str, opt: str, backend: str, plain_c: bool) -> Path:
-    name = backend_name(backend)
-    return folder / "firmware" / f"{board}{opt}{'' if name == 'native' else '-' + name}{'-plain' if plain_c else ''}"
-
-
-def build(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, plain_c: bool, backend: str, board: str,
-          console: Console | None = None) -> Build:
-    """The self-test firmware for a run, with edgeppg's generated C or with TFLite Micro."""
-    name = backend_name(backend)
-    out = firmware_out(folder, board, opt, name, plain_c)
-    if name == "native":
-        return build_cortex_m4(folder / INT8_TFLITE, (x, y), out, opt, plain_c, board, device_contract.read(folder))
-    with (console or Console(stderr=True)).status(
-            f"{tflm.kernels(name).label}: TFLM's make builds its library (minutes, once per machine), "
-            "then the firmware, whose arena is sized from what TFLM uses on the emulated M4"):
-        return build_tflm(folder / INT8_TFLITE, (x, y), out, tflm_device_arena(folder, x, y, opt, name), name, opt,
-                          board)
-
-
-def tflm_device_arena(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, backend: str) -> int:
-    """TFLM's arena for this model and kernels: built once with the provisional size (from the host
-    interpreter), run under QEMU, and sized from the bytes TFLM says it used there (see codegen.tflm)."""
-    from edgeppg.codegen.tflm import arena_size, device_arena
-
-    host_arena = read_json(folder / EXPORT_JSON)["tflite_micro"]["arena_bytes"]
-    sizing = firmware_out(folder, "mps2_an386", opt, backend, False).with_name("arena-sizing")
-    fw = build_tflm(folder / INT8_TFLITE, (x[:1], y[:1]), sizing, arena_size(host_arena), backend, opt)
-    return device_arena(run_qemu(fw.elf).arena_used_bytes)
 
 
 @lock.locked("bench --target cortex-m4")
@@ -126,12 +75,12 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
             "cpi_assumed": CPI,
             "estimated_ms": {f"{mhz} MHz": instructions * CPI / (mhz * 1e3) for mhz in CLOCKS_MHZ},
         })
-        report["energy"] = energy.estimate(instructions * CPI, b.name, battery_mah=battery_mah)
+        report["energy"] = energy.estimate(instructions * CPI, b.power, battery_mah=battery_mah)
     else:  # a real board: measured cycles
         cycles = int(ticks.mean())
         report.update({"cycles_per_inference": cycles, "cycles_min_max": [int(ticks.min()), int(ticks.max())],
                        "measured_ms": {f"{b.clock_mhz:g} MHz": cycles / (b.clock_mhz * 1e3)}})
-        report["energy"] = energy.estimate(cycles, b.name, battery_mah=battery_mah)
+        report["energy"] = energy.estimate(cycles, b.power, battery_mah=battery_mah)
     if tflm.is_tflm(backend):
         tree = tflm.tflm_dir()
         commit = tflm.tflm_tree_commit(tree)
@@ -141,14 +90,6 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
                           f"TFLite Micro backend against {tflm.TFLM_COMMIT} (README.md)[/]")
     write_json(folder / result_name(b.name, backend), report)
     return report
-
-
-def run_on_board(elf: Path, b, uid: str, port: str | None, console: Console) -> SelfTest:
-    """Program the board, then read its self-test from the serial console, echoing each line."""
-    program(elf, b, uid)
-    text = read_console(console_port(port, uid), lambda line: console.print(line, highlight=False))
-    # a board has no exit status to report: the summary line's mismatch count is the verdict
-    return parse(text, 0, f"{b.name} console")
 
 
 def compare_mcu(a: dict, b: dict) -> dict[str, float]:
@@ -185,14 +126,9 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
     folder = exported_folder(path)
     backend = backend_name(backend)
     x, y = test_vectors(folder, 1)
-    out = firmware_out(folder, "mps2_an386", opt, backend, False)
-    out = out.with_name(out.name + "-profile")
-    if backend == "native":
-        fw = build_cortex_m4(folder / INT8_TFLITE, (x, y), out, opt, contract=device_contract.read(folder),
-                             extra_cflags="-DEP_PROFILE")
-    else:
-        fw = build_tflm(folder / INT8_TFLITE, (x, y), out, tflm_device_arena(folder, x, y, opt, backend), backend,
-                        opt, extra_cflags="-DEP_PROFILE")
+    out = firmware_out(folder, "mps2_an386", opt, backend)
+    fw = build(folder, x, y, opt, False, backend, "mps2_an386", console, extra_cflags="-DEP_PROFILE",
+               out=out.with_name(out.name + "-profile"))
     text, code = run_qemu_text(fw.elf)
     per_tick = parse(text, code, str(fw.elf)).tick_instructions  # the board says what one tick is
     ticks = {int(i): int(t) for i, t in re.findall(r"^op i=(\d+) ticks=(\d+)$", text, re.M)}

@@ -28,6 +28,7 @@ def _rss() -> int:
 def _load(runtime: str, run_dir: Path, threads: int):
     """(run one batch of windows, largest batch it takes, imports done before this point)."""
     from edgeppg.export import pipeline as ex
+    from edgeppg.device import contract as device_contract
     from edgeppg.export import quant, runtimes, tflite_model
 
     if runtime == "pytorch":
@@ -59,7 +60,7 @@ def _load(runtime: str, run_dir: Path, threads: int):
     if runtime == "tflite_micro":
         path = run_dir / ex.INT8_TFLITE
         q_in, _ = tflite_model.io_quant(path)
-        arena = json.loads((run_dir / ex.QUANT_JSON).read_text())["tflm_arena_bytes"]
+        arena = device_contract.read(run_dir).tflm_host_arena_bytes
         interp = runtimes.tflm_interpreter(path.read_bytes(), arena)
         return (lambda x: runtimes.run_tflm(interp, quant.quantize(x, q_in), q_in.shape)), 1
     raise ValueError(f"unknown runtime {runtime}")

@@ -16,14 +16,12 @@ from edgeppg import files, lock
 from edgeppg.card import document as doc
 from edgeppg.card import figures
 from edgeppg.card.collect import RunFacts, collect, command_line, lagged_errors
-from edgeppg.config import DistillConfig, RunConfig, TrainConfig
+from edgeppg.card.reproduce import reproduce
 from edgeppg.data import e2e_recording
-from edgeppg.data.dataset import DataConfig
-from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg.distill import strategy
 from edgeppg.errors import EdgeppgError
 from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS
 from edgeppg.metrics import MOTION_G
-from edgeppg.models.spec import ModelSpec
 
 WATCH_LAG_WINDOWS = e2e_recording.REFERENCE_LAG_WINDOWS
 
@@ -34,78 +32,6 @@ def _f(v: float | None, digits: int = 2) -> str:
 
 def _i(v: float | None) -> str:
     return "n/a" if v is None else f"{int(v):,}"
-
-
-def _train_command(cfg: RunConfig, run: Path | str) -> list[str]:
-    """`edgeppg train` or `edgeppg distill` for a run's config, as option groups."""
-    d, m, t, k = cfg.data, cfg.model, cfg.train, cfg.distill
-    train_opts = f"--epochs {t.epochs} --batch-size {t.batch_size} --lr {t.lr:g} --seed {t.seed} " \
-                 f"--patience {t.patience} --threads {t.threads} --device {t.device} --readout {t.readout}" \
-                 f"{f' --augment {t.augment:g}' if t.augment else ''}"
-    if k.strategy != "scratch":
-        return [f"edgeppg distill --teacher {k.teacher} --out {run}",
-                f"--strategy {k.strategy} --tau {k.tau:g} --alpha {k.alpha:g} --beta {k.beta:g} --warmup {k.warmup} "
-                f"--feature-weight {k.feature_weight:g} --feature-layer {k.feature_layer}",
-                f"--student-arch {m.arch} " + (f"--student-blocks {m.blocks} --student-width {m.width} "
-                                                 f"--student-stem-stride {m.stem_stride}" if m.arch == "resnet1d"
-                                                 else f"--student-hidden {m.hidden}"),
-                train_opts]
-    model = f"--blocks {m.blocks} --width {m.width} --kernel {m.kernel} --stem-stride {m.stem_stride}" \
-        if m.arch == "resnet1d" \
-        else f"--hidden {m.hidden}"
-    data = f"--dataset {d.dataset} " + (
-        f"--subjects {d.synthetic.subjects} --minutes {d.synthetic.minutes:g} --data-seed {d.synthetic.seed}"
-        + (f" --variety {d.synthetic.variety}" if d.synthetic.variety else "")
-        if d.dataset == "synthetic" else f"--root {d.root} --site {d.site} --channel {d.channel} --label {d.label}")
-    return [f"edgeppg train --out {run}", f"--arch {m.arch} {model}", f"{data} --split {d.split}", train_opts]
-
-
-def _hidden_settings(cfg: RunConfig) -> list[str]:
-    """Settings no option sets, where they differ from the defaults (a study or Python set them)."""
-    d, m, t, k = cfg.data, cfg.model, cfg.train, cfg.distill
-    hidden = []
-    for obj, default, shown in ((d, DataConfig(), {"dataset", "synthetic", "root", "site", "channel", "label", "split"}),
-                                (d.synthetic, SyntheticConfig(), {"subjects", "minutes", "seed", "variety"}),
-                                (t, TrainConfig(), {"epochs", "batch_size", "lr", "seed", "patience", "threads",
-                                                    "device", "readout", "augment"}),
-                                (k, DistillConfig(), {"strategy", "teacher", "tau", "alpha", "beta", "warmup",
-                                                      "feature_weight", "feature_layer"})):
-        hidden += [f"{f.name} = {getattr(obj, f.name)!r}" for f in fields(obj)
-                   if f.name not in shown and getattr(obj, f.name) != getattr(default, f.name)]
-    if m.layers != ModelSpec().layers:
-        hidden.append(f"layers = {m.layers}")
-    return hidden
-
-
-def reproduce(facts: RunFacts) -> tuple[list[str], list[str]]:
-    """Shell lines that remake this run from scratch (its teacher first) and its artefacts, and the
-    settings that have no option."""
-    run = facts.run
-    commands: list[list[str]] = []
-    teacher = facts.config.distill.teacher
-    if facts.config.distill.strategy != "scratch" and (Path(teacher) / files.CONFIG).is_file():
-        commands.append(_train_command(RunConfig.from_dict(files.read_json(Path(teacher) / files.CONFIG), str(Path(teacher) / files.CONFIG)), teacher))
-    commands.append(_train_command(facts.config, run))
-    if facts.export:
-        e = facts.export
-        commands.append([f"edgeppg export {run} --calib-windows {e['calibration']['windows']} "
-                         f"--eval-windows {e['held_out']['windows']} "
-                         f"--micro-windows {e['tflite_micro']['windows_checked']} --seed {e['seed']}"])
-    if facts.host:
-        h = facts.host
-        threads = next(iter(h["runtimes"].values())).get("threads", 1)
-        commands.append([f"edgeppg bench {run} --runs {h['runs']} --batch {h['batch']} --threads {threads}"])
-    for r in facts.mcu.values():
-        board = "" if r.get("board", "mps2_an386") == "mps2_an386" else f" --board {r['board']}"
-        commands.append([f"edgeppg bench {run} --target cortex-m4 --backend {r.get('backend', 'native')} "
-                         f"--opt {r.get('opt', '-O2')} --windows {r.get('windows', 16)}{board}"])
-    for name, s in facts.streams.items():
-        commands.append([f"edgeppg stream {run} --recording {name} --opt {s.get('opt', '-O2')}"])
-    commands.append([f"edgeppg card {run}"])
-    lines = [line for parts in commands for line in
-             [p + " \\" if i < len(parts) - 1 else p for i, p in enumerate(parts)]]
-    lines = [("    " if i and lines[i - 1].endswith("\\") else "") + line for i, line in enumerate(lines)]
-    return lines, _hidden_settings(facts.config)
 
 
 def _data_blocks(facts: RunFacts) -> list[doc.Block]:
@@ -257,7 +183,7 @@ def _mcu_blocks(facts: RunFacts) -> list[doc.Block]:
 def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
     cfg, met = facts.config, facts.metrics
     k = cfg.distill
-    who = "trained from the labels" if k.strategy == "scratch" else \
+    who = "trained from the labels" if not strategy(k.strategy).needs_teacher else \
         f"distilled ({k.strategy}{f', beta {k.beta:g}' if k.strategy == 'dkd' else ''}) from `{k.teacher}`"
     test = met.get("test", {})
     title = f"Model card: {facts.run.name}"

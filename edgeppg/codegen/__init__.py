@@ -2,7 +2,7 @@
 (`firmware/kernels/`), with every activation planned into one static buffer."""
 
 from edgeppg.codegen.emit import generate
-from edgeppg.codegen.graph import Graph, read_graph
+from edgeppg.export.tflite_model import Graph, read_graph
 from edgeppg.codegen.lower import lower
 
 __all__ = ["Graph", "generate", "lower", "read_graph"]

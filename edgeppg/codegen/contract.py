@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeppg.codegen.emit import write_text
+from edgeppg.files import write_text
 from edgeppg.device.contract import Contract
 from edgeppg.device.native import contract_macros
 

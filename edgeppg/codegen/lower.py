@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edgeppg.codegen import fixedpoint as fp
-from edgeppg.codegen.graph import Graph, Op, Tensor
+from edgeppg.export.tflite_model import Graph, Op, Tensor
 from edgeppg.errors import EdgeppgError
 
 SUPPORTED = ("CONV_2D", "ADD", "PAD", "MEAN", "RESHAPE", "FULLY_CONNECTED")

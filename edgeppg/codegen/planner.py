@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgeppg.codegen.graph import Graph
+from edgeppg.export.tflite_model import Graph
 from edgeppg.codegen.lower import Step, buffer_of
 
 ALIGN = 8

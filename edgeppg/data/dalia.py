@@ -16,7 +16,7 @@ import numpy as np
 
 from edgeppg.data import safe_pickle
 from edgeppg.data.recording import Recording
-from edgeppg.data.windows import STRIDE_S, WINDOW_S, WindowSet, missing_recording, window_count, window_recording
+from edgeppg.data.windows import FS, STRIDE_S, WINDOW_S, WindowSet, missing_recording, window_count, window_recording
 from edgeppg.errors import EdgeppgError
 
 BVP_FS, ACC_FS, ACTIVITY_FS = 64.0, 32.0, 4.0
@@ -56,7 +56,7 @@ def read_subject(path: Path, subject: str) -> tuple[Recording, str]:
     if abs(seconds_bvp - seconds_acc) > 2.0:
         raise EdgeppgError(f"{path}: BVP lasts {seconds_bvp:.0f} s but ACC {seconds_acc:.0f} s: "
                            "not 64 Hz and 32 Hz as PPG-DaLiA's are")
-    n = window_count(int(round(len(bvp) * 25 / BVP_FS)))
+    n = window_count(int(round(len(bvp) * FS / BVP_FS)))
     note = ""
     if abs(n - len(label)) > 1:
         raise EdgeppgError(f"{path}: {len(label)} labels for {n} windows of 8 s every 2 s (more than one off)")

@@ -37,14 +37,14 @@ class DataConfig:
     label: str = field(default="polar-hr", metadata=one_of(*LABELS))
     # "random", or "loso:<subject>" to hold one participant out as the test set
     split: str = field(default="random", metadata=text())
-    val_fraction: float = field(default=0.15, metadata=real(0.01, 0.9))
-    test_fraction: float = field(default=0.2, metadata=real(0.01, 0.9))
-    split_seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
+    val_fraction: float = field(default=0.15, metadata=real(0.01, 0.9, option=None))
+    test_fraction: float = field(default=0.2, metadata=real(0.01, 0.9, option=None))
+    split_seed: int = field(default=0, metadata=whole(0, 2**32 - 1, option=None))
 
     def __post_init__(self) -> None:
         check(self)
         if self.split != "random" and not (self.split.startswith("loso:") and len(self.split) > 5):
-            raise SettingError(type(self).__name__, "split",
+            raise SettingError(type(self), "split",
                                f"must be 'random' or 'loso:<participant>', got {self.split!r}")
 
     def to_dict(self) -> dict:
@@ -57,6 +57,18 @@ class DataConfig:
         d = dict(d)
         d["synthetic"] = build(synthetic.SyntheticConfig, d.get("synthetic", {}), f"{where}.synthetic")
         return build(DataConfig, d, where)
+
+
+def data_config(dataset: str = "synthetic", root: Path | None = None, split: str = "random",
+                synthetic_config: synthetic.SyntheticConfig | None = None, site: str = "wrist",
+                channel: str = "ppg_g", label: str = "polar-hr") -> DataConfig:
+    """A data config from what a user names: a known data set, and the folder of a real one."""
+    if dataset not in DATASETS:
+        raise EdgeppgError(f"unknown dataset '{dataset}' (available: {', '.join(DATASETS)})")
+    if dataset != "synthetic" and root is None:
+        raise EdgeppgError(f"--dataset {dataset} needs --root, the data set's folder")
+    return DataConfig(dataset=dataset, synthetic=synthetic_config or synthetic.SyntheticConfig(), split=split,
+                      root=str(Path(root).resolve()) if root else "", site=site, channel=channel, label=label)
 
 
 @dataclass

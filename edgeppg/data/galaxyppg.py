@@ -16,11 +16,11 @@ import numpy as np
 
 from edgeppg.data.rpeaks import detect_r_peaks, quotient_filter
 from edgeppg.data.tables import read_csv
-from edgeppg.data.windows import WINDOW, WindowSet, finish_windows, missing_recording
+from edgeppg.data.windows import STRIDE_S, WINDOW, WINDOW_S, WindowSet, finish_windows, missing_recording
 from edgeppg.errors import EdgeppgError
 
 POLAR_SHIFT_MS = 32_400_000  # Polar phone timestamps are KST (+9 h)
-WINDOW_MS, STRIDE_MS = 8000, 2000
+WINDOW_MS, STRIDE_MS = int(WINDOW_S * 1000), int(STRIDE_S * 1000)
 POLAR_ECG_FS = 130.0
 LABELS = ("polar-hr", "ecg")
 MIN_SAMPLES = 150  # of the 200 a window should have at 25 Hz: fewer means the watch lost data

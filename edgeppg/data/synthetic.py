@@ -52,11 +52,11 @@ class SyntheticConfig:
     subjects: int = field(default=24, metadata=whole(3, 10_000))  # three: a train, a val and a test participant
     minutes: float = field(default=30.0, metadata=real(0.2, 24 * 60.0))  # at least a few 8 s windows
     # the rate of a wrist BVP sensor (PPG-DaLiA's Empatica E4); resampled to 25 Hz later
-    fs: float = field(default=64.0, metadata=real(10.0, 2000.0))
-    motion_fraction: float = field(default=0.3, metadata=real(0.0, 1.0))  # share of time inside motion bursts
+    fs: float = field(default=64.0, metadata=real(10.0, 2000.0, option=None))
+    motion_fraction: float = field(default=0.3, metadata=real(0.0, 1.0, option=None))  # share of time inside motion bursts
     # share of bursts whose cadence sits near the heart rate
-    confusable_fraction: float = field(default=0.3, metadata=real(0.0, 1.0))
-    seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
+    confusable_fraction: float = field(default=0.3, metadata=real(0.0, 1.0, option=None))
+    seed: int = field(default=0, metadata=whole(0, 2**32 - 1, option="--data-seed"))
     # what varies beyond the original generator: "", "all", or some of VARIETY, comma-separated
     variety: str = field(default="", metadata=text())
 
@@ -65,7 +65,7 @@ class SyntheticConfig:
         try:
             variety_aspects(self.variety)
         except ValueError as e:
-            raise SettingError(type(self).__name__, "variety", str(e)) from None
+            raise SettingError(type(self), "variety", str(e)) from None
 
     @property
     def aspects(self) -> tuple[str, ...]:
@@ -75,11 +75,21 @@ class SyntheticConfig:
         return asdict(self)
 
 
+def subject_names(cfg: SyntheticConfig) -> list[str]:
+    return [f"S{i + 1:02d}" for i in range(cfg.subjects)]
+
+
 def generate(cfg: SyntheticConfig) -> list[Recording]:
     """All subjects of the data set; the same config always gives the same signals."""
-    return [generate_subject(np.random.default_rng([cfg.seed, i]), f"S{i + 1:02d}", cfg,
-                             {a: np.random.default_rng([cfg.seed, i, 1 + k]) for k, a in enumerate(VARIETY)})
-            for i in range(cfg.subjects)]
+    return [generate_one(cfg, name) for name in subject_names(cfg)]
+
+
+def generate_one(cfg: SyntheticConfig, name: str) -> Recording:
+    """One participant of the data set by name, drawn from its own random streams (so it is the same
+    whether generated alone or with the others)."""
+    i = subject_names(cfg).index(name)
+    return generate_subject(np.random.default_rng([cfg.seed, i]), name, cfg,
+                            {a: np.random.default_rng([cfg.seed, i, 1 + k]) for k, a in enumerate(VARIETY)})
 
 
 def generate_subject(rng: np.random.Generator, subject: str, cfg: SyntheticConfig,

@@ -1,6 +1,6 @@
 """The windowing every data source shares: 25 Hz, 8 s windows, 2 s stride, per-window normalisation.
 
-The PPG goes through the device's own preprocessing (firmware/app/ep_stream.c, compiled for the host
+The PPG goes through the device's own preprocessing (firmware/monitor/ep_stream.c, compiled for the host
 by edgeppg.device.native): the same resampler, the same float32 normalisation, the same flat and
 non-finite checks on the raw signal. A model is trained on exactly the windows the device will see.
 

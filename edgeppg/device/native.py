@@ -1,4 +1,4 @@
-"""The device's own preprocessing and tracker C (firmware/app/ep_stream.c, ep_tracker.c), compiled for
+"""The device's own preprocessing and tracker C (firmware/monitor/ep_stream.c, ep_tracker.c), compiled for
 the host and called through ctypes: training, evaluation, export and `edgeppg stream` compute exactly
 what the firmware computes.
 
@@ -23,9 +23,10 @@ import numpy as np
 from edgeppg.device import spec
 from edgeppg.device.resampler import Design
 from edgeppg.errors import EdgeppgError
+from edgeppg.files import firmware_dir
 
-SOURCES = ("app/ep_stream.c", "app/ep_tracker.c", "host/ep_host.c")  # under firmware/
-HEADERS = ("app/ep_stream.h", "app/ep_tracker.h")
+SOURCES = ("monitor/ep_stream.c", "monitor/ep_tracker.c", "host/ep_host.c")  # under firmware/
+HEADERS = ("monitor/ep_stream.h", "monitor/ep_tracker.h")
 CFLAGS = ("-std=c11", "-O2", "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared", "-Wall", "-Wextra",
           "-Werror")
 
@@ -41,12 +42,6 @@ def contract_macros(max_taps: int) -> str:
 HOST_MAX_TAPS = 4096  # the host's build takes any rate edgeppg can design a resampler for
 
 
-def _firmware() -> Path:
-    from edgeppg.mcu.toolchain import firmware_dir
-
-    return firmware_dir()
-
-
 def _cache() -> Path:
     if os.environ.get("EDGEPPG_CACHE"):
         return Path(os.environ["EDGEPPG_CACHE"])
@@ -56,7 +51,7 @@ def _cache() -> Path:
 @lru_cache(maxsize=1)
 def library() -> ctypes.CDLL:
     """The host build of the device's C, compiled on first use."""
-    app = _firmware()
+    app = firmware_dir()
     header = "#ifndef EP_CONTRACT_H\n#define EP_CONTRACT_H\n" + contract_macros(HOST_MAX_TAPS) + "#endif\n"
     digest = hashlib.sha256(header.encode() + b"".join((app / f).read_bytes() for f in SOURCES + HEADERS)
                             + " ".join(CFLAGS).encode()).hexdigest()[:16]
@@ -81,7 +76,7 @@ def _compile(app: Path, header: str, lib: Path) -> None:
         try:
             (build / "ep_contract.h").write_text(header)
             tmp = build / lib.name
-            proc = subprocess.run([cc, *CFLAGS, f"-I{build}", f"-I{app / 'app'}", *(str(app / f) for f in SOURCES), "-lm",
+            proc = subprocess.run([cc, *CFLAGS, f"-I{build}", f"-I{app / 'monitor'}", *(str(app / f) for f in SOURCES), "-lm",
                                    "-o", str(tmp)], capture_output=True, text=True)
             if proc.returncode != 0:
                 raise EdgeppgError(f"compiling the device's preprocessing for the host failed: "

@@ -1,6 +1,6 @@
 """The heart-rate tracker's parameters, and the host's run of the device's tracker (ep_tracker.c).
 
-A forward filter over the 180 classes (see firmware/app/ep_tracker.h). Why these defaults:
+A forward filter over the 180 classes (see firmware/monitor/ep_tracker.h). Why these defaults:
 - transition: a Gaussian of SIGMA_BPM = 3 BPM per 2 s stride, cut at RADIUS = 12 BPM. Heart rate in
   exercise onsets and recoveries moves up to about 1.5 BPM/s (3 BPM per stride); 4 sigma covers a
   sprint onset, while a jump to a step-cadence peak 20-40 BPM away needs several windows of evidence.

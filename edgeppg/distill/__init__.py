@@ -1,59 +1,71 @@
-"""Distillation strategies, one per module; `scratch` is the no-teacher baseline."""
+"""Distillation strategies, one per module, and the one table that names them.
+
+Everything else that knows of strategies (the command line's choices, config validation, the training
+loop, study grids, the model card) reads `STRATEGIES`. Adding a strategy touches three files: its module
+(a Distiller subclass), one line here, and its test. Torch-free at import: the command line and the
+config read the table without loading any strategy.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import torch
-from torch import Tensor, nn
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from edgeppg.config import DistillConfig
-from edgeppg.distill.base import Distiller
-from edgeppg.distill.dkd import DKD
-from edgeppg.distill.feature import FeatureKD
-from edgeppg.distill.hard import Hard
-from edgeppg.distill.scratch import Scratch
-from edgeppg.distill.soft import SoftKD
-from edgeppg.data.windows import WINDOW
 from edgeppg.errors import EdgeppgError
 
+if TYPE_CHECKING:  # typing only: the table must not import torch
+    from torch import Tensor, nn
 
-@torch.no_grad()
-def teacher_targets(teacher: nn.Module, x: np.ndarray, feature_layer: int | None, batch_size: int = 512) -> dict[str, Tensor]:
-    """The frozen teacher's logits (and one block's features) for every training window, once."""
-    teacher.eval()
-    device = next(teacher.parameters()).device  # computed where training runs, and kept there
-    logits, feats = [], []
-    for i in range(0, len(x), batch_size):
-        out, blocks = teacher.forward_features(torch.from_numpy(x[i : i + batch_size]).to(device))
-        logits.append(out)
-        if feature_layer is not None:
-            if not -len(blocks) <= feature_layer < len(blocks):
-                raise EdgeppgError(f"feature layer {feature_layer} does not exist: the teacher has {len(blocks)} blocks")
-            feats.append(blocks[feature_layer])
-    targets = {"teacher_logits": torch.cat(logits)}
-    if feature_layer is not None:
-        targets["teacher_feature"] = torch.cat(feats)
-    return targets
+    from edgeppg.distill.base import Distiller
 
 
-def make_distiller(cfg: DistillConfig, student: nn.Module, targets: dict[str, Tensor]) -> Distiller:
-    s = cfg.strategy
-    if s == "scratch":
-        return Scratch(student)
-    if s == "hard":
-        return Hard(student)
-    if s == "soft":
-        return SoftKD(student, cfg.temperature, cfg.ce_weight, cfg.kd_weight)
-    if s == "dkd":
-        return DKD(student, cfg.alpha, cfg.beta, cfg.temperature, cfg.ce_weight, cfg.warmup)
-    if s == "feature":
-        with torch.no_grad():
-            student.eval()
-            _, feats = student.forward_features(torch.zeros(2, WINDOW))
-            student.train()
-        teacher_shape = tuple(targets["teacher_feature"].shape[1:])
-        return FeatureKD(student, tuple(feats[-1].shape[1:]), teacher_shape, cfg.ce_weight, cfg.feature_weight)
-    raise EdgeppgError(f"unknown strategy '{s}' (available: scratch, hard, soft, dkd, feature)")
+@dataclass(frozen=True)
+class Strategy:
+    name: str
+    distiller: str  # "module:Class" under edgeppg.distill
+    tau: float = 1.0  # the default temperature (a config's tau = 0 picks it)
+    teacher: str = "logits"  # what it takes from the teacher: "" (none), "logits" or "feature"
+    larger_teacher: bool = False  # the teacher must have at least the student's parameters
+    help: str = ""
+
+    @property
+    def needs_teacher(self) -> bool:
+        return bool(self.teacher)
+
+    @property
+    def needs_feature(self) -> bool:
+        return self.teacher == "feature"
 
 
-__all__ = ["Distiller", "DKD", "FeatureKD", "Hard", "Scratch", "SoftKD", "make_distiller", "teacher_targets"]
+STRATEGIES: dict[str, Strategy] = {s.name: s for s in (
+    Strategy("scratch", "scratch:Scratch", teacher="", help="no teacher: cross-entropy on the labels"),
+    Strategy("hard", "hard:Hard", help="the teacher's argmax replaces the label"),
+    Strategy("soft", "soft:SoftKD", tau=4.0, help="match the teacher's softened distribution (Hinton)"),
+    Strategy("dkd", "dkd:DKD", tau=2.0, help="decoupled KD: target and non-target parts weighted apart"),
+    Strategy("feature", "feature:FeatureKD", teacher="feature", larger_teacher=True,
+             help="regress a teacher block's feature map through a projection (FitNets)"),
+)}
+# What `edgeppg distill --strategy` offers: every strategy that learns from a teacher.
+FROM_TEACHER = tuple(name for name, s in STRATEGIES.items() if s.needs_teacher)
+
+
+def strategy(name: str) -> Strategy:
+    if name not in STRATEGIES:
+        raise EdgeppgError(f"unknown strategy '{name}' (available: {', '.join(STRATEGIES)})")
+    return STRATEGIES[name]
+
+
+def teacher_too_small(name: str, teacher_params: int, student_params: int) -> bool:
+    """The one rule for a teacher's size: only strategies that regress the teacher's features need a
+    teacher at least as large as the student."""
+    return strategy(name).larger_teacher and teacher_params < student_params
+
+
+def make_distiller(cfg: Any, student: nn.Module, targets: dict[str, Tensor]) -> Distiller:
+    """The strategy `cfg.strategy` (a DistillConfig) around `student`; `targets` are the teacher's."""
+    module, cls = strategy(cfg.strategy).distiller.split(":")
+    return getattr(import_module(f"edgeppg.distill.{module}"), cls).from_config(cfg, student, targets)
+
+
+__all__ = ["FROM_TEACHER", "STRATEGIES", "Strategy", "make_distiller", "strategy", "teacher_too_small"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any
 
 from torch import Tensor, nn
 
@@ -18,12 +18,14 @@ class Distiller(nn.Module):
     Parameters outside `student` (a feature projection) are trained but never exported.
     """
 
-    needs_teacher: ClassVar[bool] = True
-    needs_feature: ClassVar[bool] = False
-
     def __init__(self, student: nn.Module):
         super().__init__()
         self.student = student
+
+    @classmethod
+    def from_config(cls, cfg: Any, student: nn.Module, targets: Batch) -> Distiller:
+        """The strategy with its settings from a DistillConfig (its temperature is `cfg.temperature`)."""
+        return cls(student)
 
     def forward(self, batch: Batch, epoch: int) -> tuple[Tensor, dict[str, Tensor]]:
         raise NotImplementedError

@@ -53,6 +53,10 @@ class DKD(Distiller):
         super().__init__(student)
         self.alpha, self.beta, self.tau, self.ce_weight, self.warmup = alpha, beta, tau, ce_weight, warmup
 
+    @classmethod
+    def from_config(cls, cfg, student, targets) -> DKD:
+        return cls(student, cfg.alpha, cfg.beta, cfg.temperature, cfg.ce_weight, cfg.warmup)
+
     def forward(self, batch: Batch, epoch: int) -> tuple[Tensor, dict[str, Tensor]]:
         logits = self.student(batch["x"])
         y, t = batch["y"], batch["teacher_logits"]

@@ -8,9 +8,11 @@ with the student and thrown away at export.
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from edgeppg.device.spec import WINDOW
 from edgeppg.distill.base import Batch, Distiller
 
 
@@ -48,13 +50,21 @@ class Projector(nn.Module):
 
 
 class FeatureKD(Distiller):
-    needs_feature = True
-
     def __init__(self, student: nn.Module, student_shape: tuple[int, ...], teacher_shape: tuple[int, ...],
                  ce_weight: float = 1.0, feature_weight: float = 1.0):
         super().__init__(student)
         self.projector = Projector(student_shape, teacher_shape)
         self.ce_weight, self.feature_weight = ce_weight, feature_weight
+
+    @classmethod
+    def from_config(cls, cfg, student, targets) -> FeatureKD:
+        """The projection's shapes: the student's last feature map (from a dummy window) and the teacher's."""
+        with torch.no_grad():
+            student.eval()
+            _, feats = student.forward_features(torch.zeros(2, WINDOW))
+            student.train()
+        return cls(student, tuple(feats[-1].shape[1:]), tuple(targets["teacher_feature"].shape[1:]),
+                   cfg.ce_weight, cfg.feature_weight)
 
     def forward(self, batch: Batch, epoch: int) -> tuple[Tensor, dict[str, Tensor]]:
         logits, feats = self.student.forward_features(batch["x"])

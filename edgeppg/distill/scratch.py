@@ -9,8 +9,6 @@ from edgeppg.distill.base import Batch, Distiller
 
 
 class Scratch(Distiller):
-    needs_teacher = False
-
     def forward(self, batch: Batch, epoch: int) -> tuple[Tensor, dict[str, Tensor]]:
         logits = self.student(batch["x"])
         return logits, {"ce": F.cross_entropy(logits, batch["y"])}

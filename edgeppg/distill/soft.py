@@ -24,6 +24,10 @@ class SoftKD(Distiller):
         super().__init__(student)
         self.tau, self.ce_weight, self.kd_weight = tau, ce_weight, kd_weight
 
+    @classmethod
+    def from_config(cls, cfg, student, targets) -> SoftKD:
+        return cls(student, cfg.temperature, cfg.ce_weight, cfg.kd_weight)
+
     def forward(self, batch: Batch, epoch: int) -> tuple[Tensor, dict[str, Tensor]]:
         logits = self.student(batch["x"])
         return logits, {

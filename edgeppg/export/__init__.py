@@ -3,9 +3,9 @@
 `export_run` is imported on first use: the firmware stage reads .tflite files through this package's
 tflite_model module and must not pull in torch with it."""
 
-from edgeppg.files import EXPORT_JSON, INT8_TFLITE, ONNX_FILE, QUANT_JSON
+from edgeppg.files import EXPORT_JSON, INT8_TFLITE, ONNX_FILE
 
-__all__ = ["EXPORT_JSON", "INT8_TFLITE", "ONNX_FILE", "QUANT_JSON", "export_run"]
+__all__ = ["EXPORT_JSON", "INT8_TFLITE", "ONNX_FILE", "export_run"]
 
 
 def __getattr__(name: str):

@@ -3,7 +3,6 @@
     model.onnx            float, dynamic batch; compared with PyTorch on held-out windows
     model_float32.tflite  float TFLite (for benchmarks)
     model_int8.tflite     full-integer int8, per-channel weights, int8 input and output
-    quant.json            input/output scale and zero point, for the benchmarks
     device.json           the device contract: rates, window, quantisation, tracker, arena (edgeppg.device)
     device_vectors.npz    held-out int8 windows and TFLite's int8 outputs, for the firmware's self-test
     export.json           sizes, op list, accuracy of every artefact, TFLite Micro arena: written last
@@ -25,12 +24,12 @@ from rich.console import Console
 
 from edgeppg import lock
 from edgeppg.data.dataset import load_splits
-from edgeppg.data.windows import HR_LOW, N_CLASSES, WindowSet
+from edgeppg.data.windows import WindowSet
 from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import onnx_export, quant, runtimes, tflite_model
 from edgeppg.export.tflite_convert import to_tflite
-from edgeppg.files import EXPORT_JSON, FLOAT_TFLITE, INT8_TFLITE, ONNX_FILE, QUANT_JSON, read_json
+from edgeppg.files import EXPORT_JSON, FLOAT_TFLITE, INT8_TFLITE, ONNX_FILE, read_json
 from edgeppg.metrics import evaluate_logits, predict_logits
 from edgeppg.models.complexity import count_macs, count_params
 from edgeppg.runs import load_model, model_path, write_json
@@ -144,11 +143,6 @@ def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet
     device_contract.write(out, device_contract.make((float(q_in.scale), int(q_in.zero_point)),
                                                     (float(q_out.scale), int(q_out.zero_point)),
                                                     tflm_host_arena_bytes=arena, vectors=len(vec_x)), vec_x, vec_y)
-    write_json(out / QUANT_JSON, {
-        "model": int8_path.name, "input": q_in.to_dict(), "output": q_out.to_dict(),
-        "hr_low_bpm": HR_LOW, "classes": N_CLASSES, "window_samples": q_in.shape[1], "sample_rate_hz": 25,
-        "normalisation": "per window: (x - mean) / std", "tflm_arena_bytes": arena,
-    })
     console.print(f"int8      MAE {report['accuracy']['tflite_int8']['mae']:.2f} BPM "
                   f"({loss:+.2f} vs float)  argmax agreement {report['accuracy']['tflite_int8']['argmax_agreement']:.1%}")
     console.print(f"TFLM      arena {arena:,} bytes  {len(x_int8)} windows "

@@ -1,11 +1,13 @@
-"""What is inside a .tflite file: operators, tensor types and quantisation, read from the flatbuffer.
+"""A .tflite file as plain Python data: tensors with their quantisation and constants, ops with options.
 
-The `tflite` package is a generated reader for TFLite's flatbuffer schema; nothing is executed.
+The one reader of the flatbuffer in edgeppg: export checks ops and quantisation with it, and code
+generation lowers its graph. Read with the `tflite` package (a generated flatbuffer reader); nothing is
+interpreted or executed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,124 @@ from edgeppg.errors import EdgeppgError
 
 # Layout shuffles that a clean conversion of a 1D convnet never needs: they cost RAM and time on the MCU.
 LAYOUT_OPS = frozenset({"TRANSPOSE", "GATHER"})
-_TYPES = {9: "int8", 0: "float32", 2: "int32", 3: "uint8", 7: "int16", 4: "int64"}
+_DTYPES = {0: np.float32, 2: np.int32, 3: np.uint8, 4: np.int64, 7: np.int16, 9: np.int8}
+_PADDING = {0: "SAME", 1: "VALID"}
+_ACTIVATION = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT", 6: "SIGMOID"}
+
+
+@dataclass
+class Tensor:
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: type
+    scales: np.ndarray  # float32, one per channel (or one)
+    zero_points: np.ndarray
+    quant_dim: int
+    data: np.ndarray | None = None  # constants only
+
+    @property
+    def scale(self) -> float:
+        return float(self.scales[0]) if len(self.scales) else 0.0
+
+    @property
+    def zero_point(self) -> int:
+        return int(self.zero_points[0]) if len(self.zero_points) else 0
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+
+    def describe(self) -> str:
+        return f"tensor {self.index} '{self.name}' {list(self.shape)} {np.dtype(self.dtype).name}"
+
+
+@dataclass
+class Op:
+    index: int
+    kind: str
+    inputs: list[int]
+    outputs: list[int]
+    options: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return f"op {self.index} ({self.kind})"
+
+
+@dataclass
+class Graph:
+    path: Path
+    tensors: list[Tensor]
+    ops: list[Op]
+    inputs: list[int]
+    outputs: list[int]
+
+
+def _options(op, kind: str) -> dict:
+    import tflite
+
+    table = op.BuiltinOptions()
+    readers = {
+        "CONV_2D": (tflite.Conv2DOptions, lambda o: {
+            "padding": _PADDING[o.Padding()], "stride_w": o.StrideW(), "stride_h": o.StrideH(),
+            "dilation_w": o.DilationWFactor(), "dilation_h": o.DilationHFactor(),
+            "activation": _ACTIVATION[o.FusedActivationFunction()]}),
+        "DEPTHWISE_CONV_2D": (tflite.DepthwiseConv2DOptions, lambda o: {
+            "padding": _PADDING[o.Padding()], "activation": _ACTIVATION[o.FusedActivationFunction()]}),
+        "ADD": (tflite.AddOptions, lambda o: {"activation": _ACTIVATION[o.FusedActivationFunction()]}),
+        "FULLY_CONNECTED": (tflite.FullyConnectedOptions, lambda o: {
+            "activation": _ACTIVATION[o.FusedActivationFunction()], "keep_num_dims": bool(o.KeepNumDims())}),
+        "MEAN": (tflite.ReducerOptions, lambda o: {"keep_dims": bool(o.KeepDims())}),
+    }
+    if kind not in readers or table is None:
+        return {}
+    cls, read = readers[kind]
+    opts = cls()
+    opts.Init(table.Bytes, table.Pos)
+    return read(opts)
+
+
+def read_graph(path: Path) -> Graph:
+    """The only subgraph of a .tflite file; a damaged file is one clear error, never a traceback."""
+    path = Path(path)
+    model = read_model(path)
+    try:
+        return _graph(path, model)
+    except EdgeppgError:
+        raise
+    except Exception as e:  # flatbuffers raises struct, index and type errors on damaged offsets
+        raise EdgeppgError(f"{path}: truncated or corrupt TFLite model ({type(e).__name__})") from e
+
+
+def _graph(path: Path, model) -> Graph:
+    import tflite
+
+    if model.SubgraphsLength() != 1:
+        raise EdgeppgError(f"{path}: {model.SubgraphsLength()} subgraphs; edgeppg generates code for one")
+    g = model.Subgraphs(0)
+    tensors = []
+    for i in range(g.TensorsLength()):
+        t = g.Tensors(i)
+        if t.Type() not in _DTYPES:
+            raise EdgeppgError(f"{path}: tensor {i} '{t.Name().decode()}' has an unsupported type code {t.Type()}")
+        q = t.Quantization()
+        scales = q.ScaleAsNumpy() if q is not None and q.ScaleLength() else np.zeros(0, np.float32)
+        zps = q.ZeroPointAsNumpy() if q is not None and q.ZeroPointLength() else np.zeros(0, np.int64)
+        buf = model.Buffers(t.Buffer())
+        data = None
+        if buf is not None and buf.DataLength():
+            data = buf.DataAsNumpy().view(_DTYPES[t.Type()]).reshape(tuple(t.ShapeAsNumpy()))
+        tensors.append(Tensor(i, t.Name().decode(errors="replace"), tuple(int(d) for d in t.ShapeAsNumpy()),
+                              _DTYPES[t.Type()], np.asarray(scales, np.float32), np.asarray(zps, np.int64),
+                              int(q.QuantizedDimension()) if q is not None else 0, data))
+    ops = []
+    for i in range(g.OperatorsLength()):
+        op = g.Operators(i)
+        code = model.OperatorCodes(op.OpcodeIndex())
+        kind = tflite.opcode2name(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()))
+        ops.append(Op(i, kind, [int(x) for x in op.InputsAsNumpy()], [int(x) for x in op.OutputsAsNumpy()],
+                      _options(op, kind)))
+    return Graph(path, tensors, ops, [int(x) for x in g.InputsAsNumpy()], [int(x) for x in g.OutputsAsNumpy()])
 
 
 @dataclass(frozen=True)
@@ -52,15 +171,7 @@ def read_model(path: Path):
 
 def op_names(path: Path) -> list[str]:
     """Builtin operator names in execution order."""
-    import tflite
-
-    model = read_model(path)
-    graph, names = model.Subgraphs(0), []
-    for i in range(graph.OperatorsLength()):
-        code = model.OperatorCodes(graph.Operators(i).OpcodeIndex())
-        # Codes above 127 live in BuiltinCode; older ones only in DeprecatedBuiltinCode.
-        names.append(tflite.opcode2name(max(code.BuiltinCode(), code.DeprecatedBuiltinCode())))
-    return names
+    return [op.kind for op in read_graph(path).ops]
 
 
 def check_ops_for_micro(path: Path) -> list[str]:
@@ -77,19 +188,14 @@ def check_ops_for_micro(path: Path) -> list[str]:
     return ops
 
 
-def _tensor_quant(graph, index: int) -> TensorQuant:
-    t = graph.Tensors(index)
-    q = t.Quantization()
-    scale = q.ScaleAsNumpy() if q is not None and q.ScaleLength() else np.array([0.0])
-    zp = q.ZeroPointAsNumpy() if q is not None and q.ZeroPointLength() else np.array([0])
-    return TensorQuant(tuple(int(d) for d in t.ShapeAsNumpy()), _TYPES.get(t.Type(), str(t.Type())),
-                       float(scale[0]), int(zp[0]))
+def _quant(t: Tensor) -> TensorQuant:
+    return TensorQuant(t.shape, np.dtype(t.dtype).name, t.scale, t.zero_point)
 
 
 def io_quant(path: Path) -> tuple[TensorQuant, TensorQuant]:
     """Quantisation of the model's single input and single output."""
-    graph = read_model(path).Subgraphs(0)
-    if graph.InputsLength() != 1 or graph.OutputsLength() != 1:
+    graph = read_graph(path)
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise EdgeppgError(f"{path}: expected one input and one output, found "
-                           f"{graph.InputsLength()} and {graph.OutputsLength()}")
-    return _tensor_quant(graph, graph.Inputs(0)), _tensor_quant(graph, graph.Outputs(0))
+                           f"{len(graph.inputs)} and {len(graph.outputs)}")
+    return _quant(graph.tensors[graph.inputs[0]]), _quant(graph.tensors[graph.outputs[0]])

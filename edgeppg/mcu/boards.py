@@ -5,23 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edgeppg.errors import EdgeppgError
+from edgeppg.mcu.energy import PowerModel
+
+# Nordic's nRF52840 Product Specification, "Current consumption" tables (typical values at 3 V, 25 C, with
+# the DC/DC regulator on, as the nRF52840 DK runs it). Check them against the revision of your part.
+NRF52840 = PowerModel(
+    part="nRF52840", clock_mhz=64.0, supply_v=3.0, run_ma=3.3, sleep_ua=3.16,
+    sources={
+        "run_ma": "nRF52840 Product Specification, current consumption, CPU running: I_CPU0 (CoreMark from flash, "
+                  "cache enabled, 64 MHz, DC/DC, 3 V), typical 3.3 mA",
+        "sleep_ua": "nRF52840 Product Specification, current consumption, sleep: I_ON_RAMON_RTC (System ON, full "
+                    "256 kB RAM retained, wake on RTC), typical 3.16 uA",
+        "supply_v": "the specification's test condition, 3 V",
+    })
 
 
 @dataclass(frozen=True)
 class Board:
-    name: str  # folder under firmware/bsp/
+    name: str  # folder under firmware/platform/
     description: str
     clock_mhz: float
     flash_bytes: int
     ram_bytes: int
+    power: PowerModel  # the part's currents that price its cycles (energy per inference, battery life)
     pyocd_target: str = ""  # empty: not a physical board
     counter: str = ""
 
 
 BOARDS = {
     "mps2_an386": Board("mps2_an386", "QEMU mps2-an386 (Cortex-M4F, emulated)", 25.0, 4 << 20, 4 << 20,
+                        NRF52840,  # QEMU's count is priced as the product part
                         counter="instructions (SysTick under -icount)"),
-    "nrf52840dk": Board("nrf52840dk", "Nordic nRF52840 DK (Cortex-M4F, 64 MHz)", 64.0, 1 << 20, 256 << 10,
+    "nrf52840dk": Board("nrf52840dk", "Nordic nRF52840 DK (Cortex-M4F, 64 MHz)", 64.0, 1 << 20, 256 << 10, NRF52840,
                         pyocd_target="nrf52840", counter="cycles (DWT CYCCNT)"),
 }
 

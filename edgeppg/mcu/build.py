@@ -15,7 +15,8 @@ from edgeppg.codegen.planner import Plan
 from edgeppg.device.contract import Contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.mcu import boards
-from edgeppg.mcu.toolchain import firmware_dir, require, require_cxx
+from edgeppg.files import firmware_dir
+from edgeppg.mcu.toolchain import require, require_cxx
 
 FLASH_SECTIONS = (".isr_vector", ".text", ".ARM.exidx", ".preinit_array", ".init_array", ".data")
 RAM_SECTIONS = (".data", ".bss")  # static RAM; the stack is measured, not counted from its reservation

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from edgeppg.device.spec import STRIDE_S
+
 
 @dataclass(frozen=True)
 class PowerModel:
@@ -24,22 +26,8 @@ class PowerModel:
     sources: dict[str, str]
 
 
-# Nordic's nRF52840 Product Specification, "Current consumption" tables (typical values at 3 V, 25 C, with
-# the DC/DC regulator on, as the nRF52840 DK runs it). Check them against the revision of your part.
-NRF52840 = PowerModel(
-    part="nRF52840", clock_mhz=64.0, supply_v=3.0, run_ma=3.3, sleep_ua=3.16,
-    sources={
-        "run_ma": "nRF52840 Product Specification, current consumption, CPU running: I_CPU0 (CoreMark from flash, "
-                  "cache enabled, 64 MHz, DC/DC, 3 V), typical 3.3 mA",
-        "sleep_ua": "nRF52840 Product Specification, current consumption, sleep: I_ON_RAMON_RTC (System ON, full "
-                    "256 kB RAM retained, wake on RTC), typical 3.16 uA",
-        "supply_v": "the specification's test condition, 3 V",
-    })
-POWER = {"nrf52840dk": NRF52840, "mps2_an386": NRF52840}  # QEMU's count is priced as the product part
-
-
-def estimate(cycles: float, board: str, period_s: float = 2.0, battery_mah: float | None = None) -> dict:
-    p = POWER[board]
+def estimate(cycles: float, p: PowerModel, period_s: float = STRIDE_S, battery_mah: float | None = None) -> dict:
+    """The energy of `cycles` on the part `p` (a board's `power`), one inference every `period_s`."""
     active_s = cycles / (p.clock_mhz * 1e6)
     energy_uj = p.run_ma * 1e-3 * p.supply_v * active_s * 1e6
     avg_ua = p.sleep_ua + (p.run_ma * 1e3 - p.sleep_ua) * min(active_s / period_s, 1.0)

@@ -78,3 +78,11 @@ def run_host(binary: Path, timeout: float = 600.0) -> SelfTest:
     if proc.returncode != 0 and "EDGEPPG_RESULT" not in proc.stdout:
         raise EdgeppgError(f"{binary}: the host self-test failed ({proc.stderr.strip().splitlines()[-1:]})")
     return parse(proc.stdout, proc.returncode, str(binary))
+
+
+if __name__ == "__main__":  # python -m edgeppg.mcu.qemu FIRMWARE.elf: run a build by hand, as edgeppg does
+    import sys
+
+    text, status = run_qemu_text(Path(sys.argv[1]))
+    print(text, end="")
+    sys.exit(status)

@@ -1,7 +1,7 @@
 """A whole recording through the heart-rate monitor firmware under QEMU, compared with the host's
 device-equivalent pipeline on the same samples.
 
-The firmware (firmware/app/stream.c on ep_hrm) reads the samples from `ep_stream.bin` through
+The firmware (firmware/apps/stream.c on monitor/ep_hrm) reads the samples from `ep_stream.bin` through
 semihosting and prints one line per window; the host runs the same C preprocessing and tracker
 (edgeppg.device.native) and TFLite's reference kernels, which the generated model matches bit for bit.
 Reads only export's artefacts: the int8 model, device.json.
@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rich.console import Console
 
+from edgeppg import lock
 from edgeppg.device import contract as device_contract
 from edgeppg.device import native, tracker
-from edgeppg.device.spec import HR_LOW, N_CLASSES
+from edgeppg.device.spec import HR_LOW, N_CLASSES, STRIDE_S, WINDOW_S
 from edgeppg.errors import EdgeppgError
-from edgeppg.files import FIRMWARE_DIR, INT8_TFLITE
+from edgeppg.files import FIRMWARE_DIR, INT8_TFLITE, stream_json, write_json
+from edgeppg.recordings import StreamRecording
 from edgeppg.mcu import boards
 from edgeppg.mcu.build import Build, build_cortex_m4
 from edgeppg.mcu.qemu import qemu_command
@@ -51,9 +54,10 @@ def stream_bytes(samples: np.ndarray, rate_hz: float) -> bytes:
     return b"EPS1" + struct.pack("<fI", rate_hz, len(x)) + x.tobytes()
 
 
-def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an386", dump_inputs: bool = True) -> Build:
+def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an386", dump_inputs: bool = True,
+                          contract: device_contract.Contract | None = None) -> Build:
     """The heart-rate monitor firmware for a run's exported model and device contract."""
-    contract = device_contract.read(folder)
+    contract = contract or device_contract.read(folder)
     out = folder / FIRMWARE_DIR / f"{boards.board(board).name}{opt}-stream"
     return build_cortex_m4(folder / INT8_TFLITE, None, out, opt, board=board, contract=contract, app="stream",
                            extra_cflags="-DEP_STREAM_DUMP_INPUT -DEP_HRM_KEEP_INPUT" if dump_inputs else "")
@@ -112,11 +116,12 @@ class HostStream:
     track: tracker.Track
 
 
-def host_stream(folder: Path, samples: np.ndarray, rate_hz: float) -> HostStream:
+def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
+                contract: device_contract.Contract | None = None) -> HostStream:
     """What the device computes, on the host: its C preprocessing and tracker, and TFLite's reference kernels."""
     from edgeppg.export import runtimes
 
-    c = device_contract.read(folder)
+    c = contract or device_contract.read(folder)
     _, status, q = native.windows(samples, rate_hz, c.resampler(rate_hz), quant=(c.input_scale, c.input_zero_point))
     usable = status == 0
     logits = np.zeros((len(q), N_CLASSES), np.int8)
@@ -163,3 +168,79 @@ def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_
 def mae(pred: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> float | None:
     """MAE (BPM) of `pred` against `ref` where `mask` holds; None where it holds nowhere."""
     return float(np.abs(np.asarray(pred, np.float64)[mask] - ref[mask]).mean()) if mask.any() else None
+
+
+def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Console | None = None) -> dict:
+    """`edgeppg stream`: the recording through the monitor firmware under QEMU and through the host's
+    device-equivalent pipeline, compared window by window; saved as the run's stream_<recording>.json."""
+    console = console or Console(stderr=True)
+    contract = device_contract.read(folder)
+    contract.resampler(rec.rate_hz)  # an unsupported rate fails here, before building
+    with lock.run_folder(folder, "stream"):
+        with console.status("building the heart-rate monitor firmware"):
+            fw = build_stream_firmware(folder, opt, contract=contract)
+        with console.status(f"streaming {len(rec.samples):,} samples ({len(rec.samples) / rec.rate_hz:.0f} s at "
+                            f"{rec.rate_hz:g} Hz) through the firmware under QEMU"):
+            device = run_qemu_stream(fw.elf, rec.samples, rec.rate_hz)
+        host = host_stream(folder, rec.samples, rec.rate_hz, contract)
+        report = compare(device, host, rec.reference_bpm, int(device.summary["tick_instructions"]))
+        stack = int(device.summary["stack"])
+        report.update({
+            "recording": rec.name, "note": rec.note, "sample_rate_hz": rec.rate_hz, "samples": int(len(rec.samples)),
+            "ram_bytes": fw.static_ram_bytes + stack, "static_ram_bytes": fw.static_ram_bytes, "stack_bytes": stack,
+            "stream_state_bytes": int(device.summary["state"]), "arena_bytes": fw.arena_bytes,
+            "flash_bytes": fw.flash_bytes, "target": boards.board("mps2_an386").description, "opt": opt,
+            "fits_board": boards.PRODUCT_BOARD, "fits": boards.fits(fw.flash_bytes, fw.static_ram_bytes + stack),
+            "readout": "tracked (ep_tracker) unless named argmax",
+        })
+        write_json(folder / stream_json(rec.name), report)
+    return report
+
+
+def stream_rows(report: dict) -> list[tuple[str, str]]:
+    """What `edgeppg stream` prints: (figure, value)."""
+    def fmt(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.2f}"
+
+    ipw = report["instructions_per_window"]
+    return [("windows (usable / with reference)",
+             f"{report['windows']} ({report['windows_usable']} / {report['windows_labelled']})"),
+            ("argmax HR equal, device vs host", f"{report['agree']:.4f}"),
+            ("tracked HR equal, device vs host", f"{report['agree_tracked']:.4f}"),
+            ("int8 input samples differing", str(report["int8_input_mismatches"])),
+            ("MAE tracked over the labelled windows, device / host (BPM)",
+             f"{fmt(report['mae_bpm'])} / {fmt(report['mae_bpm_host'])}"),
+            ("MAE argmax over the labelled windows, device (BPM)", fmt(report["mae_bpm_argmax"])),
+            ("instructions per window: pre / model / tracker",
+             f"{ipw['preprocessing']:,} / {ipw['model']:,} / {ipw['tracker']:,}"),
+            ("flash / RAM of the whole monitor (B)", f"{report['flash_bytes']:,} / {report['ram_bytes']:,}")]
+
+
+def flash_stream(folder: Path, board: str, uid: str, port: str | None, rec: StreamRecording, opt: str,
+                 out: Console, log: Console) -> dict:
+    """The monitor firmware on a real board, fed a recording over its serial port: each window's heart rate
+    printed to `out` beside the reference as it comes (other lines to `log`), then the MAE over them."""
+    from edgeppg.mcu import flash as board_io
+
+    b = boards.board(board)
+    contract = device_contract.read(folder)
+    contract.resampler(rec.rate_hz)
+    fw = build_stream_firmware(folder, opt, b.name, dump_inputs=False, contract=contract)
+    board_io.program(fw.elf, b, uid)
+    ref = rec.reference_bpm
+
+    def show(line: str) -> None:
+        m = parse_line(line)
+        if m is None:
+            log.print(line, highlight=False)
+            return
+        i = m["index"]
+        shown = f"{m['tracked']:3d} BPM" if m["available"] else "unavailable"
+        truth = f"{ref[i]:5.1f}" if i < len(ref) and np.isfinite(ref[i]) else "  n/a"
+        out.print(f"{i * STRIDE_S + WINDOW_S:6.0f} s  HR {shown} (window alone {m['argmax']:3d})  reference {truth}  "
+                  f"{m['model'] / (b.clock_mhz * 1e3):.1f} ms model", highlight=False)
+
+    text = board_io.stream_to_board(board_io.console_port(port, uid), stream_bytes(rec.samples, rec.rate_hz), show)
+    dev = parse(text, f"{b.name} console")
+    n = min(len(dev.index), len(ref))
+    return {"windows": len(dev.index), "mae_bpm": mae(dev.tracked_bpm[:n], ref[:n], np.isfinite(ref[:n]))}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 from edgeppg.errors import EdgeppgError
 
@@ -18,14 +17,6 @@ TOOLS = {
     "make": "install GNU make",
 }
 
-
-def firmware_dir() -> Path:
-    """The firmware sources: `$EDGEPPG_FIRMWARE`, else the `firmware/` shipped inside the package (so an
-    installed edgeppg builds firmware and computes the device's preprocessing from any folder)."""
-    path = Path(os.environ.get("EDGEPPG_FIRMWARE") or Path(__file__).resolve().parents[1] / "firmware")
-    if not (path / "Makefile").is_file():
-        raise EdgeppgError(f"{path}: no firmware sources here (set EDGEPPG_FIRMWARE to the firmware/ folder)")
-    return path
 
 
 def missing_tools(tools: tuple[str, ...] = tuple(TOOLS)) -> list[str]:

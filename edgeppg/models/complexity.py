@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 from torch import nn
 
 from edgeppg.data.windows import WINDOW
+from edgeppg.models.spec import ModelSpec, build_model
 
 
 def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+@lru_cache(maxsize=None)
+def spec_params(spec: ModelSpec) -> int:
+    """The parameters of the model a spec builds (a study compares teacher and student sizes by these)."""
+    return count_params(build_model(spec))
 
 
 def count_macs(model: nn.Module, window: int = WINDOW) -> int:
@@ -40,3 +49,17 @@ def count_macs(model: nn.Module, window: int = WINDOW) -> int:
             h.remove()
         model.train(was_training)
     return total
+
+
+def size_rows(width: int, kernel: int) -> list[tuple[str, str, str, str]]:
+    """`edgeppg info`: (model, parameters, MACs per window, last feature map) of every ResNet1D size
+    (1-12 blocks) at this width and kernel, and of the MLP."""
+    specs = [ModelSpec(blocks=b, width=width, kernel=kernel) for b in range(1, 13)] + [ModelSpec(arch="mlp")]
+    rows = []
+    for spec in specs:
+        model = build_model(spec).eval()
+        with torch.no_grad():
+            shape = tuple(model.forward_features(torch.zeros(1, WINDOW))[1][-1].shape[1:])
+        rows.append((spec.describe(), f"{count_params(model):,}", f"{count_macs(model) / 1e6:.2f} M",
+                     " x ".join(map(str, shape))))
+    return rows

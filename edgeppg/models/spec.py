@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 
 from torch import nn
 
@@ -16,15 +17,16 @@ ARCHS = ("resnet1d", "mlp")
 
 @dataclass(frozen=True)
 class ModelSpec:
+    OPTION_PREFIX: ClassVar[dict[str, str]] = {"distill": "--student-"}  # the student's, beside the teacher's
     arch: str = field(default="resnet1d", metadata=one_of(*ARCHS))
     blocks: int = field(default=6, metadata=whole(1, 32))  # resnet1d: residual blocks
     width: int = field(default=32, metadata=whole(1, 1024))  # resnet1d: stem channels
     # resnet1d: convolution length (9: a 1-block model sees one beat)
-    kernel: int = field(default=9, metadata=whole(1, 199))
+    kernel: int = field(default=9, metadata=whole(1, 199, option={"train": "--kernel"}))  # distill: the teacher's
     # resnet1d: the stem's stride; 2 halves every later layer's positions and doubles what one sees
     stem_stride: int = field(default=1, metadata=whole(1, 8))
     hidden: int = field(default=64, metadata=whole(1, 65_536))  # mlp: units per layer
-    layers: int = field(default=2, metadata=whole(1, 64))  # mlp: hidden layers
+    layers: int = field(default=2, metadata=whole(1, 64, option=None))  # mlp: hidden layers
 
     def __post_init__(self) -> None:
         check(self)

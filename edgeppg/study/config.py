@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from edgeppg.config import DistillConfig, RunConfig, TrainConfig
+from edgeppg.data.dataset import DataConfig
+from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
-from edgeppg.settings import SettingError, check, problem_with, rule, text, whole
+from edgeppg.distill import STRATEGIES, teacher_too_small
+from edgeppg.models.complexity import spec_params
+from edgeppg.models.spec import ModelSpec
+from edgeppg.settings import SettingError, build, check, problem_with, rule, text, whole
 
 STUDIES_DIR = Path(__file__).parent / "studies"  # the studies shipped with edgeppg: `edgeppg sweep quick`
 
@@ -82,8 +88,6 @@ def load_study(path: str | Path) -> Study:
 def check_study(study: Study, where: str) -> None:
     """Every value of a study, checked before any cell runs: its own settings, then the config of every
     cell it expands into (so `epochs: ten` or `width: 0` is one line, not a failure in each cell)."""
-    from edgeppg.study.runner import data_config, run_config
-
     try:
         check(study)
     except SettingError as e:
@@ -98,9 +102,6 @@ def check_study(study: Study, where: str) -> None:
                            f"folder), got {study.name!r}")
     if not isinstance(study.dataset, dict):
         raise EdgeppgError(f"{where}: dataset: expected a mapping (name, and root or synthetic settings)")
-    from edgeppg.config import DistillConfig, TrainConfig
-    from edgeppg.models.spec import ModelSpec
-
     for key, value_rule in (("teachers", rule(ModelSpec, "blocks")), ("students", rule(ModelSpec, "blocks")),
                             ("seeds", rule(TrainConfig, "seed")), ("betas", rule(DistillConfig, "beta")),
                             ("strategies", rule(DistillConfig, "strategy"))):
@@ -148,17 +149,46 @@ class Cell:
 
 def cells(study: Study) -> tuple[list[Cell], list[Cell]]:
     """(teacher cells, student cells). Each teacher is trained once and serves every student of its seed.
-    Feature distillation is skipped where the teacher is smaller than the student."""
+    A strategy is skipped where the teacher is too small for it (distill.teacher_too_small)."""
     teachers = [Cell("teacher", t, seed=s) for s in study.seeds for t in study.teachers]
     students = []
+
+    def params(blocks: int) -> int:
+        return spec_params(ModelSpec(blocks=blocks, width=study.width, kernel=study.kernel))
+
     for seed in study.seeds:
         for n in study.students:
-            if "scratch" in study.strategies:
-                students.append(Cell("student", n, "scratch", seed=seed))
+            students += [Cell("student", n, s, seed=seed) for s in study.strategies if not STRATEGIES[s].needs_teacher]
             for t in study.teachers:
                 for strategy in study.strategies:
-                    if strategy == "scratch" or (strategy == "feature" and t < n):
+                    if not STRATEGIES[strategy].needs_teacher or teacher_too_small(strategy, params(t), params(n)):
                         continue
                     for beta in (study.betas if strategy == "dkd" else (0.0,)):
                         students.append(Cell("student", n, strategy, t, float(beta), seed))
     return teachers, students
+
+
+# How participants are split: data-set settings of their own, beside the generator's or the root
+SPLIT_KEYS = ("split", "val_fraction", "test_fraction", "split_seed")
+
+
+def data_config(study: Study) -> DataConfig:
+    d = dict(study.dataset)
+    name = d.pop("name", "synthetic")
+    if name == "synthetic":
+        split = {k: d.pop(k) for k in SPLIT_KEYS if k in d}
+        return build(DataConfig, {"synthetic": build(SyntheticConfig, d, "dataset"), **split}, "dataset")
+    if "root" not in d:
+        raise EdgeppgError(f"dataset: {name} needs a root (its folder)")
+    return build(DataConfig, {"dataset": name, **d, "root": str(Path(str(d["root"])).expanduser())}, "dataset")
+
+
+def run_config(study: Study, cell: Cell, out: Path, threads: int, device: str = "cpu") -> RunConfig:
+    epochs = study.teacher_epochs or study.epochs if cell.kind == "teacher" else study.epochs
+    train = TrainConfig(epochs=epochs, patience=study.patience, seed=cell.seed, threads=threads, device=device)
+    model = ModelSpec(blocks=cell.student_blocks, width=study.width, kernel=study.kernel)
+    distill = DistillConfig()
+    if cell.kind == "student" and STRATEGIES[cell.strategy].needs_teacher:
+        distill = DistillConfig(strategy=cell.strategy, teacher=str(out / "cells" / cell.teacher_id),
+                                beta=cell.beta or DistillConfig.beta)
+    return RunConfig(data_config(study), model, train, distill)

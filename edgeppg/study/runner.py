@@ -19,46 +19,16 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from edgeppg import compute
-from edgeppg.config import DistillConfig, RunConfig, TrainConfig
-from edgeppg.data.dataset import DataConfig
-from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg.device.spec import WINDOW
 from edgeppg.errors import EdgeppgError
-from edgeppg.settings import build
-from edgeppg.models.spec import ModelSpec
 from edgeppg.runs import CHECKPOINT, METRICS, atomic_write_bytes, read_json, write_json
-from edgeppg.study.config import Cell, Study, cells
+from edgeppg.study.config import Cell, Study, cells, run_config
 
 RESULTS = "results.csv"
 COLUMNS = ("cell", "kind", "status", "teacher_blocks", "student_blocks", "strategy", "beta", "seed", "mae", "rmse",
            "mae_expectation", "params", "macs", "epochs_run", "train_seconds", "pytorch_latency_ms", "int8_mae",
            "int8_latency_ms", "tflm_arena_bytes", "int8_bytes", "mcu_instructions", "mcu_flash_bytes",
            "mcu_ram_bytes", "mcu_energy_uj", "error")
-
-
-# How participants are split: data-set settings of their own, beside the generator's or the root
-SPLIT_KEYS = ("split", "val_fraction", "test_fraction", "split_seed")
-
-
-def data_config(study: Study) -> DataConfig:
-    d = dict(study.dataset)
-    name = d.pop("name", "synthetic")
-    if name == "synthetic":
-        split = {k: d.pop(k) for k in SPLIT_KEYS if k in d}
-        return build(DataConfig, {"synthetic": build(SyntheticConfig, d, "dataset"), **split}, "dataset")
-    if "root" not in d:
-        raise EdgeppgError(f"dataset: {name} needs a root (its folder)")
-    return build(DataConfig, {"dataset": name, **d, "root": str(Path(str(d["root"])).expanduser())}, "dataset")
-
-
-def run_config(study: Study, cell: Cell, out: Path, threads: int, device: str = "cpu") -> RunConfig:
-    epochs = study.teacher_epochs or study.epochs if cell.kind == "teacher" else study.epochs
-    train = TrainConfig(epochs=epochs, patience=study.patience, seed=cell.seed, threads=threads, device=device)
-    model = ModelSpec(blocks=cell.student_blocks, width=study.width, kernel=study.kernel)
-    distill = DistillConfig()
-    if cell.kind == "student" and cell.strategy != "scratch":
-        distill = DistillConfig(strategy=cell.strategy, teacher=str(out / "cells" / cell.teacher_id),
-                                beta=cell.beta or DistillConfig.beta)
-    return RunConfig(data_config(study), model, train, distill)
 
 
 def run_cell(study: Study, cell: Cell, out: Path, threads: int, device: str = "cpu") -> dict:
@@ -104,7 +74,7 @@ def _measure(study: Study, cell: Cell, folder: Path, threads: int) -> dict:
             return {k: v for k, v in extra.items() if k != "status"}
     model, _ = load_model(folder)
     torch.set_num_threads(1)
-    x = torch.zeros(1, 200)
+    x = torch.zeros(1, WINDOW)
     with torch.inference_mode():
         for _ in range(5):
             model(x)

@@ -1,5 +1,5 @@
 /* What the application needs from a board: a console, an input stream (the streaming firmware's raw
- * samples), an instruction or cycle counter, the stack high-water mark, and a way to stop with a status. Each folder in bsp/ implements it: QEMU's
+ * samples), an instruction or cycle counter, the stack high-water mark, and a way to stop with a status. Each board folder beside it implements it: QEMU's
  * mps2-an386, the nRF52840 DK, and the development machine (host). */
 #ifndef EP_BOARD_H
 #define EP_BOARD_H

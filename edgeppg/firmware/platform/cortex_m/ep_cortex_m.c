@@ -1,7 +1,7 @@
 /* What every Cortex-M4 board shares: the vector table, the reset handler (FPU on, .data copied, .bss
  * zeroed, the stack painted for its high-water mark, static constructors run, then main), fault
  * handlers that report and stop.
- * A board's own file (bsp/<board>/board.c) provides the console, the counter and the exit; it may
+ * A board's own file (platform/<board>/board.c) provides the console, the counter and the exit; it may
  * define SysTick_Handler, which otherwise falls back to Default_Handler. */
 #include <errno.h>
 #include <stddef.h>

@@ -18,9 +18,9 @@
 typedef struct {
   int32_t argmax_bpm;    /* centre of the most likely one-BPM bin */
   float expectation_bpm; /* softmax-weighted mean of the bin centres */
-} ep_hr;
+} ep_selftest_hr; /* the two read-outs of one window (ep_hrm.h's ep_hr is the monitor's) */
 
-static ep_hr ep_hr_from_logits(const int8_t *logits) {
+static ep_selftest_hr ep_hr_from_logits(const int8_t *logits) {
   int best = 0;
   for (int i = 1; i < EP_MODEL_OUTPUT_SIZE; ++i)
     if (logits[i] > logits[best]) best = i; /* first maximum, as numpy's argmax */
@@ -30,7 +30,7 @@ static ep_hr ep_hr_from_logits(const int8_t *logits) {
     total += p;
     weighted += p * (float)(i + EP_HR_LOW_BPM);
   }
-  ep_hr hr = {best + EP_HR_LOW_BPM, weighted / total};
+  ep_selftest_hr hr = {best + EP_HR_LOW_BPM, weighted / total};
   return hr;
 }
 
@@ -81,7 +81,7 @@ int main(void) {
       }
     }
 #endif
-    const ep_hr hr = ep_hr_from_logits(got);
+    const ep_selftest_hr hr = ep_hr_from_logits(got);
     p = ep_fmt_str(line, "window=");
     p = ep_fmt_i64(p, w);
     p = ep_fmt_str(p, " hr_argmax=");

@@ -83,10 +83,6 @@ static int32_t read_upto(void *buf, int32_t n) {
   return total;
 }
 
-#ifdef EP_HOST
-#define main main_stream
-#endif
-
 int main(void) {
   static const int32_t chunks[] = {1, 7, 64, 13, 32, 3, 50}; /* any chunk size works: exercise several */
   char line[128], *p;

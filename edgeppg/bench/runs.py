@@ -1,0 +1,72 @@
+"""`edgeppg bench RUN...`: each run measured on one target (the host's runtimes, or a Cortex-M4 emulated
+or real), a second run compared with the first, and the tables a person reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from edgeppg import extras
+from edgeppg.bench import report
+from edgeppg.errors import EdgeppgError
+
+TARGETS = ("host", "cortex-m4")
+
+
+def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[Table], None], compare: bool = False,
+               host: dict | None = None, mcu: dict | None = None, profile: bool = False) -> list[dict]:
+    """Measure every run on `target` with the host's settings (`host`: runtimes, n_runs, batch, threads)
+    or the Cortex-M4's (`mcu`: bench_cortex_m4's keywords), `show` each table, and fail with one line
+    when the firmware is not bit-exact."""
+    host, mcu = host or {}, mcu or {}
+    board = mcu.get("board", "mps2_an386")
+    if target not in TARGETS:
+        raise EdgeppgError(f"unknown target '{target}' (available: {', '.join(TARGETS)})")
+    if compare and len(runs) != 2:
+        raise EdgeppgError(f"--compare takes exactly two runs (teacher, then student), got {len(runs)}")
+    if profile and board != "mps2_an386":
+        raise EdgeppgError("--profile counts instructions on the emulated M4 (--board mps2_an386)")
+    if target == "host":
+        extras.require("export", "edgeppg bench (host runtimes)")
+    else:
+        extras.require("board" if board != "mps2_an386" else "mcu", f"edgeppg bench --target {target}")
+    if compare and target == "host":  # a comparison is of exported models: export what is missing first
+        from edgeppg.export.pipeline import ensure_export
+
+        for path in runs:
+            ensure_export(path, console)
+    results = []
+    for path in runs:
+        with console.status(f"benchmarking {path} on {target}") as status:
+            if target == "host":
+                from edgeppg.bench.host import RUNTIMES, bench_host
+
+                r = bench_host(path, tuple(host.get("runtimes") or RUNTIMES), host.get("n_runs", 200),
+                               host.get("batch", 64), host.get("threads", 1),
+                               progress=lambda rt: status.update(f"benchmarking {path}: {rt}"))
+            else:
+                from edgeppg.bench.cortex_m4 import bench_cortex_m4
+
+                r = bench_cortex_m4(path, console=console, **mcu)
+        show(report.host_table(r) if target == "host" else report.mcu_table(r))
+        results.append(r)
+        if profile and target == "cortex-m4":
+            from edgeppg.bench.cortex_m4 import profile_cortex_m4
+
+            with console.status(f"profiling {path} op by op"):
+                show(report.profile_table(profile_cortex_m4(path, mcu.get("opt", "-O2"), console,
+                                                            mcu.get("backend", "native"))))
+    if compare and target == "host":
+        from edgeppg.bench.host import compare as compare_runs
+
+        show(report.compare_table(results[0], results[1], compare_runs(*results)))
+    elif compare:
+        from edgeppg.bench.cortex_m4 import compare_mcu
+
+        show(report.mcu_compare_table(results[0], results[1], compare_mcu(*results)))
+    if target == "cortex-m4" and not all(r["bit_exact"] for r in results):
+        raise EdgeppgError("the firmware's int8 outputs differ from TFLite's (see MISMATCH above)")
+    return results

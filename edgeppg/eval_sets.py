@@ -1,0 +1,47 @@
+"""Which windows `edgeppg eval` scores a model on: its own validation and test participants, every
+participant of another data set, or the real smartwatch recording (as recorded and lag-aligned)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edgeppg.config import RunConfig
+from edgeppg.data.dataset import data_config, load_splits, load_windows
+from edgeppg.data.windows import WindowSet
+from edgeppg.errors import EdgeppgError
+from edgeppg.metrics import evaluate_set
+
+WATCH = "e2epyppg"  # the real watch recording's name, beside the data sets
+
+
+def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None = None,
+              eval_root: Path | None = None, site: str = "wrist", channel: str = "ppg_g",
+              label: str = "polar-hr") -> tuple[str, dict[str, WindowSet]]:
+    """(a title, {what the windows are: the windows}) for a run trained with `cfg`."""
+    if eval_dataset is None:
+        splits = load_splits(cfg.data)
+        return f"{run}: {cfg.model.describe()} ({readout} read-out)", {"val": splits.val, "test": splits.test}
+    if eval_dataset == WATCH:
+        from edgeppg.data import e2e_recording
+        from edgeppg.device.spec import STRIDE_S
+
+        ws = e2e_recording.load()
+        lag_s = e2e_recording.REFERENCE_LAG_WINDOWS * STRIDE_S
+        return (f"{run} (trained on {cfg.data.dataset}) on a real smartwatch recording, vs the watch's HR",
+                {"e2epyppg watch recording": ws,
+                 f"e2epyppg, reference {lag_s:g} s later (its lag)": e2e_recording.lag_aligned(ws)})
+    other = data_config(eval_dataset, eval_root, site=site, channel=channel, label=label)
+    return (f"{run} (trained on {cfg.data.dataset}) evaluated on {eval_dataset}",
+            {f"{eval_dataset}: all participants": load_windows(other)})
+
+
+def eval_rows(model, sets: dict[str, WindowSet], readout: str) -> list[tuple[str, ...]]:
+    """One row per set: its name, windows, MAE and RMSE with the read-out, and MAE argmax and tracked."""
+    rows = []
+    for name, ws in sets.items():
+        if len(ws) == 0:
+            raise EdgeppgError(f"{name}: no usable windows to evaluate on")
+        m = evaluate_set(model, ws, readout)
+        rows.append((name, str(m["windows"]), f"{m['mae']:.2f}", f"{m['rmse']:.2f}", f"{m['mae_argmax']:.2f}",
+                     f"{m['mae_track']:.2f}"))
+    return rows

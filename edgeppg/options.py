@@ -1,0 +1,61 @@
+"""The command line's choices and the options several commands share; defaults come from the config
+dataclasses and choices from the stages' own lists, so the CLI and the Python API agree."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from edgeppg.config import DistillConfig, TrainConfig
+from edgeppg.data.synthetic import SyntheticConfig
+from edgeppg.distill import FROM_TEACHER, STRATEGIES
+from edgeppg.metrics import READOUTS
+from edgeppg.models.spec import ARCHS, ModelSpec
+
+
+def _choices(name: str, values: tuple[str, ...]) -> type[Enum]:
+    """A choice option from the stage's own list (typer takes choices as an Enum)."""
+    return Enum(name, {v: v for v in values}, type=str)
+
+
+Strategy, Arch, Readout = _choices("Strategy", FROM_TEACHER), _choices("Arch", ARCHS), _choices("Readout", READOUTS)
+
+
+SYN, TC, DC, MS = SyntheticConfig(), TrainConfig(), DistillConfig(), ModelSpec()
+
+# Options shared by several commands.
+Subjects = Annotated[int, typer.Option(help="Synthetic data: participants.")]
+Minutes = Annotated[float, typer.Option(help="Synthetic data: minutes per participant.")]
+DataSeed = Annotated[int, typer.Option(help="Synthetic data: generator seed.")]
+Variety = Annotated[str, typer.Option(help="Synthetic data: what varies beyond the original generator: all, or "
+                                           "some of perfusion,sensor,noise,morphology,motion ('' = none).")]
+Augment = Annotated[float, typer.Option(help="Chance per window of each label-keeping augmentation (0 = none).")]
+StemStride = Annotated[int, typer.Option(help="ResNet1D stem stride (2: later layers see twice as far, at half "
+                                              "the cost).")]
+Split = Annotated[str, typer.Option(help="'random' (by participant) or 'loso:<participant>'.")]
+Dataset = Annotated[str, typer.Option(help="Data set: synthetic (built in), dalia, wildppg or galaxyppg.")]
+Root = Annotated[Optional[Path], typer.Option(help="Folder of a real data set (dalia, wildppg, galaxyppg).")]
+Site = Annotated[str, typer.Option(help="WildPPG: body site (wrist, head, ankle, sternum).")]
+Channel = Annotated[str, typer.Option(help="WildPPG: PPG channel (ppg_g, ppg_ir, ppg_r).")]
+LabelSource = Annotated[str, typer.Option("--label", help="GalaxyPPG: label from polar-hr or ecg.")]
+Epochs = Annotated[int, typer.Option(help="Maximum epochs.")]
+BatchSize = Annotated[int, typer.Option(help="Windows per batch.")]
+Lr = Annotated[float, typer.Option(help="Peak learning rate (AdamW, cosine decay).")]
+Seed = Annotated[int, typer.Option(help="Seed for weights and batch order.")]
+Patience = Annotated[int, typer.Option(help="Stop after this many epochs without a better validation MAE.")]
+Threads = Annotated[int, typer.Option(help="Torch threads (0: one per core).")]
+Device = Annotated[str, typer.Option(help="auto (a GPU when there is one), cpu, cuda or cuda:N. CUDA trains "
+                                          "under bfloat16 autocast; the CPU is the bit-exact reference.")]
+Opt = Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")]
+Backend = Annotated[str, typer.Option(help="native (edgeppg's C), tflm-cmsis-nn (alias tflm) or tflm-reference "
+                                           "(TFLite Micro: needs a TFLM tree, README.md).")]
+Windows = Annotated[int, typer.Option(min=1, help="Held-out windows compiled in for the self-test.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out.")]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")]
+
+
+Tau = Annotated[float, typer.Option(help="Temperature (0: the strategy's own, " + ", ".join(
+    f"{s.name} {s.tau:g}" for s in STRATEGIES.values() if s.needs_teacher) + ").")]
