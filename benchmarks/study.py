@@ -15,10 +15,10 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from rich.console import Console
 
 from common import RESULTS
 
@@ -26,6 +26,7 @@ from edgeppg.runs import environment
 from edgeppg.study.config import load_study, study_path
 from edgeppg.study.report import FACTS, write_report
 from edgeppg.study.runner import RESULTS as RESULTS_CSV
+from edgeppg.study.sweep import sweep
 
 
 def main() -> None:
@@ -38,8 +39,9 @@ def main() -> None:
     out = args.out or Path("runs") / study.name
     started = time.time()
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "edgeppg", "sweep", args.study, "--out", str(out),
-                    "--workers", str(args.workers), "--device", "cpu"], check=True)
+    run = sweep(args.study, out, Console(stderr=True), args.workers, device="cpu")
+    if run.failed:
+        raise SystemExit(f"{len(run.failed)} of {run.cells} cells failed: {', '.join(r['cell'] for r in run.failed)}")
     seconds = time.perf_counter() - t0
     report = write_report(out)
     dest = RESULTS / f"study_{study.name}"

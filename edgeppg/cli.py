@@ -22,8 +22,8 @@ from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
 from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, Channel, Dataset, DataSeed, Device,
-                             Epochs, LabelSource, Lr, Minutes, Opt, OutDir, Patience, Readout, Resume, Root, Seed, Site,
-                             Split, StemStride, Strategy, Subjects, Tau, Threads, Variety, Windows)
+                             Epochs, LabelSource, Lr, Minutes, Opt, OutDir, Patience, Readout, Resume, Root, Scenario,
+                             Seed, Site, Split, StemStride, Strategy, Subjects, Tau, Threads, Variety, Windows)
 from edgeppg.reports import rows_table
 from edgeppg.settings import SettingError
 
@@ -61,14 +61,14 @@ def data_prepare(
     dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
     split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
-    variety: Variety = SYN.variety,
+    variety: Variety = SYN.variety, scenario: Scenario = SYN.scenario,
 ) -> None:
     """Read (or generate) a data set into the window cache and print a per-participant summary."""
     from edgeppg.data.dataset import cache_dir, load_splits, load_windows
     from edgeppg.reports import data_summary
 
     cfg = data_config(dataset, root, split, SyntheticConfig(subjects=subjects, minutes=minutes, seed=data_seed,
-                                                            variety=variety), site, channel, label)
+                                                            variety=variety, scenario=scenario), site, channel, label)
     windows = load_windows(cfg)
     splits = load_splits(cfg)
     out.print(data_summary(windows, splits))
@@ -86,7 +86,7 @@ def train(
     hidden: Annotated[int, typer.Option(help="MLP units per layer.")] = MS.hidden,
     dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
-    variety: Variety = SYN.variety,
+    variety: Variety = SYN.variety, scenario: Scenario = SYN.scenario,
     split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
     patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
@@ -97,7 +97,8 @@ def train(
     """Train a model from the labels (a teacher, or a student from scratch)."""
     config = RunConfig(
         data=data_config(dataset, root, split, SyntheticConfig(subjects=subjects, minutes=minutes, seed=data_seed,
-                                                               variety=variety), site, channel, label),
+                                                               variety=variety, scenario=scenario), site, channel,
+                         label),
         model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden,
                         stem_stride=stem_stride),
         train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment),
@@ -149,18 +150,19 @@ def evaluate_cmd(
     run_dir: Annotated[Path, typer.Argument(help="Run folder or model.pt.")],
     readout: Annotated[Optional[Readout], typer.Option(help="HR read-out (default: the run's).")] = None,
     eval_dataset: Annotated[Optional[str], typer.Option(
-        help="Evaluate on every participant of another data set (dalia, wildppg, galaxyppg, synthetic), "
-             "or on e2epyppg's real smartwatch recording.")] = None,
+        help="Evaluate on every participant of another data set (dalia, wildppg, galaxyppg, synthetic), the "
+             "built-in cadence scenario (cadence) or e2epyppg's real smartwatch recording.")] = None,
     eval_root: Annotated[Optional[Path], typer.Option(help="Folder of --eval-dataset.")] = None,
     site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
+    recording: Annotated[Optional[Path], typer.Option(help="A CSV recording of your own (README.md).")] = None,
 ) -> None:
-    """Score a trained model on its validation and test participants, or on another data set."""
+    """Score a trained model on its validation and test participants, another data set or a recording."""
     from edgeppg.eval_sets import eval_rows, eval_sets
     from edgeppg.runs import load_model
 
     model, cfg = load_model(run_dir)
     r = readout.value if readout else cfg.train.readout
-    title, sets = eval_sets(cfg, run_dir, r, eval_dataset, eval_root, site, channel, label)
+    title, sets = eval_sets(cfg, run_dir, r, eval_dataset, eval_root, site, channel, label, recording)
     out.print(rows_table(title, ("windows from", "windows", f"MAE ({r}, BPM)", f"RMSE ({r}, BPM)", "MAE argmax",
                                  "MAE track"), eval_rows(model, sets, r), left=0))
 
@@ -276,8 +278,8 @@ def flash(
 def stream(
     run_dir: Annotated[Path, typer.Argument(help="Run folder with an exported model (device.json).")],
     recording: Annotated[Optional[str], typer.Option(
-        help="synthetic:<participant> (built-in, 64 Hz; default: the run's first test participant) or "
-             "e2epyppg (the real watch recording).")] = None,
+        help="synthetic:<participant> (built-in, 64 Hz; default: the run's first test participant), "
+             "e2epyppg (the real watch recording) or a CSV file of your own (as for edgeppg eval).")] = None,
     opt: Opt = "-O2",
 ) -> None:
     """Stream a whole recording's raw samples through the heart-rate monitor firmware on the emulated
@@ -341,9 +343,8 @@ def card(
     watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Include the real watch recording "
                                                                    "(needs the e2epyppg package).")] = True,
 ) -> None:
-    """A model card, Markdown and self-contained HTML: data and split, architecture, training curve, MAE per
-    split and read-out, heart rate over time, Bland-Altman, float vs int8, host and microcontroller costs,
-    and the commands that reproduce it."""
+    """A model card (Markdown and self-contained HTML): data, architecture, training, MAE per split and read-out,
+    heart rate over time, Bland-Altman, float vs int8, host and MCU costs, and how to reproduce it."""
     from edgeppg.card import write_card
 
     with err.status(f"making the model card of {run_dir}"):

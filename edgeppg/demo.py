@@ -81,7 +81,7 @@ def student_on_cortex_m4(run_dir: Path, console: Console, log: Console) -> dict 
         return None
     r = bench_cortex_m4(run_dir, console=log)
     console.print(mcu_table(r))
-    console.print(f"Cortex-M4: {'fits' if r['fits'] else 'does NOT fit'} in 256 KiB RAM / 1 MiB flash "
+    console.print(f"Cortex-M4: {'fits' if r['fits'] else 'does NOT fit'} in {r['fits_limits']} "
                   f"({r['ram_bytes'] / 1024:.1f} KiB RAM, {r['flash_bytes'] / 1024:.1f} KiB flash), "
                   f"{r['instructions_per_inference']:,} instructions per inference, "
                   f"~{r['estimated_ms']['64 MHz']:.0f} ms per window at 64 MHz, "

@@ -12,12 +12,22 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set
 
 WATCH = "e2epyppg"  # the real watch recording's name, beside the data sets
+CADENCE = "cadence"  # the built-in cadence scenario's held-out participants (data.synthetic.CADENCE_SET)
 
 
 def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None = None,
               eval_root: Path | None = None, site: str = "wrist", channel: str = "ppg_g",
-              label: str = "polar-hr") -> tuple[str, dict[str, WindowSet]]:
-    """(a title, {what the windows are: the windows}) for a run trained with `cfg`."""
+              label: str = "polar-hr", recording: Path | None = None) -> tuple[str, dict[str, WindowSet]]:
+    """(a title, {what the windows are: the windows}) for a run trained with `cfg`; `recording` is a CSV
+    recording of one's own (edgeppg.data.csv_recording)."""
+    if recording is not None:
+        if eval_dataset is not None:
+            raise EdgeppgError("--recording and --eval-dataset: give one of them")
+        from edgeppg.data import csv_recording
+
+        rec = csv_recording.read(recording)
+        return (f"{run} (trained on {cfg.data.dataset}) on {recording}: {rec.note}",
+                {f"{recording.name}: every window with a reference": rec.windows()})
     if eval_dataset is None:
         splits = load_splits(cfg.data)
         return f"{run}: {cfg.model.describe()} ({readout} read-out)", {"val": splits.val, "test": splits.test}
@@ -30,6 +40,12 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
         return (f"{run} (trained on {cfg.data.dataset}) on a real smartwatch recording, vs the watch's HR",
                 {"e2epyppg watch recording": ws,
                  f"e2epyppg, reference {lag_s:g} s later (its lag)": e2e_recording.lag_aligned(ws)})
+    if eval_dataset == CADENCE:
+        from edgeppg.data.synthetic import CADENCE_SET
+
+        return (f"{run} (trained on {cfg.data.dataset}) on the built-in cadence scenario (climbing and running)",
+                {f"cadence: {CADENCE_SET.subjects} held-out participants": load_windows(
+                    data_config(synthetic_config=CADENCE_SET))})
     other = data_config(eval_dataset, eval_root, site=site, channel=channel, label=label)
     return (f"{run} (trained on {cfg.data.dataset}) evaluated on {eval_dataset}",
             {f"{eval_dataset}: all participants": load_windows(other)})

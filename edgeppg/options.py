@@ -32,6 +32,8 @@ Minutes = Annotated[float, typer.Option(help="Synthetic data: minutes per partic
 DataSeed = Annotated[int, typer.Option(help="Synthetic data: generator seed.")]
 Variety = Annotated[str, typer.Option(help="Synthetic data: what varies beyond the original generator: all, or "
                                            "some of perfusion,sensor,noise,morphology,motion ('' = none).")]
+Scenario = Annotated[str, typer.Option(help="Synthetic data: '' (free living) or cadence (climbing and running, "
+                                            "steps at half, once or twice the heart rate).")]
 Augment = Annotated[float, typer.Option(help="Chance per window of each label-keeping augmentation (0 = none).")]
 StemStride = Annotated[int, typer.Option(help="ResNet1D stem stride (2: later layers see twice as far, at half "
                                               "the cost).")]

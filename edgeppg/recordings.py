@@ -5,6 +5,8 @@ sensor's own rate, with the reference heart rate of each 8 s / 2 s window.
                              regenerated from the run's config.json; a test participant unless asked
     e2epyppg                 the real smartwatch recording (interpolated once on the host onto 25 Hz,
                              since the watch samples irregularly; the watch's own HR is the reference)
+    FILE.csv                 a recording of one's own (edgeppg.data.csv_recording: time_s, ppg, and
+                             optionally acc_x, acc_y, acc_z and a reference hr)
 """
 
 from __future__ import annotations
@@ -25,9 +27,17 @@ class StreamRecording:
     rate_hz: float
     reference_bpm: np.ndarray  # per window, NaN where unknown
     note: str
+    acc: np.ndarray | None = None  # (n, 3) g at rate_hz, where the recording has an accelerometer
+
+
+def is_file(name: str) -> bool:
+    """Does a --recording name a file (a CSV recording) rather than a built-in recording?"""
+    return name.lower().endswith(".csv") or Path(name).is_file()
 
 
 def load(name: str, run: Path) -> StreamRecording:
+    if is_file(name):
+        return _csv(Path(name), run)
     if name == "e2epyppg":
         from edgeppg.data import e2e_recording
         from edgeppg.device.spec import FS
@@ -38,7 +48,20 @@ def load(name: str, run: Path) -> StreamRecording:
                                "reference: the watch's own HR (lags the PPG by about 6 s)")
     if name.startswith("synthetic:"):
         return _synthetic(name, name.removeprefix("synthetic:"), run)
-    raise EdgeppgError(f"--recording {name}: unknown recording (use synthetic:<participant> or e2epyppg)")
+    raise EdgeppgError(f"--recording {name}: unknown recording (use synthetic:<participant>, e2epyppg or a .csv file)")
+
+
+def _csv(path: Path, run: Path) -> StreamRecording:
+    """A CSV recording at a rate the run's device takes as it is (its contract's rates, once exported)."""
+    from edgeppg.data import csv_recording
+    from edgeppg.device import contract as device_contract
+    from edgeppg.device.spec import SENSOR_RATES
+    from edgeppg.files import DEVICE_JSON
+
+    rates = device_contract.read(run).rates if (run / DEVICE_JSON).is_file() else SENSOR_RATES
+    rec = csv_recording.read(path, rates)
+    return StreamRecording(path.name, rec.ppg.astype(np.float32), rec.rate_hz, rec.reference_bpm, rec.note,
+                           rec.acc)
 
 
 def _synthetic(name: str, participant: str, run: Path) -> StreamRecording:

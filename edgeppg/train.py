@@ -82,7 +82,9 @@ def ensure_run(config: RunConfig, out: Path, console: Console | None = None) -> 
     trained otherwise. A finished run of another config is an error, not a silent stand-in."""
     console = console or Console(stderr=True)
     if (out / METRICS).is_file():
-        changed = diff(_on_this_machine(read_json(out / CONFIG)), _on_this_machine(config.to_dict()))
+        # read back through RunConfig, so a setting added since the run was made counts at its default
+        old = RunConfig.from_dict(read_json(out / CONFIG), str(out / CONFIG)).to_dict()
+        changed = diff(_on_this_machine(old), _on_this_machine(config.to_dict()))
         if changed:
             raise EdgeppgError(f"{out}: finished with another config ({', '.join(changed[:3])} differ); "
                                "remove it or choose another folder")

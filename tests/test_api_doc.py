@@ -12,6 +12,7 @@ import pytest
 DOC = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 
 
+@pytest.mark.slow
 @pytest.mark.m4  # the page benchmarks on the emulated Cortex-M4
 def test_the_api_page_runs_as_written(tmp_path):
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)

@@ -50,6 +50,25 @@ def assert_one_line_error(code: int, stderr: str, names: str) -> None:
 
 # --- the files the cases damage or point at -----------------------------------------------------------------
 
+def _rows(n: int, rate: float = 25.0, bad: dict | None = None, back: int | None = None, gap: tuple | None = None,
+          axes: str = "acc_x,acc_y,acc_z", hr: bool = True) -> str:
+    """A CSV recording's text: n samples of a 72 BPM pulse at `rate`, with the given damage."""
+    t = np.arange(n) / rate
+    ppg = np.sin(2 * np.pi * 1.2 * t)
+    lines = [f"time_s,ppg,{axes}" + (",hr" if hr else "")]
+    for i in range(n):
+        time = t[i] - (1.0 if back is not None and i == back else 0.0)
+        value = (bad or {}).get(i, "" if gap and gap[0] <= i <= gap[1] else f"{ppg[i]:.4f}")
+        lines.append(f"{time:.4f},{value}" + ",0.0" * len(axes.split(",")) + (",72" if hr else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _csv(tmp: Path, text: str) -> Path:
+    path = tmp / "rec.csv"
+    path.write_text(text)
+    return path
+
+
 def _copy(src: Path, tmp: Path) -> Path:
     dst = tmp / "run"
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("firmware", "card"))
@@ -232,6 +251,25 @@ CASES: list[tuple[str, Callable, str]] = [
      "device.json"),
     ("int8-model-garbage", lambda t, _, ex: ["build", _damaged_export(t, ex, "model_int8.tflite", b"\x00" * 64)],
      "model_int8.tflite"),
+    # a recording of one's own (CSV) for eval and stream
+    ("csv-no-ppg", lambda t, te, _: ["eval", te, "--recording", _csv(t, "time_s,hr\n0,70\n")], "ppg"),
+    ("csv-not-a-number", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, bad={17: "x"}))],
+     "line 19, column 'ppg'"),
+    ("csv-time-backwards", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, back=50))],
+     "time_s goes backwards"),
+    ("csv-too-short", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(100))], "less than one 8 s window"),
+    ("csv-nan-stretch", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, gap=(30, 60)))],
+     "lines 32-62: no ppg value (a gap of 31 sample(s))"),
+    ("csv-two-acc-axes", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, axes="acc_x,acc_y"))],
+     "not all of acc_x, acc_y, acc_z"),
+    ("csv-too-slow", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(60, rate=5.0))], "too slow"),
+    ("csv-no-reference", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, hr=False))],
+     "no reference heart rate"),
+    ("csv-missing", lambda t, te, _: ["eval", te, "--recording", t / "none.csv"], "none.csv: file not found"),
+    ("csv-and-dataset", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400)), "--eval-dataset",
+                                          "synthetic"], "--recording and --eval-dataset"),
+    ("csv-stream-time-backwards", lambda t, _, ex: ["stream", ex, "--recording", _csv(t, _rows(400, back=9))],
+     "time_s goes backwards"),
 ]
 
 
@@ -347,6 +385,7 @@ def test_sigkill_leaves_no_stale_lock_and_the_next_command_corrects_status(tmp_p
     assert debris(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_the_first_epoch_says_there_is_nothing_to_resume(tmp_path):
     child = _child(["train", "--out", tmp_path / "r", "--blocks", "6", "--subjects", "12", "--minutes", "20",
                     "--epochs", "5"], tmp_path)
@@ -378,6 +417,7 @@ pathlib.Path.write_bytes = _full
 
 @pytest.mark.parametrize("stage, match", [("train", "checkpoint.pt"), ("export", "export.json"),
                                           ("card", "card.html")])
+@pytest.mark.slow
 def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(stage, match, tmp_path, teacher_dir, exported):
     if stage == "train":
         argv = ["train", "--out", tmp_path / "r", *TINY, "--epochs", "2"]

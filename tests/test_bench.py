@@ -63,6 +63,7 @@ def test_a_run_without_export_benchmarks_pytorch_and_says_why_not_the_rest(teach
         bench_host(tmp_path / "plain", runtimes=("tvm",))
 
 
+@pytest.mark.slow
 def test_bench_command_prints_the_table_and_the_comparison(exported):
     run, _ = exported
     res = subprocess.run([sys.executable, "-m", "edgeppg", "bench", str(run), str(run), "--compare", "--runs", "5",
@@ -75,6 +76,7 @@ def test_bench_command_prints_the_table_and_the_comparison(exported):
     assert bad.returncode == 2 and "--compare takes exactly two runs" in bad.stderr
 
 
+@pytest.mark.slow
 def test_demo_runs_the_whole_pipeline_and_compares_student_with_teacher(tmp_path):
     from rich.console import Console
 

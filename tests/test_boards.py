@@ -122,6 +122,7 @@ def test_tflm_backend_without_a_tree_says_what_is_missing(exported, monkeypatch,
         bench_cortex_m4(run, windows=2, backend="tflm")
 
 
+@pytest.mark.slow
 @pytest.mark.tflm
 @needs_cxx
 @pytest.mark.parametrize("backend", ["tflm-cmsis-nn", "tflm-reference"])

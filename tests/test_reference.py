@@ -20,6 +20,7 @@ def test_the_recipe_s_student_is_within_the_1_block_student_s_parameters():
     assert count_params(student) < count_params(old) and count_macs(student) < count_macs(old) / 2
 
 
+@pytest.mark.slow
 def test_reference_trains_exports_and_ships_both_models(tmp_path):
     from rich.console import Console
 

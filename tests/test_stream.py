@@ -165,6 +165,7 @@ def test_device_refuses_an_unsupported_rate(stream_fw):
         run_qemu_stream(fw.elf, _signal(30, 10), 30.0)
 
 
+@pytest.mark.slow
 @needs_qemu
 def test_stream_command_runs_a_whole_built_in_test_participant(exported):
     """`edgeppg stream` on a whole built-in test participant (64 Hz): every window bit-equal to the host."""

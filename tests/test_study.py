@@ -131,6 +131,7 @@ def test_a_sweep_with_failed_cells_lists_them_and_exits_1(tmp_path):
     assert "2 of 2 cells failed" in res.stderr and "Traceback" not in res.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_a_parallel_sweep_at_once(tmp_path, interruptible):
     """Two workers, four students waiting: Ctrl-C while the first two train starts none of the others."""
     (tmp_path / "s.yaml").write_text("name: long\ndataset: {name: synthetic, subjects: 6, minutes: 6, seed: 3}\n"
@@ -158,6 +159,7 @@ def test_ctrl_c_stops_a_parallel_sweep_at_once(tmp_path, interruptible):
         assert not list((cells / cell).glob(".*.tmp*"))
 
 
+@pytest.mark.slow
 def test_the_same_study_on_a_local_ray_instance(tmp_path):
     ray = pytest.importorskip("ray", reason="ray runs the study on a cluster; make installs it")
     local = runner.run_study(TINY, tmp_path / "local", workers=1)
@@ -212,6 +214,7 @@ def test_scaling_fits_on_a_bound_or_with_three_points_are_flagged():
     assert good["flags"] == [] and good["r2"] > 0.999 and all(np.isfinite(good["se"]))
 
 
+@pytest.mark.slow
 @pytest.mark.m4  # the Cortex-M4 costs
 def test_a_study_records_each_students_microcontroller_costs(tmp_path):
     from edgeppg.study.report import write_report
@@ -249,6 +252,7 @@ def test_a_study_sets_the_split_beside_the_generator():
         data_config(Study(name="s", dataset={"name": "synthetic", "test_fraction": 2.0}))
 
 
+@pytest.mark.slow
 def test_quick_study_from_the_command_line_and_its_report(tmp_path):
     out = tmp_path / "quick"
     res = subprocess.run([sys.executable, "-m", "edgeppg", "sweep", "quick", "--out",

@@ -123,3 +123,45 @@ def test_an_unknown_aspect_is_named():
         synthetic.SyntheticConfig(variety="noise,wobble")
     assert synthetic.SyntheticConfig(variety="all").aspects == synthetic.VARIETY
     assert synthetic.SyntheticConfig(variety=" motion , noise").aspects == ("noise", "motion")
+
+
+def test_the_cadence_scenario_climbs_while_steps_dominate_the_pulse():
+    """Stairs and running: every participant's heart passes 140 BPM, the wrist moves at half, once or twice
+    the heart rate, and in most exercise windows the PPG's strongest rhythm is the steps', not the pulse's."""
+    from edgeppg.data.windows import hr_from_beats, window_count
+
+    cfg = synthetic.SyntheticConfig(subjects=3, minutes=10, seed=4, scenario="cadence")
+    ratios, step_wins = [], 0
+    exercise = 0
+    for rec in synthetic.generate(cfg):
+        n = window_count(int(len(rec.ppg) / rec.fs * 25))
+        hr = hr_from_beats(rec.beats, n)
+        assert np.nanmax(hr) >= 140
+        per, step = int(8 * rec.fs), int(2 * rec.fs)
+        freqs = np.fft.rfftfreq(per, 1 / rec.fs)
+        band = (freqs > 0.5) & (freqs < 4.0)
+        for i in np.flatnonzero(hr > 120):
+            seg = slice(i * step, i * step + per)
+            acc = np.abs(np.fft.rfft(np.linalg.norm(rec.acc[seg] - rec.acc[seg].mean(0), axis=1)))
+            ppg = np.abs(np.fft.rfft(rec.ppg[seg] - rec.ppg[seg].mean()))
+            f_acc = freqs[band][np.argmax(acc[band])]
+            if acc[band].max() < 1.0:
+                continue  # between bouts
+            exercise += 1
+            ratios.append(f_acc * 60 / hr[i])
+            pulse = ppg[band][np.argmin(np.abs(freqs[band] - hr[i] / 60))]
+            step_wins += ppg[band][np.argmin(np.abs(freqs[band] - f_acc))] > pulse
+    ratios = np.array(ratios)
+    assert exercise > 100
+    near = [np.mean(np.abs(ratios / r - 1) < 0.25) for r in (0.5, 1.0, 2.0)]
+    assert sum(near) > 0.7 and min(near[0], near[2]) > 0.05, near  # mostly half, equal or double, not only equal
+    assert step_wins / exercise > 0.6
+
+
+def test_a_scenario_leaves_the_free_living_draws_unchanged():
+    free = synthetic.generate(synthetic.SyntheticConfig(subjects=3, minutes=1, seed=2, variety="all"))
+    again = synthetic.generate(synthetic.SyntheticConfig(subjects=3, minutes=1, seed=2, variety="all"))
+    climbing = synthetic.generate(synthetic.SyntheticConfig(subjects=3, minutes=1, seed=2, variety="all",
+                                                            scenario="cadence"))
+    assert all(np.array_equal(a.ppg, b.ppg) for a, b in zip(free, again))
+    assert not any(np.array_equal(a.ppg, c.ppg) for a, c in zip(free, climbing))

@@ -68,6 +68,7 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_data, quick_
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_ctrl_c_on_the_command_line_leaves_a_resumable_run(tmp_path, interruptible):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "edgeppg", "train", "--out", str(out), "--blocks", "1", "--width", "8",

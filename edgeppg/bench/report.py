@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS
+from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS, limits
 
 
 def host_table(result: dict) -> Table:
@@ -64,7 +64,7 @@ def mcu_table(r: dict) -> Table:
         ("  activation arena (reserved / used)", f"{r['arena_bytes'] / 1024:.1f} / "
                                                  f"{r.get('arena_used_bytes', r['arena_bytes']) / 1024:.1f} KiB"),
         ("  peak stack", f"{r['stack_bytes']} B"),
-        (r.get("fits_limits", "256 KiB RAM / 1024 KiB flash"), fits),
+        (r.get("fits_limits") or limits(), fits),
     ]
     if "energy" in r:
         e = r["energy"]

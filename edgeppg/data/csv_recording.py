@@ -1,0 +1,149 @@
+"""A user's own recording as a CSV file: how someone scores a model on their own device's data.
+
+    time_s,ppg,acc_x,acc_y,acc_z,hr
+    0.00,51234,0.01,-0.98,0.12,72
+    0.04,51240,0.01,-0.98,0.12,
+
+A header row names the columns: `time_s` (seconds) and `ppg` (raw PPG, larger = more blood volume) are
+needed; `acc_x`, `acc_y`, `acc_z` (g, all three or none) and `hr` (a reference heart rate in BPM,
+where known; empty cells are unknown) are optional; other columns are ignored. The rate comes from the
+time column: a steady rate the device takes is kept, anything else (another rate, or uneven sampling)
+is interpolated once on the host onto the model's 25 Hz grid, as for the e2epyppg watch. A file that
+cannot be read as such (a column missing, a value that is not a number, time going backwards or
+standing still, a gap in the PPG, too short for one window) is one line naming the file and the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgeppg.data.tables import read_csv
+from edgeppg.data.windows import WindowSet, labelled_windows
+from edgeppg.device import native
+from edgeppg.device.spec import FS, SENSOR_RATES, STRIDE_S, WINDOW_S
+from edgeppg.errors import EdgeppgError
+
+REQUIRED = ("time_s", "ppg")
+ACC = ("acc_x", "acc_y", "acc_z")
+MIN_RATE_HZ = 10.0  # below this a pulse wave is too coarsely sampled to interpolate
+STEADY = 0.02  # a rate is steady when every interval is within 2 % of the median one
+
+
+@dataclass
+class CsvRecording:
+    path: Path
+    ppg: np.ndarray  # raw PPG at rate_hz
+    rate_hz: float
+    acc: np.ndarray | None  # (n, 3) g at rate_hz, or None
+    reference_bpm: np.ndarray  # per 8 s / 2 s window, NaN where unknown
+    note: str
+
+    @property
+    def seconds(self) -> float:
+        return len(self.ppg) / self.rate_hz
+
+    def windows(self) -> WindowSet:
+        """The labelled windows `edgeppg eval` scores, cut by the device's preprocessing."""
+        if not np.isfinite(self.reference_bpm).any():
+            raise EdgeppgError(f"{self.path}: no reference heart rate (an hr column) to score against; "
+                               "edgeppg stream runs a recording without one")
+        x, status, _ = native.windows(self.ppg, self.rate_hz)
+        n = min(len(x), len(self.reference_bpm))
+        return labelled_windows(self.path.stem, str(self.path), self.seconds, x[:n], status[:n],
+                                self.reference_bpm[:n], np.arange(n) * STRIDE_S, self._motion(n))
+
+    def _motion(self, n: int) -> np.ndarray:
+        """Per window, the spread of |acc| (g): what tells still windows from motion ones."""
+        if self.acc is None:
+            return np.full(n, np.nan)
+        magnitude = np.linalg.norm(self.acc, axis=1)
+        per = int(round(WINDOW_S * self.rate_hz))
+        step = int(round(STRIDE_S * self.rate_hz))
+        return np.array([magnitude[i * step: i * step + per].std() for i in range(n)])
+
+
+def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
+    """The recording in `path`; `rates` are the sensor rates the device takes as they are."""
+    path = Path(path)
+    header = _header(path)
+    present = [c for c in ACC if c in header]
+    if present and len(present) < 3:
+        raise EdgeppgError(f"{path}: has {', '.join(present)} but not all of acc_x, acc_y, acc_z")
+    columns = REQUIRED + (ACC if present else ()) + (("hr",) if "hr" in header else ())
+    d = read_csv(path, columns, columns)
+    t = d["time_s"]
+    if len(t) < 2:
+        raise EdgeppgError(f"{path}: {len(t)} sample(s): too short for one {WINDOW_S:g} s window")
+    for c in REQUIRED + (ACC if present else ()):
+        _no_gaps(path, c, d[c])
+    dt = np.diff(t)
+    if (dt <= 0).any():
+        i = int(np.argmax(dt <= 0))
+        raise EdgeppgError(f"{path}: line {i + 3}: time_s goes {'backwards' if dt[i] < 0 else 'nowhere'} "
+                           f"({t[i]:g} s, then {t[i + 1]:g} s)")
+    seconds = float(t[-1] - t[0]) + float(np.median(dt))
+    if seconds < WINDOW_S:
+        raise EdgeppgError(f"{path}: lasts {seconds:.1f} s, less than one {WINDOW_S:g} s window")
+    rate = 1.0 / float(np.median(dt))
+    if rate < MIN_RATE_HZ:
+        raise EdgeppgError(f"{path}: sampled at {rate:.3g} Hz: too slow for heart rate (at least {MIN_RATE_HZ:g} Hz)")
+    acc = np.stack([d[c] for c in ACC], axis=1) if present else None
+    steady = np.abs(dt * rate - 1.0).max() <= STEADY
+    taken = next((r for r in rates if abs(rate / r - 1.0) <= STEADY), None)
+    t0 = t - t[0]
+    if steady and taken is not None:
+        ppg, out_rate, how = d["ppg"], taken, f"{taken:g} Hz as recorded"
+    else:  # another rate, or uneven sampling: onto the model's grid once, on the host
+        grid = np.arange(0.0, t0[-1], 1.0 / FS)
+        ppg = np.interp(grid, t0, d["ppg"])
+        acc = None if acc is None else np.stack([np.interp(grid, t0, acc[:, k]) for k in range(3)], axis=1)
+        out_rate = FS
+        how = (f"{'uneven ' if not steady else ''}{rate:.3g} Hz interpolated on the host onto {FS:g} Hz "
+               f"(the device takes {', '.join(f'{r:g}' for r in rates)} Hz as they are)")
+    n = max(0, int((len(ppg) / out_rate - WINDOW_S) // STRIDE_S) + 1)
+    ref = _reference(t0, d["hr"], n) if "hr" in d else np.full(n, np.nan)
+    note = (f"{path.name}: {how}; {'accelerometer' if acc is not None else 'no accelerometer'}; "
+            f"{'reference: its hr column' if 'hr' in d else 'no reference heart rate'}")
+    return CsvRecording(path, np.asarray(ppg, np.float64), float(out_rate), acc, ref, note)
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        with open(path, newline="") as fh:
+            line = fh.readline()
+    except FileNotFoundError:
+        raise EdgeppgError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise EdgeppgError(f"{path}: a folder, not a CSV file") from None
+    except UnicodeDecodeError as e:
+        raise EdgeppgError(f"{path}: not a readable CSV file ({e})") from e
+    header = [h.strip() for h in line.split(",")]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise EdgeppgError(f"{path}: no column '{missing[0]}' (a recording needs a header row with time_s and ppg; "
+                           f"optional: acc_x, acc_y, acc_z, hr)")
+    return header
+
+
+def _no_gaps(path: Path, column: str, values: np.ndarray) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        first = int(np.argmax(bad))
+        last = first + int(np.argmin(bad[first:])) - 1 if not bad[first:].all() else len(values) - 1
+        lines = f"line {first + 2}" if last == first else f"lines {first + 2}-{last + 2}"
+        raise EdgeppgError(f"{path}: {lines}: no {column} value (a gap of {last - first + 1} sample(s)); "
+                           "fill or cut it")
+
+
+def _reference(t: np.ndarray, hr: np.ndarray, n: int) -> np.ndarray:
+    """The mean of the known reference values within each 8 s / 2 s window."""
+    out = np.full(n, np.nan)
+    known = np.isfinite(hr) & (hr > 0)
+    for i in range(n):
+        sel = known & (t >= i * STRIDE_S) & (t < i * STRIDE_S + WINDOW_S)
+        if sel.any():
+            out[i] = hr[sel].mean()
+    return out
