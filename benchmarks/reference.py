@@ -3,6 +3,7 @@
 For the student and the teacher in `models/`:
 - the test participants' MAE (track read-out), all, still and motion windows;
 - the real watch recording, float, as recorded and lag-aligned;
+- the built-in cadence scenario's held-out participants (climbing and running, edgeppg.data.cadence);
 - the int8 model on the device: the firmware's own tracked MAE on the watch recording
   (stream_e2epyppg.json, from QEMU);
 - what int8 costs against float, on the test sample export scored and on the watch;
@@ -24,7 +25,8 @@ from common import RESULTS, write_results
 from edgeppg import files
 from edgeppg.card.collect import watch_errors
 from edgeppg.data import e2e_recording
-from edgeppg.data.dataset import load_splits
+from edgeppg.data.dataset import data_config, load_splits, load_windows
+from edgeppg.data.synthetic import CADENCE_SET
 from edgeppg.metrics import evaluate_set, still_motion
 from edgeppg.runs import load_model
 
@@ -41,6 +43,7 @@ def measure(folder: Path) -> dict:
     test = load_splits(cfg.data).test
     m = evaluate_set(model, test)
     parts = still_motion(model, test, "track")
+    cadence = evaluate_set(model, load_windows(data_config(synthetic_config=CADENCE_SET)))
     ws = e2e_recording.load()
     w = watch_errors(model, ws, e2e_recording.REFERENCE_LAG_WINDOWS)
     export = files.read_json(folder / files.EXPORT_JSON)
@@ -51,6 +54,8 @@ def measure(folder: Path) -> dict:
             p.numel() for p in model.parameters())),
         "test_windows": m["windows"], "test_track": m["mae_track"], "test_argmax": m["mae_argmax"],
         "test_still_track": parts["still"]["mae"], "test_motion_track": parts["motion"]["mae"],
+        "cadence_track": cadence["mae_track"], "cadence_argmax": cadence["mae_argmax"],
+        "cadence_windows": cadence["windows"],
         "watch_track": w["tracked"], "watch_argmax": w["window"],
         "watch_track_lag": w["tracked_lag"], "watch_argmax_lag": w["window_lag"],
         "watch_device_int8_track": stream["mae_bpm"], "watch_device_int8_argmax": stream["mae_bpm_argmax"],
