@@ -6,6 +6,7 @@ what comes back. Every error a user can cause becomes one line and exit status 2
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,8 @@ from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
 from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, Channel, Dataset, DataSeed, Device,
-                             Epochs, LabelSource, Lr, Minutes, Opt, OutDir, Patience, Readout, Resume, Root, Scenario,
+                             Epochs, Inputs, LabelSource, Lr, Minutes, Opt, OutDir, Patience, Readout, Resume, Root,
+                             Scenario,
                              Seed, Site, Split, StemStride, Strategy, Subjects, Tau, Threads, Variety, Windows)
 from edgeppg.reports import rows_table
 from edgeppg.settings import SettingError
@@ -86,7 +88,7 @@ def train(
     hidden: Annotated[int, typer.Option(help="MLP units per layer.")] = MS.hidden,
     dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
-    variety: Variety = SYN.variety, scenario: Scenario = SYN.scenario,
+    variety: Variety = SYN.variety, scenario: Scenario = SYN.scenario, inputs: Inputs = DataConfig.inputs,
     split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
     patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
@@ -98,7 +100,7 @@ def train(
     config = RunConfig(
         data=data_config(dataset, root, split, SyntheticConfig(subjects=subjects, minutes=minutes, seed=data_seed,
                                                                variety=variety, scenario=scenario), site, channel,
-                         label),
+                         label, inputs),
         model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden,
                         stem_stride=stem_stride),
         train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment),
@@ -117,6 +119,8 @@ def distill(
     student_width: Annotated[Optional[int], typer.Option(help="ResNet1D student stem channels (default: the "
                                                               "teacher's).")] = None,
     student_stem_stride: StemStride = MS.stem_stride,
+    student_inputs: Annotated[Optional[str], typer.Option(help="What the student sees, ppg or ppg-acc (default: "
+                                                                "the teacher's).")] = None,
     tau: Tau = DC.tau,
     alpha: Annotated[float, typer.Option(help="DKD: TCKD weight.")] = DC.alpha,
     beta: Annotated[float, typer.Option(help="DKD: NCKD weight.")] = DC.beta,
@@ -134,7 +138,7 @@ def distill(
 
     _, teacher_cfg = load_model(teacher)
     config = RunConfig(
-        data=teacher_cfg.data,
+        data=replace(teacher_cfg.data, inputs=student_inputs or teacher_cfg.data.inputs),
         model=ModelSpec(arch=student_arch.value, blocks=student_blocks,
                         width=teacher_cfg.model.width if student_width is None else student_width,
                         kernel=teacher_cfg.model.kernel, hidden=student_hidden, stem_stride=student_stem_stride),
@@ -409,15 +413,9 @@ def _resumable(run_dir: Path | None = None) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        from edgeppg.files import CHECKPOINT
+        from edgeppg.runs import interrupted
 
-        if run_dir is None:
-            err.print("interrupted: finished runs are kept and an interrupted one keeps its last whole epoch; "
-                      "rerun the same command to go on")
-        elif (run_dir / CHECKPOINT).is_file():
-            err.print(f"interrupted: {run_dir} keeps its last whole epoch; rerun the same command with --resume")
-        else:
-            err.print(f"interrupted in the first epoch: nothing to resume; rerun the same command to start {run_dir}")
+        err.print(interrupted(run_dir))
         raise typer.Exit(130) from None
 
 

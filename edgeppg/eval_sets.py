@@ -27,7 +27,7 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
 
         rec = csv_recording.read(recording)
         return (f"{run} (trained on {cfg.data.dataset}) on {recording}: {rec.note}",
-                {f"{recording.name}: every window with a reference": rec.windows()})
+                {f"{recording.name}: every window with a reference": rec.windows(cfg.data.inputs)})
     if eval_dataset is None:
         splits = load_splits(cfg.data)
         return f"{run}: {cfg.model.describe()} ({readout} read-out)", {"val": splits.val, "test": splits.test}
@@ -35,7 +35,7 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
         from edgeppg.data import e2e_recording
         from edgeppg.device.spec import STRIDE_S
 
-        ws = e2e_recording.load()
+        ws = e2e_recording.load(inputs=cfg.data.inputs)
         lag_s = e2e_recording.REFERENCE_LAG_WINDOWS * STRIDE_S
         return (f"{run} (trained on {cfg.data.dataset}) on a real smartwatch recording, vs the watch's HR",
                 {"e2epyppg watch recording": ws,
@@ -45,8 +45,8 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
 
         return (f"{run} (trained on {cfg.data.dataset}) on the built-in cadence scenario (climbing and running)",
                 {f"cadence: {CADENCE_SET.subjects} held-out participants": load_windows(
-                    data_config(synthetic_config=CADENCE_SET))})
-    other = data_config(eval_dataset, eval_root, site=site, channel=channel, label=label)
+                    data_config(synthetic_config=CADENCE_SET, inputs=cfg.data.inputs))})
+    other = data_config(eval_dataset, eval_root, site=site, channel=channel, label=label, inputs=cfg.data.inputs)
     return (f"{run} (trained on {cfg.data.dataset}) evaluated on {eval_dataset}",
             {f"{eval_dataset}: all participants": load_windows(other)})
 

@@ -15,10 +15,9 @@ import torch
 from torch import Tensor, nn
 
 from edgeppg.data.windows import HR_LOW
+from edgeppg.device.spec import MOTION_G  # noqa: F401 (the motion threshold, re-exported)
 
 READOUTS = ("argmax", "expectation", "track")
-# A window counts as motion when |acc| varies by more than this within it (std, in g); the rest are still.
-MOTION_G = 0.05
 WINDOW_READOUTS = ("argmax", "expectation")  # need nothing but the window itself
 
 

@@ -34,6 +34,8 @@ Variety = Annotated[str, typer.Option(help="Synthetic data: what varies beyond t
                                            "some of perfusion,sensor,noise,morphology,motion ('' = none).")]
 Scenario = Annotated[str, typer.Option(help="Synthetic data: '' (free living) or cadence (climbing and running, "
                                             "steps at half, once or twice the heart rate).")]
+Inputs = Annotated[str, typer.Option(help="What the model sees: ppg (the paper's), or ppg-acc (the PPG after the "
+                                          "device's accelerometer front end, which removes what motion explains).")]
 Augment = Annotated[float, typer.Option(help="Chance per window of each label-keeping augmentation (0 = none).")]
 StemStride = Annotated[int, typer.Option(help="ResNet1D stem stride (2: later layers see twice as far, at half "
                                               "the cost).")]

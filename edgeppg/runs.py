@@ -33,6 +33,16 @@ from edgeppg.models.spec import build_model
 MODEL_FORMAT = "edgeppg-model/1"
 
 
+def interrupted(run_dir: Path | None) -> str:
+    """What Ctrl-C kept, and how to go on: a run's last whole epoch, or finished runs (run_dir None)."""
+    if run_dir is None:
+        return ("interrupted: finished runs are kept and an interrupted one keeps its last whole epoch; rerun the "
+                "same command to go on")
+    if (run_dir / CHECKPOINT).is_file():
+        return f"interrupted: {run_dir} keeps its last whole epoch; rerun the same command with --resume"
+    return f"interrupted in the first epoch: nothing to resume; rerun the same command to start {run_dir}"
+
+
 def save_torch(path: Path, obj: dict) -> None:
     buf = io.BytesIO()
     torch.save(obj, buf)

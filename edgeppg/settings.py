@@ -50,10 +50,13 @@ def text(option: Option = "") -> dict:
 def option(cls: type, name: str, command: str | None = None) -> str | None:
     """The command-line option that sets field `name` of config class `cls` in `command` (None: the
     command it is usually set in), or None where no option sets it. A class's OPTION_PREFIX renames its
-    options in one command (ModelSpec's are --student-... in `edgeppg distill`)."""
+    options in one command (ModelSpec's are --student-... in `edgeppg distill`); its OPTION_COMMANDS, where
+    set, are the only commands its plain options belong to."""
     opt = rule(cls, name).get("option", "")
     if isinstance(opt, dict):
         opt = opt.get(command) if command is not None else next(iter(opt.values()), None)
+    elif command is not None and command not in getattr(cls, "OPTION_COMMANDS", (command,)):
+        return None  # the class's options belong to other commands (a distilled student takes its teacher's data)
     if opt is None:
         return None
     opt = opt or "--" + name.replace("_", "-")

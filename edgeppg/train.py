@@ -14,6 +14,7 @@ import hashlib
 import math
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -130,7 +131,21 @@ def _teacher_targets(config: RunConfig, student: torch.nn.Module, splits: Splits
             f"{config.model.describe()} ({count_params(student):,} params)"
         )
     layer = dc.feature_layer if s.needs_feature else None
-    return teacher_targets(teacher.to(device), splits.train.x, layer)
+    return teacher_targets(teacher.to(device), _teacher_inputs(teacher_cfg, config, splits), layer)
+
+
+def _teacher_inputs(teacher_cfg: RunConfig, config: RunConfig, splits: Splits) -> np.ndarray:
+    """The student's training windows as its teacher sees them: the same windows, through the teacher's own
+    inputs when they differ (an accelerometer teacher for a PPG-only student, or the other way round)."""
+    if teacher_cfg.data.inputs == config.data.inputs:
+        return splits.train.x
+    theirs = load_splits(replace(config.data, inputs=teacher_cfg.data.inputs)).train
+    where = {(s, float(t)): i for i, (s, t) in enumerate(zip(theirs.subject, theirs.start_s))}
+    index = [where.get((s, float(t)), -1) for s, t in zip(splits.train.subject, splits.train.start_s)]
+    if min(index, default=0) < 0:
+        raise EdgeppgError(f"{index.count(-1)} training windows have no counterpart with the teacher's inputs "
+                           f"({teacher_cfg.data.inputs})")
+    return theirs.x[index]
 
 
 def _check_no_leak(teacher_cfg: RunConfig, config: RunConfig, splits: Splits) -> None:

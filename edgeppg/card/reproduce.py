@@ -19,9 +19,10 @@ from edgeppg.distill import strategy
 from edgeppg.settings import option
 
 # The config sections each command sets, one line of options each.
-SECTIONS = {"train": ("model", "data", "train"), "distill": ("distill", "model", "train")}
-# Sections whose unset options are not the config's defaults: a student's width defaults to its teacher's.
-EVERY = {("distill", "model")}
+SECTIONS = {"train": ("model", "data", "train"), "distill": ("distill", "model", "data", "train")}
+# Sections whose unset options are not the config's defaults: a student's width and inputs default to its
+# teacher's.
+EVERY = {("distill", "model"), ("distill", "data")}
 
 
 def _options(obj: object, command: str, every: bool = False) -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeppg.data.tables import read_csv
-from edgeppg.data.windows import WindowSet, labelled_windows
+from edgeppg.data.windows import WindowSet, front_end, labelled_windows
 from edgeppg.device import native
 from edgeppg.device.spec import FS, SENSOR_RATES, STRIDE_S, WINDOW_S
 from edgeppg.errors import EdgeppgError
@@ -45,12 +45,14 @@ class CsvRecording:
     def seconds(self) -> float:
         return len(self.ppg) / self.rate_hz
 
-    def windows(self) -> WindowSet:
-        """The labelled windows `edgeppg eval` scores, cut by the device's preprocessing."""
+    def windows(self, inputs: str = "ppg") -> WindowSet:
+        """The labelled windows `edgeppg eval` scores, cut by the device's preprocessing, as a model with
+        `inputs` sees them."""
         if not np.isfinite(self.reference_bpm).any():
             raise EdgeppgError(f"{self.path}: no reference heart rate (an hr column) to score against; "
                                "edgeppg stream runs a recording without one")
         x, status, _ = native.windows(self.ppg, self.rate_hz)
+        x = front_end(x, self.acc, self.rate_hz, inputs, str(self.path))
         n = min(len(x), len(self.reference_bpm))
         return labelled_windows(self.path.stem, str(self.path), self.seconds, x[:n], status[:n],
                                 self.reference_bpm[:n], np.arange(n) * STRIDE_S, self._motion(n))

@@ -7,6 +7,7 @@ import json
 import os
 import zipfile
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +24,14 @@ CACHE_VERSION = 3  # bump when windowing or a generator changes, so stale caches
 
 
 DATASETS = ("synthetic", "dalia", "wildppg", "galaxyppg")
+# What a model sees: the PPG alone (the paper's setting), or the PPG after the accelerometer front end
+# (firmware/monitor/ep_cancel.c removes what the wrist's acceleration explains, in motion windows only).
+INPUTS = ("ppg", "ppg-acc")
 
 
 @dataclass(frozen=True)
 class DataConfig:
+    OPTION_COMMANDS: ClassVar[tuple[str, ...]] = ("train", "data")  # a distilled student takes its teacher's data
     dataset: str = field(default="synthetic", metadata=one_of(*DATASETS))
     synthetic: synthetic.SyntheticConfig = field(default_factory=synthetic.SyntheticConfig)
     root: str = field(default="", metadata=text())  # the real data set's folder
@@ -40,6 +45,9 @@ class DataConfig:
     val_fraction: float = field(default=0.15, metadata=real(0.01, 0.9, option=None))
     test_fraction: float = field(default=0.2, metadata=real(0.01, 0.9, option=None))
     split_seed: int = field(default=0, metadata=whole(0, 2**32 - 1, option=None))
+    # what the model sees (INPUTS); a distilled student chooses its own, by default its teacher's
+    inputs: str = field(default="ppg", metadata=one_of(*INPUTS, option={"train": "--inputs", "data": "--inputs",
+                                                                        "distill": "--student-inputs"}))
 
     def __post_init__(self) -> None:
         check(self)
@@ -61,14 +69,15 @@ class DataConfig:
 
 def data_config(dataset: str = "synthetic", root: Path | None = None, split: str = "random",
                 synthetic_config: synthetic.SyntheticConfig | None = None, site: str = "wrist",
-                channel: str = "ppg_g", label: str = "polar-hr") -> DataConfig:
+                channel: str = "ppg_g", label: str = "polar-hr", inputs: str = "ppg") -> DataConfig:
     """A data config from what a user names: a known data set, and the folder of a real one."""
     if dataset not in DATASETS:
         raise EdgeppgError(f"unknown dataset '{dataset}' (available: {', '.join(DATASETS)})")
     if dataset != "synthetic" and root is None:
         raise EdgeppgError(f"--dataset {dataset} needs --root, the data set's folder")
     return DataConfig(dataset=dataset, synthetic=synthetic_config or synthetic.SyntheticConfig(), split=split,
-                      root=str(Path(root).resolve()) if root else "", site=site, channel=channel, label=label)
+                      root=str(Path(root).resolve()) if root else "", site=site, channel=channel, label=label,
+                      inputs=inputs)
 
 
 @dataclass
@@ -103,8 +112,9 @@ def load_windows(cfg: DataConfig) -> WindowSet:
 
 def _source_config(cfg: DataConfig) -> dict:
     """What the windows depend on: the generator's settings, or the real files (names, sizes, times)."""
+    inputs = {} if cfg.inputs == "ppg" else {"inputs": cfg.inputs}  # the PPG alone keeps its caches' names
     if cfg.dataset == "synthetic":
-        return {"dataset": "synthetic", **cfg.synthetic.to_dict()}
+        return {"dataset": "synthetic", **cfg.synthetic.to_dict(), **inputs}
     if cfg.dataset not in DATASETS:
         raise EdgeppgError(f"unknown dataset '{cfg.dataset}' (available: {', '.join(DATASETS)})")
     root = Path(cfg.root).expanduser()
@@ -114,19 +124,21 @@ def _source_config(cfg: DataConfig) -> dict:
                    for p in root.rglob("*") if p.is_file())
     options = {"dalia": {}, "wildppg": {"site": cfg.site, "channel": cfg.channel},
                "galaxyppg": {"label": cfg.label}}[cfg.dataset]
-    return {"dataset": cfg.dataset, "root": str(root.resolve()), "files": files, **options}
+    return {"dataset": cfg.dataset, "root": str(root.resolve()), "files": files, **options, **inputs}
 
 
 def _build(cfg: DataConfig) -> WindowSet:
     if cfg.dataset == "synthetic":
-        return WindowSet.concat([window_recording(rec) for rec in synthetic.generate(cfg.synthetic)])
+        return WindowSet.concat([window_recording(rec, cfg.inputs) for rec in synthetic.generate(cfg.synthetic)])
     from edgeppg.data import dalia, galaxyppg, wildppg
 
     root = Path(cfg.root).expanduser()
     if cfg.dataset == "dalia":
-        return dalia.load(root)
+        return dalia.load(root, cfg.inputs)
     if cfg.dataset == "wildppg":
-        return wildppg.load(root, cfg.site, cfg.channel)
+        return wildppg.load(root, cfg.site, cfg.channel, cfg.inputs)
+    if cfg.inputs != "ppg":
+        raise EdgeppgError(f"{root}: GalaxyPPG's accelerometer is not read yet; use --inputs ppg with galaxyppg")
     return galaxyppg.load(root, cfg.label)
 
 

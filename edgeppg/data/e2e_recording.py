@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from edgeppg.data.tables import read_csv
-from edgeppg.data.windows import FS, STRIDE, STRIDE_S, WINDOW, WINDOW_S, WindowSet, labelled_windows, window_count
+from edgeppg.data.windows import (FS, STRIDE, STRIDE_S, WINDOW, WINDOW_S, WindowSet, front_end, labelled_windows,
+                                  window_count)
 from edgeppg.device import native
 from edgeppg.errors import EdgeppgError
 
@@ -39,7 +40,7 @@ def recording_path() -> Path:
 
 
 def stream(path: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """The recording as a stream at 25 Hz: (PPG, |acc| in g, the watch's HR per 8 s / 2 s window, seconds).
+    """The recording as a stream at 25 Hz: (PPG, acc (n, 3) in g, the watch's HR per 8 s / 2 s window, seconds).
 
     The watch samples irregularly (about 19.6 Hz), so the PPG is interpolated once onto a 25 Hz grid on
     the host; that grid is what the device's preprocessing (an identity resampler at 25 Hz) and
@@ -51,8 +52,7 @@ def stream(path: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray
     t = (d["timestamp"][order] - d["timestamp"][order][0]) / 1000.0
     grid = np.arange(0.0, t[-1], 1.0 / FS)
     ppg = -np.interp(grid, t, d["ppg"][order])
-    acc = np.linalg.norm(np.stack([d[f"acc{a}"][order] for a in "xyz"], axis=1), axis=1) / GRAVITY
-    acc = np.interp(grid, t, acc)
+    acc = np.stack([np.interp(grid, t, d[f"acc{a}"][order]) for a in "xyz"], axis=1) / GRAVITY
     n = window_count(len(grid))
     hrm = d["hrm"][order]
     hr = np.full(n, np.nan)
@@ -66,14 +66,16 @@ def stream(path: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray
 SUBJECT = "e2epyppg-201902020222"
 
 
-def load(path: Path | None = None) -> WindowSet:
+def load(path: Path | None = None, inputs: str = "ppg") -> WindowSet:
+    """The recording's labelled windows, as a model with `inputs` sees them."""
     path = path or recording_path()
     ppg, acc, hr, seconds = stream(path)
     x, status, _ = native.windows(ppg, FS)
+    x = front_end(x, acc, FS, inputs, str(path))
     n = min(len(x), len(hr))
     idx = np.arange(n)[:, None] * STRIDE + np.arange(WINDOW)
     return labelled_windows(SUBJECT, str(path), seconds, x[:n], status[:n], hr[:n], np.arange(n) * STRIDE_S,
-                            acc[idx].std(axis=1))
+                            np.linalg.norm(acc, axis=1)[idx].std(axis=1))
 
 
 def lag_aligned(ws: WindowSet, lag_windows: int = REFERENCE_LAG_WINDOWS) -> WindowSet:

@@ -33,6 +33,7 @@ Every aspect draws from its own random stream, so adding one leaves the others' 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 
 import numpy as np
 from scipy.signal import butter, lfilter, sosfilt
@@ -60,6 +61,7 @@ def variety_aspects(variety: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class SyntheticConfig:
+    OPTION_COMMANDS: ClassVar[tuple[str, ...]] = ("train", "data")  # a distilled student takes its teacher's data
     subjects: int = field(default=24, metadata=whole(3, 10_000))  # three: a train, a val and a test participant
     minutes: float = field(default=30.0, metadata=real(0.2, 24 * 60.0))  # at least a few 8 s windows
     # the rate of a wrist BVP sensor (PPG-DaLiA's Empatica E4); resampled to 25 Hz later

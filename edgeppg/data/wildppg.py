@@ -91,7 +91,7 @@ def read_participant(path: Path, site: str = "wrist", channel: str = "ppg_g") ->
     return Recording(subject=pid, ppg=ppg, fs=fs, acc=acc, acc_fs=fs, hr=hr, source=str(path), gaps=gaps)
 
 
-def load(root: Path, site: str = "wrist", channel: str = "ppg_g") -> WindowSet:
+def load(root: Path, site: str = "wrist", channel: str = "ppg_g", inputs: str = "ppg") -> WindowSet:
     files = sorted(root.glob("*.mat"))
     if not files:
         raise EdgeppgError(f"{root}: no WildPPG participant files (*.mat)")
@@ -99,7 +99,7 @@ def load(root: Path, site: str = "wrist", channel: str = "ppg_g") -> WindowSet:
     for f in files:
         rec = read_participant(f, site, channel)
         seen.add(rec.subject)
-        parts.append(window_recording(rec))
+        parts.append(window_recording(rec, inputs))
     for pid in PARTICIPANTS:
         if pid not in seen:
             parts.append(missing_recording(pid, str(root), "no participant file"))

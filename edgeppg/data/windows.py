@@ -19,6 +19,7 @@ from scipy.signal import resample_poly
 
 from edgeppg.data.recording import Recording
 from edgeppg.device import native
+from edgeppg.errors import EdgeppgError
 from edgeppg.device.spec import FS, HR_LOW, N_CLASSES, STRIDE, STRIDE_S, WINDOW, WINDOW_S  # noqa: F401 (re-exported)
 
 STATUS_REASONS = {1: "flat signal", 2: "NaN in PPG"}  # the device preprocessing's window status
@@ -126,10 +127,24 @@ class WindowSet:
         )
 
 
-def window_recording(rec: Recording) -> WindowSet:
+def front_end(x: np.ndarray, acc: np.ndarray | None, acc_fs: float | None, inputs: str, where: str) -> np.ndarray:
+    """The model's input from normalised PPG windows: as they are ("ppg"), or through the device's
+    accelerometer front end ("ppg-acc", edgeppg.device.native.cancel) with the recording's accelerometer
+    resampled by the device. The windows the accelerometer does not reach (it may end early) are dropped."""
+    if inputs == "ppg":
+        return x
+    if acc is None or not acc_fs:
+        raise EdgeppgError(f"{where}: no accelerometer, which a model with inputs {inputs} needs")
+    a = native.acc_windows(acc, acc_fs)
+    n = min(len(x), len(a))
+    return native.cancel(x[:n], a[:n])[0]
+
+
+def window_recording(rec: Recording, inputs: str = "ppg") -> WindowSet:
     """Stream a recording through the device's preprocessing (resampled to 25 Hz, 8 s windows every 2 s,
-    normalised), and label the windows."""
+    normalised, and through the accelerometer front end for inputs "ppg-acc"), and label the windows."""
     x, status, _ = native.windows(rec.ppg, rec.fs)
+    x = front_end(x, rec.acc, rec.acc_fs, inputs, rec.source or rec.subject)
     n = len(x)
     if rec.beats is not None:
         hr = hr_from_beats(rec.beats, n)

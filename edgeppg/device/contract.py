@@ -32,6 +32,7 @@ class Contract:
     tracker: TrackerParams
     tflm_host_arena_bytes: int = 0
     vectors: int = 0
+    inputs: str = "ppg"  # what the model was trained on: the PPG alone, or after the accelerometer front end
 
     @property
     def rates(self) -> tuple[float, ...]:
@@ -59,6 +60,9 @@ class Contract:
             "tracker": self.tracker.to_dict(),
             "arena": {"tflm_host_bytes": self.tflm_host_arena_bytes},
             "test_vectors": {"file": DEVICE_VECTORS, "windows": self.vectors},
+            "inputs": {"model": self.inputs, "accelerometer": "axes in g, at one of the resamplers' rates; front end "
+                       f"ep_cancel: {spec.CANCEL_LAGS} lags, ridge {spec.CANCEL_RIDGE:g}, gate {spec.MOTION_G:g} g"
+                       if self.inputs != "ppg" else "not used"},
         }
 
     @staticmethod
@@ -72,15 +76,26 @@ class Contract:
             return Contract(float(d["input"]["scale"]), int(d["input"]["zero_point"]), float(d["output"]["scale"]),
                             int(d["output"]["zero_point"]), tuple(Design.from_dict(r) for r in d["resamplers"]),
                             TrackerParams(**d["tracker"]), int(d["arena"]["tflm_host_bytes"]),
-                            int(d["test_vectors"]["windows"]))
-        except (KeyError, TypeError, ValueError) as e:
+                            int(d["test_vectors"]["windows"]), str(d.get("inputs", {}).get("model", "ppg")))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise EdgeppgError(f"{where}: a damaged device contract ({type(e).__name__}: {e})") from e
 
 
 def make(input_q: tuple[float, int], output_q: tuple[float, int], rates: tuple[float, ...] = spec.SENSOR_RATES,
-         tracker: TrackerParams | None = None, tflm_host_arena_bytes: int = 0, vectors: int = 0) -> Contract:
+         tracker: TrackerParams | None = None, tflm_host_arena_bytes: int = 0, vectors: int = 0,
+         inputs: str = "ppg") -> Contract:
     return Contract(float(input_q[0]), int(input_q[1]), float(output_q[0]), int(output_q[1]),
-                    tuple(design(r) for r in rates), tracker or TrackerParams(), tflm_host_arena_bytes, vectors)
+                    tuple(design(r) for r in rates), tracker or TrackerParams(), tflm_host_arena_bytes, vectors,
+                    inputs)
+
+
+def require_ppg_monitor(contract: Contract, folder: Path) -> None:
+    """The streaming monitor (ep_hrm) feeds its model the PPG alone: a model trained on the accelerometer
+    front end's windows would be fed what it never saw, so it is refused, not run wrong."""
+    if contract.inputs != "ppg":
+        raise EdgeppgError(f"{folder}: the model was trained on inputs {contract.inputs}, and the monitor firmware "
+                           "does not take the accelerometer yet; stream a model trained with --inputs ppg "
+                           "(its self-test and Cortex-M4 bench run as they are)")
 
 
 def write(folder: Path, contract: Contract, inputs: np.ndarray, expected: np.ndarray) -> None:

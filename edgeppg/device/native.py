@@ -25,8 +25,8 @@ from edgeppg.device.resampler import Design
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import firmware_dir
 
-SOURCES = ("monitor/ep_stream.c", "monitor/ep_tracker.c", "host/ep_host.c")  # under firmware/
-HEADERS = ("monitor/ep_stream.h", "monitor/ep_tracker.h")
+SOURCES = ("monitor/ep_stream.c", "monitor/ep_tracker.c", "monitor/ep_cancel.c", "host/ep_host.c")  # under firmware/
+HEADERS = ("monitor/ep_stream.h", "monitor/ep_tracker.h", "monitor/ep_cancel.h")
 CFLAGS = ("-std=c11", "-O2", "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared", "-Wall", "-Wextra",
           "-Werror")
 
@@ -36,7 +36,8 @@ def contract_macros(max_taps: int) -> str:
     return (f"#define EP_FS_OUT {float(spec.FS)!r}f\n#define EP_WINDOW {spec.WINDOW}\n#define EP_STRIDE {spec.STRIDE}\n"
             f"#define EP_CLASSES {spec.N_CLASSES}\n#define EP_HR_LOW_BPM {spec.HR_LOW}\n"
             f"#define EP_MIN_STD {spec.MIN_STD!r}f\n#define EP_MIN_RAW_CHANGES {spec.MIN_RAW_CHANGES}\n"
-            f"#define EP_RESAMPLER_MAX_TAPS {max_taps}\n")
+            f"#define EP_RESAMPLER_MAX_TAPS {max_taps}\n#define EP_CANCEL_LAGS {spec.CANCEL_LAGS}\n"
+            f"#define EP_CANCEL_RIDGE {spec.CANCEL_RIDGE!r}f\n#define EP_CANCEL_GATE_G {spec.MOTION_G!r}f\n")
 
 
 HOST_MAX_TAPS = 4096  # the host's build takes any rate edgeppg can design a resampler for
@@ -107,6 +108,9 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
                                     ctypes.c_int32, p]
     lib.ep_host_windows.restype = ctypes.c_int32
     lib.ep_host_quantize.argtypes = [p, ctypes.c_int32, ctypes.c_float, ctypes.c_int32, p]
+    lib.ep_host_raw_windows.argtypes = [ctypes.POINTER(_Design), p, ctypes.c_int32, ctypes.c_int32, p]
+    lib.ep_host_raw_windows.restype = ctypes.c_int32
+    lib.ep_host_cancel.argtypes = [p, p, ctypes.c_int32, p, p]
     lib.ep_host_normalise.argtypes = [p, ctypes.c_int32, p, p]
     lib.ep_host_tracker_bytes.restype = ctypes.c_uint32
     lib.ep_tracker_init.argtypes = [p]
@@ -148,6 +152,39 @@ def windows(ppg: np.ndarray, rate_hz: float, design: Design | None = None,
         raise EdgeppgError("out of memory in the host's copy of the device preprocessing")
     del taps
     return out[:n], status[:n], None if q is None else q[:n]
+
+
+def acc_windows(acc: np.ndarray, rate_hz: float, design: Design | None = None) -> np.ndarray:
+    """A recording's accelerometer (n, 3) in g through the device's resampler, axis by axis: (windows, 3,
+    200) at 25 Hz, not normalised, lined up with the PPG's windows at any PPG rate."""
+    from edgeppg.device.resampler import design as make_design
+
+    d = design or make_design(rate_hz)
+    c_design, taps = _c_design(d)
+    most = max(0, len(acc) * d.up // d.down // spec.STRIDE + 1)
+    out = np.empty((3, most, spec.WINDOW), np.float32)
+    counts = []
+    for axis in range(3):
+        x = np.ascontiguousarray(np.asarray(acc)[:, axis], np.float32)
+        counts.append(library().ep_host_raw_windows(ctypes.byref(c_design), _ptr(x), len(x), most,
+                                                    _ptr(out[axis])))
+    if min(counts) < 0:
+        raise EdgeppgError("out of memory in the host's copy of the device preprocessing")
+    del taps
+    return np.ascontiguousarray(out[:, : min(counts)].transpose(1, 0, 2))
+
+
+def cancel(x: np.ndarray, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The device's accelerometer front end (ep_cancel) on normalised windows (n, 200) and their
+    accelerometer windows (n, 3, 200): the cleaned windows and whether each one's gate opened."""
+    x = np.ascontiguousarray(x, np.float32)
+    a = np.ascontiguousarray(acc, np.float32)
+    if a.shape != (len(x), 3, spec.WINDOW):
+        raise ValueError(f"accelerometer windows {a.shape} do not match {len(x)} PPG windows")
+    out = np.empty_like(x)
+    cancelled = np.empty(len(x), np.int32)
+    library().ep_host_cancel(_ptr(x), _ptr(a), len(x), _ptr(out), _ptr(cancelled))
+    return out, cancelled.astype(bool)
 
 
 def normalise(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

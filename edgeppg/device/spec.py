@@ -14,3 +14,10 @@ SENSOR_RATES = (25.0, 32.0, 50.0, 64.0, 100.0, 128.0)
 # A window is unusable ("flat") when its raw samples never change or its 25 Hz spread is below this.
 MIN_RAW_CHANGES = 1
 MIN_STD = 1e-6
+# A window counts as motion when |acc| varies by more than this within it (std, in g); the rest are still.
+# The accelerometer front end (firmware/monitor/ep_cancel.c) opens at the same threshold.
+MOTION_G = 0.05
+# The front end's fit: each axis at this many lags (0 .. LAGS-1 samples at 25 Hz), ridge-regularised by
+# this fraction of the mean diagonal of the normal equations.
+CANCEL_LAGS = 5
+CANCEL_RIDGE = 0.1

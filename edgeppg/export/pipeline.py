@@ -87,7 +87,7 @@ def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_wind
 
     if int8:
         _export_tflite(model_file.parent, onnx_path, splits.train, held, torch_logits, readout, calib_windows,
-                       micro_windows, seed, report, console)
+                       micro_windows, seed, report, console, cfg.data.inputs)
     write_json(out / EXPORT_JSON, report)
     return report
 
@@ -104,7 +104,7 @@ def ensure_export(run: Path, console: Console) -> dict:
 
 def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet, torch_logits: np.ndarray,
                    readout: str, calib_windows: int, micro_windows: int, seed: int, report: dict,
-                   console: Console) -> None:
+                   console: Console, inputs: str = "ppg") -> None:
     t0 = time.perf_counter()
     calib = sample(train, calib_windows, seed)
     float_path, int8_path = out / FLOAT_TFLITE, out / INT8_TFLITE
@@ -142,7 +142,8 @@ def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet
     vec_y = runtimes.run_tflite(runtimes.tflite_interpreter(int8_path, reference=True), vec_x)
     device_contract.write(out, device_contract.make((float(q_in.scale), int(q_in.zero_point)),
                                                     (float(q_out.scale), int(q_out.zero_point)),
-                                                    tflm_host_arena_bytes=arena, vectors=len(vec_x)), vec_x, vec_y)
+                                                    tflm_host_arena_bytes=arena, vectors=len(vec_x),
+                                                    inputs=inputs), vec_x, vec_y)
     console.print(f"int8      MAE {report['accuracy']['tflite_int8']['mae']:.2f} BPM "
                   f"({loss:+.2f} vs float)  argmax agreement {report['accuracy']['tflite_int8']['argmax_agreement']:.1%}")
     console.print(f"TFLM      arena {arena:,} bytes  {len(x_int8)} windows "

@@ -175,6 +175,7 @@ def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Co
     device-equivalent pipeline, compared window by window; saved as the run's stream_<recording>.json."""
     console = console or Console(stderr=True)
     contract = device_contract.read(folder)
+    device_contract.require_ppg_monitor(contract, folder)
     contract.resampler(rec.rate_hz)  # an unsupported rate fails here, before building
     with lock.run_folder(folder, "stream"):
         with console.status("building the heart-rate monitor firmware"):
@@ -224,6 +225,7 @@ def flash_stream(folder: Path, board: str, uid: str, port: str | None, rec: Stre
 
     b = boards.board(board)
     contract = device_contract.read(folder)
+    device_contract.require_ppg_monitor(contract, folder)
     contract.resampler(rec.rate_hz)
     fw = build_stream_firmware(folder, opt, b.name, dump_inputs=False, contract=contract)
     board_io.program(fw.elf, b, uid)

@@ -2,6 +2,7 @@
  * and whole arrays per call instead of one ctypes call per sample. Never built into firmware. */
 #include <stdlib.h>
 
+#include "ep_cancel.h"
 #include "ep_stream.h"
 #include "ep_tracker.h"
 
@@ -22,6 +23,25 @@ int32_t ep_host_windows(const ep_resampler_design *d, const float *x, int32_t n,
   }
   free(s);
   return count;
+}
+
+/* Every window a recording of one accelerometer axis completes, as resampled to 25 Hz (in g, not
+ * normalised), into out (max_windows x EP_WINDOW). Returns the number of windows, or -1. */
+int32_t ep_host_raw_windows(const ep_resampler_design *d, const float *x, int32_t n, int32_t max_windows, float *out) {
+  ep_stream *s = (ep_stream *)malloc(sizeof *s);
+  if (s == NULL) return -1;
+  ep_stream_init(s, d);
+  int32_t count = 0;
+  for (int32_t i = 0; i < n && count < max_windows; ++i)
+    if (ep_stream_push(s, x[i])) ep_stream_raw(s, out + (size_t)(count++) * EP_WINDOW);
+  free(s);
+  return count;
+}
+
+/* The accelerometer front end on n windows: ppg (n x EP_WINDOW, normalised), acc (n x 3 x EP_WINDOW, g). */
+void ep_host_cancel(const float *ppg, const float *acc, int32_t n, float *out, int32_t *cancelled) {
+  for (int32_t w = 0; w < n; ++w)
+    cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, acc + (size_t)w * 3 * EP_WINDOW, out + (size_t)w * EP_WINDOW);
 }
 
 void ep_host_quantize(const float *x, int32_t n, float scale, int32_t zero_point, int8_t *out) {

@@ -91,6 +91,10 @@ ep_window ep_stream_window(const ep_stream *s) {
   return w;
 }
 
+void ep_stream_raw(const ep_stream *s, float *out) {
+  for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = s->ring[s->head + i < EP_WINDOW ? s->head + i : s->head + i - EP_WINDOW];
+}
+
 void ep_stream_normalised(const ep_stream *s, const ep_window *w, float *out) {
   for (int32_t i = 0; i < EP_WINDOW; ++i) {
     const int32_t j = s->head + i < EP_WINDOW ? s->head + i : s->head + i - EP_WINDOW;

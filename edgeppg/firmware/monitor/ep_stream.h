@@ -55,6 +55,8 @@ void ep_stream_init(ep_stream *s, const ep_resampler_design *d);
 /* Push one raw sample; returns 1 when it completed a window (then call ep_stream_window). */
 int ep_stream_push(ep_stream *s, float x);
 ep_window ep_stream_window(const ep_stream *s);
+/* The completed window as resampled (25 Hz, not normalised), oldest first: an accelerometer axis in g. */
+void ep_stream_raw(const ep_stream *s, float *out);
 /* The completed window, normalised: (x - mean) / std, oldest first. */
 void ep_stream_normalised(const ep_stream *s, const ep_window *w, float *out);
 /* The completed window, normalised and quantised as TFLite's QUANTIZE does (round half away from zero). */

@@ -1,0 +1,120 @@
+"""The accelerometer front end (firmware/monitor/ep_cancel.c, compiled for the host): a ridge fit of each
+motion window's PPG on the accelerometer's axes and lags, removed; still windows untouched. Checked
+against a numpy reference, and through the data path a model with inputs "ppg-acc" trains on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgeppg.data import csv_recording, synthetic
+from edgeppg.data.windows import window_recording
+from edgeppg.device import native, spec
+from edgeppg.errors import EdgeppgError
+
+
+def reference(ppg: np.ndarray, acc: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The same fit in float64 numpy: what ep_cancel computes, up to float32 rounding."""
+    mag = np.linalg.norm(acc, axis=0)
+    if not mag.std() > spec.MOTION_G:
+        return ppg, False
+    centred = acc - acc.mean(axis=1, keepdims=True)
+    idx = np.arange(spec.WINDOW)
+    cols = [centred[a][np.maximum(idx - lag, 0)] for a in range(3) for lag in range(spec.CANCEL_LAGS)]
+    r = np.stack(cols, axis=1).astype(np.float64)
+    g = r.T @ r
+    g += np.eye(len(g)) * (spec.CANCEL_RIDGE * np.trace(g) / len(g))
+    w = np.linalg.solve(g, r.T @ ppg)
+    out = ppg - r @ w
+    return (out - out.mean()) / out.std(), True
+
+
+def _window(rng, moving: bool, coupling: float = 1.5):
+    t = np.arange(spec.WINDOW) / spec.FS
+    pulse = np.sin(2 * np.pi * 1.3 * t)
+    acc = np.tile(np.array([0.1, -0.98, 0.15])[:, None], (1, spec.WINDOW)) + rng.normal(0, 0.002, (3, spec.WINDOW))
+    if moving:
+        swing = np.sin(2 * np.pi * 2.1 * t + rng.uniform(0, 6))
+        acc += np.outer(rng.normal(size=3), swing) * 0.4
+    ppg = pulse + coupling * (acc[0] - acc[0].mean()) * 3 + coupling * np.roll(acc[2] - acc[2].mean(), 2) * 2
+    ppg = (ppg - ppg.mean()) / ppg.std()
+    return ppg.astype(np.float32), acc.astype(np.float32), pulse
+
+
+def test_the_front_end_equals_its_numpy_reference_and_removes_a_linear_artefact():
+    rng = np.random.default_rng(0)
+    before, after = [], []
+    for moving in [True] * 20 + [False] * 5:
+        ppg, acc, pulse = _window(rng, moving)
+        out, cancelled = native.cancel(ppg[None], acc[None])
+        want, opened = reference(ppg.astype(np.float64), acc.astype(np.float64))
+        assert cancelled[0] == opened == moving
+        np.testing.assert_allclose(out[0], want, atol=2e-4)
+        if moving:  # what is left is the pulse
+            before.append(np.corrcoef(ppg, pulse)[0, 1])
+            after.append(np.corrcoef(out[0], pulse)[0, 1])
+        else:  # a still window keeps its pulse, bit for bit
+            assert np.array_equal(out[0], ppg)
+    assert np.mean(after) > 0.95 > np.mean(before) + 0.2
+
+
+def test_a_model_with_the_front_end_sees_cleaned_motion_windows_and_the_same_still_ones():
+    rec = synthetic.generate(synthetic.SyntheticConfig(subjects=3, minutes=4, seed=4, scenario="cadence"))[0]
+    plain, front = window_recording(rec, "ppg"), window_recording(rec, "ppg-acc")
+    assert len(front) == len(plain) > 50 and np.array_equal(front.start_s, plain.start_s)
+    still = plain.motion <= spec.MOTION_G
+    changed = np.any(front.x != plain.x, axis=1)
+    assert still.any() and not changed[still].any()
+    assert changed[~still].mean() > 0.9
+    np.testing.assert_allclose(front.x[changed].std(axis=1), 1.0, atol=1e-3)
+
+
+def test_a_recording_without_an_accelerometer_is_named(tmp_path):
+    path = tmp_path / "no_acc.csv"
+    t = np.arange(25 * 20) / 25.0
+    path.write_text("time_s,ppg,hr\n" + "".join(f"{a:.2f},{np.sin(a * 8):.4f},70\n" for a in t))
+    rec = csv_recording.read(path)
+    assert len(rec.windows("ppg")) > 0
+    with pytest.raises(EdgeppgError, match=r"no_acc.csv: no accelerometer, which a model with inputs ppg-acc needs"):
+        rec.windows("ppg-acc")
+
+
+def test_an_accelerometer_teacher_teaches_a_ppg_only_student(tmp_path, tiny_data, quick_train):
+    """Teacher and student choose their inputs apart: the teacher's logits come from its own inputs."""
+    from dataclasses import replace
+
+    from edgeppg.config import DistillConfig, RunConfig
+    from edgeppg.data.dataset import load_splits
+    from edgeppg.distill.teacher import teacher_targets
+    from edgeppg.models.spec import ModelSpec
+    from edgeppg.runs import load_model
+    from edgeppg.train import _teacher_inputs, run
+
+    short = replace(quick_train, epochs=1)
+    acc_data = replace(tiny_data, inputs="ppg-acc")
+    teacher = tmp_path / "teacher"
+    run(RunConfig(acc_data, ModelSpec(blocks=1, width=8), short), teacher)
+    student_cfg = RunConfig(tiny_data, ModelSpec(blocks=1, width=8), short,
+                            DistillConfig(strategy="dkd", teacher=str(teacher)))
+    splits = load_splits(tiny_data)
+    model, teacher_cfg = load_model(teacher)
+    seen = _teacher_inputs(teacher_cfg, student_cfg, splits)
+    assert seen.shape == splits.train.x.shape and not np.array_equal(seen, splits.train.x)
+    np.testing.assert_array_equal(seen, load_splits(acc_data).train.x)  # the same windows, as the teacher sees them
+    assert teacher_targets(model, seen, None)["teacher_logits"].shape == (len(seen), spec.N_CLASSES)
+    metrics = run(student_cfg, tmp_path / "student")
+    assert metrics["strategy"] == "dkd" and metrics["test"]["windows"] > 0
+
+
+def test_the_contract_says_what_the_model_sees_and_the_monitor_refuses_what_it_cannot_feed(tmp_path):
+    from edgeppg.device import contract
+
+    acc = contract.make((0.05, 3), (0.2, 40), inputs="ppg-acc")
+    back = contract.Contract.from_dict(acc.to_dict())
+    assert back.inputs == "ppg-acc" and "ep_cancel" in acc.to_dict()["inputs"]["accelerometer"]
+    old = acc.to_dict()
+    del old["inputs"]  # a contract exported before the front end existed
+    assert contract.Contract.from_dict(old).inputs == "ppg"
+    contract.require_ppg_monitor(contract.make((0.05, 3), (0.2, 40)), tmp_path)
+    with pytest.raises(EdgeppgError, match="trained on inputs ppg-acc, and the monitor firmware does not take"):
+        contract.require_ppg_monitor(back, tmp_path)
