@@ -168,7 +168,19 @@ def train_throughput() -> str:
     return text
 
 
-RENDERERS: dict[str, Callable[[], str]] = {"demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
+def motion() -> str:
+    d = _load("motion.json")
+    rows = [[r["run"], r["inputs"], r["strategy"], f"{r['test_track']:.2f}",
+             f"{r['test_still_track']:.2f} / {r['test_motion_track']:.2f}", f"{r['cadence_track']:.2f}",
+             f"{r['held_out_track']:.2f} / {r['held_out_motion_track']:.2f}",
+             f"{r['watch_track']:.2f} / {r['watch_track_lag']:.2f}"] for r in d["rows"]]
+    return _table(["run", "inputs", "strategy", "test (track)", "test still / motion", "cadence scenario",
+                   "held-out all / motion", "watch: as recorded / lag-aligned"], rows) + (
+        "\nMAE in BPM, tracked. The recipe's student (3 blocks x 16, stride-2 stem) unless the run says teacher. "
+        "Raw: `benchmarks/results/motion.json`.\n")
+
+
+RENDERERS: dict[str, Callable[[], str]] = {"motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
                                            "mcu-ratios": mcu_ratios, "tracker": tracker, "medium": medium, "medium-front": medium_front,
                                            "train-throughput": train_throughput}
 

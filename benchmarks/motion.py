@@ -43,6 +43,7 @@ def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
     """name -> (what it is, run config or None for a shipped model, folder)."""
     base = recipe.configs(models / recipe.TEACHER_RUN)
     acc = replace(base["scratch"].data, inputs="ppg-acc")
+    acc_teacher = RUNS / "teacher-ppg-acc"
     return {
         "ppg-dkd (shipped)": ("models/student: PPG alone, DKD from the PPG teacher", None, models / recipe.STUDENT_RUN),
         "ppg-scratch": ("PPG alone, from scratch", base["scratch"], RUNS / "ppg-scratch"),
@@ -50,6 +51,15 @@ def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
                             replace(base["scratch"], data=acc), RUNS / "ppg-acc-scratch"),
         "ppg-acc-dkd-from-ppg": ("PPG after the front end, DKD from the shipped PPG teacher",
                                  replace(base["dkd"], data=acc), RUNS / "ppg-acc-dkd-from-ppg"),
+        "teacher-ppg-acc": ("the recipe's 6-block teacher on the PPG after the front end",
+                            replace(base["teacher"], data=acc), acc_teacher),
+        "ppg-acc-dkd-from-acc": ("PPG after the front end, DKD from the front-end teacher",
+                                 replace(base["dkd"], data=acc, distill=replace(base["dkd"].distill,
+                                                                                teacher=str(acc_teacher))),
+                                 RUNS / "ppg-acc-dkd-from-acc"),
+        "ppg-dkd-from-acc": ("PPG alone, DKD from the front-end teacher (it sees what the student does not)",
+                             replace(base["dkd"], distill=replace(base["dkd"].distill, teacher=str(acc_teacher))),
+                             RUNS / "ppg-dkd-from-acc"),
     }
 
 
