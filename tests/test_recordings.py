@@ -98,3 +98,14 @@ def test_stream_feeds_a_csv_recording_through_the_firmware(tmp_path, exported):
     r = json.loads((run / "stream_walk.csv.json").read_text())
     assert r["sample_rate_hz"] == 64 and r["windows"] == len(native.windows(ppg, 64.0)[0]) > 10
     assert r["agree"] == 1.0 and r["int8_input_mismatches"] == 0 and r["windows_labelled"] == r["windows"]
+
+
+def test_samples_that_share_a_time_stamp_are_averaged(tmp_path):
+    """A watch's clock may be coarser than its sampling: equal time stamps are one sample, not an error."""
+    t = np.repeat(np.arange(300) / 20.0, 2)  # every time twice
+    ppg = np.sin(2 * np.pi * 1.2 * t) + np.tile([0.1, -0.1], 300)
+    got = csv_recording.read(_write(tmp_path / "coarse.csv", t, ppg, hr=np.full(len(t), 70.0)))
+    assert "300 repeated time stamps averaged" in got.note and got.rate_hz == 25.0
+    grid = np.arange(0.0, t[-1], 1 / 25.0)
+    np.testing.assert_allclose(got.ppg, np.interp(grid, np.arange(300) / 20.0, np.sin(2 * np.pi * 1.2 * np.arange(300) / 20.0)),
+                               atol=1e-9)

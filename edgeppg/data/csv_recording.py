@@ -82,10 +82,16 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
     for c in REQUIRED + (ACC if present else ()):
         _no_gaps(path, c, d[c])
     dt = np.diff(t)
-    if (dt <= 0).any():
-        i = int(np.argmax(dt <= 0))
-        raise EdgeppgError(f"{path}: line {i + 3}: time_s goes {'backwards' if dt[i] < 0 else 'nowhere'} "
-                           f"({t[i]:g} s, then {t[i + 1]:g} s)")
+    if (dt < 0).any():
+        i = int(np.argmax(dt < 0))
+        raise EdgeppgError(f"{path}: line {i + 3}: time_s goes backwards ({t[i]:g} s, then {t[i + 1]:g} s)")
+    repeated = int((dt == 0).sum())
+    if repeated:  # a clock coarser than the sampling: samples at one time are averaged into one
+        d = _merge_repeated(d, t)
+        t = d["time_s"]
+        dt = np.diff(t)
+        if len(t) < 2:
+            raise EdgeppgError(f"{path}: every sample has the same time_s")
     seconds = float(t[-1] - t[0]) + float(np.median(dt))
     if seconds < WINDOW_S:
         raise EdgeppgError(f"{path}: lasts {seconds:.1f} s, less than one {WINDOW_S:g} s window")
@@ -93,7 +99,7 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
     if rate < MIN_RATE_HZ:
         raise EdgeppgError(f"{path}: sampled at {rate:.3g} Hz: too slow for heart rate (at least {MIN_RATE_HZ:g} Hz)")
     acc = np.stack([d[c] for c in ACC], axis=1) if present else None
-    steady = np.abs(dt * rate - 1.0).max() <= STEADY
+    steady = np.abs(dt * rate - 1.0).max() <= STEADY and not repeated
     taken = next((r for r in rates if abs(rate / r - 1.0) <= STEADY), None)
     t0 = t - t[0]
     if steady and taken is not None:
@@ -104,12 +110,29 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
         acc = None if acc is None else np.stack([np.interp(grid, t0, acc[:, k]) for k in range(3)], axis=1)
         out_rate = FS
         how = (f"{'uneven ' if not steady else ''}{rate:.3g} Hz interpolated on the host onto {FS:g} Hz "
-               f"(the device takes {', '.join(f'{r:g}' for r in rates)} Hz as they are)")
+               f"(the device takes {', '.join(f'{r:g}' for r in rates)} Hz as they are)"
+               + (f"; {repeated} repeated time stamps averaged" if repeated else ""))
     n = max(0, int((len(ppg) / out_rate - WINDOW_S) // STRIDE_S) + 1)
     ref = _reference(t0, d["hr"], n) if "hr" in d else np.full(n, np.nan)
     note = (f"{path.name}: {how}; {'accelerometer' if acc is not None else 'no accelerometer'}; "
             f"{'reference: its hr column' if 'hr' in d else 'no reference heart rate'}")
     return CsvRecording(path, np.asarray(ppg, np.float64), float(out_rate), acc, ref, note)
+
+
+def _merge_repeated(d: dict[str, np.ndarray], t: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns with the samples that share a time averaged into one (a reference hr over its known values)."""
+    times, counts = np.unique(t, return_counts=True)  # t never goes backwards: each time's samples are together
+    group = np.repeat(np.arange(len(times)), counts)
+    out = {"time_s": times}
+    for c, v in d.items():
+        if c == "time_s":
+            continue
+        known = np.isfinite(v)
+        total = np.bincount(group, np.where(known, v, 0.0), len(times))
+        n = np.bincount(group, known.astype(float), len(times))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[c] = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+    return out
 
 
 def _header(path: Path) -> list[str]:
