@@ -42,10 +42,11 @@ def load(name: str, run: Path) -> StreamRecording:
         from edgeppg.data import e2e_recording
         from edgeppg.device.spec import FS
 
-        ppg, _, hr, _ = e2e_recording.stream()
+        ppg, acc, hr, _ = e2e_recording.stream()
         return StreamRecording(name, ppg.astype(np.float32), FS, hr,
-                               "real watch PPG, irregular ~19.6 Hz interpolated once on the host onto 25 Hz; "
-                               "reference: the watch's own HR (lags the PPG by about 6 s)")
+                               "real watch PPG and accelerometer, irregular ~19.6 Hz interpolated once on the host "
+                               "onto 25 Hz; reference: the watch's own HR (lags the PPG by about 6 s)",
+                               acc.astype(np.float32))
     if name.startswith("synthetic:"):
         return _synthetic(name, name.removeprefix("synthetic:"), run)
     raise EdgeppgError(f"--recording {name}: unknown recording (use synthetic:<participant>, e2epyppg or a .csv file)")
@@ -80,8 +81,10 @@ def _synthetic(name: str, participant: str, run: Path) -> StreamRecording:
     rec = synthetic.generate_one(cfg.synthetic, participant)
     n = window_count(int(len(rec.ppg) / rec.fs * FS))
     role = "a test participant" if participant in test else "NOT a test participant (the model trained or tuned on it)"
+    acc = np.stack([np.interp(np.arange(len(rec.ppg)) / rec.fs, np.arange(len(rec.acc)) / rec.acc_fs, rec.acc[:, k])
+                    for k in range(3)], axis=1).astype(np.float32)  # on the PPG's clock (the generator's is one)
     return StreamRecording(name, rec.ppg.astype(np.float32), rec.fs, hr_from_beats(rec.beats, n),
-                           f"built-in participant {participant} at {rec.fs:g} Hz, {role}; reference: beat times")
+                           f"built-in participant {participant} at {rec.fs:g} Hz, {role}; reference: beat times", acc)
 
 
 def default_synthetic(run: Path) -> str:

@@ -116,5 +116,5 @@ def test_the_contract_says_what_the_model_sees_and_the_monitor_refuses_what_it_c
     del old["inputs"]  # a contract exported before the front end existed
     assert contract.Contract.from_dict(old).inputs == "ppg"
     contract.require_ppg_monitor(contract.make((0.05, 3), (0.2, 40)), tmp_path)
-    with pytest.raises(EdgeppgError, match="trained on inputs ppg-acc, and the monitor firmware does not take"):
+    with pytest.raises(EdgeppgError, match="trained on inputs ppg-acc, and a board's serial stream does not carry"):
         contract.require_ppg_monitor(back, tmp_path)

@@ -284,3 +284,64 @@ def test_monitor_firmware_links_for_the_nrf52840dk_and_fits(exported):
     symbols = subprocess.run(["arm-none-eabi-nm", str(fw.elf)], capture_output=True, text=True, check=True).stdout
     assert all(s in symbols for s in ("ep_hrm_push", "ep_board_read", "ep_resamplers", "ep_tracker_config"))
     assert boards.fits(fw.flash_bytes, fw.static_ram_bytes + section_sizes(fw.elf)[".stack"], "nrf52840dk")
+
+
+@pytest.fixture(scope="module")
+def exported_acc(tmp_path_factory):
+    """A tiny model trained on the accelerometer front end (climbing and running), exported."""
+    from edgeppg.config import RunConfig, TrainConfig
+    from edgeppg.data.dataset import DataConfig
+    from edgeppg.data.synthetic import SyntheticConfig
+    from edgeppg.export import export_run
+    from edgeppg.models.spec import ModelSpec
+    from edgeppg.train import run
+
+    out = tmp_path_factory.mktemp("acc") / "run"
+    data = DataConfig(synthetic=SyntheticConfig(subjects=5, minutes=4, seed=6, scenario="cadence"), inputs="ppg-acc")
+    run(RunConfig(data, ModelSpec(blocks=1, width=8), TrainConfig(epochs=1, batch_size=32, threads=2)), out)
+    export_run(out, calib_windows=100, eval_windows=100, micro_windows=20)
+    return out
+
+
+def test_the_accelerometer_stream_is_framed_as_two_fifos_deliver_it():
+    from edgeppg.mcu.stream import stream_bytes
+
+    x = np.arange(300, dtype=np.float32)
+    acc = np.arange(3 * 150, dtype=np.float32).reshape(150, 3)  # half the PPG's rate
+    data = stream_bytes(x, 64.0, acc, 32.0)
+    assert data[:4] == b"EPS2"
+    rate, n, rate_a, m = np.frombuffer(data[4:20], "<f4,<u4,<f4,<u4")[0]
+    assert (rate, n, rate_a, m) == (64.0, 300, 32.0, 150)
+    pos, ppg, xyz = 20, [], []
+    while pos < len(data):
+        k = int(np.frombuffer(data[pos: pos + 4], "<i4")[0])
+        ppg += list(np.frombuffer(data[pos + 4: pos + 4 + 4 * k], "<f4"))
+        pos += 4 + 4 * k
+        j = int(np.frombuffer(data[pos: pos + 4], "<i4")[0])
+        assert 0 <= k <= 64 and 0 <= j <= 64
+        xyz += list(np.frombuffer(data[pos + 4: pos + 4 + 12 * j], "<f4"))
+        pos += 4 + 12 * j
+        assert len(xyz) // 3 <= len(ppg) // 2 + 1  # never ahead of the PPG's clock
+    assert ppg == list(x) and xyz == list(acc.reshape(-1))
+
+
+@needs_qemu
+@pytest.mark.slow
+def test_the_monitor_takes_the_accelerometer_bit_exact_with_the_host(exported_acc):
+    """A model trained on the accelerometer front end, streamed with the accelerometer: every window's int8
+    input (the front end's output, quantised) and heart rate equal to the host's, and the front end at work."""
+    from edgeppg import recordings
+    from edgeppg.mcu.stream import run_stream
+
+    rec = recordings.load(recordings.default_synthetic(exported_acc), exported_acc)
+    r = run_stream(exported_acc, rec)
+    assert r["windows"] > 50 and r["agree"] == 1.0 and r["agree_tracked"] == 1.0
+    assert r["int8_input_mismatches"] == 0 and r["max_abs_diff_bpm"] == 0
+    ipw = r["instructions_per_window"]
+    assert ipw["preprocessing"] > 100_000  # the accelerometer's resamplers and the front end's fit
+    plain, _, _ = native.windows(rec.samples, rec.rate_hz)
+    front = native.cancel(plain, native.acc_windows(rec.acc, rec.rate_hz))[1]
+    assert front.mean() > 0.3  # motion windows went through the fit
+    no_acc = recordings.StreamRecording("still.csv", rec.samples, rec.rate_hz, rec.reference_bpm, "no accelerometer")
+    with pytest.raises(EdgeppgError, match="still.csv: no accelerometer"):
+        run_stream(exported_acc, no_acc)

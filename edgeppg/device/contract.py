@@ -90,12 +90,13 @@ def make(input_q: tuple[float, int], output_q: tuple[float, int], rates: tuple[f
 
 
 def require_ppg_monitor(contract: Contract, folder: Path) -> None:
-    """The streaming monitor (ep_hrm) feeds its model the PPG alone: a model trained on the accelerometer
-    front end's windows would be fed what it never saw, so it is refused, not run wrong."""
+    """`edgeppg flash --stream` sends a real board the PPG alone (its serial protocol carries no
+    accelerometer yet): a model trained on the accelerometer front end's windows would be fed what it
+    never saw, so it is refused, not run wrong."""
     if contract.inputs != "ppg":
-        raise EdgeppgError(f"{folder}: the model was trained on inputs {contract.inputs}, and the monitor firmware "
-                           "does not take the accelerometer yet; stream a model trained with --inputs ppg "
-                           "(its self-test and Cortex-M4 bench run as they are)")
+        raise EdgeppgError(f"{folder}: the model was trained on inputs {contract.inputs}, and a board's serial stream "
+                           "does not carry the accelerometer yet; use edgeppg stream (QEMU) for it, or a model "
+                           "trained with --inputs ppg (the self-test and Cortex-M4 bench run as they are)")
 
 
 def write(folder: Path, contract: Contract, inputs: np.ndarray, expected: np.ndarray) -> None:

@@ -49,9 +49,32 @@ class DeviceStream:
     summary: dict
 
 
-def stream_bytes(samples: np.ndarray, rate_hz: float) -> bytes:
+CHUNKS = (1, 7, 64, 13, 32, 3, 50)  # any chunk size works: a stream with an accelerometer exercises several
+MAX_CHUNK = 64  # firmware/apps/stream.c's
+
+
+def stream_bytes(samples: np.ndarray, rate_hz: float, acc: np.ndarray | None = None,
+                 acc_rate_hz: float | None = None) -> bytes:
+    """What firmware/apps/stream.c reads: EPS1 and the samples, or (a monitor that takes the accelerometer)
+    EPS2 and blocks as two sensor FIFOs deliver them: PPG chunks, each followed by the acceleration up to
+    the same moment."""
     x = np.asarray(samples, "<f4")
-    return b"EPS1" + struct.pack("<fI", rate_hz, len(x)) + x.tobytes()
+    if acc is None:
+        return b"EPS1" + struct.pack("<fI", rate_hz, len(x)) + x.tobytes()
+    a = np.asarray(acc, "<f4").reshape(-1, 3)
+    rate_a = float(acc_rate_hz or rate_hz)
+    out = [b"EPS2", struct.pack("<fIfI", rate_hz, len(x), rate_a, len(a))]
+    pushed = pushed_a = c = 0
+    while pushed < len(x) or pushed_a < len(a):
+        n = min(CHUNKS[c % len(CHUNKS)], len(x) - pushed)
+        c += 1
+        pushed += n
+        due = len(a) if pushed == len(x) else min(len(a), int(pushed * rate_a / rate_hz))
+        m = min(max(0, due - pushed_a), MAX_CHUNK)
+        out += [struct.pack("<i", n), x[pushed - n: pushed].tobytes(), struct.pack("<i", m),
+                a[pushed_a: pushed_a + m].tobytes()]
+        pushed_a += m
+    return b"".join(out)
 
 
 def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an386", dump_inputs: bool = True,
@@ -94,10 +117,11 @@ def parse(text: str, what: str) -> DeviceStream:
                         inputs, dict(kv.split("=", 1) for kv in summary.group(1).split()))
 
 
-def run_qemu_stream(elf: Path, samples: np.ndarray, rate_hz: float, timeout: float = 1800.0) -> DeviceStream:
+def run_qemu_stream(elf: Path, samples: np.ndarray, rate_hz: float, timeout: float = 1800.0,
+                    acc: np.ndarray | None = None, acc_rate_hz: float | None = None) -> DeviceStream:
     require("qemu-system-arm")
     with tempfile.TemporaryDirectory(prefix="edgeppg-stream-") as tmp:
-        (Path(tmp) / INPUT_FILE).write_bytes(stream_bytes(samples, rate_hz))
+        (Path(tmp) / INPUT_FILE).write_bytes(stream_bytes(samples, rate_hz, acc, acc_rate_hz))
         try:
             proc = subprocess.run(qemu_command(elf.resolve()), capture_output=True, text=True, timeout=timeout,
                                   cwd=tmp, stdin=subprocess.DEVNULL)  # QEMU runs in tmp: the ELF's path is absolute
@@ -117,12 +141,25 @@ class HostStream:
 
 
 def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
-                contract: device_contract.Contract | None = None) -> HostStream:
-    """What the device computes, on the host: its C preprocessing and tracker, and TFLite's reference kernels."""
+                contract: device_contract.Contract | None = None, acc: np.ndarray | None = None,
+                acc_rate_hz: float | None = None) -> HostStream:
+    """What the device computes, on the host: its C preprocessing (the accelerometer front end too, for a
+    model that takes it), its tracker, and TFLite's reference kernels."""
     from edgeppg.export import runtimes
 
     c = contract or device_contract.read(folder)
-    _, status, q = native.windows(samples, rate_hz, c.resampler(rate_hz), quant=(c.input_scale, c.input_zero_point))
+    if c.inputs == "ppg":
+        _, status, q = native.windows(samples, rate_hz, c.resampler(rate_hz),
+                                      quant=(c.input_scale, c.input_zero_point))
+    else:
+        if acc is None:
+            raise EdgeppgError(f"{folder}: the model takes the accelerometer (inputs {c.inputs}); give its samples")
+        rate_a = acc_rate_hz or rate_hz
+        x, status, _ = native.windows(samples, rate_hz, c.resampler(rate_hz))
+        a = native.acc_windows(acc, rate_a, c.resampler(rate_a))
+        n = min(len(x), len(a))
+        x, status = native.cancel(x[:n], a[:n])[0], status[:n]
+        q = native.quantize(x, c.input_scale, c.input_zero_point)
     usable = status == 0
     logits = np.zeros((len(q), N_CLASSES), np.int8)
     if usable.any():
@@ -175,15 +212,20 @@ def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Co
     device-equivalent pipeline, compared window by window; saved as the run's stream_<recording>.json."""
     console = console or Console(stderr=True)
     contract = device_contract.read(folder)
-    device_contract.require_ppg_monitor(contract, folder)
+    acc = None
+    if contract.inputs != "ppg":  # the monitor takes the accelerometer, at the PPG's rate here
+        if rec.acc is None:
+            raise EdgeppgError(f"--recording {rec.name}: no accelerometer, which {folder}'s model needs "
+                               f"(inputs {contract.inputs})")
+        acc = rec.acc
     contract.resampler(rec.rate_hz)  # an unsupported rate fails here, before building
     with lock.run_folder(folder, "stream"):
         with console.status("building the heart-rate monitor firmware"):
             fw = build_stream_firmware(folder, opt, contract=contract)
         with console.status(f"streaming {len(rec.samples):,} samples ({len(rec.samples) / rec.rate_hz:.0f} s at "
                             f"{rec.rate_hz:g} Hz) through the firmware under QEMU"):
-            device = run_qemu_stream(fw.elf, rec.samples, rec.rate_hz)
-        host = host_stream(folder, rec.samples, rec.rate_hz, contract)
+            device = run_qemu_stream(fw.elf, rec.samples, rec.rate_hz, acc=acc, acc_rate_hz=rec.rate_hz)
+        host = host_stream(folder, rec.samples, rec.rate_hz, contract, acc, rec.rate_hz)
         report = compare(device, host, rec.reference_bpm, int(device.summary["tick_instructions"]))
         stack = int(device.summary["stack"])
         report.update({

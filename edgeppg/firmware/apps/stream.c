@@ -2,7 +2,10 @@
  *
  * Input: "EPS1", the sensor's rate (float32), the sample count (uint32), then the raw samples (float32,
  * little-endian). They are pushed into ep_hrm in chunks of varying size, as a sensor driver's FIFO
- * would deliver them. Output, one line per window (2 s of signal):
+ * would deliver them. A monitor that takes the accelerometer (EP_HRM_ACC) reads "EPS2", the PPG's rate
+ * and count, the accelerometer's rate and count, then blocks as the two FIFOs deliver them: a PPG count
+ * (int32) and that many samples, an accelerometer count and that many x, y, z triples (g).
+ * Output, one line per window (2 s of signal):
  *   hr i=I status=S argmax=A tracked=T conf_ppm=C avail=V pre=P model=M tracker=K q=HEX
  * (ticks of preprocessing, model and tracker; q is the quantised window the model saw, when
  * EP_STREAM_DUMP_INPUT is defined), then a summary:
@@ -92,6 +95,21 @@ int main(void) {
     float rate;
     uint32_t count;
   } header;
+#if EP_HRM_ACC
+  struct {
+    float rate;
+    uint32_t count;
+  } acc_header;
+  if (read_upto(&header, sizeof header) != (int32_t)sizeof header || memcmp(header.magic, "EPS2", 4) != 0 ||
+      read_upto(&acc_header, sizeof acc_header) != (int32_t)sizeof acc_header) {
+    ep_board_puts("EDGEPPG_STREAM_ERROR no stream header (EPS2, rate, count, accelerometer rate, count)\n");
+    return 2;
+  }
+  if (ep_hrm_init(header.rate) != 0 || ep_hrm_init_acc(acc_header.rate) != 0) {
+    ep_board_puts("EDGEPPG_STREAM_ERROR unsupported sample rate\n");
+    return 3;
+  }
+#else
   if (read_upto(&header, sizeof header) != (int32_t)sizeof header || memcmp(header.magic, "EPS1", 4) != 0) {
     ep_board_puts("EDGEPPG_STREAM_ERROR no stream header (EPS1, rate, count)\n");
     return 2;
@@ -100,10 +118,27 @@ int main(void) {
     ep_board_puts("EDGEPPG_STREAM_ERROR unsupported sample rate\n");
     return 3;
   }
+#endif
   ep_hrm_set_clock(ep_board_ticks);
   float samples[MAX_CHUNK];
   uint32_t pushed = 0, windows = 0;
   uint64_t pre = 0; /* preprocessing ticks since the last window */
+#if EP_HRM_ACC
+  static float xyz[3 * MAX_CHUNK];
+  (void)chunks;
+  for (;;) {
+    int32_t n = 0, m = 0;
+    if (read_upto(&n, 4) != 4 || n < 0 || n > MAX_CHUNK) break;
+    const int32_t got = read_upto(samples, n * (int32_t)sizeof(float)) / (int32_t)sizeof(float);
+    const int ended = got < n || read_upto(&m, 4) != 4 || m < 0 || m > MAX_CHUNK ||
+                      read_upto(xyz, 3 * m * (int32_t)sizeof(float)) != 3 * m * (int32_t)sizeof(float);
+    n = got;
+    queued = 0;
+    const uint64_t t0 = ep_board_ticks();
+    ep_hrm_push(samples, n, on_hr, 0);
+    if (!ended) ep_hrm_push_acc(xyz, m, on_hr, 0);
+    uint64_t spent = ep_board_ticks() - t0;
+#else
   for (int c = 0; pushed < header.count; c = (c + 1) % (int)(sizeof chunks / sizeof chunks[0])) {
     int32_t n = chunks[c];
     if ((uint32_t)n > header.count - pushed) n = (int32_t)(header.count - pushed);
@@ -114,6 +149,7 @@ int main(void) {
     const uint64_t t0 = ep_board_ticks();
     ep_hrm_push(samples, n, on_hr, 0);
     uint64_t spent = ep_board_ticks() - t0;
+#endif
     pushed += (uint32_t)n;
     for (int i = 0; i < queued; ++i) spent -= queue[i].hr.ticks_model + queue[i].hr.ticks_tracker;
     pre += spent;

@@ -2,10 +2,23 @@
 
 #include <math.h>
 
-/* Regressor t of sample i: axis t / LAGS, delayed by t % LAGS samples (the window's first sample before it). */
-static float regressor(const float *acc, const float *mean, int32_t t, int32_t i) {
-  const int32_t axis = t / EP_CANCEL_LAGS, lag = t % EP_CANCEL_LAGS;
-  return acc[axis * EP_WINDOW + (i >= lag ? i - lag : 0)] - mean[axis];
+/* Regressor t: axis t / LAGS, delayed by t % LAGS samples (the window's first sample before it), centred. */
+typedef struct {
+  const float *x;
+  int32_t lag;
+  float mean;
+} ep_regressor;
+
+static float at(const ep_regressor *r, int32_t i) { return r->x[i >= r->lag ? i - r->lag : 0] - r->mean; }
+
+/* sum_i a(i) b(i), in sample order */
+static float dot(const ep_regressor *a, const ep_regressor *b) {
+  float sum = 0.0f;
+  const int32_t head = a->lag > b->lag ? a->lag : b->lag;
+  for (int32_t i = 0; i < head; ++i) sum += at(a, i) * at(b, i);
+  const float *x = a->x - a->lag, *y = b->x - b->lag;
+  for (int32_t i = head; i < EP_WINDOW; ++i) sum += (x[i] - a->mean) * (y[i] - b->mean);
+  return sum;
 }
 
 /* Solves (G) w = b in place by Cholesky (G symmetric positive definite, n x n); 0 if G is not. */
@@ -62,12 +75,17 @@ int32_t ep_cancel(const float *ppg, const float *acc, float *out) {
   }
   /* normal equations of the ridge fit: (R^T R + lambda I) w = R^T ppg, lambda relative to R^T R's diagonal */
   float g[EP_CANCEL_TERMS][EP_CANCEL_TERMS], b[EP_CANCEL_TERMS], trace = 0.0f;
+  ep_regressor r[EP_CANCEL_TERMS];
+  for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) {
+    r[t].x = acc + (t / EP_CANCEL_LAGS) * EP_WINDOW;
+    r[t].lag = t % EP_CANCEL_LAGS;
+    r[t].mean = mean[t / EP_CANCEL_LAGS];
+  }
   for (int32_t s = 0; s < EP_CANCEL_TERMS; ++s) {
     b[s] = 0.0f;
-    for (int32_t i = 0; i < EP_WINDOW; ++i) b[s] += regressor(acc, mean, s, i) * ppg[i];
+    for (int32_t i = 0; i < EP_WINDOW; ++i) b[s] += at(&r[s], i) * ppg[i];
     for (int32_t t = 0; t <= s; ++t) {
-      float sum = 0.0f;
-      for (int32_t i = 0; i < EP_WINDOW; ++i) sum += regressor(acc, mean, s, i) * regressor(acc, mean, t, i);
+      const float sum = dot(&r[s], &r[t]);
       g[s][t] = sum;
       g[t][s] = sum;
     }
@@ -83,7 +101,7 @@ int32_t ep_cancel(const float *ppg, const float *acc, float *out) {
   float m = 0.0f, v = 0.0f;
   for (int32_t i = 0; i < EP_WINDOW; ++i) {
     float fit = 0.0f;
-    for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) fit += b[t] * regressor(acc, mean, t, i);
+    for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) fit += b[t] * at(&r[t], i);
     out[i] = ppg[i] - fit;
     m += out[i];
   }

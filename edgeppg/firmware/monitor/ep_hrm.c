@@ -1,6 +1,9 @@
 #include "ep_hrm.h"
 
 #include "ep_model.h"
+#if EP_HRM_ACC
+#include "ep_cancel.h"
+#endif
 
 /* From the generated ep_contract.c: one resampler per accepted sensor rate, the tracker's parameters. */
 extern const ep_resampler_design ep_resamplers[];
@@ -32,8 +35,93 @@ int ep_hrm_init(float sample_rate_hz) {
 
 void ep_hrm_set_clock(uint64_t (*ticks)(void)) { clock_fn = ticks; }
 
-uint32_t ep_hrm_state_bytes(void) { return (uint32_t)(sizeof stream + sizeof tracker); }
+#if EP_HRM_ACC
+/* The accelerometer's three axes, each through its own copy of the PPG's resampler, and the windows that
+ * wait for their other half: slot = window index % EP_HRM_PENDING. */
+static ep_stream acc_stream[3];
+static int acc_ready;
+static struct {
+  int32_t index; /* -1: empty */
+  ep_window w;
+  float x[EP_WINDOW]; /* normalised PPG */
+} ppg_wait[EP_HRM_PENDING];
+static struct {
+  int32_t index;
+  float xyz[3 * EP_WINDOW]; /* axis-major, g */
+} acc_wait[EP_HRM_PENDING];
+static int32_t next_window; /* the next window to hand to the model, in order */
+static float cleaned[EP_WINDOW];
+#define EP_HRM_ACC_STATE (sizeof acc_stream + sizeof ppg_wait + sizeof acc_wait + sizeof cleaned)
+#else
+#define EP_HRM_ACC_STATE 0
+#endif
 
+uint32_t ep_hrm_state_bytes(void) { return (uint32_t)(sizeof stream + sizeof tracker + EP_HRM_ACC_STATE); }
+
+#if EP_HRM_ACC
+/* The model and the tracker on one window (its int8 input already in place when it is usable). */
+static void run_window(const ep_window *wp, ep_hr_fn on_hr, void *user) {
+  const ep_window w = *wp;
+  ep_hr hr = {w.index, w.status, 0, 0, 0.0f, 0, 0, 0, 0};
+  ep_track t;
+  if (w.status == EP_WINDOW_OK) {
+#ifdef EP_HRM_KEEP_INPUT
+    for (int32_t i = 0; i < EP_WINDOW; ++i) kept_input[i] = ep_model_input()[i];
+    hr.input = kept_input;
+#endif
+    const uint64_t t0 = now();
+    ep_model_invoke();
+    const uint64_t t1 = now();
+    t = ep_tracker_step_logits(&tracker, &ep_tracker_config, ep_model_output());
+    hr.ticks_model = t1 - t0;
+    hr.ticks_tracker = now() - t1;
+    hr.hr_argmax_bpm = t.argmax_class + EP_HR_LOW_BPM;
+  } else {
+    const uint64_t t1 = now();
+    t = ep_tracker_skip(&tracker, &ep_tracker_config);
+    hr.ticks_tracker = now() - t1;
+  }
+  hr.hr_tracked_bpm = t.tracked_class + EP_HR_LOW_BPM;
+  hr.confidence = t.confidence;
+  hr.available = t.available;
+  on_hr(user, &hr);
+}
+
+/* A completed PPG window waits in its slot for its acceleration. */
+static void window(ep_hr_fn on_hr, void *user) {
+  const ep_window w = ep_stream_window(&stream);
+  const int32_t slot = w.index % EP_HRM_PENDING;
+  ppg_wait[slot].index = w.index;
+  ppg_wait[slot].w = w;
+  ep_stream_normalised(&stream, &w, ppg_wait[slot].x);
+  (void)on_hr; /* drain() hands the window on once its acceleration is in */
+  (void)user;
+}
+
+/* Hand on every window whose PPG and acceleration are both in, in order; a window whose acceleration is
+ * more than EP_HRM_PENDING windows late goes on as a still one (its PPG as it is). */
+static void drain(ep_hr_fn on_hr, void *user) {
+  for (;;) {
+    const int32_t slot = next_window % EP_HRM_PENDING;
+    if (ppg_wait[slot].index != next_window) return;
+    const int acc_in = acc_wait[slot].index == next_window;
+    const int32_t newest_ppg = stream.windows - 1;
+    if (!acc_in && newest_ppg - next_window < EP_HRM_PENDING - 1) return; /* wait for its acceleration */
+    const ep_window *w = &ppg_wait[slot].w;
+    if (w->status == EP_WINDOW_OK) {
+      const float *x = ppg_wait[slot].x;
+      if (acc_in && ep_cancel(x, acc_wait[slot].xyz, cleaned)) x = cleaned;
+      for (int32_t i = 0; i < EP_WINDOW; ++i)
+        ep_model_input()[i] = ep_quantize(x[i], EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT);
+    }
+    ppg_wait[slot].index = -1;
+    next_window++;
+    run_window(w, on_hr, user);
+  }
+}
+#else
+/* The PPG-only monitor: each window straight to the model and the tracker. (run_window above repeats its
+ * second half; calling it from here instead costs this build instructions and flash, measured.) */
 static void window(ep_hr_fn on_hr, void *user) {
   const ep_window w = ep_stream_window(&stream);
   ep_hr hr = {w.index, w.status, 0, 0, 0.0f, 0, 0, 0, 0};
@@ -61,9 +149,42 @@ static void window(ep_hr_fn on_hr, void *user) {
   hr.available = t.available;
   on_hr(user, &hr);
 }
+#endif
 
 void ep_hrm_push(const float *samples, int32_t n, ep_hr_fn on_hr, void *user) {
   if (!ready) return;
   for (int32_t i = 0; i < n; ++i)
     if (ep_stream_push(&stream, samples[i])) window(on_hr, user);
+#if EP_HRM_ACC
+  drain(on_hr, user);
+#endif
 }
+
+#if EP_HRM_ACC
+int ep_hrm_init_acc(float sample_rate_hz) {
+  acc_ready = 0;
+  next_window = 0;
+  for (int32_t k = 0; k < EP_HRM_PENDING; ++k) ppg_wait[k].index = acc_wait[k].index = -1;
+  for (int32_t i = 0; i < EP_RESAMPLER_COUNT; ++i) {
+    if (ep_resamplers[i].rate_hz == sample_rate_hz) {
+      for (int32_t a = 0; a < 3; ++a) ep_stream_init(&acc_stream[a], &ep_resamplers[i]);
+      acc_ready = 1;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+void ep_hrm_push_acc(const float *xyz, int32_t n, ep_hr_fn on_hr, void *user) {
+  if (!acc_ready) return;
+  for (int32_t i = 0; i < n; ++i) {
+    int done = 0;
+    for (int32_t a = 0; a < 3; ++a) done = ep_stream_push(&acc_stream[a], xyz[3 * i + a]); /* the axes move together */
+    if (!done) continue;
+    const int32_t index = acc_stream[0].windows - 1, slot = index % EP_HRM_PENDING;
+    acc_wait[slot].index = index;
+    for (int32_t a = 0; a < 3; ++a) ep_stream_raw(&acc_stream[a], acc_wait[slot].xyz + a * EP_WINDOW);
+  }
+  drain(on_hr, user);
+}
+#endif

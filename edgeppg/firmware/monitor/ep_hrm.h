@@ -5,7 +5,17 @@
  *
  * Inside: streaming resampling to 25 Hz and normalisation (ep_stream), the int8 model (ep_model),
  * and the tracker (ep_tracker). `on_heart_rate` is called from within ep_hrm_push once per completed
- * window, 8 s after the first sample and every 2 s after that. */
+ * window, 8 s after the first sample and every 2 s after that.
+ *
+ * A model trained on the accelerometer front end (the contract's inputs "ppg-acc": EP_HRM_ACC in the
+ * generated ep_contract.h) also takes the wrist's acceleration, at its own rate:
+ *
+ *   ep_hrm_init_acc(32.0f);                    // after ep_hrm_init: a rate the contract lists
+ *   ep_hrm_push_acc(xyz, n, on_heart_rate, ctx); // n samples of x, y, z interleaved, in g
+ *
+ * A window is handed to the model once both its PPG and its acceleration are in; the accelerometer may
+ * run up to EP_HRM_PENDING windows ahead of or behind the PPG (a window still without its acceleration
+ * then goes on as a still one). */
 #ifndef EP_HRM_H
 #define EP_HRM_H
 #include <stdint.h>
@@ -35,6 +45,12 @@ int ep_hrm_init(float sample_rate_hz);
 void ep_hrm_push(const float *samples, int32_t n, ep_hr_fn on_hr, void *user);
 /* Optional: a monotonic counter, to measure the model's and the tracker's share of the time. */
 void ep_hrm_set_clock(uint64_t (*ticks)(void));
+#if EP_HRM_ACC
+#define EP_HRM_PENDING 2
+/* 0, or -1 when the contract has no resampler for this rate. */
+int ep_hrm_init_acc(float sample_rate_hz);
+void ep_hrm_push_acc(const float *xyz, int32_t n, ep_hr_fn on_hr, void *user);
+#endif
 /* Bytes of state the monitor keeps between pushes (the model's arena is counted apart). */
 uint32_t ep_hrm_state_bytes(void);
 
