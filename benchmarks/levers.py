@@ -42,7 +42,7 @@ LEVERS, REFERENCE = Path("runs/levers"), Path("runs/reference")  # from the repo
 HELD_OUT = DataConfig(synthetic=SyntheticConfig(subjects=8, minutes=10.0, seed=101, variety="all"))
 BASIC = DataConfig()  # the original generator: 24 participants x 30 min
 VARIED = DataConfig(synthetic=SyntheticConfig(subjects=24, minutes=30.0, variety="all"))
-MANY = recipe.DATA  # 96 x 7.5 min: the same hours, four times the people
+MANY = replace(recipe.DATA, inputs="ppg")  # 96 x 7.5 min: the same hours, four times the people (the PPG alone)
 # Every lever selects its epoch by the tracked validation MAE. The lever runs stop after 8 epochs without a
 # better one (the default); the recipe's runs, and the "full-schedule" lever, train all 30.
 AUG = replace(recipe.TRAIN, patience=TrainConfig().patience)
@@ -57,7 +57,7 @@ FOUR_NARROW = ModelSpec(blocks=4, width=16, stem_stride=2)
 def levers() -> dict[str, tuple[str, RunConfig, Path]]:
     """name -> (what it changes, run config, run folder); in the order they build on each other. The
     reference teacher and student are the runs `edgeppg reference` ships (same configs, same folders)."""
-    reference = recipe.configs(REFERENCE / recipe.TEACHER_RUN)
+    reference = recipe.configs(REFERENCE / recipe.TEACHER_RUN, inputs="ppg")  # the levers were all PPG-only
     teacher = str(REFERENCE / recipe.TEACHER_RUN)
     dkd = reference["dkd"].distill
     table = {

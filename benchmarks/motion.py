@@ -41,11 +41,12 @@ HELD_OUT = DataConfig(synthetic=SyntheticConfig(subjects=8, minutes=10.0, seed=1
 
 def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
     """name -> (what it is, run config or None for a shipped model, folder)."""
-    base = recipe.configs(models / recipe.TEACHER_RUN)
+    base = recipe.configs(models / "ppg" / recipe.TEACHER_RUN, inputs="ppg")  # the paper's inputs; each run says its own
     acc = replace(base["scratch"].data, inputs="ppg-acc")
     acc_teacher = RUNS / "teacher-ppg-acc"
     return {
-        "ppg-dkd (shipped)": ("models/student: PPG alone, DKD from the PPG teacher", None, models / recipe.STUDENT_RUN),
+        "ppg-dkd (shipped)": ("models/ppg/student: PPG alone, DKD from the PPG teacher", None,
+                              models / "ppg" / recipe.STUDENT_RUN),
         "ppg-scratch": ("PPG alone, from scratch", base["scratch"], RUNS / "ppg-scratch"),
         "ppg-acc-scratch": ("PPG after the accelerometer front end, from scratch",
                             replace(base["scratch"], data=acc), RUNS / "ppg-acc-scratch"),

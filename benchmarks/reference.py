@@ -1,6 +1,7 @@
-"""The shipped reference models against issue #14's targets, from `models/` alone.
+"""The shipped reference models against issues #14's and #23's targets, from `models/` alone.
 
-For the student and the teacher in `models/`:
+For the student and the teacher in `models/` (the accelerometer front-end pair) and in `models/ppg/` (the
+PPG-only pair):
 - the test participants' MAE (track read-out), all, still and motion windows;
 - the real watch recording, float, as recorded and lag-aligned;
 - the built-in cadence scenario's held-out participants (climbing and running, edgeppg.data.cadence);
@@ -43,8 +44,8 @@ def measure(folder: Path) -> dict:
     test = load_splits(cfg.data).test
     m = evaluate_set(model, test)
     parts = still_motion(model, test, "track")
-    cadence = evaluate_set(model, load_windows(data_config(synthetic_config=CADENCE_SET)))
-    ws = e2e_recording.load()
+    cadence = evaluate_set(model, load_windows(data_config(synthetic_config=CADENCE_SET, inputs=cfg.data.inputs)))
+    ws = e2e_recording.load(inputs=cfg.data.inputs)
     w = watch_errors(model, ws, e2e_recording.REFERENCE_LAG_WINDOWS)
     export = files.read_json(folder / files.EXPORT_JSON)
     stream = files.read_json(folder / files.stream_json("e2epyppg"))
@@ -70,7 +71,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", type=Path, default=Path("models"))
     args = ap.parse_args()
-    rows = [{"role": role, **measure(args.models / role)} for role in ("teacher", "student")]
+    # the front-end pair (models/), then the PPG-only pair (models/ppg/) where it is
+    folders = {"teacher": args.models / "teacher", "student": args.models / "student",
+               "ppg-teacher": args.models / "ppg" / "teacher", "ppg-student": args.models / "ppg" / "student"}
+    rows = [{"role": role, **measure(folder)} for role, folder in folders.items() if folder.is_dir()]
     for r in rows:
         print(r)
     write_results("reference", rows, one_block_student=one_block_cost(),

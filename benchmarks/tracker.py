@@ -55,7 +55,7 @@ def measure(run: Path) -> list[dict]:
         rows.append({"run": run.name, "model": cfg.model.describe(), "set": "test participants",
                      "readout": f"track, confidence >= {thr}", "windows": int(keep.sum()),
                      "coverage": round(float(keep.mean()), 3), "mae_all": _mae(preds["track"], test.hr, keep)})
-    watch = e2e_recording.load()
+    watch = e2e_recording.load(inputs=cfg.data.inputs)
     wpreds, _ = _readouts(model, watch)
     order = np.argsort(watch.start_s)
     for r, pred in wpreds.items():

@@ -382,7 +382,7 @@ def reference(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the shipped models go.")] = Path("models"),
     runs: Annotated[Path, typer.Option(help="Run folders to train in (resumed or reused when run again).")] =
     Path("runs/reference"),
-    device: Device = TC.device,
+    device: Device = TC.device, inputs: Inputs = recipe.DATA.inputs,
 ) -> None:
     """The reference teacher and student of models/ from scratch: train both with the recipe (edgeppg.recipe),
     export to int8, run on the emulated Cortex-M4, stream the real watch recording through the firmware,
@@ -392,7 +392,7 @@ def reference(
     for extra in ("export", "mcu"):
         extras.require(extra, "edgeppg reference")
     with _resumable():
-        metrics = make_reference(runs, out_dir, err, device=device)
+        metrics = make_reference(runs, out_dir, err, device=device, inputs=inputs)
     for name, m in metrics.items():
         out.print(f"{out_dir / name}: {m['model']} ({m['strategy']}), test participants MAE {m['test']['mae']:.2f} BPM "
                   f"({m['readout']} read-out); card: {out_dir / name / 'card' / 'card.md'}")

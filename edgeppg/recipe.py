@@ -4,6 +4,8 @@ in docs/results.md ("What makes a student work on a real wrist").
 
 - data: the built-in generator with every variety aspect on, 96 participants x 7.5 min, and
   label-keeping augmentation;
+- inputs: the PPG after the device's accelerometer front end (firmware/monitor/ep_cancel.c), which cut
+  the errors in motion severalfold (benchmarks/motion.py); `inputs="ppg"` is the paper's setting;
 - teacher: a 6-block ResNet1D;
 - student: three residual blocks of 16 channels behind a stride-2 stem (it sees about 6 s where the
   1-block student saw 1 s, at a third of its instructions and no more flash), distilled by DKD
@@ -24,7 +26,7 @@ from edgeppg.models.spec import ModelSpec
 
 # Many participants, each for a short time: the same hours as 24 x 30 min, four times the people. Errors
 # on unseen participants come from too few people, not too few minutes of each.
-DATA = DataConfig(synthetic=SyntheticConfig(subjects=96, minutes=7.5, variety="all"))
+DATA = DataConfig(synthetic=SyntheticConfig(subjects=96, minutes=7.5, variety="all"), inputs="ppg-acc")
 TEACHER = ModelSpec(blocks=6)
 STUDENT = ModelSpec(blocks=3, width=16, stem_stride=2)
 # Torch's CPU kernels sum in another order with another thread count, so the same seed gives other weights
@@ -50,9 +52,10 @@ DEMO = Budget(subjects=64, minutes=5.0, epochs=15)  # `edgeppg demo`: minutes on
 
 
 def configs(teacher_dir: Path, budget: Budget = Budget(), threads: int = TRAIN.threads, device: str = "auto",
-            student: ModelSpec = STUDENT, teacher: ModelSpec = TEACHER) -> dict[str, RunConfig]:
+            student: ModelSpec = STUDENT, teacher: ModelSpec = TEACHER, inputs: str = DATA.inputs) -> dict[str, RunConfig]:
     """The teacher's and the DKD student's run configs (and a scratch student's, for comparison)."""
-    data = replace(DATA, synthetic=replace(DATA.synthetic, subjects=budget.subjects, minutes=budget.minutes))
+    data = replace(DATA, synthetic=replace(DATA.synthetic, subjects=budget.subjects, minutes=budget.minutes),
+                   inputs=inputs)
     train = replace(TRAIN, epochs=budget.epochs, patience=budget.epochs, threads=threads, device=device)
     return {
         "teacher": RunConfig(data, teacher, train),

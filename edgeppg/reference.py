@@ -61,10 +61,10 @@ def finish_run(folder: Path, console: Console) -> None:
 
 
 def make_reference(runs: Path, out: Path, console: Console, threads: int = recipe.TRAIN.threads,
-                   device: str = "auto", budget: recipe.Budget = recipe.Budget(),
+                   device: str = "auto", budget: recipe.Budget = recipe.Budget(), inputs: str = recipe.DATA.inputs,
                    finish: Callable[[Path, Console], None] = finish_run) -> dict[str, dict]:
     """Train (or reuse) both models, `finish` each run folder (export, benchmarks, stream, card), ship."""
-    configs = recipe.configs(runs / recipe.TEACHER_RUN, budget, threads=threads, device=device)
+    configs = recipe.configs(runs / recipe.TEACHER_RUN, budget, threads=threads, device=device, inputs=inputs)
     metrics = {}
     for role, name in ROLES.items():
         console.rule(f"{name}: {configs[role].model.describe()}, {configs[role].distill.strategy}")

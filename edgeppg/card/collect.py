@@ -99,7 +99,7 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
         from edgeppg.data import e2e_recording
 
         try:
-            ws = e2e_recording.load()
+            ws = e2e_recording.load(inputs=config.data.inputs)
         except EdgeppgError as e:
             facts.watch_note = f"not shown: {e}"
         else:
