@@ -229,6 +229,9 @@ CASES: list[tuple[str, Callable, str]] = [
     ("study-strategy-unknown", lambda t, *_: ["sweep", _study(t, "strategies: [crd]\n")], "crd"),
     ("study-beta-negative", lambda t, *_: ["sweep", _study(t, "betas: [-1]\n")], "betas"),
     ("study-students-zero", lambda t, *_: ["sweep", _study(t, "students: [0]\n")], "students"),
+    ("study-empty", lambda t, *_: ["sweep", _study(t, "name: empty\nteachers: []\nstudents: []\n")], "no cells"),
+    ("contract-scale-zero", lambda t, _, ex: ["stream", _contract_scale(t, ex, 0.0)], "input.scale is 0.0"),
+    ("contract-scale-nan", lambda t, _, ex: ["build", _contract_scale(t, ex, float("nan"))], "input.scale is nan"),
     ("study-synthetic-unknown", lambda t, *_: ["sweep", _study(t, "dataset: {name: synthetic, people: 3}\n")],
      "people"),
     # data files of the three real data sets
@@ -307,6 +310,14 @@ def _dalia(tmp: Path, payload) -> Path:
         else:
             pickle.dump(payload, fh)
     return root
+
+
+def _contract_scale(tmp: Path, exported: Path, scale: float) -> Path:
+    run = _copy(exported, tmp)
+    contract = json.loads((run / "device.json").read_text())
+    contract["input"]["scale"] = scale
+    (run / "device.json").write_text(json.dumps(contract))
+    return run
 
 
 def _damaged_export(tmp: Path, exported: Path, name: str, data: bytes) -> Path:

@@ -106,3 +106,20 @@ def test_card_of_an_unfinished_run_is_one_line(tmp_path):
     assert res.returncode == 2
     assert res.stderr.strip().count("\n") == 0 and "metrics.json" in res.stderr and "Traceback" not in res.stderr
     assert list((tmp_path / "run").iterdir()) == []
+
+
+def test_a_card_after_an_export_without_int8(tmp_path, exported):
+    """export --no-int8 is a documented option: its card says how to remake that export, no traceback."""
+    import shutil
+
+    from edgeppg.card.collect import collect
+    from edgeppg.card.reproduce import reproduce
+
+    run = tmp_path / "float"
+    shutil.copytree(exported[0], run, ignore=shutil.ignore_patterns("card", "firmware"))
+    report = json.loads((run / "export.json").read_text())
+    for key in ("calibration", "tflite_micro"):
+        report.pop(key)
+    (run / "export.json").write_text(json.dumps(report))
+    lines, _ = reproduce(collect(run, watch=False))
+    assert any(line.startswith(f"edgeppg export {run} --no-int8") for line in lines)

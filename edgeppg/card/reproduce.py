@@ -74,9 +74,13 @@ def reproduce(facts: RunFacts) -> tuple[list[str], list[str]]:
     commands.append(train_command(facts.config, run))
     if facts.export:
         e = facts.export
-        commands.append([f"edgeppg export {run} --calib-windows {e['calibration']['windows']} "
-                         f"--eval-windows {e['held_out']['windows']} "
-                         f"--micro-windows {e['tflite_micro']['windows_checked']} --seed {e['seed']}"])
+        if "calibration" in e:  # exported to int8
+            commands.append([f"edgeppg export {run} --calib-windows {e['calibration']['windows']} "
+                             f"--eval-windows {e['held_out']['windows']} "
+                             f"--micro-windows {e['tflite_micro']['windows_checked']} --seed {e['seed']}"])
+        else:
+            commands.append([f"edgeppg export {run} --no-int8 --eval-windows {e['held_out']['windows']} "
+                             f"--seed {e['seed']}"])
     if facts.host:
         h = facts.host
         threads = next(iter(h["runtimes"].values())).get("threads", 1)

@@ -8,6 +8,7 @@ written by hand in C. The firmware stage reads only this, the .tflite and the ve
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,11 @@ class Contract:
             if (d["signal"]["window_samples"], d["signal"]["stride_samples"], d["classes"]["count"],
                     d["classes"]["class_0_bpm"]) != (spec.WINDOW, spec.STRIDE, spec.N_CLASSES, spec.HR_LOW):
                 raise EdgeppgError(f"{where}: made for another signal layout than this edgeppg's")
+            for side in ("input", "output"):
+                scale = float(d[side]["scale"])
+                if not (math.isfinite(scale) and scale > 0):
+                    raise EdgeppgError(f"{where}: {side}.scale is {scale!r}; a quantisation scale must be a positive "
+                                       "number (export again)")
             return Contract(float(d["input"]["scale"]), int(d["input"]["zero_point"]), float(d["output"]["scale"]),
                             int(d["output"]["zero_point"]), tuple(Design.from_dict(r) for r in d["resamplers"]),
                             TrackerParams(**d["tracker"]), int(d["arena"]["tflm_host_bytes"]),

@@ -112,6 +112,8 @@ def check_study(study: Study, where: str) -> None:
     try:
         data = data_config(study)
         teachers, students = cells(study)
+        if not teachers and not students:
+            raise EdgeppgError("no cells: give teachers, or students and strategies")
         for cell in teachers + students:
             run_config(study, cell, Path("."), 1)
     except SettingError as e:

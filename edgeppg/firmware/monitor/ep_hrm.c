@@ -87,36 +87,37 @@ static void run_window(const ep_window *wp, ep_hr_fn on_hr, void *user) {
   on_hr(user, &hr);
 }
 
-/* A completed PPG window waits in its slot for its acceleration. */
+/* The window in `slot` to the front end (when its acceleration is in), the model and the tracker. */
+static void hand_on(int32_t slot, int use_acc, ep_hr_fn on_hr, void *user) {
+  const ep_window *w = &ppg_wait[slot].w;
+  if (w->status == EP_WINDOW_OK) {
+    const float *x = ppg_wait[slot].x;
+    if (use_acc && ep_cancel(x, acc_wait[slot].xyz, cleaned)) x = cleaned;
+    for (int32_t i = 0; i < EP_WINDOW; ++i)
+      ep_model_input()[i] = ep_quantize(x[i], EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT);
+  }
+  ppg_wait[slot].index = -1;
+  next_window++;
+  run_window(w, on_hr, user);
+}
+
+/* A completed PPG window waits in its slot for its acceleration. When the slot still holds the window
+ * EP_HRM_PENDING before it (its acceleration never came), that one goes on first, as a still window. */
 static void window(ep_hr_fn on_hr, void *user) {
   const ep_window w = ep_stream_window(&stream);
   const int32_t slot = w.index % EP_HRM_PENDING;
+  if (ppg_wait[slot].index >= 0 && ppg_wait[slot].index == next_window) hand_on(slot, 0, on_hr, user);
   ppg_wait[slot].index = w.index;
   ppg_wait[slot].w = w;
   ep_stream_normalised(&stream, &w, ppg_wait[slot].x);
-  (void)on_hr; /* drain() hands the window on once its acceleration is in */
-  (void)user;
 }
 
-/* Hand on every window whose PPG and acceleration are both in, in order; a window whose acceleration is
- * more than EP_HRM_PENDING windows late goes on as a still one (its PPG as it is). */
+/* Hand on, in order, every window whose PPG and acceleration are both in. */
 static void drain(ep_hr_fn on_hr, void *user) {
   for (;;) {
     const int32_t slot = next_window % EP_HRM_PENDING;
-    if (ppg_wait[slot].index != next_window) return;
-    const int acc_in = acc_wait[slot].index == next_window;
-    const int32_t newest_ppg = stream.windows - 1;
-    if (!acc_in && newest_ppg - next_window < EP_HRM_PENDING - 1) return; /* wait for its acceleration */
-    const ep_window *w = &ppg_wait[slot].w;
-    if (w->status == EP_WINDOW_OK) {
-      const float *x = ppg_wait[slot].x;
-      if (acc_in && ep_cancel(x, acc_wait[slot].xyz, cleaned)) x = cleaned;
-      for (int32_t i = 0; i < EP_WINDOW; ++i)
-        ep_model_input()[i] = ep_quantize(x[i], EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT);
-    }
-    ppg_wait[slot].index = -1;
-    next_window++;
-    run_window(w, on_hr, user);
+    if (ppg_wait[slot].index != next_window || acc_wait[slot].index != next_window) return;
+    hand_on(slot, 1, on_hr, user);
   }
 }
 #else

@@ -14,8 +14,8 @@
  *   ep_hrm_push_acc(xyz, n, on_heart_rate, ctx); // n samples of x, y, z interleaved, in g
  *
  * A window is handed to the model once both its PPG and its acceleration are in; the accelerometer may
- * run up to EP_HRM_PENDING windows ahead of or behind the PPG (a window still without its acceleration
- * then goes on as a still one). */
+ * run up to EP_HRM_PENDING windows behind the PPG (a window whose acceleration is later still goes on
+ * as a still one, when the PPG needs its slot). */
 #ifndef EP_HRM_H
 #define EP_HRM_H
 #include <stdint.h>
