@@ -56,7 +56,7 @@ def measure(folder: Path) -> dict:
         "test_windows": m["windows"], "test_track": m["mae_track"], "test_argmax": m["mae_argmax"],
         "test_still_track": parts["still"]["mae"], "test_motion_track": parts["motion"]["mae"],
         "cadence_track": cadence["mae_track"], "cadence_argmax": cadence["mae_argmax"],
-        "cadence_windows": cadence["windows"],
+        "scenario_windows": cadence["windows"],
         "watch_track": w["tracked"], "watch_argmax": w["window"],
         "watch_track_lag": w["tracked_lag"], "watch_argmax_lag": w["window_lag"],
         "watch_device_int8_track": stream["mae_bpm"], "watch_device_int8_argmax": stream["mae_bpm_argmax"],
