@@ -43,6 +43,7 @@ def test_card_states_what_each_figure_is_measured_on(card):
     assert f"| test participants (unseen) | {metrics['test']['windows']:,} | {metrics['test']['mae_argmax']:.2f} |" in text
     assert f"{export['int8_mae_loss_bpm']:+.2f} BPM" in text
     assert ", ".join(metrics["subjects"]["test"]) in text
+    assert "| cadence scenario: built-in climbing and running (unseen) | 2,371 |" in text  # motion on unseen people
     for png in ("training_curve", "hr_test", "bland_altman"):
         assert f"]({png}.png)" in text and (md.parent / f"{png}.png").stat().st_size > 5000
     html = page.read_text()

@@ -68,6 +68,10 @@ def _accuracy_blocks(facts: RunFacts) -> list[doc.Block]:
             rows.append((f"test participants, {part} windows", _i(by["argmax"]["windows"]),
                          *(_f(by[r]["mae"]) for r in ("argmax", "expectation", "track")),
                          _f(by[readout]["rmse"])))
+    if facts.cadence:
+        c = facts.cadence
+        rows.append(("cadence scenario: built-in climbing and running (unseen)", _i(c["argmax"]["windows"]),
+                     *(_f(c[r]["mae"]) for r in ("argmax", "expectation", "track")), _f(c[readout]["rmse"])))
     if facts.watch is not None:
         w = facts.watch
         ok = np.isfinite(w.reference)
@@ -81,7 +85,10 @@ def _accuracy_blocks(facts: RunFacts) -> list[doc.Block]:
         doc.Text(f"The run's read-out is `{readout}`: argmax and expectation read each window alone; `track` runs "
                  "each recording's windows in time order through the device's tracker (the firmware's own). "
                  "Every MAE is the mean absolute error in BPM over all the windows of the row. Motion windows are "
-                 f"those whose accelerometer magnitude varies by more than {MOTION_G:g} g (std) within the window."),
+                 f"those whose accelerometer magnitude varies by more than {MOTION_G:g} g (std) within the window. "
+                 "The cadence scenario is the built-in generator's climbing and running (`edgeppg eval RUN "
+                 "--eval-dataset cadence`): steps at half, once or twice the heart rate while it climbs to 140-180 "
+                 "BPM, on participants no model trains on."),
         doc.Table(("windows from", "windows", "MAE argmax", "MAE expectation", "MAE track", f"RMSE {readout}"),
                   tuple(rows), caption="MAE (BPM) per split and read-out, float model")]
     if facts.watch is not None:
@@ -197,7 +204,10 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
     blocks += [doc.Heading("Architecture"),
                doc.Table(("setting", "value"), tuple((f.name, str(getattr(m, f.name))) for f in fields(m)) + (
                    ("parameters", f"{met.get('params', 0):,}"), ("MACs per window", f"{met.get('macs', 0):,}"),
-                   ("input", "200 samples (8 s at 25 Hz), normalised"), ("output", "180 logits, 30-209 BPM")))]
+                   ("input", "200 samples (8 s at 25 Hz), normalised" + (
+                       "" if cfg.data.inputs == "ppg" else ", after the accelerometer front end (inputs "
+                       f"{cfg.data.inputs}: what the wrist's acceleration explains removed, firmware/monitor/ep_cancel.c)")),
+                   ("output", "180 logits, 30-209 BPM")))]
     hist = met.get("history") or []
     blocks += [doc.Heading("Training"),
                doc.Text(f"{met.get('epochs_run', len(hist))} epochs ({'stopped early' if met.get('stopped_early') else 'the full budget'}), "

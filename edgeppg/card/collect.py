@@ -41,6 +41,8 @@ class RunFacts:
     watch_note: str = ""
     # read-out -> {"still" | "motion": errors} over the test participants' windows (edgeppg.metrics.MOTION_G)
     still_motion: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # read-out -> errors on the built-in cadence scenario's held-out participants (edgeppg.data.cadence)
+    cadence: dict[str, dict[str, float]] = field(default_factory=dict)
     window_readout: str = "argmax"
 
     @property
@@ -69,8 +71,9 @@ def _series(name: str, logits, hr: np.ndarray, start_s: np.ndarray, subject: np.
 
 def collect(run: Path, watch: bool = True) -> RunFacts:
     """Everything the card needs; raises EdgeppgError naming the file when the run is not a finished one."""
-    from edgeppg.data.dataset import load_splits
-    from edgeppg.metrics import READOUTS, predict_logits, still_motion
+    from edgeppg.data.dataset import data_config, load_splits, load_windows
+    from edgeppg.data.synthetic import CADENCE_SET
+    from edgeppg.metrics import READOUTS, evaluate_set, predict_logits, still_motion
     from edgeppg.runs import load_model
 
     run = Path(run)
@@ -90,6 +93,8 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
 
     test = load_splits(config.data).test
     facts.still_motion = {r: still_motion(model, test, r) for r in READOUTS}
+    climbing = load_windows(data_config(synthetic_config=CADENCE_SET, inputs=config.data.inputs))
+    facts.cadence = {r: evaluate_set(model, climbing, r) for r in READOUTS}
     logits = predict_logits(model, test.x)
     for who in np.unique(test.subject):
         sel = test.subject == who
