@@ -135,9 +135,7 @@ def front_end(x: np.ndarray, acc: np.ndarray | None, acc_fs: float | None, input
         return x
     if acc is None or not acc_fs:
         raise EdgeppgError(f"{where}: no accelerometer, which a model with inputs {inputs} needs")
-    a = native.acc_windows(acc, acc_fs)
-    n = min(len(x), len(a))
-    return native.cancel(x[:n], a[:n])[0]
+    return native.clean(x, acc, acc_fs)
 
 
 def window_recording(rec: Recording, inputs: str = "ppg") -> WindowSet:

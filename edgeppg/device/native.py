@@ -187,6 +187,14 @@ def cancel(x: np.ndarray, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, cancelled.astype(bool)
 
 
+def clean(x: np.ndarray, acc: np.ndarray, acc_rate_hz: float, design: Design | None = None) -> np.ndarray:
+    """Normalised PPG windows through the front end with a recording's accelerometer (n, 3), resampled by
+    the device: as many windows as the accelerometer reaches (it may end a little early)."""
+    a = acc_windows(acc, acc_rate_hz, design)
+    n = min(len(x), len(a))
+    return cancel(x[:n], a[:n])[0]
+
+
 def normalise(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Windows cut elsewhere (n, 200) at 25 Hz, each normalised as the device would a stream of its own."""
     x = np.ascontiguousarray(raw, np.float32).reshape(-1, spec.WINDOW)
