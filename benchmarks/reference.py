@@ -4,7 +4,8 @@ For the student and the teacher in `models/` (the accelerometer front-end pair) 
 PPG-only pair):
 - the test participants' MAE (track read-out), all, still and motion windows;
 - the real watch recording, float, as recorded and lag-aligned;
-- the built-in cadence scenario's held-out participants (climbing and running, edgeppg.data.cadence);
+- the built-in cadence scenario's held-out participants (climbing and running, edgeppg.data.cadence): MAE,
+  and the longest stretch the estimate follows the step rate instead of the heart (metrics.step_lock_s);
 - the int8 model on the device: the firmware's own tracked MAE on the watch recording
   (stream_e2epyppg.json, from QEMU);
 - what int8 costs against float, on the test sample export scored and on the watch;
@@ -28,7 +29,8 @@ from edgeppg.card.collect import watch_errors
 from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import data_config, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET
-from edgeppg.metrics import evaluate_set, still_motion
+from edgeppg.eval_sets import cadence_step_rates
+from edgeppg.metrics import evaluate_set, hr_from_logits, predict_logits, step_lock_s, still_motion, track_hr
 from edgeppg.runs import load_model
 
 
@@ -44,7 +46,11 @@ def measure(folder: Path) -> dict:
     test = load_splits(cfg.data).test
     m = evaluate_set(model, test)
     parts = still_motion(model, test, "track")
-    cadence = evaluate_set(model, load_windows(data_config(synthetic_config=CADENCE_SET, inputs=cfg.data.inputs)))
+    climbing = load_windows(data_config(synthetic_config=CADENCE_SET, inputs=cfg.data.inputs))
+    cadence = evaluate_set(model, climbing)
+    steps, z = cadence_step_rates(climbing), predict_logits(model, climbing.x)
+    lock = {r: step_lock_s(est, climbing.hr, steps, climbing.subject, climbing.start_s) for r, est in
+            (("track", track_hr(z, climbing.subject, climbing.start_s)), ("argmax", hr_from_logits(z).numpy()))}
     ws = e2e_recording.load(inputs=cfg.data.inputs)
     w = watch_errors(model, ws, e2e_recording.REFERENCE_LAG_WINDOWS)
     export = files.read_json(folder / files.EXPORT_JSON)
@@ -56,7 +62,8 @@ def measure(folder: Path) -> dict:
         "test_windows": m["windows"], "test_track": m["mae_track"], "test_argmax": m["mae_argmax"],
         "test_still_track": parts["still"]["mae"], "test_motion_track": parts["motion"]["mae"],
         "cadence_track": cadence["mae_track"], "cadence_argmax": cadence["mae_argmax"],
-        "scenario_windows": cadence["windows"],
+        "scenario_windows": cadence["windows"], "scenario_step_lock_s": lock["track"],
+        "scenario_step_lock_argmax_s": lock["argmax"],
         "watch_track": w["tracked"], "watch_argmax": w["window"],
         "watch_track_lag": w["tracked_lag"], "watch_argmax_lag": w["window_lag"],
         "watch_device_int8_track": stream["mae_bpm"], "watch_device_int8_argmax": stream["mae_bpm_argmax"],

@@ -22,10 +22,10 @@ from edgeppg.data.dataset import DataConfig, data_config
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
-from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, Channel, Dataset, DataSeed, Device,
-                             Epochs, Inputs, LabelSource, Lr, Minutes, Opt, OutDir, Patience, Readout, Resume, Root,
-                             Scenario,
-                             Seed, Site, Split, StemStride, Strategy, Subjects, Tau, Threads, Variety, Windows)
+from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, CadenceShare, Channel, Dataset,
+                             DataSeed, Device, Epochs, Inputs, LabelSource, Lr, Minutes, Opt, OutDir, Patience, Readout,
+                             Resume, Root, Scenario, Seed, Site, Split, StemStride, Strategy, Subjects, Tau, Threads,
+                             Variety, Windows)
 from edgeppg.reports import rows_table
 from edgeppg.settings import SettingError
 
@@ -63,14 +63,15 @@ def data_prepare(
     dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
     split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
-    variety: Variety = SYN.variety, scenario: Scenario = SYN.scenario,
+    variety: Variety = SYN.variety, scenario: Scenario = SYN.scenario, cadence_share: CadenceShare = SYN.cadence_share,
 ) -> None:
     """Read (or generate) a data set into the window cache and print a per-participant summary."""
     from edgeppg.data.dataset import cache_dir, load_splits, load_windows
     from edgeppg.reports import data_summary
 
-    cfg = data_config(dataset, root, split, SyntheticConfig(subjects=subjects, minutes=minutes, seed=data_seed,
-                                                            variety=variety, scenario=scenario), site, channel, label)
+    syn = SyntheticConfig(subjects, minutes, seed=data_seed, variety=variety, scenario=scenario,
+                          cadence_share=cadence_share)
+    cfg = data_config(dataset, root, split, syn, site, channel, label)
     windows = load_windows(cfg)
     splits = load_splits(cfg)
     out.print(data_summary(windows, splits))
@@ -88,8 +89,9 @@ def train(
     hidden: Annotated[int, typer.Option(help="MLP units per layer.")] = MS.hidden,
     dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
-    variety: Variety = SYN.variety, scenario: Scenario = SYN.scenario, inputs: Inputs = DataConfig.inputs,
-    split: Split = DataConfig.split, site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
+    variety: Variety = SYN.variety, scenario: Scenario = SYN.scenario, cadence_share: CadenceShare = SYN.cadence_share,
+    inputs: Inputs = DataConfig.inputs, split: Split = DataConfig.split, site: Site = "wrist",
+    channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
     patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
     readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
@@ -98,9 +100,9 @@ def train(
 ) -> None:
     """Train a model from the labels (a teacher, or a student from scratch)."""
     config = RunConfig(
-        data=data_config(dataset, root, split, SyntheticConfig(subjects=subjects, minutes=minutes, seed=data_seed,
-                                                               variety=variety, scenario=scenario), site, channel,
-                         label, inputs),
+        data=data_config(dataset, root, split, SyntheticConfig(subjects, minutes, seed=data_seed, variety=variety,
+                                                               scenario=scenario, cadence_share=cadence_share),
+                         site, channel, label, inputs),
         model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden,
                         stem_stride=stem_stride),
         train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment),

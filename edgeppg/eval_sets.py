@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from edgeppg.config import RunConfig
 from edgeppg.data.dataset import data_config, load_splits, load_windows
 from edgeppg.data.windows import WindowSet
@@ -49,6 +51,23 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
     other = data_config(eval_dataset, eval_root, site=site, channel=channel, label=label, inputs=cfg.data.inputs)
     return (f"{run} (trained on {cfg.data.dataset}) evaluated on {eval_dataset}",
             {f"{eval_dataset}: all participants": load_windows(other)})
+
+
+def cadence_step_rates(ws: WindowSet) -> np.ndarray:
+    """The accelerometer's dominant rate (BPM) of each window of the cadence scenario's set (`ws`, as
+    eval_sets loads it), as the device's front end finds it; NaN in still windows, where nobody steps."""
+    from edgeppg.data.synthetic import CADENCE_SET, generate_one
+    from edgeppg.device import native
+    from edgeppg.device.spec import MOTION_G, STRIDE_S
+
+    out = np.full(len(ws), np.nan)
+    for who in np.unique(ws.subject):
+        rec = generate_one(CADENCE_SET, str(who))
+        rates = native.step_rates(native.acc_windows(rec.acc, rec.acc_fs)).astype(np.float64)
+        idx = np.flatnonzero(ws.subject == who)
+        out[idx] = rates[np.rint(ws.start_s[idx] / STRIDE_S).astype(np.int64)]
+    out[~(np.nan_to_num(ws.motion, nan=0.0) > MOTION_G)] = np.nan
+    return out
 
 
 def eval_rows(model, sets: dict[str, WindowSet], readout: str) -> list[tuple[str, ...]]:

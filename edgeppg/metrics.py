@@ -59,6 +59,34 @@ def track_windows(logits: Tensor | np.ndarray, subject: np.ndarray,
     return out, conf
 
 
+def step_lock_s(estimate: np.ndarray, hr: np.ndarray, step_bpm: np.ndarray, subject: np.ndarray,
+                start_s: np.ndarray, near: float = 5.0) -> float:
+    """The longest stretch, in seconds, that the estimate follows the step rate instead of the heart: each
+    window within `near` BPM of the accelerometer's dominant rate (or half or twice it: the bands a model
+    mistakes for the pulse) and more than `near` from the reference; NaN step rates (still windows) break a
+    stretch. Each window stands for one stride of output; consecutive windows of a participant are one
+    stride apart."""
+    from edgeppg.device.spec import STRIDE_S
+
+    est, hr, steps = (np.asarray(a, np.float64) for a in (estimate, hr, step_bpm))
+    with np.errstate(invalid="ignore"):
+        on_steps = np.zeros(len(est), bool)
+        for k in (0.5, 1.0, 2.0):
+            on_steps |= np.abs(est - k * steps) <= near
+        locked = on_steps & (np.abs(est - hr) > near)
+    longest = 0.0
+    for who in np.unique(subject):
+        idx = np.flatnonzero(subject == who)
+        idx = idx[np.argsort(start_s[idx], kind="stable")]
+        run, last = 0, None
+        for i in idx:
+            follows = last is not None and abs(start_s[i] - start_s[last] - STRIDE_S) < 1e-3
+            run = (run + 1 if follows else 1) if locked[i] else 0
+            last = i
+            longest = max(longest, run * STRIDE_S)
+    return longest
+
+
 def errors(hr_pred: np.ndarray, hr_true: np.ndarray) -> dict[str, float]:
     err = np.asarray(hr_pred, dtype=np.float64) - np.asarray(hr_true, dtype=np.float64)
     return {"mae": float(np.abs(err).mean()), "rmse": float(np.sqrt((err**2).mean()))}

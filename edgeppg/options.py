@@ -34,8 +34,11 @@ Variety = Annotated[str, typer.Option(help="Synthetic data: what varies beyond t
                                            "some of perfusion,sensor,noise,morphology,motion ('' = none).")]
 Scenario = Annotated[str, typer.Option(help="Synthetic data: '' (free living) or cadence (climbing and running, "
                                             "steps at half, once or twice the heart rate).")]
-Inputs = Annotated[str, typer.Option(help="What the model sees: ppg (the paper's), or ppg-acc (the PPG after the "
-                                          "device's accelerometer front end, which removes what motion explains).")]
+CadenceShare = Annotated[float, typer.Option(help="Synthetic data: share of participants recorded in the cadence "
+                                                  "scenario beside free living (0 = none).")]
+Inputs = Annotated[str, typer.Option(help="What the model sees: ppg (the paper's), ppg-acc (the PPG after the "
+                                          "device's accelerometer front end, which removes what the axes explain) or "
+                                          "ppg-acc-steps (that, and what sits at the step rate and twice it).")]
 Augment = Annotated[float, typer.Option(help="Chance per window of each label-keeping augmentation (0 = none).")]
 StemStride = Annotated[int, typer.Option(help="ResNet1D stem stride (2: later layers see twice as far, at half "
                                               "the cost).")]

@@ -1,6 +1,7 @@
 """The accelerometer front end (firmware/monitor/ep_cancel.c, compiled for the host): a ridge fit of each
-motion window's PPG on the accelerometer's axes and lags, removed; still windows untouched. Checked
-against a numpy reference, and through the data path a model with inputs "ppg-acc" trains on."""
+motion window's PPG on the accelerometer's axes and lags, removed; then ("ppg-acc-steps") a fit at the
+accelerometer's dominant rate and twice it; still windows untouched. Checked against numpy references, and
+through the data path a model with an accelerometer input set trains on."""
 
 from __future__ import annotations
 
@@ -118,3 +119,45 @@ def test_the_contract_says_what_the_model_sees_and_the_monitor_refuses_what_it_c
     contract.require_ppg_monitor(contract.make((0.05, 3), (0.2, 40)), tmp_path)
     with pytest.raises(EdgeppgError, match="trained on inputs ppg-acc, and a board's serial stream does not carry"):
         contract.require_ppg_monitor(back, tmp_path)
+
+
+def steps_reference(x: np.ndarray, acc: np.ndarray) -> np.ndarray:
+    """The step stage in float64 numpy on the axes' residue x: the dominant rate of the centred axes under a
+    Welch window on the one-BPM grid, and a least-squares fit on cos and sin at it and twice it, removed."""
+    t, bpm = np.arange(spec.WINDOW) / spec.FS, np.arange(spec.HR_LOW, spec.HR_LOW + spec.N_CLASSES)
+    u = (np.arange(spec.WINDOW) - (spec.WINDOW - 1) / 2) / ((spec.WINDOW + 1) / 2)
+    centred = (acc - acc.mean(axis=1, keepdims=True)) * (1 - u * u)
+    power = (np.abs(centred @ np.exp(-2j * np.pi * np.outer(bpm / 60.0, t)).T) ** 2).sum(0)
+    rate = bpm[power.argmax()]
+    terms = [f(2 * np.pi * m * rate / 60.0 * t) for m in (1, 2) if m * rate <= bpm[-1] for f in (np.cos, np.sin)]
+    r = np.stack(terms, axis=1)
+    out = x - r @ np.linalg.lstsq(r, x, rcond=None)[0]
+    return (out - out.mean()) / out.std()
+
+
+def test_the_step_stage_removes_what_moves_at_the_step_rate_but_no_mix_of_the_axes_explains():
+    """Steps at 75 BPM the accelerometer sees, and in the PPG the blood they push, which follows the
+    acceleration's energy (at twice the rate, 150 BPM, where the axes carry nothing): the axes' fit cannot
+    explain it, the step stage takes it out and leaves the pulse (100 BPM)."""
+    rng = np.random.default_rng(1)
+    t = np.arange(spec.WINDOW) / spec.FS
+    kept = {"ppg-acc": [], "ppg-acc-steps": []}
+    for _ in range(12):
+        pulse = np.sin(2 * np.pi * 100 / 60 * t)
+        steps = np.sin(2 * np.pi * 75 / 60 * t + rng.uniform(0, 6))
+        acc = np.array([0.1, -0.98, 0.15])[:, None] + np.outer([0, -1, 0] + rng.normal(0, 0.5, 3), steps) * 0.3
+        acc = (acc + rng.normal(0, 0.002, acc.shape)).astype(np.float32)
+        pushed = 20 * ((acc - acc.mean(axis=1, keepdims=True)) ** 2).sum(axis=0)
+        ppg = pulse + pushed - pushed.mean() + 0.5 * (acc[0] - acc[0].mean())
+        ppg = ((ppg - ppg.mean()) / ppg.std()).astype(np.float32)
+        for inputs in kept:
+            out, opened = native.cancel(ppg[None], acc[None], inputs)
+            assert opened[0]
+            kept[inputs].append(np.corrcoef(out[0], pulse)[0, 1])
+        axes = native.cancel(ppg[None], acc[None], "ppg-acc")[0][0]
+        want = steps_reference(axes.astype(np.float64), acc.astype(np.float64))
+        np.testing.assert_allclose(native.cancel(ppg[None], acc[None], "ppg-acc-steps")[0][0], want, atol=2e-3)
+    assert np.mean(kept["ppg-acc"]) < 0.6 and np.mean(kept["ppg-acc-steps"]) > 0.95, kept
+    still = np.tile(np.array([0.1, -0.98, 0.15], np.float32)[:, None], (1, spec.WINDOW))
+    ppg = np.sin(2 * np.pi * 1.2 * t).astype(np.float32)
+    assert np.array_equal(native.cancel(ppg[None], still[None], "ppg-acc-steps")[0][0], ppg)  # the gate holds

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -51,3 +52,24 @@ def test_hr_readouts():
     assert hr_from_logits(logits, "argmax").tolist() == [70.0, 70.0]
     assert hr_from_logits(logits, "expectation").tolist() == pytest.approx([70.0, 75.0])
     assert errors([70, 75], [72, 75]) == {"mae": 1.0, "rmse": pytest.approx(2**0.5)}
+
+
+def test_a_step_lock_is_the_longest_stretch_on_the_step_rate_or_its_half_or_double_away_from_the_heart():
+    from edgeppg.metrics import step_lock_s
+
+    n = 40
+    start = np.arange(n) * 2.0
+    hr, steps = np.full(n, 150.0), np.full(n, 80.0)
+    est = hr.copy()
+    est[5:15] = 81  # 10 windows on the steps: 20 s
+    est[20:32] = 160  # 12 windows on twice them: 24 s
+    subject = np.array(["a"] * n)
+    assert step_lock_s(est, hr, steps, subject, start) == 24.0
+    steps[25] = np.nan  # a still window breaks the stretch
+    assert step_lock_s(est, hr, steps, subject, start) == 20.0
+    assert step_lock_s(hr, hr, steps, subject, start) == 0.0  # right, even where the heart is at the step rate
+    gap = start.copy()
+    gap[10:] += 10.0  # a dropped stretch of windows: the run starts again
+    assert step_lock_s(est, hr, np.full(n, 80.0), subject, gap) == 24.0
+    two = np.array(["a"] * 20 + ["b"] * 20)  # a participant's stretch never runs on into the next one's
+    assert step_lock_s(np.full(n, 80.0), hr, np.full(n, 80.0), two, np.tile(np.arange(20) * 2.0, 2)) == 40.0

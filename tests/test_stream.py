@@ -297,7 +297,8 @@ def exported_acc(tmp_path_factory):
     from edgeppg.train import run
 
     out = tmp_path_factory.mktemp("acc") / "run"
-    data = DataConfig(synthetic=SyntheticConfig(subjects=5, minutes=4, seed=6, scenario="cadence"), inputs="ppg-acc")
+    data = DataConfig(synthetic=SyntheticConfig(subjects=5, minutes=4, seed=6, scenario="cadence"),
+                      inputs="ppg-acc-steps")  # the front end with its step stage, as the reference recipe
     run(RunConfig(data, ModelSpec(blocks=1, width=8), TrainConfig(epochs=1, batch_size=32, threads=2)), out)
     export_run(out, calib_windows=100, eval_windows=100, micro_windows=20)
     return out
@@ -340,7 +341,7 @@ def test_the_monitor_takes_the_accelerometer_bit_exact_with_the_host(exported_ac
     ipw = r["instructions_per_window"]
     assert ipw["preprocessing"] > 100_000  # the accelerometer's resamplers and the front end's fit
     plain, _, _ = native.windows(rec.samples, rec.rate_hz)
-    front = native.cancel(plain, native.acc_windows(rec.acc, rec.rate_hz))[1]
+    front = native.cancel(plain, native.acc_windows(rec.acc, rec.rate_hz), "ppg-acc-steps")[1]
     assert front.mean() > 0.3  # motion windows went through the fit
     # at 25 Hz a chunk of the stream can complete two PPG windows before their acceleration comes
     t25 = np.arange(0, len(rec.samples) / rec.rate_hz, 1 / 25.0)

@@ -1,8 +1,11 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from edgeppg.data import synthetic
 from edgeppg.data.windows import WindowSet, window_recording
+from edgeppg.settings import SettingError
 
 FS = 25.0
 
@@ -165,3 +168,17 @@ def test_a_scenario_leaves_the_free_living_draws_unchanged():
                                                             scenario="cadence"))
     assert all(np.array_equal(a.ppg, b.ppg) for a, b in zip(free, again))
     assert not any(np.array_equal(a.ppg, c.ppg) for a, c in zip(free, climbing))
+
+
+def test_a_cadence_share_records_that_share_of_participants_climbing_and_the_rest_free_living():
+    cfg = synthetic.SyntheticConfig(subjects=4, minutes=1, seed=3, variety="all", cadence_share=0.5)
+    assert [synthetic.in_cadence(cfg, i) for i in range(4)] == [False, True, False, True]
+    assert sum(synthetic.in_cadence(replace(cfg, subjects=96, cadence_share=0.25), i) for i in range(96)) == 24
+    mixed = synthetic.generate(cfg)
+    free = synthetic.generate(replace(cfg, cadence_share=0.0))
+    climbing = synthetic.generate(replace(cfg, cadence_share=0.0, scenario="cadence"))
+    for i, rec in enumerate(mixed):  # each participant is drawn as it would be in its own scenario
+        same = climbing[i] if synthetic.in_cadence(cfg, i) else free[i]
+        assert np.array_equal(rec.ppg, same.ppg) and np.array_equal(rec.acc, same.acc)
+    with pytest.raises(SettingError, match="cadence_share"):
+        synthetic.SyntheticConfig(cadence_share=1.5)

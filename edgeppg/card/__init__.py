@@ -88,7 +88,10 @@ def _accuracy_blocks(facts: RunFacts) -> list[doc.Block]:
                  f"those whose accelerometer magnitude varies by more than {MOTION_G:g} g (std) within the window. "
                  "The cadence scenario is the built-in generator's climbing and running (`edgeppg eval RUN "
                  "--eval-dataset cadence`): steps at half, once or twice the heart rate while it climbs to 140-180 "
-                 "BPM, on participants no model trains on."),
+                 "BPM, on participants no model trains on."
+                 + (f" The longest stretch its estimate follows the step rate (or half or twice it) instead of the "
+                    f"heart: {facts.step_lock['track']:.0f} s tracked, {facts.step_lock['argmax']:.0f} s window by "
+                    "window." if facts.step_lock else "")),
         doc.Table(("windows from", "windows", "MAE argmax", "MAE expectation", "MAE track", f"RMSE {readout}"),
                   tuple(rows), caption="MAE (BPM) per split and read-out, float model")]
     if facts.watch is not None:
@@ -206,7 +209,9 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
                    ("parameters", f"{met.get('params', 0):,}"), ("MACs per window", f"{met.get('macs', 0):,}"),
                    ("input", "200 samples (8 s at 25 Hz), normalised" + (
                        "" if cfg.data.inputs == "ppg" else ", after the accelerometer front end (inputs "
-                       f"{cfg.data.inputs}: what the wrist's acceleration explains removed, firmware/monitor/ep_cancel.c)")),
+                       f"{cfg.data.inputs}: what the wrist's acceleration explains removed"
+                       + (", and what sits at its step rate" if "steps" in cfg.data.inputs else "")
+                       + ", firmware/monitor/ep_cancel.c)")),
                    ("output", "180 logits, 30-209 BPM")))]
     hist = met.get("history") or []
     blocks += [doc.Heading("Training"),

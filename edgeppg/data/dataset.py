@@ -16,6 +16,7 @@ from edgeppg.data import synthetic
 from edgeppg.data.windows import WindowSet, window_recording
 from edgeppg.data.galaxyppg import LABELS
 from edgeppg.data.wildppg import CHANNELS, SITES
+from edgeppg.device import spec
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import building
 from edgeppg.settings import SettingError, build, check, one_of, real, text, whole
@@ -26,7 +27,7 @@ CACHE_VERSION = 3  # bump when windowing or a generator changes, so stale caches
 DATASETS = ("synthetic", "dalia", "wildppg", "galaxyppg")
 # What a model sees: the PPG alone (the paper's setting), or the PPG after the accelerometer front end
 # (firmware/monitor/ep_cancel.c removes what the wrist's acceleration explains, in motion windows only).
-INPUTS = ("ppg", "ppg-acc")
+INPUTS = spec.INPUTS
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ Every aspect draws from its own random stream, so adding one leaves the others' 
   coupling drifts within the recording and follows the sensor's contact, the tissue saturates, the
   movement pushes blood (a part that follows the acceleration's energy, not its direction), and part
   of the motion (fingers, tendons) never reaches the accelerometer.
+`cadence_share` mixes the two: that share of the participants (spread evenly by index) is recorded in the
+cadence scenario, the rest free living; the reference recipe trains on such a mix.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ class SyntheticConfig:
     variety: str = field(default="", metadata=text())
     # a kind of recording: "" (free living) or "cadence" (climbing and running; see the module's text)
     scenario: str = field(default="", metadata=one_of(*SCENARIOS))
+    # with scenario "": the share of participants recorded in the cadence scenario all the same
+    cadence_share: float = field(default=0.0, metadata=real(0.0, 1.0))
 
     def __post_init__(self) -> None:
         check(self)
@@ -110,18 +114,27 @@ def generate_one(cfg: SyntheticConfig, name: str) -> Recording:
     i = subject_names(cfg).index(name)
     return generate_subject(np.random.default_rng([cfg.seed, i]), name, cfg,
                             {a: np.random.default_rng([cfg.seed, i, 1 + k])
-                             for k, a in enumerate((*VARIETY, "scenario"))})
+                             for k, a in enumerate((*VARIETY, "scenario"))}, in_cadence(cfg, i))
+
+
+def in_cadence(cfg: SyntheticConfig, index: int) -> bool:
+    """Whether participant `index` (0-based) is recorded in the cadence scenario: all of them for that
+    scenario, else every participant where the running count of `cadence_share` ticks over."""
+    share = 1.0 if cfg.scenario == "cadence" else cfg.cadence_share
+    return share > 0 and int((index + 1) * share + 1e-9) > int(index * share + 1e-9)
 
 
 def generate_subject(rng: np.random.Generator, subject: str, cfg: SyntheticConfig,
-                     vary: dict[str, np.random.Generator] | None = None) -> Recording:
-    """One participant; `vary` holds one random stream per variety aspect (the subject's own)."""
+                     vary: dict[str, np.random.Generator] | None = None, climbing: bool | None = None) -> Recording:
+    """One participant; `vary` holds one random stream per variety aspect (the subject's own); `climbing`:
+    recorded in the cadence scenario (by default when that is the config's scenario)."""
     on = {a: vary[a] for a in cfg.aspects} if vary else {}
     scene = (vary or {}).get("scenario") or np.random.default_rng([cfg.seed, 99])
+    climbing = cfg.scenario == "cadence" if climbing is None else climbing
     fs = float(on["sensor"].choice(SENSOR_RATES)) if "sensor" in on else cfg.fs
     t = np.arange(int(cfg.minutes * 60.0 * fs)) / fs
 
-    hr, intensity = cadence.heart_rate(scene, t) if cfg.scenario == "cadence" else _heart_rate_path(rng, t)
+    hr, intensity = cadence.heart_rate(scene, t) if climbing else _heart_rate_path(rng, t)
     resp_phase = _respiration_phase(rng, t, intensity)
     rsa = rng.uniform(2.0, 6.0) * (1.0 - intensity) * np.sin(resp_phase)
     inst_hr = np.clip(hr + rsa, HR_MIN - 5, HR_MAX + 5)
@@ -133,7 +146,7 @@ def generate_subject(rng: np.random.Generator, subject: str, cfg: SyntheticConfi
     baseline = rng.uniform(0.05, 0.3) * np.sin(resp_phase) + _wander(rng, t)
     noise = rng.normal(0.0, rng.uniform(0.02, 0.08), t.size)
 
-    if cfg.scenario == "cadence":
+    if climbing:
         motion, gravity, hidden = cadence.steps(scene, t, fs, hr, intensity)
         artefact = cadence.artefact(scene, motion, hidden, fs)
     else:

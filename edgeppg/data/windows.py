@@ -135,7 +135,7 @@ def front_end(x: np.ndarray, acc: np.ndarray | None, acc_fs: float | None, input
         return x
     if acc is None or not acc_fs:
         raise EdgeppgError(f"{where}: no accelerometer, which a model with inputs {inputs} needs")
-    return native.clean(x, acc, acc_fs)
+    return native.clean(x, acc, acc_fs, inputs)
 
 
 def window_recording(rec: Recording, inputs: str = "ppg") -> WindowSet:

@@ -62,7 +62,8 @@ class Contract:
             "arena": {"tflm_host_bytes": self.tflm_host_arena_bytes},
             "test_vectors": {"file": DEVICE_VECTORS, "windows": self.vectors},
             "inputs": {"model": self.inputs, "accelerometer": "axes in g, at one of the resamplers' rates; front end "
-                       f"ep_cancel: {spec.CANCEL_LAGS} lags, ridge {spec.CANCEL_RIDGE:g}, gate {spec.MOTION_G:g} g"
+                       f"ep_cancel: {spec.CANCEL_LAGS} lags, ridge {spec.CANCEL_RIDGE:g}, gate {spec.MOTION_G:g} g, "
+                       f"step-rate harmonics {spec.STEP_HARMONICS[self.inputs]}"
                        if self.inputs != "ppg" else "not used"},
         }
 

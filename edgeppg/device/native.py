@@ -110,7 +110,8 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
     lib.ep_host_quantize.argtypes = [p, ctypes.c_int32, ctypes.c_float, ctypes.c_int32, p]
     lib.ep_host_raw_windows.argtypes = [ctypes.POINTER(_Design), p, ctypes.c_int32, ctypes.c_int32, p]
     lib.ep_host_raw_windows.restype = ctypes.c_int32
-    lib.ep_host_cancel.argtypes = [p, p, ctypes.c_int32, p, p]
+    lib.ep_host_cancel.argtypes = [p, p, ctypes.c_int32, ctypes.c_int32, p, p]
+    lib.ep_host_step_rates.argtypes = [p, ctypes.c_int32, p]
     lib.ep_host_normalise.argtypes = [p, ctypes.c_int32, p, p]
     lib.ep_host_tracker_bytes.restype = ctypes.c_uint32
     lib.ep_tracker_init.argtypes = [p]
@@ -174,25 +175,34 @@ def acc_windows(acc: np.ndarray, rate_hz: float, design: Design | None = None) -
     return np.ascontiguousarray(out[:, : min(counts)].transpose(1, 0, 2))
 
 
-def cancel(x: np.ndarray, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The device's accelerometer front end (ep_cancel) on normalised windows (n, 200) and their
-    accelerometer windows (n, 3, 200): the cleaned windows and whether each one's gate opened."""
+def cancel(x: np.ndarray, acc: np.ndarray, inputs: str = "ppg-acc") -> tuple[np.ndarray, np.ndarray]:
+    """The device's accelerometer front end (ep_cancel) for the input set `inputs` on normalised windows
+    (n, 200) and their accelerometer windows (n, 3, 200): the cleaned windows and whether each one's gate
+    opened."""
     x = np.ascontiguousarray(x, np.float32)
     a = np.ascontiguousarray(acc, np.float32)
     if a.shape != (len(x), 3, spec.WINDOW):
         raise ValueError(f"accelerometer windows {a.shape} do not match {len(x)} PPG windows")
     out = np.empty_like(x)
     cancelled = np.empty(len(x), np.int32)
-    library().ep_host_cancel(_ptr(x), _ptr(a), len(x), _ptr(out), _ptr(cancelled))
+    library().ep_host_cancel(_ptr(x), _ptr(a), len(x), spec.STEP_HARMONICS[inputs], _ptr(out), _ptr(cancelled))
     return out, cancelled.astype(bool)
 
 
-def clean(x: np.ndarray, acc: np.ndarray, acc_rate_hz: float, design: Design | None = None) -> np.ndarray:
-    """Normalised PPG windows through the front end with a recording's accelerometer (n, 3), resampled by
-    the device: as many windows as the accelerometer reaches (it may end a little early)."""
+def step_rates(acc: np.ndarray) -> np.ndarray:
+    """The accelerometer's dominant rate in BPM per window (n, 3, 200), as the front end's step stage finds it."""
+    a = np.ascontiguousarray(acc, np.float32)
+    out = np.empty(len(a), np.int32)
+    library().ep_host_step_rates(_ptr(a), len(a), _ptr(out))
+    return out
+
+
+def clean(x: np.ndarray, acc: np.ndarray, acc_rate_hz: float, inputs: str, design: Design | None = None) -> np.ndarray:
+    """Normalised PPG windows through the front end for `inputs` with a recording's accelerometer (n, 3),
+    resampled by the device: as many windows as the accelerometer reaches (it may end a little early)."""
     a = acc_windows(acc, acc_rate_hz, design)
     n = min(len(x), len(a))
-    return cancel(x[:n], a[:n])[0]
+    return cancel(x[:n], a[:n], inputs)[0]
 
 
 def normalise(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

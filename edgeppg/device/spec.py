@@ -21,3 +21,8 @@ MOTION_G = 0.05
 # this fraction of the mean diagonal of the normal equations.
 CANCEL_LAGS = 5
 CANCEL_RIDGE = 0.1
+# What a model sees, and what the front end removes for it: nothing ("ppg", the paper's setting); what the
+# axes explain ("ppg-acc"); that and the step stage's fit at the accelerometer's dominant rate and twice it
+# ("ppg-acc-steps": the number is the harmonics ep_cancel removes).
+STEP_HARMONICS = {"ppg-acc": 0, "ppg-acc-steps": 2}
+INPUTS = ("ppg", *STEP_HARMONICS)

@@ -156,7 +156,7 @@ def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
             raise EdgeppgError(f"{folder}: the model takes the accelerometer (inputs {c.inputs}); give its samples")
         rate_a = acc_rate_hz or rate_hz
         x, status, _ = native.windows(samples, rate_hz, c.resampler(rate_hz))
-        x = native.clean(x, acc, rate_a, c.resampler(rate_a))
+        x = native.clean(x, acc, rate_a, c.inputs, c.resampler(rate_a))
         status = status[: len(x)]
         q = native.quantize(x, c.input_scale, c.input_zero_point)
     usable = status == 0

@@ -39,9 +39,14 @@ int32_t ep_host_raw_windows(const ep_resampler_design *d, const float *x, int32_
 }
 
 /* The accelerometer front end on n windows: ppg (n x EP_WINDOW, normalised), acc (n x 3 x EP_WINDOW, g). */
-void ep_host_cancel(const float *ppg, const float *acc, int32_t n, float *out, int32_t *cancelled) {
+void ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t harmonics, float *out, int32_t *cancelled) {
   for (int32_t w = 0; w < n; ++w)
-    cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, acc + (size_t)w * 3 * EP_WINDOW, out + (size_t)w * EP_WINDOW);
+    cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, acc + (size_t)w * 3 * EP_WINDOW, harmonics,
+                             out + (size_t)w * EP_WINDOW);
+}
+
+void ep_host_step_rates(const float *acc, int32_t n, int32_t *out) {
+  for (int32_t w = 0; w < n; ++w) out[w] = ep_cancel_step_rate(acc + (size_t)w * 3 * EP_WINDOW);
 }
 
 void ep_host_quantize(const float *x, int32_t n, float scale, int32_t zero_point, int8_t *out) {

@@ -22,7 +22,7 @@ static float dot(const ep_regressor *a, const ep_regressor *b) {
 }
 
 /* Solves (G) w = b in place by Cholesky (G symmetric positive definite, n x n); 0 if G is not. */
-static int32_t solve(float g[EP_CANCEL_TERMS][EP_CANCEL_TERMS], float *b, int32_t n) {
+static int32_t solve(float (*g)[EP_CANCEL_TERMS], float *b, int32_t n) {
   for (int32_t j = 0; j < n; ++j) {
     float d = g[j][j];
     for (int32_t k = 0; k < j; ++k) d -= g[j][k] * g[j][k];
@@ -47,12 +47,131 @@ static int32_t solve(float g[EP_CANCEL_TERMS][EP_CANCEL_TERMS], float *b, int32_
   return 1;
 }
 
+/* The step stage. cos and sin of 2 pi / 1500 (one BPM at 25 Hz, radians per sample) as decimal literals, which
+ * every compiler rounds to the same float: each frequency is reached by rotation, so no libm call (whose last
+ * bit may differ between the host's and the device's) enters the result. */
+#define EP_STEP_COS1 0.9999912270f
+#define EP_STEP_SIN1 0.0041887780f
+
+/* Advances the phasor (c, s) by `steps` BPM of rotation. */
+static void rotate(float *c, float *s, int32_t steps) {
+  for (int32_t k = 0; k < steps; ++k) {
+    const float c2 = *c * EP_STEP_COS1 - *s * EP_STEP_SIN1;
+    *s = *s * EP_STEP_COS1 + *c * EP_STEP_SIN1;
+    *c = c2;
+  }
+}
+
+/* The accelerometer's dominant rate in BPM (EP_HR_LOW_BPM .. + EP_CLASSES - 1): the largest power at a one-BPM
+ * class, summed over the centred axes under a Welch window, each class by Goertzel's recurrence. */
+static int32_t step_rate(const float *acc, const float *mean) {
+  float power[EP_CLASSES], xw[EP_WINDOW];
+  const float half = 0.5f * (float)(EP_WINDOW - 1), inv = 1.0f / (0.5f * (float)(EP_WINDOW + 1));
+  for (int32_t b = 0; b < EP_CLASSES; ++b) power[b] = 0.0f;
+  for (int32_t a = 0; a < 3; ++a) {
+    for (int32_t i = 0; i < EP_WINDOW; ++i) {
+      const float u = ((float)i - half) * inv;
+      xw[i] = (acc[a * EP_WINDOW + i] - mean[a]) * (1.0f - u * u);
+    }
+    float c = 1.0f, s = 0.0f;
+    rotate(&c, &s, EP_HR_LOW_BPM);
+    for (int32_t b = 0; b < EP_CLASSES; ++b, rotate(&c, &s, 1)) {
+      const float coeff = 2.0f * c;
+      float s1 = 0.0f, s2 = 0.0f;
+      for (int32_t i = 0; i < EP_WINDOW; ++i) {
+        const float s0 = xw[i] + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+      }
+      power[b] += s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    }
+  }
+  int32_t best = 0;
+  for (int32_t b = 1; b < EP_CLASSES; ++b)
+    if (power[b] > power[best]) best = b;
+  return EP_HR_LOW_BPM + best;
+}
+
+int32_t ep_cancel_step_rate(const float *acc) {
+  float mean[3] = {0.0f, 0.0f, 0.0f};
+  for (int32_t a = 0; a < 3; ++a) {
+    for (int32_t i = 0; i < EP_WINDOW; ++i) mean[a] += acc[a * EP_WINDOW + i];
+    mean[a] /= (float)EP_WINDOW;
+  }
+  return step_rate(acc, mean);
+}
+
+#define EP_STEP_TERMS 4 /* cosine and sine at the step rate and at twice it */
+
+/* The step terms sample by sample: (cos, sin) of each harmonic, advanced by its phasor (rc, rs) per sample. */
+typedef struct {
+  int32_t n; /* terms: 2 per harmonic */
+  float rc[EP_STEP_TERMS / 2], rs[EP_STEP_TERMS / 2], c[EP_STEP_TERMS / 2], s[EP_STEP_TERMS / 2];
+} ep_steps;
+
+static void steps_start(ep_steps *t) {
+  for (int32_t h = 0; h < t->n / 2; ++h) {
+    t->c[h] = 1.0f;
+    t->s[h] = 0.0f;
+  }
+}
+
+/* This sample's terms into v, then on to the next sample. */
+static void steps_next(ep_steps *t, float *v) {
+  for (int32_t h = 0; h < t->n / 2; ++h) {
+    v[2 * h] = t->c[h];
+    v[2 * h + 1] = t->s[h];
+    const float c2 = t->c[h] * t->rc[h] - t->s[h] * t->rs[h];
+    t->s[h] = t->s[h] * t->rc[h] + t->c[h] * t->rs[h];
+    t->c[h] = c2;
+  }
+}
+
+/* Removes from x (in place) its least-squares fit on cosines and sines at the accelerometer's dominant rate
+ * and its second harmonic (up to `harmonics`, those below the last class): motion whose rhythm the
+ * accelerometer shows but whose shape in the PPG no fixed mix of the axes explains. */
+static void remove_steps(float *x, const float *acc, const float *mean, int32_t harmonics) {
+  const int32_t bpm = step_rate(acc, mean);
+  ep_steps t;
+  t.n = 0;
+  for (int32_t m = 1; m <= harmonics && m <= EP_STEP_TERMS / 2 && m * bpm < EP_HR_LOW_BPM + EP_CLASSES; ++m) {
+    t.rc[m - 1] = 1.0f;
+    t.rs[m - 1] = 0.0f;
+    rotate(&t.rc[m - 1], &t.rs[m - 1], m * bpm); /* one sample's turn at m * bpm */
+    t.n += 2;
+  }
+  if (t.n == 0) return;
+  float v[EP_STEP_TERMS], b[EP_STEP_TERMS], g[EP_STEP_TERMS][EP_CANCEL_TERMS], trace = 0.0f;
+  for (int32_t p = 0; p < t.n; ++p) {
+    b[p] = 0.0f;
+    for (int32_t q = 0; q < t.n; ++q) g[p][q] = 0.0f;
+  }
+  steps_start(&t);
+  for (int32_t i = 0; i < EP_WINDOW; ++i) {
+    steps_next(&t, v);
+    for (int32_t p = 0; p < t.n; ++p) {
+      b[p] += v[p] * x[i];
+      for (int32_t q = 0; q < t.n; ++q) g[p][q] += v[p] * v[q];
+    }
+  }
+  for (int32_t p = 0; p < t.n; ++p) trace += g[p][p];
+  for (int32_t p = 0; p < t.n; ++p) g[p][p] += 1e-6f * trace / (float)t.n;
+  if (!solve(g, b, t.n)) return;
+  steps_start(&t);
+  for (int32_t i = 0; i < EP_WINDOW; ++i) {
+    steps_next(&t, v);
+    float fit = 0.0f;
+    for (int32_t p = 0; p < t.n; ++p) fit += b[p] * v[p];
+    x[i] -= fit;
+  }
+}
+
 static void copy(const float *ppg, float *out) {
   if (out != ppg)
     for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = ppg[i];
 }
 
-int32_t ep_cancel(const float *ppg, const float *acc, float *out) {
+int32_t ep_cancel(const float *ppg, const float *acc, int32_t harmonics, float *out) {
   /* the gate: the spread of |acc| over the window */
   float mag_mean = 0.0f, mag_var = 0.0f, mean[3] = {0.0f, 0.0f, 0.0f};
   for (int32_t i = 0; i < EP_WINDOW; ++i) {
@@ -103,8 +222,9 @@ int32_t ep_cancel(const float *ppg, const float *acc, float *out) {
     float fit = 0.0f;
     for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) fit += b[t] * at(&r[t], i);
     out[i] = ppg[i] - fit;
-    m += out[i];
   }
+  if (harmonics > 0) remove_steps(out, acc, mean, harmonics);
+  for (int32_t i = 0; i < EP_WINDOW; ++i) m += out[i];
   m /= (float)EP_WINDOW;
   for (int32_t i = 0; i < EP_WINDOW; ++i) v += (out[i] - m) * (out[i] - m);
   const float sd = sqrtf(v / (float)EP_WINDOW);

@@ -4,7 +4,13 @@
  * EP_CANCEL_LAGS lags (0 .. LAGS-1 samples at 25 Hz), subtracted, then renormalised. Fitted anew in every
  * window, so a coupling that drifts with the sensor's contact is followed; gated, so a still window (the
  * spread of |acc| at most EP_CANCEL_GATE_G) keeps its pulse untouched. The host compiles this same file
- * (-ffp-contract=off on both sides) and trains on its output. Constants from the generated ep_contract.h. */
+ * (-ffp-contract=off on both sides) and trains on its output. Constants from the generated ep_contract.h.
+ *
+ * The step stage (harmonics > 0): what is left is fitted once more on cosines and sines at the accelerometer's
+ * dominant rate (its largest spectral peak, 30-209 BPM) and at twice it, and that fit removed too. Steps and
+ * arm swing leave motion in the PPG whose rhythm the accelerometer shows but whose shape no mix of its axes
+ * explains (tendons, blood pushed by the movement, a saturating coupling); a model that never sees that
+ * rhythm cannot mistake it for the pulse. No libm call but sqrtf, so host and device agree bit for bit. */
 #ifndef EP_CANCEL_H
 #define EP_CANCEL_H
 #include <stdint.h>
@@ -18,9 +24,13 @@ extern "C" {
 #define EP_CANCEL_TERMS (3 * EP_CANCEL_LAGS)
 
 /* ppg: a normalised window (EP_WINDOW); acc: the window's three axes in g at 25 Hz, axis-major
- * (3 x EP_WINDOW). Writes the cleaned, renormalised window to out (not ppg itself). Returns 1 when the
- * gate opened and the fit was removed, 0 when the window was copied as it was. */
-int32_t ep_cancel(const float *ppg, const float *acc, float *out);
+ * (3 x EP_WINDOW); harmonics: of the step rate removed after the axes' fit (0: none, at most 2). Writes the
+ * cleaned, renormalised window to out (not ppg itself). Returns 1 when the gate opened and the fit was
+ * removed, 0 when the window was copied as it was. */
+int32_t ep_cancel(const float *ppg, const float *acc, int32_t harmonics, float *out);
+
+/* The accelerometer's dominant rate in BPM over a window (3 x EP_WINDOW, g), as the step stage finds it. */
+int32_t ep_cancel_step_rate(const float *acc);
 
 #ifdef __cplusplus
 }

@@ -92,7 +92,7 @@ static void hand_on(int32_t slot, int use_acc, ep_hr_fn on_hr, void *user) {
   const ep_window *w = &ppg_wait[slot].w;
   if (w->status == EP_WINDOW_OK) {
     const float *x = ppg_wait[slot].x;
-    if (use_acc && ep_cancel(x, acc_wait[slot].xyz, cleaned)) x = cleaned;
+    if (use_acc && ep_cancel(x, acc_wait[slot].xyz, EP_CANCEL_HARMONICS, cleaned)) x = cleaned;
     for (int32_t i = 0; i < EP_WINDOW; ++i)
       ep_model_input()[i] = ep_quantize(x[i], EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT);
   }
