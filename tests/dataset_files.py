@@ -96,9 +96,10 @@ KST_MS = 32_400_000
 
 
 def write_galaxy_participant(root: Path, pid: str, sessions: list[tuple[str, float]], hr: float,
-                             rng: np.random.Generator, watch_ppg: bool = True, bad_status: tuple[float, float] | None = None
-                             ) -> dict:
-    """`sessions` = (name, seconds); sessions follow one another with 20 s gaps. Returns the layout."""
+                             rng: np.random.Generator, watch_ppg: bool = True, bad_status: tuple[float, float] | None = None,
+                             moving: str = "") -> dict:
+    """`sessions` = (name, seconds); sessions follow one another with 20 s gaps; the watch's accelerometer
+    (in raw counts, 4096 per g) swings at 2 Hz in the session named `moving`. Returns the layout."""
     start = 1_700_000_000_000.0
     folder = root / pid
     (folder / "GalaxyWatch").mkdir(parents=True)
@@ -122,6 +123,15 @@ def write_galaxy_participant(root: Path, pid: str, sessions: list[tuple[str, flo
             fh.write("dataReceived,timestamp,ppg,status\n")
             fh.writelines(f"{int(start + ti * 1000) + 40},{int(start + ti * 1000)},{p:.1f},{s}\n"
                           for ti, p, s in zip(t, ppg, status))
+        g = np.tile([0.2, -0.9, 0.3], (t.size, 1)) + rng.normal(0, 0.005, (t.size, 3))
+        for name, s0, s1 in spans:
+            if name == moving:
+                on = (t >= (s0 - start) / 1000) & (t < (s1 - start) / 1000)
+                g[on] += np.outer(np.sin(2 * np.pi * 2.0 * t[on]), [0.1, -0.5, 0.2])
+        with open(folder / "GalaxyWatch" / "ACC.csv", "w") as fh:
+            fh.write("dataReceived,timestamp,x,y,z\n")
+            fh.writelines(f"{int(start + ti * 1000) + 40},{int(start + ti * 1000)},{a[0] * 4096:.0f},{a[1] * 4096:.0f},"
+                          f"{a[2] * 4096:.0f}\n" for ti, a in zip(t, g))
     th = np.arange(0, total, 1.0)
     hr_at = np.interp(th, beats[1:], 60 / np.diff(beats))
     with open(folder / "PolarH10" / "HR.csv", "w") as fh:

@@ -147,7 +147,7 @@ def galaxy_root(tmp_path_factory):
     rng = np.random.default_rng(5)
     df.write_galaxy_participant(root, "P01", [("baseline", 60)], 70, rng, watch_ppg=False)  # as in the real set
     layouts = {"P02": df.write_galaxy_participant(root, "P02", [("baseline", 60), ("walking", 40)], 75, rng,
-                                                  bad_status=(20.5, 29.5)),
+                                                  bad_status=(20.5, 29.5), moving="walking"),
                "P03": df.write_galaxy_participant(root, "P03", [("baseline", 50), ("jogging", 30)], 120, rng),
                "P04": df.write_galaxy_participant(root, "P04", [("rest-1", 44)], 60, rng)}
     return root, layouts
@@ -169,6 +169,29 @@ def test_galaxy_sessions_windows_and_polar_labels(galaxy_root):
     # the watch PPG was negated back: pulses point up, so the systolic peak dominates the spectrum at the HR
     spec = np.abs(np.fft.rfft(p3.x[3], 2048))
     assert abs(np.fft.rfftfreq(2048, 1 / 25)[spec[20:].argmax() + 20] * 60 - p3.hr[3]) < 6
+
+
+def test_galaxy_accelerometer_labels_motion_and_feeds_the_front_end(galaxy_root, tmp_path):
+    """ACC.csv in raw counts, scaled to g by the median magnitude: walking is motion, baseline still; a model
+    with the front end sees its walking windows cleaned and its still ones as they were."""
+    root, layouts = galaxy_root
+    plain, front = galaxyppg.load(root), galaxyppg.load(root, inputs="ppg-acc-steps")
+    p2, f2 = plain.select(plain.subject == "P02"), front.select(front.subject == "P02")
+    walking = p2.start_s >= 80  # 60 s of baseline, a 20 s transition, then walking
+    assert (p2.motion[walking & (p2.start_s >= 82) & (p2.start_s <= 90)] > 0.1).all()
+    assert (p2.motion[p2.start_s < 50] < 0.02).all()
+    assert np.array_equal(f2.start_s, p2.start_s)
+    changed = np.any(f2.x != p2.x, axis=1)
+    assert not changed[p2.motion <= 0.05].any() and changed[p2.motion > 0.05].all()
+    import shutil
+
+    bare = tmp_path / "bare"
+    shutil.copytree(root / "P03", bare / "P03")
+    (bare / "P03" / "GalaxyWatch" / "ACC.csv").unlink()
+    assert len(galaxyppg.load(bare)) > 0  # the PPG alone needs no accelerometer
+    with pytest.raises(EdgeppgError, match=r"P03/GalaxyWatch/ACC.csv: no accelerometer, which a model with inputs "
+                                           r"ppg-acc-steps needs"):
+        galaxyppg.load(bare, inputs="ppg-acc-steps")
 
 
 def test_galaxy_status_flags_drop_windows_and_ecg_labels_agree(galaxy_root):

@@ -84,6 +84,18 @@ def test_tracker_follows_a_step_and_ignores_a_short_motion_burst():
     assert 70 < t.tracked_bpm[10] <= 85  # a 15 BPM jump in one stride is followed at once, if not all the way
 
 
+def test_tracker_never_holds_a_track_the_evidence_left_a_minute_ago():
+    """The locked case: the track sits on a step rate (60 BPM) while the model's evidence moves to the heart
+    (150 BPM, far past the transition's reach) and keeps a fainter peak where the track was. Within a
+    minute (30 strides) the track is with the evidence."""
+    p = tracker.TrackerParams()
+    lik = np.concatenate([_peaked([30] * 20), _peaked([120] * 40) + 0.6 * _peaked([30] * 40)])
+    t = tracker.track(p, likelihood=lik)
+    assert (t.tracked_bpm[:20] == 60).all()
+    moved = np.flatnonzero(t.tracked_bpm[20:] == 150)
+    assert moved.size and moved[0] < 30 and (t.tracked_bpm[20 + moved[0]:] == 150).all(), t.tracked_bpm[20:]
+
+
 def test_tracker_holds_through_a_flat_stretch_and_flags_it_unavailable():
     p = tracker.TrackerParams()
     lik = _peaked([50] * 12)

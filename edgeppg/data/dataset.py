@@ -21,7 +21,7 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.files import building
 from edgeppg.settings import SettingError, build, check, one_of, real, text, whole
 
-CACHE_VERSION = 3  # bump when windowing or a generator changes, so stale caches are not reused
+CACHE_VERSION = 4  # bump when windowing or a generator changes, so stale caches are not reused
 
 
 DATASETS = ("synthetic", "dalia", "wildppg", "galaxyppg")
@@ -138,9 +138,7 @@ def _build(cfg: DataConfig) -> WindowSet:
         return dalia.load(root, cfg.inputs)
     if cfg.dataset == "wildppg":
         return wildppg.load(root, cfg.site, cfg.channel, cfg.inputs)
-    if cfg.inputs != "ppg":
-        raise EdgeppgError(f"{root}: GalaxyPPG's accelerometer is not read yet; use --inputs ppg with galaxyppg")
-    return galaxyppg.load(root, cfg.label)
+    return galaxyppg.load(root, cfg.label, cfg.inputs)
 
 
 def write_npz(path: Path, w: WindowSet, source: dict) -> None:

@@ -6,6 +6,11 @@ each session is cut into 8 s windows every 2 s. The watch's green PPG (25 Hz nom
 measured) is linearly interpolated onto exactly 200 samples over each window and negated, as the
 dataset expects; a window with a sample whose `status` is not 0 is dropped. Labels: the Polar H10's HR
 (mean within the window), or, with `label="ecg"`, HR from the Polar ECG's R-peaks.
+
+The watch's accelerometer (GalaxyWatch/ACC.csv, 25 Hz) is interpolated onto the same 200 samples of each
+window, labels windows still or motion, and feeds the device's front end for a model that takes it. Its
+files do not state their unit: the axes are scaled so that the participant's median magnitude is 1 g
+(gravity), which holds for any wrist that spends most of its time still or slow.
 """
 
 from __future__ import annotations
@@ -49,7 +54,21 @@ def _ecg_intervals(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     return quotient_filter(t[peaks])
 
 
-def read_participant(folder: Path, label: str = "polar-hr") -> WindowSet:
+def _accelerometer(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """(timestamps ms, axes in g (n, 3)) of the watch's accelerometer, time-ordered; None without the file."""
+    path = folder / "GalaxyWatch" / "ACC.csv"
+    if not path.is_file():
+        return None
+    acc = read_csv(path, ("timestamp", "x", "y", "z"), ("timestamp", "x", "y", "z"))
+    order = np.argsort(acc["timestamp"], kind="stable")
+    xyz = np.stack([acc[k][order] for k in ("x", "y", "z")], axis=1).astype(np.float64)
+    gravity = float(np.median(np.linalg.norm(xyz, axis=1))) if len(xyz) else 0.0
+    if not gravity > 0:
+        raise EdgeppgError(f"{path}: the accelerometer never moves off zero; its unit cannot be found")
+    return acc["timestamp"][order], xyz / gravity
+
+
+def read_participant(folder: Path, label: str = "polar-hr", inputs: str = "ppg") -> WindowSet:
     pid = folder.name
     event = folder / "Event.csv" if (folder / "Event.csv").is_file() else folder / "event.csv"
     ppg_path = folder / "GalaxyWatch" / "PPG.csv"
@@ -66,7 +85,11 @@ def read_participant(folder: Path, label: str = "polar-hr") -> WindowSet:
     else:
         raise EdgeppgError(f"GalaxyPPG: unknown label '{label}' (use {' or '.join(LABELS)})")
 
-    xs, hrs, starts, reasons = [], [], [], []
+    acc = _accelerometer(folder)
+    if acc is None and inputs != "ppg":
+        raise EdgeppgError(f"{folder / 'GalaxyWatch' / 'ACC.csv'}: no accelerometer, which a model with inputs "
+                           f"{inputs} needs")
+    xs, hrs, starts, reasons, accs = [], [], [], [], []
     first = None
     seconds = 0.0
     for _, s0, s1 in sessions(event):
@@ -89,6 +112,14 @@ def read_participant(folder: Path, label: str = "polar-hr") -> WindowSet:
             else:
                 sel = (mid >= w0 / 1000) & (mid < w1 / 1000)
                 hr = 60.0 / rr[sel].mean() if sel.sum() >= 2 else np.nan
+            if acc is not None:
+                a0, a1 = np.searchsorted(acc[0], w0, "left"), np.searchsorted(acc[0], w1, "right")
+                grid = np.linspace(w0, w1, WINDOW)
+                if a1 - a0 < MIN_SAMPLES:
+                    accs.append(np.full((3, WINDOW), np.nan))
+                    why = why or ("watch accelerometer missing" if inputs != "ppg" else "")
+                else:
+                    accs.append(np.stack([np.interp(grid, acc[0][a0:a1], acc[1][a0:a1, k]) for k in range(3)]))
             xs.append(x)
             hrs.append(hr)
             starts.append((w0 - first) / 1000)
@@ -96,12 +127,14 @@ def read_participant(folder: Path, label: str = "polar-hr") -> WindowSet:
     if not xs:
         return missing_recording(pid, str(folder), "no session of 8 s or more in Event.csv")
     n = len(xs)
-    return finish_windows(pid, str(folder), seconds, np.array(xs), np.array(hrs), np.array(starts),
-                          np.full(n, np.nan), None, np.array(reasons, dtype=object))
+    acc_w = np.array(accs, np.float32) if acc is not None else None
+    motion = np.full(n, np.nan) if acc_w is None else np.linalg.norm(acc_w, axis=1).std(axis=1)
+    return finish_windows(pid, str(folder), seconds, np.array(xs), np.array(hrs), np.array(starts), motion, None,
+                          np.array(reasons, dtype=object), acc_w, inputs)
 
 
-def load(root: Path, label: str = "polar-hr") -> WindowSet:
+def load(root: Path, label: str = "polar-hr", inputs: str = "ppg") -> WindowSet:
     folders = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("P") and p.name[1:].isdigit())
     if not folders:
         raise EdgeppgError(f"{root}: no participant folders P01..P24")
-    return WindowSet.concat([read_participant(f, label) for f in folders])
+    return WindowSet.concat([read_participant(f, label, inputs) for f in folders])

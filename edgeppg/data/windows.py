@@ -165,11 +165,18 @@ def gap_reasons(gaps: list[tuple[float, float, str]], n: int) -> np.ndarray:
 
 
 def finish_windows(subject: str, source: str, seconds: float, x: np.ndarray, hr: np.ndarray, start_s: np.ndarray,
-                   motion: np.ndarray, activity: np.ndarray | None = None,
-                   reasons: np.ndarray | None = None) -> WindowSet:
+                   motion: np.ndarray, activity: np.ndarray | None = None, reasons: np.ndarray | None = None,
+                   acc: np.ndarray | None = None, inputs: str = "ppg") -> WindowSet:
     """Windows a data source cut itself on its own clock (n, 200 raw samples at 25 Hz): each normalised as
-    the device would a stream of its own, then labelled."""
+    the device would a stream of its own, through the device's front end with their accelerometer windows
+    `acc` (n, 3, 200 in g, on the same clock) for an input set that takes it, then labelled."""
     x_norm, status = native.normalise(x)
+    if inputs != "ppg":
+        if acc is None:
+            raise EdgeppgError(f"{source}: no accelerometer, which a model with inputs {inputs} needs")
+        has_acc = np.isfinite(acc).all(axis=(1, 2))
+        cleaned = native.cancel(x_norm, np.nan_to_num(acc), inputs)[0]
+        x_norm = np.where(has_acc[:, None], cleaned, x_norm)
     return labelled_windows(subject, source, seconds, x_norm, status, hr, start_s, motion, activity, reasons)
 
 
