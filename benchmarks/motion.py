@@ -99,7 +99,8 @@ def score(folder: Path) -> dict:
     climbing = load_windows(replace(DataConfig(synthetic=CADENCE_SET), inputs=inputs))
     cadence = evaluate_set(model, climbing)
     z = predict_logits(model, climbing.x)
-    lock = step_lock_s(track_hr(z, climbing.subject, climbing.start_s), climbing.hr, cadence_step_rates(climbing),
+    lock = step_lock_s(track_hr(z, climbing.subject, climbing.start_s, climbing.steps), climbing.hr,
+                       cadence_step_rates(climbing),
                        climbing.subject, climbing.start_s)
     held = load_windows(replace(HELD_OUT, inputs=inputs))
     h, hparts = evaluate_set(model, held), still_motion(model, held, "track")

@@ -50,7 +50,8 @@ def measure(folder: Path) -> dict:
     cadence = evaluate_set(model, climbing)
     steps, z = cadence_step_rates(climbing), predict_logits(model, climbing.x)
     lock = {r: step_lock_s(est, climbing.hr, steps, climbing.subject, climbing.start_s) for r, est in
-            (("track", track_hr(z, climbing.subject, climbing.start_s)), ("argmax", hr_from_logits(z).numpy()))}
+            (("track", track_hr(z, climbing.subject, climbing.start_s, climbing.steps)),
+             ("argmax", hr_from_logits(z).numpy()))}
     ws = e2e_recording.load(inputs=cfg.data.inputs)
     w = watch_errors(model, ws, e2e_recording.REFERENCE_LAG_WINDOWS)
     export = files.read_json(folder / files.EXPORT_JSON)

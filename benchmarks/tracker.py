@@ -30,7 +30,7 @@ THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.2)
 
 def _readouts(model, ws) -> tuple[dict[str, np.ndarray], np.ndarray]:
     logits = predict_logits(model, ws.x)
-    tracked, conf = track_windows(logits, ws.subject, ws.start_s)
+    tracked, conf = track_windows(logits, ws.subject, ws.start_s, ws.steps)
     return {"argmax": hr_from_logits(logits, "argmax").numpy(), "expectation": hr_from_logits(logits, "expectation").numpy(),
             "track": tracked}, conf
 

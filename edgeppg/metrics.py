@@ -32,15 +32,17 @@ def hr_from_logits(logits: Tensor, readout: str = "argmax") -> Tensor:
     raise ValueError(f"unknown read-out '{readout}' (use one of {', '.join(READOUTS)})")
 
 
-def track_hr(logits: Tensor | np.ndarray, subject: np.ndarray, start_s: np.ndarray) -> np.ndarray:
+def track_hr(logits: Tensor | np.ndarray, subject: np.ndarray, start_s: np.ndarray,
+             steps: np.ndarray | None = None) -> np.ndarray:
     """The tracked heart rate of every window (see track_windows)."""
-    return track_windows(logits, subject, start_s)[0]
+    return track_windows(logits, subject, start_s, steps)[0]
 
 
-def track_windows(logits: Tensor | np.ndarray, subject: np.ndarray,
-                  start_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def track_windows(logits: Tensor | np.ndarray, subject: np.ndarray, start_s: np.ndarray,
+                  steps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(tracked heart rate, the window's confidence) of every window: each participant's windows in time
-    order through the device's tracker; strides with no window (dropped as unusable) are skipped."""
+    order through the device's tracker, with each one's step rate from the front end (WindowSet.steps;
+    None: none); strides with no window (dropped as unusable) are skipped."""
     from edgeppg.device import tracker
     from edgeppg.device.spec import STRIDE_S
 
@@ -53,8 +55,11 @@ def track_windows(logits: Tensor | np.ndarray, subject: np.ndarray,
         step = np.rint((start_s[idx] - start_s[idx][0]) / STRIDE_S).astype(np.int64)
         lik = np.zeros((step[-1] + 1, z.shape[1]), np.float32)
         usable = np.zeros(step[-1] + 1, bool)
+        rates = np.full(step[-1] + 1, np.nan)
         lik[step], usable[step] = tracker.likelihood(z[idx], params.temperature), True
-        t = tracker.track(params, likelihood=lik, usable=usable)
+        if steps is not None:
+            rates[step] = steps[idx]
+        t = tracker.track(params, likelihood=lik, usable=usable, steps=rates)
         out[idx], conf[idx] = t.tracked_bpm[step], t.confidence[step]
     return out, conf
 
@@ -105,9 +110,10 @@ def predict_logits(model: nn.Module, x: np.ndarray, batch_size: int = 1024) -> T
 
 
 def evaluate_logits(logits: Tensor, hr_true: np.ndarray, readout: str = "argmax",
-                    order: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+                    order: tuple[np.ndarray, ...] | None = None) -> dict[str, float]:
     """MAE/RMSE for every read-out; `mae` and `rmse` are those of the chosen one. The track read-out is
-    scored when `order` = (participant, start time of each window) says which windows follow which."""
+    scored when `order` = (participant, start time of each window[, step rate]) says which windows follow
+    which (and where the accelerometer showed steps)."""
     out: dict[str, float] = {"windows": int(len(hr_true))}
     preds = {r: hr_from_logits(logits, r).numpy() for r in WINDOW_READOUTS}
     if order is not None and len(hr_true):
@@ -122,14 +128,14 @@ def evaluate_logits(logits: Tensor, hr_true: np.ndarray, readout: str = "argmax"
 
 
 def evaluate(model: nn.Module, x: np.ndarray, hr_true: np.ndarray, readout: str = "argmax",
-             order: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+             order: tuple[np.ndarray, ...] | None = None) -> dict[str, float]:
     return evaluate_logits(predict_logits(model, x), hr_true, readout, order)
 
 
 def evaluate_set(model: nn.Module, ws, readout: str = "argmax", track: bool = True) -> dict[str, float]:
     """Every read-out on a WindowSet (the track read-out in each participant's time order; track=False
     leaves it out unless it is `readout`, as training's per-epoch validation does)."""
-    order = (ws.subject, ws.start_s) if track or readout == "track" else None
+    order = (ws.subject, ws.start_s, ws.steps) if track or readout == "track" else None
     return evaluate(model, ws.x, ws.hr, readout, order)
 
 
@@ -137,7 +143,8 @@ def still_motion(model: nn.Module, ws, readout: str = "argmax") -> dict[str, dic
     """The read-out's errors over the still and the motion windows (MOTION_G) of a WindowSet, each in its
     participants' time order (so the track read-out follows them through both)."""
     logits = predict_logits(model, ws.x)
-    pred = track_hr(logits, ws.subject, ws.start_s) if readout == "track" else hr_from_logits(logits, readout).numpy()
+    pred = (track_hr(logits, ws.subject, ws.start_s, ws.steps) if readout == "track"
+            else hr_from_logits(logits, readout).numpy())
     moving = np.nan_to_num(ws.motion, nan=0.0) > MOTION_G
     return {name: {"windows": int(sel.sum()), **errors(pred[sel], ws.hr[sel])}
             for name, sel in (("still", ~moving), ("motion", moving)) if sel.any()}

@@ -142,6 +142,8 @@ CASES: list[tuple[str, Callable, str]] = [
                                             t / "nowhere"], "nowhere"),
     ("site-unknown", lambda t, *_: ["train", "--out", t / "r", "--site", "knee"], "--site"),
     ("variety-unknown", lambda t, *_: ["train", "--out", t / "r", "--variety", "noise,wobble"], "--variety"),
+    ("cadence-share-above-one", lambda t, *_: ["train", "--out", t / "r", "--cadence-share", "1.5"], "--cadence-share"),
+    ("inputs-unknown", lambda t, *_: ["train", "--out", t / "r", "--inputs", "ppg-gyro"], "--inputs"),
     ("augment-above-one", lambda t, *_: ["train", "--out", t / "r", "--augment", "1.5"], "--augment"),
     ("stem-stride-zero", lambda t, *_: ["train", "--out", t / "r", "--stem-stride", "0"], "--stem-stride"),
     ("distill-student-stem-stride", lambda t, te, _: ["distill", "--teacher", te, "--out", t / "r",

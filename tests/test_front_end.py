@@ -47,7 +47,8 @@ def test_the_front_end_equals_its_numpy_reference_and_removes_a_linear_artefact(
     before, after = [], []
     for moving in [True] * 20 + [False] * 5:
         ppg, acc, pulse = _window(rng, moving)
-        out, cancelled = native.cancel(ppg[None], acc[None])
+        out, cancelled, steps = native.cancel(ppg[None], acc[None])
+        assert np.isnan(steps[0])  # no step stage in "ppg-acc"
         want, opened = reference(ppg.astype(np.float64), acc.astype(np.float64))
         assert cancelled[0] == opened == moving
         np.testing.assert_allclose(out[0], want, atol=2e-4)
@@ -151,8 +152,8 @@ def test_the_step_stage_removes_what_moves_at_the_step_rate_but_no_mix_of_the_ax
         ppg = pulse + pushed - pushed.mean() + 0.5 * (acc[0] - acc[0].mean())
         ppg = ((ppg - ppg.mean()) / ppg.std()).astype(np.float32)
         for inputs in kept:
-            out, opened = native.cancel(ppg[None], acc[None], inputs)
-            assert opened[0]
+            out, opened, steps = native.cancel(ppg[None], acc[None], inputs)
+            assert opened[0] and (inputs == "ppg-acc" or steps[0] == 75)  # the stage found the steps' rate
             kept[inputs].append(np.corrcoef(out[0], pulse)[0, 1])
         axes = native.cancel(ppg[None], acc[None], "ppg-acc")[0][0]
         want = steps_reference(axes.astype(np.float64), acc.astype(np.float64))

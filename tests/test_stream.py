@@ -96,6 +96,27 @@ def test_tracker_never_holds_a_track_the_evidence_left_a_minute_ago():
     assert moved.size and moved[0] < 30 and (t.tracked_bpm[20 + moved[0]:] == 150).all(), t.tracked_bpm[20:]
 
 
+def test_tracker_weighs_the_step_rate_down_where_the_accelerometer_shows_steps():
+    """Steps at 138 BPM outshine a 150 BPM pulse for 20 s: told nothing, the track goes to the steps; told the
+    step rate (the front end's step stage found it), it stays with the pulse, and the window alone still
+    reads the steps. Outside the band nothing changes."""
+    p = tracker.TrackerParams()
+    hr = [120] * 30
+    lik = _peaked(hr)
+    lik[10:20] = 0.5 * lik[10:20] + _peaked([108] * 10)
+    steps = np.full(30, np.nan)
+    steps[10:20] = 138.0
+    blind, told = tracker.track(p, likelihood=lik), tracker.track(p, likelihood=lik, steps=steps)
+    assert (blind.tracked_bpm[15:20] == 138).all()
+    assert (told.tracked_bpm == 150).all() and (told.argmax_bpm[10:20] == 138).all()
+    assert np.array_equal(told.confidence, blind.confidence)  # the window's own confidence is the model's
+    band = p.step_band()
+    assert band.size == 2 * p.step_radius + 1 and band[p.step_radius] == np.float32(1 - p.step_penalty)
+    assert band[0] == band[-1] > 0.95  # the band's edges barely touch the belief
+    far = np.full(30, 60.0)  # steps far from both peaks: the same track as told nothing
+    assert np.array_equal(tracker.track(p, likelihood=lik, steps=far).tracked_bpm, blind.tracked_bpm)
+
+
 def test_tracker_holds_through_a_flat_stretch_and_flags_it_unavailable():
     p = tracker.TrackerParams()
     lik = _peaked([50] * 12)
@@ -353,8 +374,9 @@ def test_the_monitor_takes_the_accelerometer_bit_exact_with_the_host(exported_ac
     ipw = r["instructions_per_window"]
     assert ipw["preprocessing"] > 100_000  # the accelerometer's resamplers and the front end's fit
     plain, _, _ = native.windows(rec.samples, rec.rate_hz)
-    front = native.cancel(plain, native.acc_windows(rec.acc, rec.rate_hz), "ppg-acc-steps")[1]
+    _, front, steps = native.cancel(plain, native.acc_windows(rec.acc, rec.rate_hz), "ppg-acc-steps")
     assert front.mean() > 0.3  # motion windows went through the fit
+    assert np.isfinite(steps).mean() > 0.3  # and the tracker was told their step rates, on both sides
     # at 25 Hz a chunk of the stream can complete two PPG windows before their acceleration comes
     t25 = np.arange(0, len(rec.samples) / rec.rate_hz, 1 / 25.0)
     t = np.arange(len(rec.samples)) / rec.rate_hz

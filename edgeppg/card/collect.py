@@ -61,14 +61,14 @@ def _optional_json(path: Path) -> dict | None:
     return files.read_json(path) if path.is_file() else None
 
 
-def _series(name: str, logits, hr: np.ndarray, start_s: np.ndarray, subject: np.ndarray,
-            window_readout: str) -> Series:
+def _series(name: str, logits, ws, window_readout: str) -> Series:
+    """One recording's windows `ws` (a WindowSet) read out alone and tracked, in time order."""
     from edgeppg.metrics import hr_from_logits, track_hr
 
     window = hr_from_logits(logits, window_readout).numpy()
-    tracked = track_hr(logits, subject, start_s)
-    order = np.argsort(start_s, kind="stable")
-    return Series(name, start_s[order].astype(float), hr[order].astype(float), window[order], tracked[order])
+    tracked = track_hr(logits, ws.subject, ws.start_s, ws.steps)
+    order = np.argsort(ws.start_s, kind="stable")
+    return Series(name, ws.start_s[order].astype(float), ws.hr[order].astype(float), window[order], tracked[order])
 
 
 def collect(run: Path, watch: bool = True) -> RunFacts:
@@ -101,13 +101,13 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
     facts.cadence = {r: evaluate_set(model, climbing, r) for r in READOUTS}
     steps, z = cadence_step_rates(climbing), predict_logits(model, climbing.x)
     for r in ("argmax", "track"):
-        est = track_hr(z, climbing.subject, climbing.start_s) if r == "track" else hr_from_logits(z).numpy()
+        est = (track_hr(z, climbing.subject, climbing.start_s, climbing.steps) if r == "track"
+               else hr_from_logits(z).numpy())
         facts.step_lock[r] = step_lock_s(est, climbing.hr, steps, climbing.subject, climbing.start_s)
     logits = predict_logits(model, test.x)
     for who in np.unique(test.subject):
         sel = test.subject == who
-        facts.test.append(_series(str(who), logits[np.flatnonzero(sel)], test.hr[sel], test.start_s[sel], test.subject[sel],
-                                  facts.window_readout))
+        facts.test.append(_series(str(who), logits[np.flatnonzero(sel)], test.select(sel), facts.window_readout))
     if watch:
         from edgeppg.data import e2e_recording
 
@@ -116,8 +116,7 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
         except EdgeppgError as e:
             facts.watch_note = f"not shown: {e}"
         else:
-            facts.watch = _series("e2epyppg watch recording", predict_logits(model, ws.x), ws.hr, ws.start_s,
-                                  ws.subject, facts.window_readout)
+            facts.watch = _series("e2epyppg watch recording", predict_logits(model, ws.x), ws, facts.window_readout)
     return facts
 
 
@@ -138,7 +137,7 @@ def watch_errors(model, ws, lag_windows: int) -> dict[str, float]:
     lag-aligned; and the spread of the window estimates (a model that answers one rate has none)."""
     from edgeppg.metrics import predict_logits
 
-    s = _series("e2epyppg watch recording", predict_logits(model, ws.x), ws.hr, ws.start_s, ws.subject, "argmax")
+    s = _series("e2epyppg watch recording", predict_logits(model, ws.x), ws, "argmax")
     now, lag = lagged_errors(s, 0), lagged_errors(s, lag_windows)
     return {"window": now["window"], "tracked": now["tracked"], "window_lag": lag["window"],
             "tracked_lag": lag["tracked"], "window_std": float(s.window.std())}

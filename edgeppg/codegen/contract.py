@@ -41,9 +41,10 @@ def source(contract: Contract) -> str:
             f"{t.sigma_bpm:g} BPM per stride, radius {t.radius}, floor {t.floor:g}, temperature {t.temperature:g}. */\n"
             '#include "ep_contract.h"\n#include "ep_stream.h"\n#include "ep_tracker.h"\n\n'
             + taps + _floats("transition", t.transition()) + _floats("exp_table", t.exp_table(contract.output_scale))
+            + _floats("step_band", t.step_band())
             + f"\nconst ep_resampler_design ep_resamplers[EP_RESAMPLER_COUNT] = {{\n  {designs}\n}};\n"
             f"const ep_tracker_params ep_tracker_config = {{{t.radius}, transition, {t.floor!r}f, exp_table, "
-            f"{t.min_confidence!r}f}};\n")
+            f"{t.min_confidence!r}f, {t.step_radius}, step_band}};\n")
 
 
 def generate_contract(contract: Contract | None, out_dir: Path) -> None:

@@ -52,10 +52,10 @@ class CsvRecording:
             raise EdgeppgError(f"{self.path}: no reference heart rate (an hr column) to score against; "
                                "edgeppg stream runs a recording without one")
         x, status, _ = native.windows(self.ppg, self.rate_hz)
-        x = front_end(x, self.acc, self.rate_hz, inputs, str(self.path))
+        x, steps = front_end(x, self.acc, self.rate_hz, inputs, str(self.path))
         n = min(len(x), len(self.reference_bpm))
         return labelled_windows(self.path.stem, str(self.path), self.seconds, x[:n], status[:n],
-                                self.reference_bpm[:n], np.arange(n) * STRIDE_S, self._motion(n))
+                                self.reference_bpm[:n], np.arange(n) * STRIDE_S, self._motion(n), steps=steps[:n])
 
     def _motion(self, n: int) -> np.ndarray:
         """Per window, the spread of |acc| (g): what tells still windows from motion ones."""

@@ -21,7 +21,7 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.files import building
 from edgeppg.settings import SettingError, build, check, one_of, real, text, whole
 
-CACHE_VERSION = 4  # bump when windowing or a generator changes, so stale caches are not reused
+CACHE_VERSION = 5  # bump when windowing or a generator changes, so stale caches are not reused
 
 
 DATASETS = ("synthetic", "dalia", "wildppg", "galaxyppg")
@@ -147,7 +147,7 @@ def write_npz(path: Path, w: WindowSet, source: dict) -> None:
     with building(path) as tmp:
         np.savez(
             tmp, x=w.x, hr=w.hr, subject=w.subject.astype(str), start_s=w.start_s, motion=w.motion,
-            activity=w.activity, summary=np.array(json.dumps(w.summary)), source=np.array(json.dumps(source)),
+            activity=w.activity, steps=w.steps, summary=np.array(json.dumps(w.summary)), source=np.array(json.dumps(source)),
         )
 
 
@@ -156,7 +156,7 @@ def read_npz(path: Path) -> WindowSet:
         with np.load(path, allow_pickle=False) as z:
             return WindowSet(
                 x=z["x"], hr=z["hr"], subject=z["subject"], start_s=z["start_s"], motion=z["motion"],
-                summary=json.loads(str(z["summary"])), activity=z["activity"],
+                summary=json.loads(str(z["summary"])), activity=z["activity"], steps=z["steps"],
             )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
         raise EdgeppgError(f"{path}: not a readable window cache ({e})") from e

@@ -71,11 +71,11 @@ def load(path: Path | None = None, inputs: str = "ppg") -> WindowSet:
     path = path or recording_path()
     ppg, acc, hr, seconds = stream(path)
     x, status, _ = native.windows(ppg, FS)
-    x = front_end(x, acc, FS, inputs, str(path))
+    x, steps = front_end(x, acc, FS, inputs, str(path))
     n = min(len(x), len(hr))
     idx = np.arange(n)[:, None] * STRIDE + np.arange(WINDOW)
     return labelled_windows(SUBJECT, str(path), seconds, x[:n], status[:n], hr[:n], np.arange(n) * STRIDE_S,
-                            np.linalg.norm(acc, axis=1)[idx].std(axis=1))
+                            np.linalg.norm(acc, axis=1)[idx].std(axis=1), steps=steps[:n])
 
 
 def lag_aligned(ws: WindowSet, lag_windows: int = REFERENCE_LAG_WINDOWS) -> WindowSet:

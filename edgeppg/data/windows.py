@@ -82,10 +82,14 @@ class WindowSet:
     motion: np.ndarray  # (n,) float32, std of |acc| in g within the window, NaN without accelerometer
     summary: list[dict] = field(default_factory=list)  # per recording: subject, hours, windows, kept, dropped
     activity: np.ndarray | None = None  # (n,) int16 activity id, -1 where the data set has none
+    # (n,) float32, the step rate (BPM) the front end's step stage found, for the tracker; NaN where none
+    steps: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.activity is None:
             self.activity = np.full(len(self.x), -1, np.int16)
+        if self.steps is None:
+            self.steps = np.full(len(self.x), np.nan, np.float32)
 
     @property
     def dropped(self) -> Counter:
@@ -109,7 +113,7 @@ class WindowSet:
         """The windows where `mask` holds, with the summaries of the participants they belong to."""
         kept = set(self.subject[mask].tolist())
         return WindowSet(self.x[mask], self.hr[mask], self.subject[mask], self.start_s[mask], self.motion[mask],
-                         [r for r in self.summary if r["subject"] in kept], self.activity[mask])
+                         [r for r in self.summary if r["subject"] in kept], self.activity[mask], self.steps[mask])
 
     @staticmethod
     def concat(parts: list[WindowSet]) -> WindowSet:
@@ -124,15 +128,18 @@ class WindowSet:
             np.concatenate([p.motion for p in parts]),
             [r for p in parts for r in p.summary],
             np.concatenate([p.activity for p in parts]),
+            np.concatenate([p.steps for p in parts]),
         )
 
 
-def front_end(x: np.ndarray, acc: np.ndarray | None, acc_fs: float | None, inputs: str, where: str) -> np.ndarray:
+def front_end(x: np.ndarray, acc: np.ndarray | None, acc_fs: float | None, inputs: str,
+              where: str) -> tuple[np.ndarray, np.ndarray]:
     """The model's input from normalised PPG windows: as they are ("ppg"), or through the device's
-    accelerometer front end ("ppg-acc", edgeppg.device.native.cancel) with the recording's accelerometer
-    resampled by the device. The windows the accelerometer does not reach (it may end early) are dropped."""
+    accelerometer front end (edgeppg.device.native.cancel) with the recording's accelerometer resampled by
+    the device; and each window's step rate for the tracker (NaN: none). The windows the accelerometer
+    does not reach (it may end early) are dropped."""
     if inputs == "ppg":
-        return x
+        return x, np.full(len(x), np.nan, np.float32)
     if acc is None or not acc_fs:
         raise EdgeppgError(f"{where}: no accelerometer, which a model with inputs {inputs} needs")
     return native.clean(x, acc, acc_fs, inputs)
@@ -142,7 +149,7 @@ def window_recording(rec: Recording, inputs: str = "ppg") -> WindowSet:
     """Stream a recording through the device's preprocessing (resampled to 25 Hz, 8 s windows every 2 s,
     normalised, and through the accelerometer front end for inputs "ppg-acc"), and label the windows."""
     x, status, _ = native.windows(rec.ppg, rec.fs)
-    x = front_end(x, rec.acc, rec.acc_fs, inputs, rec.source or rec.subject)
+    x, steps = front_end(x, rec.acc, rec.acc_fs, inputs, rec.source or rec.subject)
     n = len(x)
     if rec.beats is not None:
         hr = hr_from_beats(rec.beats, n)
@@ -152,7 +159,7 @@ def window_recording(rec: Recording, inputs: str = "ppg") -> WindowSet:
     idx = np.arange(n)[:, None] * STRIDE + np.arange(WINDOW)
     activity = None if rec.activity is None else np.asarray(rec.activity[:n])
     return labelled_windows(rec.subject, rec.source, rec.duration_s, x[:n], status[:n], hr, np.arange(n) * STRIDE_S,
-                            _motion_per_window(rec, idx, n), activity, gap_reasons(rec.gaps, n))
+                            _motion_per_window(rec, idx, n), activity, gap_reasons(rec.gaps, n), steps[:n])
 
 
 def gap_reasons(gaps: list[tuple[float, float, str]], n: int) -> np.ndarray:
@@ -171,18 +178,20 @@ def finish_windows(subject: str, source: str, seconds: float, x: np.ndarray, hr:
     the device would a stream of its own, through the device's front end with their accelerometer windows
     `acc` (n, 3, 200 in g, on the same clock) for an input set that takes it, then labelled."""
     x_norm, status = native.normalise(x)
+    steps = np.full(len(x_norm), np.nan, np.float32)
     if inputs != "ppg":
         if acc is None:
             raise EdgeppgError(f"{source}: no accelerometer, which a model with inputs {inputs} needs")
         has_acc = np.isfinite(acc).all(axis=(1, 2))
-        cleaned = native.cancel(x_norm, np.nan_to_num(acc), inputs)[0]
+        cleaned, _, found = native.cancel(x_norm, np.nan_to_num(acc), inputs)
         x_norm = np.where(has_acc[:, None], cleaned, x_norm)
-    return labelled_windows(subject, source, seconds, x_norm, status, hr, start_s, motion, activity, reasons)
+        steps = np.where(has_acc, found, np.nan).astype(np.float32)
+    return labelled_windows(subject, source, seconds, x_norm, status, hr, start_s, motion, activity, reasons, steps)
 
 
 def labelled_windows(subject: str, source: str, seconds: float, x: np.ndarray, status: np.ndarray, hr: np.ndarray,
                      start_s: np.ndarray, motion: np.ndarray, activity: np.ndarray | None = None,
-                     reasons: np.ndarray | None = None) -> WindowSet:
+                     reasons: np.ndarray | None = None, steps: np.ndarray | None = None) -> WindowSet:
     """Drop and count unusable windows: the last step every data source shares.
 
     `x` holds normalised windows (n, 200) with the device preprocessing's `status` for each (0 usable,
@@ -210,6 +219,7 @@ def labelled_windows(subject: str, source: str, seconds: float, x: np.ndarray, s
             "kept": int(keep.sum()), "dropped": dict(Counter(reasons[~keep].tolist())),
         }],
         activity=None if activity is None else np.asarray(activity)[keep].astype(np.int16),
+        steps=None if steps is None else np.asarray(steps)[keep].astype(np.float32),
     )
 
 

@@ -94,7 +94,8 @@ class _Design(ctypes.Structure):
 
 class _TrackerParams(ctypes.Structure):
     _fields_ = [("radius", ctypes.c_int32), ("transition", ctypes.c_void_p), ("floor", ctypes.c_float),
-                ("exp_table", ctypes.c_void_p), ("min_confidence", ctypes.c_float)]
+                ("exp_table", ctypes.c_void_p), ("min_confidence", ctypes.c_float), ("step_radius", ctypes.c_int32),
+                ("step_band", ctypes.c_void_p)]
 
 
 class _Track(ctypes.Structure):
@@ -110,13 +111,13 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
     lib.ep_host_quantize.argtypes = [p, ctypes.c_int32, ctypes.c_float, ctypes.c_int32, p]
     lib.ep_host_raw_windows.argtypes = [ctypes.POINTER(_Design), p, ctypes.c_int32, ctypes.c_int32, p]
     lib.ep_host_raw_windows.restype = ctypes.c_int32
-    lib.ep_host_cancel.argtypes = [p, p, ctypes.c_int32, ctypes.c_int32, p, p]
+    lib.ep_host_cancel.argtypes = [p, p, ctypes.c_int32, ctypes.c_int32, p, p, p]
     lib.ep_host_step_rates.argtypes = [p, ctypes.c_int32, p]
     lib.ep_host_normalise.argtypes = [p, ctypes.c_int32, p, p]
     lib.ep_host_tracker_bytes.restype = ctypes.c_uint32
     lib.ep_tracker_init.argtypes = [p]
     for name in ("ep_tracker_step_logits", "ep_tracker_step_likelihood"):
-        getattr(lib, name).argtypes = [p, ctypes.POINTER(_TrackerParams), p]
+        getattr(lib, name).argtypes = [p, ctypes.POINTER(_TrackerParams), p, ctypes.c_int32]
         getattr(lib, name).restype = _Track
     lib.ep_tracker_skip.argtypes = [p, ctypes.POINTER(_TrackerParams)]
     lib.ep_tracker_skip.restype = _Track
@@ -175,18 +176,20 @@ def acc_windows(acc: np.ndarray, rate_hz: float, design: Design | None = None) -
     return np.ascontiguousarray(out[:, : min(counts)].transpose(1, 0, 2))
 
 
-def cancel(x: np.ndarray, acc: np.ndarray, inputs: str = "ppg-acc") -> tuple[np.ndarray, np.ndarray]:
+def cancel(x: np.ndarray, acc: np.ndarray, inputs: str = "ppg-acc") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The device's accelerometer front end (ep_cancel) for the input set `inputs` on normalised windows
-    (n, 200) and their accelerometer windows (n, 3, 200): the cleaned windows and whether each one's gate
-    opened."""
+    (n, 200) and their accelerometer windows (n, 3, 200): the cleaned windows, whether each one's gate
+    opened, and the step rate (BPM) its step stage removed (NaN where none ran)."""
     x = np.ascontiguousarray(x, np.float32)
     a = np.ascontiguousarray(acc, np.float32)
     if a.shape != (len(x), 3, spec.WINDOW):
         raise ValueError(f"accelerometer windows {a.shape} do not match {len(x)} PPG windows")
     out = np.empty_like(x)
     cancelled = np.empty(len(x), np.int32)
-    library().ep_host_cancel(_ptr(x), _ptr(a), len(x), spec.STEP_HARMONICS[inputs], _ptr(out), _ptr(cancelled))
-    return out, cancelled.astype(bool)
+    steps = np.empty(len(x), np.int32)
+    library().ep_host_cancel(_ptr(x), _ptr(a), len(x), spec.STEP_HARMONICS[inputs], _ptr(out), _ptr(cancelled),
+                             _ptr(steps))
+    return out, cancelled.astype(bool), np.where(steps >= 0, steps, np.nan).astype(np.float32)
 
 
 def step_rates(acc: np.ndarray) -> np.ndarray:
@@ -197,12 +200,15 @@ def step_rates(acc: np.ndarray) -> np.ndarray:
     return out
 
 
-def clean(x: np.ndarray, acc: np.ndarray, acc_rate_hz: float, inputs: str, design: Design | None = None) -> np.ndarray:
+def clean(x: np.ndarray, acc: np.ndarray, acc_rate_hz: float, inputs: str,
+          design: Design | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Normalised PPG windows through the front end for `inputs` with a recording's accelerometer (n, 3),
-    resampled by the device: as many windows as the accelerometer reaches (it may end a little early)."""
+    resampled by the device: as many windows as the accelerometer reaches (it may end a little early), and
+    each one's step rate for the tracker (NaN: none)."""
     a = acc_windows(acc, acc_rate_hz, design)
     n = min(len(x), len(a))
-    return cancel(x[:n], a[:n], inputs)[0]
+    out, _, steps = cancel(x[:n], a[:n], inputs)
+    return out, steps
 
 
 def normalise(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -148,6 +148,7 @@ def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
     from edgeppg.export import runtimes
 
     c = contract or device_contract.read(folder)
+    steps = None
     if c.inputs == "ppg":
         _, status, q = native.windows(samples, rate_hz, c.resampler(rate_hz),
                                       quant=(c.input_scale, c.input_zero_point))
@@ -156,7 +157,7 @@ def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
             raise EdgeppgError(f"{folder}: the model takes the accelerometer (inputs {c.inputs}); give its samples")
         rate_a = acc_rate_hz or rate_hz
         x, status, _ = native.windows(samples, rate_hz, c.resampler(rate_hz))
-        x = native.clean(x, acc, rate_a, c.inputs, c.resampler(rate_a))
+        x, steps = native.clean(x, acc, rate_a, c.inputs, c.resampler(rate_a))
         status = status[: len(x)]
         q = native.quantize(x, c.input_scale, c.input_zero_point)
     usable = status == 0
@@ -164,7 +165,7 @@ def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
     if usable.any():
         logits[usable] = runtimes.run_tflite(runtimes.tflite_interpreter(folder / INT8_TFLITE, reference=True), q[usable])
     return HostStream(status, q, logits, tracker.track(c.tracker, logits=logits, usable=usable,
-                                                       output_scale=c.output_scale))
+                                                       output_scale=c.output_scale, steps=steps))
 
 
 def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_instructions: int) -> dict:

@@ -39,10 +39,11 @@ int32_t ep_host_raw_windows(const ep_resampler_design *d, const float *x, int32_
 }
 
 /* The accelerometer front end on n windows: ppg (n x EP_WINDOW, normalised), acc (n x 3 x EP_WINDOW, g). */
-void ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t harmonics, float *out, int32_t *cancelled) {
+void ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t harmonics, float *out, int32_t *cancelled,
+                    int32_t *steps) {
   for (int32_t w = 0; w < n; ++w)
     cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, acc + (size_t)w * 3 * EP_WINDOW, harmonics,
-                             out + (size_t)w * EP_WINDOW);
+                             out + (size_t)w * EP_WINDOW, steps + w);
 }
 
 void ep_host_step_rates(const float *acc, int32_t n, int32_t *out) {

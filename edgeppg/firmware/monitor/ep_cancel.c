@@ -130,7 +130,7 @@ static void steps_next(ep_steps *t, float *v) {
 /* Removes from x (in place) its least-squares fit on cosines and sines at the accelerometer's dominant rate
  * and its second harmonic (up to `harmonics`, those below the last class): motion whose rhythm the
  * accelerometer shows but whose shape in the PPG no fixed mix of the axes explains. */
-static void remove_steps(float *x, const float *acc, const float *mean, int32_t harmonics) {
+static int32_t remove_steps(float *x, const float *acc, const float *mean, int32_t harmonics) {
   const int32_t bpm = step_rate(acc, mean);
   ep_steps t;
   t.n = 0;
@@ -140,7 +140,7 @@ static void remove_steps(float *x, const float *acc, const float *mean, int32_t 
     rotate(&t.rc[m - 1], &t.rs[m - 1], m * bpm); /* one sample's turn at m * bpm */
     t.n += 2;
   }
-  if (t.n == 0) return;
+  if (t.n == 0) return bpm;
   float v[EP_STEP_TERMS], b[EP_STEP_TERMS], g[EP_STEP_TERMS][EP_CANCEL_TERMS], trace = 0.0f;
   for (int32_t p = 0; p < t.n; ++p) {
     b[p] = 0.0f;
@@ -156,7 +156,7 @@ static void remove_steps(float *x, const float *acc, const float *mean, int32_t 
   }
   for (int32_t p = 0; p < t.n; ++p) trace += g[p][p];
   for (int32_t p = 0; p < t.n; ++p) g[p][p] += 1e-6f * trace / (float)t.n;
-  if (!solve(g, b, t.n)) return;
+  if (!solve(g, b, t.n)) return bpm;
   steps_start(&t);
   for (int32_t i = 0; i < EP_WINDOW; ++i) {
     steps_next(&t, v);
@@ -164,6 +164,7 @@ static void remove_steps(float *x, const float *acc, const float *mean, int32_t 
     for (int32_t p = 0; p < t.n; ++p) fit += b[p] * v[p];
     x[i] -= fit;
   }
+  return bpm;
 }
 
 static void copy(const float *ppg, float *out) {
@@ -171,7 +172,8 @@ static void copy(const float *ppg, float *out) {
     for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = ppg[i];
 }
 
-int32_t ep_cancel(const float *ppg, const float *acc, int32_t harmonics, float *out) {
+int32_t ep_cancel(const float *ppg, const float *acc, int32_t harmonics, float *out, int32_t *step_bpm) {
+  if (step_bpm) *step_bpm = -1;
   /* the gate: the spread of |acc| over the window */
   float mag_mean = 0.0f, mag_var = 0.0f, mean[3] = {0.0f, 0.0f, 0.0f};
   for (int32_t i = 0; i < EP_WINDOW; ++i) {
@@ -223,13 +225,17 @@ int32_t ep_cancel(const float *ppg, const float *acc, int32_t harmonics, float *
     for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) fit += b[t] * at(&r[t], i);
     out[i] = ppg[i] - fit;
   }
-  if (harmonics > 0) remove_steps(out, acc, mean, harmonics);
+  if (harmonics > 0) {
+    const int32_t bpm = remove_steps(out, acc, mean, harmonics);
+    if (step_bpm) *step_bpm = bpm;
+  }
   for (int32_t i = 0; i < EP_WINDOW; ++i) m += out[i];
   m /= (float)EP_WINDOW;
   for (int32_t i = 0; i < EP_WINDOW; ++i) v += (out[i] - m) * (out[i] - m);
   const float sd = sqrtf(v / (float)EP_WINDOW);
   if (!(sd >= EP_MIN_STD)) { /* the accelerometer explained everything: keep the window as it was */
     copy(ppg, out);
+    if (step_bpm) *step_bpm = -1;
     return 0;
   }
   for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = (out[i] - m) / sd;

@@ -25,9 +25,10 @@ extern "C" {
 
 /* ppg: a normalised window (EP_WINDOW); acc: the window's three axes in g at 25 Hz, axis-major
  * (3 x EP_WINDOW); harmonics: of the step rate removed after the axes' fit (0: none, at most 2). Writes the
- * cleaned, renormalised window to out (not ppg itself). Returns 1 when the gate opened and the fit was
- * removed, 0 when the window was copied as it was. */
-int32_t ep_cancel(const float *ppg, const float *acc, int32_t harmonics, float *out);
+ * cleaned, renormalised window to out (not ppg itself), and to *step_bpm (when not NULL) the step rate the
+ * step stage removed, or -1 when it did not run. Returns 1 when the gate opened and the fit was removed, 0
+ * when the window was copied as it was. */
+int32_t ep_cancel(const float *ppg, const float *acc, int32_t harmonics, float *out, int32_t *step_bpm);
 
 /* The accelerometer's dominant rate in BPM over a window (3 x EP_WINDOW, g), as the step stage finds it. */
 int32_t ep_cancel_step_rate(const float *acc);

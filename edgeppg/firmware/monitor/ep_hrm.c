@@ -51,7 +51,8 @@ static struct {
 } acc_wait[EP_HRM_PENDING];
 static int32_t next_window; /* the next window to hand to the model, in order */
 static float cleaned[EP_WINDOW];
-#define EP_HRM_ACC_STATE (sizeof acc_stream + sizeof ppg_wait + sizeof acc_wait + sizeof cleaned)
+static int32_t step_class; /* the window's step rate as a class for the tracker, -1 for none */
+#define EP_HRM_ACC_STATE (sizeof acc_stream + sizeof ppg_wait + sizeof acc_wait + sizeof cleaned + sizeof step_class)
 #else
 #define EP_HRM_ACC_STATE 0
 #endif
@@ -72,7 +73,7 @@ static void run_window(const ep_window *wp, ep_hr_fn on_hr, void *user) {
     const uint64_t t0 = now();
     ep_model_invoke();
     const uint64_t t1 = now();
-    t = ep_tracker_step_logits(&tracker, &ep_tracker_config, ep_model_output());
+    t = ep_tracker_step_logits(&tracker, &ep_tracker_config, ep_model_output(), step_class);
     hr.ticks_model = t1 - t0;
     hr.ticks_tracker = now() - t1;
     hr.hr_argmax_bpm = t.argmax_class + EP_HR_LOW_BPM;
@@ -90,9 +91,12 @@ static void run_window(const ep_window *wp, ep_hr_fn on_hr, void *user) {
 /* The window in `slot` to the front end (when its acceleration is in), the model and the tracker. */
 static void hand_on(int32_t slot, int use_acc, ep_hr_fn on_hr, void *user) {
   const ep_window *w = &ppg_wait[slot].w;
+  step_class = -1;
   if (w->status == EP_WINDOW_OK) {
     const float *x = ppg_wait[slot].x;
-    if (use_acc && ep_cancel(x, acc_wait[slot].xyz, EP_CANCEL_HARMONICS, cleaned)) x = cleaned;
+    int32_t step_bpm = -1;
+    if (use_acc && ep_cancel(x, acc_wait[slot].xyz, EP_CANCEL_HARMONICS, cleaned, &step_bpm)) x = cleaned;
+    step_class = step_bpm >= 0 ? step_bpm - EP_HR_LOW_BPM : -1;
     for (int32_t i = 0; i < EP_WINDOW; ++i)
       ep_model_input()[i] = ep_quantize(x[i], EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT);
   }
@@ -136,7 +140,7 @@ static void window(ep_hr_fn on_hr, void *user) {
     const uint64_t t0 = now();
     ep_model_invoke();
     const uint64_t t1 = now();
-    t = ep_tracker_step_logits(&tracker, &ep_tracker_config, ep_model_output());
+    t = ep_tracker_step_logits(&tracker, &ep_tracker_config, ep_model_output(), -1);
     hr.ticks_model = t1 - t0;
     hr.ticks_tracker = now() - t1;
     hr.hr_argmax_bpm = t.argmax_class + EP_HR_LOW_BPM;

@@ -37,7 +37,8 @@ static void normalise(ep_tracker *t) {
   for (int32_t i = 0; i < EP_CLASSES; ++i) t->belief[i] /= total;
 }
 
-ep_track ep_tracker_step_likelihood(ep_tracker *t, const ep_tracker_params *p, const float *likelihood) {
+ep_track ep_tracker_step_likelihood(ep_tracker *t, const ep_tracker_params *p, const float *likelihood,
+                                    int32_t step_class) {
   ep_track r;
   if (t->started) predict(t, p);
   t->started = 1;
@@ -46,6 +47,11 @@ ep_track ep_tracker_step_likelihood(ep_tracker *t, const ep_tracker_params *p, c
     total += likelihood[i];
     t->belief[i] *= likelihood[i];
   }
+  if (step_class >= 0) /* the step band: the window's own confidence (below) stays the model's */
+    for (int32_t d = -p->step_radius; d <= p->step_radius; ++d) {
+      const int32_t i = step_class + d;
+      if (i >= 0 && i < EP_CLASSES) t->belief[i] *= p->step_band[d + p->step_radius];
+    }
   normalise(t);
   r.argmax_class = first_max(likelihood);
   r.tracked_class = first_max(t->belief);
@@ -54,13 +60,13 @@ ep_track ep_tracker_step_likelihood(ep_tracker *t, const ep_tracker_params *p, c
   return r;
 }
 
-ep_track ep_tracker_step_logits(ep_tracker *t, const ep_tracker_params *p, const int8_t *logits) {
+ep_track ep_tracker_step_logits(ep_tracker *t, const ep_tracker_params *p, const int8_t *logits, int32_t step_class) {
   float likelihood[EP_CLASSES];
   int32_t best = 0;
   for (int32_t i = 1; i < EP_CLASSES; ++i)
     if (logits[i] > logits[best]) best = i;
   for (int32_t i = 0; i < EP_CLASSES; ++i) likelihood[i] = p->exp_table[logits[best] - logits[i]];
-  ep_track r = ep_tracker_step_likelihood(t, p, likelihood);
+  ep_track r = ep_tracker_step_likelihood(t, p, likelihood, step_class);
   r.argmax_class = best; /* from the logits: the table may round neighbours of the peak to 1 too */
   return r;
 }
