@@ -3,7 +3,7 @@
 Each run is the reference recipe's student (edgeppg.recipe: 3 blocks x 16 channels, stride-2 stem, the
 varied generator at 96 participants x 7.5 min, augmentation, 30 epochs, tracker read-out) with one thing
 changed: what it sees (`inputs`: the PPG alone, or the PPG after the device's accelerometer front end, with
-or without its step stage), what it trains on (free living only, or the recipe's mix where half the
+or without its step stage), what it trains on (free living only, or the recipe's mix where a third of the
 participants climb and run) and how it learns (from scratch, or by DKD from a teacher). Trained into
 runs/motion (reused when finished with the same config). Every run is scored where it was neither trained
 nor tuned:
@@ -41,18 +41,19 @@ from edgeppg.runs import load_model
 from edgeppg.train import ensure_run
 
 RUNS = Path("runs/motion")
+STEPS_DKD = Path("runs/reference-steps144/student-dkd")  # the DKD student the recipe made before it chose scratch
 HELD_OUT = DataConfig(synthetic=SyntheticConfig(subjects=8, minutes=10.0, seed=101, variety="all"))  # as levers.py
 
 
 def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
     """name -> (what it is, run config or None for a shipped model, folder)."""
     recipe_runs = recipe.configs(models / "ppg" / recipe.TEACHER_RUN, inputs="ppg")  # each run says its own inputs
-    # the first measurements: free living only (no participant climbing), as they were trained
-    free = {k: replace(c, data=replace(c.data, synthetic=replace(c.data.synthetic, cadence_share=0.0)))
+    # the first measurements: the recipe's data as it was then, 96 participants living freely (none climbing)
+    free = {k: replace(c, data=replace(c.data, synthetic=replace(c.data.synthetic, subjects=96, cadence_share=0.0)))
             for k, c in recipe_runs.items()}
     acc = replace(free["scratch"].data, inputs="ppg-acc")
     acc_teacher = RUNS / "teacher-ppg-acc"
-    mixed = recipe_runs["scratch"].data  # the recipe's data: half the participants climb and run
+    mixed = recipe_runs["scratch"].data  # the recipe's data: a third of the participants climb and run
     steps_teacher = models / recipe.TEACHER_RUN
     return {
         "ppg-dkd (shipped)": ("models/ppg/student: PPG alone, DKD from the PPG teacher", None,
@@ -71,20 +72,19 @@ def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
         "ppg-dkd-from-acc": ("PPG alone, DKD from the front-end teacher (it sees what the student does not)",
                              replace(free["dkd"], distill=replace(free["dkd"].distill, teacher=str(acc_teacher))),
                              RUNS / "ppg-dkd-from-acc"),
-        # the recipe's data (half climbing), each input set from scratch, then the shipped pair
-        "mixed-ppg-scratch": ("half climbing: PPG alone, from scratch", replace(recipe_runs["scratch"],
+        # the recipe's data (a third climbing), each input set from scratch, then the shipped pair
+        "mixed-ppg-scratch": ("a third climbing: PPG alone, from scratch", replace(recipe_runs["scratch"],
                               data=replace(mixed, inputs="ppg")), RUNS / "mixed-ppg-scratch"),
-        "mixed-ppg-acc-scratch": ("half climbing: the front end without its step stage, from scratch",
+        "mixed-ppg-acc-scratch": ("a third climbing: the front end without its step stage, from scratch",
                                   replace(recipe_runs["scratch"], data=replace(mixed, inputs="ppg-acc")),
                                   RUNS / "mixed-ppg-acc-scratch"),
-        "mixed-steps-scratch": ("half climbing: the front end with its step stage, from scratch",
-                                replace(recipe_runs["scratch"], data=replace(mixed, inputs="ppg-acc-steps")),
-                                RUNS / "mixed-steps-scratch"),
-        "teacher-steps (shipped)": ("models/teacher: the front end with its step stage, half climbing", None,
+        "teacher-steps (shipped)": ("models/teacher: the front end with its step stage, a third climbing", None,
                                     steps_teacher),
-        "steps-dkd (shipped)": ("models/student: the front end with its step stage, DKD from models/teacher", None,
-                                models / recipe.STUDENT_RUN),
-        "mixed-ppg-dkd-from-steps": ("half climbing: PPG alone, DKD from models/teacher (it sees the front end)",
+        "steps-scratch (shipped)": ("models/student: the front end with its step stage, from scratch", None,
+                                    models / recipe.STUDENT_RUN),
+        "steps-dkd": ("the front end with its step stage, DKD from models/teacher (trained by edgeppg reference "
+                      "before the recipe chose scratch)", None, STEPS_DKD),
+        "mixed-ppg-dkd-from-steps": ("a third climbing: PPG alone, DKD from models/teacher (it sees the front end)",
                                      replace(recipe_runs["dkd"], data=replace(mixed, inputs="ppg"),
                                              distill=replace(recipe_runs["dkd"].distill, teacher=str(steps_teacher))),
                                      RUNS / "mixed-ppg-dkd-from-steps"),

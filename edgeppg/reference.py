@@ -20,7 +20,8 @@ from edgeppg import files, recipe
 from edgeppg.errors import EdgeppgError
 from edgeppg.train import ensure_run
 
-ROLES = {"teacher": recipe.TEACHER_RUN, "dkd": recipe.STUDENT_RUN}  # recipe config -> folder (runs and models/)
+# recipe config -> folder (runs and models/): the teacher, and the student the recipe ships
+ROLES = {"teacher": recipe.TEACHER_RUN, recipe.STUDENT_ROLE: recipe.STUDENT_RUN}
 # what `edgeppg eval`, `card` and `build` need; then the measurements behind the card, when they were made
 SHIPPED = (files.MODEL, files.CONFIG, files.METRICS, files.ENV, files.EXPORT_JSON,
            files.INT8_TFLITE, files.DEVICE_JSON, files.DEVICE_VECTORS)

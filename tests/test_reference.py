@@ -39,8 +39,10 @@ def test_reference_trains_exports_and_ships_both_models(tmp_path):
     student = tmp_path / "models" / recipe.STUDENT_RUN
     assert {p.name for p in student.iterdir()} == set(SHIPPED) | {files.CARD_DIR}  # nothing measured: none shipped
     config = json.loads((student / files.CONFIG).read_text())
-    assert config["distill"]["strategy"] == "dkd" and config["model"]["stem_stride"] == recipe.STUDENT.stem_stride
-    assert config["distill"]["teacher"] == str(tmp_path / "runs" / recipe.TEACHER_RUN)
+    shipped = recipe.configs(tmp_path / "runs" / recipe.TEACHER_RUN, tiny)[recipe.STUDENT_ROLE]
+    assert (config["distill"]["strategy"], config["distill"]["teacher"]) == (shipped.distill.strategy,
+                                                                          shipped.distill.teacher)
+    assert config["model"]["stem_stride"] == recipe.STUDENT.stem_stride
     # the shipped folder is a model edgeppg can use on its own
     res = subprocess.run([sys.executable, "-m", "edgeppg", "eval", str(student)], capture_output=True, text=True)
     assert res.returncode == 0 and "test" in res.stdout, res.stderr
