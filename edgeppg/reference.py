@@ -33,6 +33,8 @@ def ship(run_dir: Path, out: Path) -> None:
     missing = [name for name in SHIPPED + (files.CARD_DIR,) if not (run_dir / name).exists()]
     if missing:
         raise EdgeppgError(f"{run_dir}: no {missing[0]} to ship")
+    if out.exists() and not (out / files.MODEL).is_file():  # only a shipped model is ever replaced
+        raise EdgeppgError(f"{out}: exists and holds no shipped model ({files.MODEL}); choose another --out")
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

@@ -136,6 +136,13 @@ def prepare_run_dir(out: Path, config: RunConfig, resume: bool, device: torch.de
             raise EdgeppgError(f"{out}: holds a finished run; choose another --out or remove it")
         if (out / CHECKPOINT).is_file():
             raise EdgeppgError(f"{out}: holds an unfinished run; continue it with --resume or remove it")
+        if out.exists() and not out.is_dir():
+            raise EdgeppgError(f"{out}: is a file, not a folder; choose another --out")
+        others = (sorted(p.name for p in out.iterdir() if not p.name.startswith(".edgeppg"))  # not our lock
+                  if out.is_dir() and not (out / STATUS).is_file() else [])
+        if others:  # a folder of the user's (no status.json of a run): nothing of theirs is overwritten
+            raise EdgeppgError(f"{out}: not an edgeppg run folder and not empty ({', '.join(others[:3])}); "
+                               "choose another --out")
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / CONFIG, config.to_dict())
     write_json(out / ENV, environment(device))

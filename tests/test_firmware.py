@@ -387,3 +387,21 @@ def test_a_residual_add_is_fused_only_where_writing_over_the_residual_is_safe():
     for spec in (later, own_input, model_input):
         kernels = [s.kernel for s in fuse_residual_adds(graph, _fake_steps(spec))]
         assert "ep_add_s8" in kernels and "ep_conv1d_add_s8" not in kernels, spec
+
+
+@needs_arm
+@needs_cc
+def test_a_folder_whose_path_has_a_space_builds_like_any_other(kernel_models, tmp_path):
+    """make splits its words on spaces: the build works elsewhere and its files land in the folder asked for,
+    the same program as a build in a plain folder."""
+    path = kernel_models[0]
+    x, y = reference(path, 4, seed=7)
+    plain = build_cortex_m4(path, (x, y), tmp_path / "plain")
+    spaced = build_cortex_m4(path, (x, y), tmp_path / "my runs" / "m4")
+    assert spaced.elf == tmp_path / "my runs" / "m4" / "app.elf" and spaced.elf.is_file()
+    loaded = [{k: v for k, v in b.sections.items() if not k.startswith((".debug", ".comment"))} for b in (plain, spaced)]
+    assert spaced.flash_bytes == plain.flash_bytes and loaded[0] == loaded[1]  # only the debug info names paths
+    result = run_qemu(spaced.elf)
+    assert result.mismatched == 0 and result.windows == 4 and result.exit_code == 0
+    host = build_host(path, (x, y), tmp_path / "my runs" / "host")
+    assert host == tmp_path / "my runs" / "host" / "selftest_host" and run_host(host).mismatched == 0

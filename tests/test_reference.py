@@ -69,3 +69,20 @@ def test_ship_names_what_is_missing_and_keeps_measurements_when_present(tmp_path
     ship(run, tmp_path / "out")
     shipped = {p.name for p in (tmp_path / "out").iterdir()}
     assert shipped == set(SHIPPED) | {files.CARD_DIR, MEASURED[0]}
+
+
+def test_ship_never_replaces_a_folder_that_holds_no_shipped_model(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in SHIPPED:
+        (run / name).write_text("x")
+    (run / files.CARD_DIR).mkdir()
+    mine = tmp_path / "out" / "student"
+    mine.mkdir(parents=True)
+    (mine / "thesis.tex").write_text("years of work")
+    with pytest.raises(EdgeppgError, match="holds no shipped model"):
+        ship(run, mine)
+    assert (mine / "thesis.tex").read_text() == "years of work"
+    ship(run, tmp_path / "fresh")  # a new folder, and then a shipped one, are fine
+    ship(run, tmp_path / "fresh")
+    assert (tmp_path / "fresh" / files.MODEL).is_file()

@@ -163,6 +163,23 @@ def test_checkpoints_are_not_unpickled(tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
+def test_a_run_never_writes_into_a_folder_of_the_user_s(tmp_path, tiny_data, quick_train):
+    from edgeppg.runs import prepare_run_dir
+
+    config = RunConfig(tiny_data, ModelSpec(blocks=1, width=8), replace(quick_train, epochs=1))
+    mine = tmp_path / "proj"
+    mine.mkdir()
+    (mine / "config.json").write_text('{"my": "settings"}')
+    with pytest.raises(EdgeppgError, match=r"proj: not an edgeppg run folder and not empty \(config.json\)"):
+        prepare_run_dir(mine, config, resume=False)
+    assert (mine / "config.json").read_text() == '{"my": "settings"}'
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(EdgeppgError, match="afile: is a file"):
+        prepare_run_dir(tmp_path / "afile", config, resume=False)
+    prepare_run_dir(tmp_path / "empty", config, resume=False)  # a new folder is a run's
+    prepare_run_dir(tmp_path / "empty", config, resume=False)  # and one it began (status.json) is its own
+
+
 def test_resume_refuses_a_changed_config(tmp_path, tiny_data, quick_train):
     config = RunConfig(tiny_data, ModelSpec(blocks=1, width=8), replace(quick_train, epochs=1))
     run(config, tmp_path / "r")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import re
+import shutil
 import subprocess
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +46,23 @@ def _make(args: list[str], what: str, env: dict[str, str] | None = None) -> None
         raise EdgeppgError(f"building the {what} failed: {' | '.join(text.splitlines()[-3:])[:400]}")
 
 
+@contextmanager
+def _where_make_can_work(out: Path) -> Iterator[Path]:
+    """`out` itself, or, when its path has a space (make splits its words on spaces), a temporary folder
+    whose contents move into `out` once the build is done."""
+    if " " not in str(out.resolve()):
+        yield out
+        return
+    with tempfile.TemporaryDirectory(prefix="edgeppg-build-") as tmp:
+        yield Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        for item in Path(tmp).iterdir():
+            dest = out / item.name
+            if dest.is_dir():
+                shutil.rmtree(dest)
+            shutil.move(str(item), str(dest))
+
+
 def section_sizes(elf: Path) -> dict[str, int]:
     proc = subprocess.run(["arm-none-eabi-size", "-A", str(elf)], capture_output=True, text=True, check=True)
     sizes = {}
@@ -71,10 +92,13 @@ def build_cortex_m4(tflite: Path, vectors: tuple[np.ndarray, np.ndarray] | None,
     require("arm-none-eabi-gcc", "make")
     _check_opt(opt)
     b = boards.board(board)
-    plan = generate(tflite, out / "gen", vectors, contract)
-    _make([f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}", f"APP={app}",
-           f"EXTRA_CFLAGS={extra_cflags}", *(["PLAIN_C=1"] if plain_c else [])], f"{app} firmware for {b.name}")
-    return _result(out / "app.elf", plan, plan.arena_bytes)
+    with _where_make_can_work(out) as work:
+        plan = generate(tflite, work / "gen", vectors, contract)
+        _make([f"GEN={(work / 'gen').resolve()}", f"OUT={work.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
+               f"APP={app}", f"EXTRA_CFLAGS={extra_cflags}", *(["PLAIN_C=1"] if plain_c else [])],
+              f"{app} firmware for {b.name}")
+        built = _result(work / "app.elf", plan, plan.arena_bytes)
+    return replace(built, elf=out / "app.elf")
 
 
 def build_cxx_check(out: Path, board: str = "mps2_an386") -> Path:
@@ -83,7 +107,8 @@ def build_cxx_check(out: Path, board: str = "mps2_an386") -> Path:
     require("make")
     require_cxx()
     b = boards.board(board)
-    _make([f"OUT={out.resolve()}", f"BOARD={b.name}", "cxx-check"], f"C++ check for {b.name}")
+    with _where_make_can_work(out) as work:
+        _make([f"OUT={work.resolve()}", f"BOARD={b.name}", "cxx-check"], f"C++ check for {b.name}")
     return out / "cxx_check.elf"
 
 
@@ -100,13 +125,15 @@ def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, 
     _check_opt(opt)
     tree, k = tflm.tflm_dir(), tflm.kernels(backend)
     b = boards.board(board)
-    generate_tflm(tflite, out / "gen", arena, vectors)
     env = tflm.make_env()
     _build_tflm_library(tree, k, env)
-    args = [f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
-            f"EXTRA_CFLAGS={extra_cflags}", *tflm.make_args(tree, k)]
-    _make(["tflm", *args], f"TFLite Micro firmware ({k.label}) for {b.name}", env)
-    return _result(out / "app_tflm.elf", None, arena)
+    with _where_make_can_work(out) as work:
+        generate_tflm(tflite, work / "gen", arena, vectors)
+        args = [f"GEN={(work / 'gen').resolve()}", f"OUT={work.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
+                f"EXTRA_CFLAGS={extra_cflags}", *tflm.make_args(tree, k)]
+        _make(["tflm", *args], f"TFLite Micro firmware ({k.label}) for {b.name}", env)
+        built = _result(work / "app_tflm.elf", None, arena)
+    return replace(built, elf=out / "app_tflm.elf")
 
 
 def _build_tflm_library(tree: Path, k, env: dict[str, str]) -> None:
@@ -128,6 +155,7 @@ def _build_tflm_library(tree: Path, k, env: dict[str, str]) -> None:
 def build_host(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path) -> Path:
     """The same self-test, native, plain C kernels under AddressSanitizer and UBSan."""
     require("make")
-    generate(tflite, out / "gen", vectors)
-    _make([f"GEN={(out / 'gen').resolve()}", f"OUT={out.resolve()}", "host"], "host self-test")
+    with _where_make_can_work(out) as work:
+        generate(tflite, work / "gen", vectors)
+        _make([f"GEN={(work / 'gen').resolve()}", f"OUT={work.resolve()}", "host"], "host self-test")
     return out / "selftest_host"
