@@ -138,10 +138,10 @@ def prepare_run_dir(out: Path, config: RunConfig, resume: bool, device: torch.de
             raise EdgeppgError(f"{out}: holds an unfinished run; continue it with --resume or remove it")
         if out.exists() and not out.is_dir():
             raise EdgeppgError(f"{out}: is a file, not a folder; choose another --out")
-        others = (sorted(p.name for p in out.iterdir() if not p.name.startswith(".edgeppg"))  # not our lock
-                  if out.is_dir() and not (out / STATUS).is_file() else [])
-        if others:  # a folder of the user's (no status.json of a run): nothing of theirs is overwritten
-            raise EdgeppgError(f"{out}: not an edgeppg run folder and not empty ({', '.join(others[:3])}); "
+        # a folder no run began (no status.json): a file of the name a run writes is someone else's
+        theirs = [] if (out / STATUS).is_file() else [n for n in (CONFIG, ENV, METRICS, MODEL) if (out / n).exists()]
+        if theirs:
+            raise EdgeppgError(f"{out}: not an edgeppg run folder, and its {', '.join(theirs)} would be overwritten; "
                                "choose another --out")
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / CONFIG, config.to_dict())

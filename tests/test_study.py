@@ -117,6 +117,14 @@ def test_a_failed_cell_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
     assert r["student-1b-dkd-from-2b-beta8-seed0"]["status"] == "failed"
     assert "blocks: must be at most 32, got 99" in r["student-1b-dkd-from-2b-beta8-seed0"]["error"]
     assert r["teacher-2b-seed0"]["status"] == r["student-1b-scratch-seed0"]["status"] == "finished"
+    # once its cause is gone, the failed cell trains and is finished: the old failure is not carried over
+    monkeypatch.setattr(runner, "run_config", real)
+    runner.run_study(TINY, tmp_path, workers=1)
+    r = rows(tmp_path)
+    assert r["student-1b-dkd-from-2b-beta8-seed0"]["status"] == "finished"
+    assert not r["student-1b-dkd-from-2b-beta8-seed0"].get("error")
+    state = json.loads((tmp_path / "cells" / "student-1b-dkd-from-2b-beta8-seed0" / "cell.json").read_text())  # noqa
+    assert state["status"] == "finished" and "error" not in state and "traceback" not in state
 
 
 def test_a_sweep_with_failed_cells_lists_them_and_exits_1(tmp_path):

@@ -170,7 +170,7 @@ def test_a_run_never_writes_into_a_folder_of_the_user_s(tmp_path, tiny_data, qui
     mine = tmp_path / "proj"
     mine.mkdir()
     (mine / "config.json").write_text('{"my": "settings"}')
-    with pytest.raises(EdgeppgError, match=r"proj: not an edgeppg run folder and not empty \(config.json\)"):
+    with pytest.raises(EdgeppgError, match=r"proj: not an edgeppg run folder, and its config.json would be overwritten"):
         prepare_run_dir(mine, config, resume=False)
     assert (mine / "config.json").read_text() == '{"my": "settings"}'
     (tmp_path / "afile").write_text("x")
@@ -178,6 +178,10 @@ def test_a_run_never_writes_into_a_folder_of_the_user_s(tmp_path, tiny_data, qui
         prepare_run_dir(tmp_path / "afile", config, resume=False)
     prepare_run_dir(tmp_path / "empty", config, resume=False)  # a new folder is a run's
     prepare_run_dir(tmp_path / "empty", config, resume=False)  # and one it began (status.json) is its own
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("keep")  # files of other names stay, untouched
+    prepare_run_dir(tmp_path / "notes", config, resume=False)
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "keep"
 
 
 def test_resume_refuses_a_changed_config(tmp_path, tiny_data, quick_train):

@@ -42,7 +42,7 @@ def run_cell(study: Study, cell: Cell, out: Path, threads: int, device: str = "c
             run(run_config(study, cell, out, threads, device), folder, resume=(folder / CHECKPOINT).is_file(),
                 console=_quiet_console())
         extra = _measure(study, cell, folder, threads)
-        write_json(folder / "cell.json", {"status": "finished", **extra})
+        write_json(folder / "cell.json", {**extra, "status": "finished"})  # the status is this run's, always
         return {"cell": cell.id, "status": "finished", "seconds": time.perf_counter() - t0}
     except KeyboardInterrupt:
         raise
@@ -67,11 +67,11 @@ def _measure(study: Study, cell: Cell, folder: Path, threads: int) -> dict:
     from edgeppg.runs import load_model
 
     extra = {}
-    if (folder / "cell.json").is_file():
-        extra = read_json(folder / "cell.json")
-        if extra.get("status") == "finished" and (not study.export or "int8_mae" in extra) and \
-                (not study.mcu or "mcu_instructions" in extra):
-            return {k: v for k, v in extra.items() if k != "status"}
+    old = read_json(folder / "cell.json") if (folder / "cell.json").is_file() else {}
+    if old.get("status") == "finished":  # a failed attempt's error and traceback are never carried over
+        extra = {k: v for k, v in old.items() if k not in ("status", "error", "traceback")}
+        if (not study.export or "int8_mae" in extra) and (not study.mcu or "mcu_instructions" in extra):
+            return extra
     model, _ = load_model(folder)
     torch.set_num_threads(1)
     x = torch.zeros(1, WINDOW)
