@@ -291,16 +291,13 @@ def stream(
     """Stream a whole recording's raw samples through the heart-rate monitor firmware on the emulated
     Cortex-M4 and compare its heart rate, window by window, with the host's device-equivalent pipeline."""
     from edgeppg import recordings
-    from edgeppg.files import exported_folder, stream_json
-    from edgeppg.mcu.stream import run_stream, stream_rows
+    from edgeppg.files import exported_folder
+    from edgeppg.mcu.stream import run_stream, show_stream
 
     extras.require("mcu", "edgeppg stream")
     folder = exported_folder(run_dir)
     rec = recordings.load(recording or recordings.default_synthetic(folder), folder)
-    report = run_stream(folder, rec, opt, err)
-    out.print(rows_table(f"{rec.name}: firmware under QEMU vs the host's device-equivalent pipeline",
-                         ("figure", "value"), stream_rows(report)))
-    out.print(f"{folder / stream_json(rec.name)}  ({rec.note})")
+    show_stream(folder, rec, run_stream(folder, rec, opt, err), out.print)
 
 
 @app.command()

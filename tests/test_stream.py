@@ -370,6 +370,14 @@ def test_the_monitor_takes_the_accelerometer_bit_exact_with_the_host(exported_ac
     rec = recordings.load(recordings.default_synthetic(exported_acc), exported_acc)
     r = run_stream(exported_acc, rec)
     assert r["windows"] > 50 and r["agree"] == 1.0 and r["agree_tracked"] == 1.0
+    from edgeppg.mcu.stream import show_stream
+
+    shown: list = []
+    show_stream(exported_acc, rec, r, shown.append)  # agreement: the table, no error
+    assert len(shown) == 2
+    with pytest.raises(EdgeppgError, match=r"the firmware and the host disagree \(heart rate in 78.0% of windows"):
+        show_stream(exported_acc, rec, {**r, "agree": 0.78}, shown.append)  # like bench: not exit 0
+    assert len(shown) == 4  # the table that shows where still comes first
     assert r["int8_input_mismatches"] == 0 and r["max_abs_diff_bpm"] == 0
     ipw = r["instructions_per_window"]
     assert ipw["preprocessing"] > 100_000  # the accelerometer's resamplers and the front end's fit

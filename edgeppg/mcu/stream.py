@@ -13,6 +13,7 @@ import re
 import struct
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -288,3 +289,18 @@ def flash_stream(folder: Path, board: str, uid: str, port: str | None, rec: Stre
     dev = parse(text, f"{b.name} console")
     n = min(len(dev.index), len(ref))
     return {"windows": len(dev.index), "mae_bpm": mae(dev.tracked_bpm[:n], ref[:n], np.isfinite(ref[:n]))}
+
+
+def show_stream(folder: Path, rec: StreamRecording, report: dict, show: Callable[[object], None]) -> None:
+    """What `edgeppg stream` prints; then, like `bench`, an error when the firmware and the host's pipeline
+    disagree on any window (its int8 input or its heart rate): the device is not doing what was tested."""
+    from edgeppg.reports import rows_table
+
+    show(rows_table(f"{rec.name}: firmware under QEMU vs the host's device-equivalent pipeline", ("figure", "value"),
+                    stream_rows(report)))
+    show(f"{folder / stream_json(rec.name)}  ({rec.note})")
+    if report["agree"] < 1.0 or report["agree_tracked"] < 1.0 or report["int8_input_mismatches"]:
+        raise EdgeppgError(f"{folder}: the firmware and the host disagree (heart rate in {report['agree']:.1%} of "
+                           f"windows alike, tracked {report['agree_tracked']:.1%}, "
+                           f"{report['int8_input_mismatches']} int8 inputs differ; see the table above)")
+
