@@ -35,8 +35,8 @@ from edgeppg.config import RunConfig
 from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET, SyntheticConfig
-from edgeppg.eval_sets import cadence_step_rates
-from edgeppg.metrics import evaluate_set, predict_logits, step_lock_s, still_motion, track_hr
+from edgeppg.eval_sets import cadence_step_locks
+from edgeppg.metrics import evaluate_set, still_motion
 from edgeppg.runs import load_model
 from edgeppg.train import ensure_run
 
@@ -98,10 +98,7 @@ def score(folder: Path) -> dict:
     m, parts = evaluate_set(model, test), still_motion(model, test, "track")
     climbing = load_windows(replace(DataConfig(synthetic=CADENCE_SET), inputs=inputs))
     cadence = evaluate_set(model, climbing)
-    z = predict_logits(model, climbing.x)
-    lock = step_lock_s(track_hr(z, climbing.subject, climbing.start_s, climbing.steps), climbing.hr,
-                       cadence_step_rates(climbing),
-                       climbing.subject, climbing.start_s)
+    lock = cadence_step_locks(model, climbing)["track"]
     held = load_windows(replace(HELD_OUT, inputs=inputs))
     h, hparts = evaluate_set(model, held), still_motion(model, held, "track")
     w = watch_errors(model, e2e_recording.load(inputs=inputs), e2e_recording.REFERENCE_LAG_WINDOWS)

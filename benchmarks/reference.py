@@ -29,8 +29,8 @@ from edgeppg.card.collect import watch_errors
 from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import data_config, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET
-from edgeppg.eval_sets import cadence_step_rates
-from edgeppg.metrics import evaluate_set, hr_from_logits, predict_logits, step_lock_s, still_motion, track_hr
+from edgeppg.eval_sets import cadence_step_locks
+from edgeppg.metrics import evaluate_set, still_motion
 from edgeppg.runs import load_model
 
 
@@ -48,10 +48,7 @@ def measure(folder: Path) -> dict:
     parts = still_motion(model, test, "track")
     climbing = load_windows(data_config(synthetic_config=CADENCE_SET, inputs=cfg.data.inputs))
     cadence = evaluate_set(model, climbing)
-    steps, z = cadence_step_rates(climbing), predict_logits(model, climbing.x)
-    lock = {r: step_lock_s(est, climbing.hr, steps, climbing.subject, climbing.start_s) for r, est in
-            (("track", track_hr(z, climbing.subject, climbing.start_s, climbing.steps)),
-             ("argmax", hr_from_logits(z).numpy()))}
+    lock = cadence_step_locks(model, climbing)
     ws = e2e_recording.load(inputs=cfg.data.inputs)
     w = watch_errors(model, ws, e2e_recording.REFERENCE_LAG_WINDOWS)
     export = files.read_json(folder / files.EXPORT_JSON)

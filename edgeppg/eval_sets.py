@@ -11,7 +11,7 @@ from edgeppg.config import RunConfig
 from edgeppg.data.dataset import data_config, load_splits, load_windows
 from edgeppg.data.windows import WindowSet
 from edgeppg.errors import EdgeppgError
-from edgeppg.metrics import evaluate_set
+from edgeppg.metrics import evaluate_set, hr_from_logits, predict_logits, step_lock_s, track_hr
 
 WATCH = "e2epyppg"  # the real watch recording's name, beside the data sets
 CADENCE = "cadence"  # the built-in cadence scenario's held-out participants (data.synthetic.CADENCE_SET)
@@ -68,6 +68,14 @@ def cadence_step_rates(ws: WindowSet) -> np.ndarray:
         out[idx] = rates[np.rint(ws.start_s[idx] / STRIDE_S).astype(np.int64)]
     out[~(np.nan_to_num(ws.motion, nan=0.0) > MOTION_G)] = np.nan
     return out
+
+
+def cadence_step_locks(model, ws: WindowSet) -> dict[str, float]:
+    """The longest stretch (s) `model` follows the step rate instead of the heart on the cadence scenario's
+    windows `ws`: tracked (with the front end's step rates, as the device) and window by window (argmax)."""
+    z, steps = predict_logits(model, ws.x), cadence_step_rates(ws)
+    return {r: step_lock_s(est, ws.hr, steps, ws.subject, ws.start_s) for r, est in
+            (("track", track_hr(z, ws.subject, ws.start_s, ws.steps)), ("argmax", hr_from_logits(z).numpy()))}
 
 
 def eval_rows(model, sets: dict[str, WindowSet], readout: str) -> list[tuple[str, ...]]:

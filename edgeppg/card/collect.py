@@ -75,9 +75,8 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
     """Everything the card needs; raises EdgeppgError naming the file when the run is not a finished one."""
     from edgeppg.data.dataset import data_config, load_splits, load_windows
     from edgeppg.data.synthetic import CADENCE_SET
-    from edgeppg.eval_sets import cadence_step_rates
-    from edgeppg.metrics import (READOUTS, evaluate_set, hr_from_logits, predict_logits, step_lock_s, still_motion,
-                                 track_hr)
+    from edgeppg.eval_sets import cadence_step_locks
+    from edgeppg.metrics import READOUTS, evaluate_set, predict_logits, still_motion
     from edgeppg.runs import load_model
 
     run = Path(run)
@@ -99,11 +98,7 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
     facts.still_motion = {r: still_motion(model, test, r) for r in READOUTS}
     climbing = load_windows(data_config(synthetic_config=CADENCE_SET, inputs=config.data.inputs))
     facts.cadence = {r: evaluate_set(model, climbing, r) for r in READOUTS}
-    steps, z = cadence_step_rates(climbing), predict_logits(model, climbing.x)
-    for r in ("argmax", "track"):
-        est = (track_hr(z, climbing.subject, climbing.start_s, climbing.steps) if r == "track"
-               else hr_from_logits(z).numpy())
-        facts.step_lock[r] = step_lock_s(est, climbing.hr, steps, climbing.subject, climbing.start_s)
+    facts.step_lock = cadence_step_locks(model, climbing)
     logits = predict_logits(model, test.x)
     for who in np.unique(test.subject):
         sel = test.subject == who
