@@ -151,6 +151,38 @@ def test_tflm_firmware_is_bit_exact_under_qemu(exported, backend):
     assert (run / f"profile_cortex_m4_{backend}.json").is_file()
 
 
+@pytest.mark.tflm
+def test_every_op_edgeppg_registers_names_tflm_sources_that_exist():
+    """The firmware's TFLM library is compiled from the kernel files and CMSIS-NN folders OPS names: a name
+    TFLM does not have would fail only when a model with that op is first built."""
+    from edgeppg.codegen.tflm import COMMON_CMSIS_NN, COMMON_KERNELS, OPS
+    from edgeppg.mcu.tflm import _downloads
+
+    tree = tflm_dir()
+    kernels = tree / "tensorflow" / "lite" / "micro" / "kernels"
+    cmsis_nn = _downloads(tree) / "cmsis_nn" / "Source"
+    for op, t in OPS.items():
+        for stem in (*t.kernels, *COMMON_KERNELS):
+            assert (kernels / f"{stem}.cc").is_file() or (kernels / "cmsis_nn" / f"{stem}.cc").is_file(), (op, stem)
+        for folder in (*t.cmsis_nn, *COMMON_CMSIS_NN):
+            assert any((cmsis_nn / folder).glob("*.c")), (op, folder)
+        # a CMSIS-NN kernel of this op names only functions of the folders OPS gives it
+        own = kernels / "cmsis_nn" / f"{t.kernels[0]}.cc"
+        if own.is_file():
+            called = set(re.findall(r"\b(arm_[a-z0-9_]+)\s*\(", own.read_text()))
+            defined = {p.stem for d in (*t.cmsis_nn, *COMMON_CMSIS_NN) for p in (cmsis_nn / d).glob("*.c")}
+            assert {c for c in called if not c.endswith("_get_buffer_size")} <= defined | _helpers(cmsis_nn, t), (op, called - defined)
+
+
+def _helpers(cmsis_nn, t) -> set[str]:
+    """Functions defined inside the op's CMSIS-NN folders under another file's name (wrappers, variants)."""
+    found = set()
+    for d in (*t.cmsis_nn, "NNSupportFunctions"):
+        for p in (cmsis_nn / d).glob("*.c"):
+            found |= set(re.findall(r"^\w[\w \t*]*\b(arm_[a-z0-9_]+)\s*\(", p.read_text(), re.M))
+    return found
+
+
 @needs_cxx
 def test_startup_and_cxx_runtime_give_the_tflm_backend_what_it_needs(tmp_path):
     """Without a TFLM tree: global constructors run before main (the op resolver is a global with a vtable),

@@ -10,6 +10,7 @@ but optimised kernels (CMSIS-NN) ask for scratch buffers the reference kernels d
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +21,56 @@ from edgeppg.export.tflite_model import read_graph
 from edgeppg.device.contract import Contract
 from edgeppg.errors import EdgeppgError
 
-# TFLite builtin op -> the MicroMutableOpResolver method that registers its kernel.
-RESOLVER_METHODS = {
-    "ADD": "AddAdd", "AVERAGE_POOL_2D": "AddAveragePool2D", "CONCATENATION": "AddConcatenation",
-    "CONV_2D": "AddConv2D", "DEPTHWISE_CONV_2D": "AddDepthwiseConv2D", "DEQUANTIZE": "AddDequantize",
-    "EXPAND_DIMS": "AddExpandDims", "FULLY_CONNECTED": "AddFullyConnected", "MAX_POOL_2D": "AddMaxPool2D",
-    "MEAN": "AddMean", "MUL": "AddMul", "PAD": "AddPad", "QUANTIZE": "AddQuantize", "RELU": "AddRelu",
-    "RESHAPE": "AddReshape", "SOFTMAX": "AddSoftmax", "SQUEEZE": "AddSqueeze", "STRIDED_SLICE": "AddStridedSlice",
-    "SUM": "AddSum", "TRANSPOSE": "AddTranspose",
+
+
+@dataclass(frozen=True)
+class TflmOp:
+    """What one TFLite builtin op takes from TFLM: the op resolver's method that registers its kernel, the
+    kernel's source files (stems under TFLM's kernels/, its cmsis_nn/ variant replacing a stem when the
+    CMSIS-NN kernels are built) and the CMSIS-NN source folders those call. The firmware's TFLM library is
+    compiled from TFLM's core plus these for the model's ops, not from all 150 kernels."""
+
+    method: str
+    kernels: tuple[str, ...]
+    cmsis_nn: tuple[str, ...] = ()
+
+
+OPS = {
+    "ADD": TflmOp("AddAdd", ("add", "add_common"), ("BasicMathFunctions",)),
+    "AVERAGE_POOL_2D": TflmOp("AddAveragePool2D", ("pooling", "pooling_common"), ("PoolingFunctions",)),
+    "CONCATENATION": TflmOp("AddConcatenation", ("concatenation",)),
+    "CONV_2D": TflmOp("AddConv2D", ("conv", "conv_common"), ("ConvolutionFunctions",)),
+    "DEPTHWISE_CONV_2D": TflmOp("AddDepthwiseConv2D", ("depthwise_conv", "depthwise_conv_common"),
+                                ("ConvolutionFunctions",)),
+    "DEQUANTIZE": TflmOp("AddDequantize", ("dequantize", "dequantize_common")),
+    "EXPAND_DIMS": TflmOp("AddExpandDims", ("expand_dims",)),
+    "FULLY_CONNECTED": TflmOp("AddFullyConnected", ("fully_connected", "fully_connected_common"),
+                              ("FullyConnectedFunctions", "ConvolutionFunctions")),
+    "MAX_POOL_2D": TflmOp("AddMaxPool2D", ("pooling", "pooling_common"), ("PoolingFunctions",)),
+    "MEAN": TflmOp("AddMean", ("reduce", "reduce_common")),
+    "MUL": TflmOp("AddMul", ("mul", "mul_common"), ("BasicMathFunctions",)),
+    "PAD": TflmOp("AddPad", ("pad", "pad_common"), ("PadFunctions",)),
+    "QUANTIZE": TflmOp("AddQuantize", ("quantize", "quantize_common")),
+    "RELU": TflmOp("AddRelu", ("activations", "activations_common")),
+    "RESHAPE": TflmOp("AddReshape", ("reshape", "reshape_common")),
+    "SOFTMAX": TflmOp("AddSoftmax", ("softmax", "softmax_common"), ("SoftmaxFunctions",)),
+    "SQUEEZE": TflmOp("AddSqueeze", ("squeeze",)),
+    "STRIDED_SLICE": TflmOp("AddStridedSlice", ("strided_slice", "strided_slice_common")),
+    "SUM": TflmOp("AddSum", ("reduce", "reduce_common")),
+    "TRANSPOSE": TflmOp("AddTranspose", ("transpose", "transpose_common"), ("TransposeFunctions",)),
 }
+# What every kernel links against, whatever the ops; and CMSIS-NN's helpers every CMSIS-NN kernel calls.
+COMMON_KERNELS = ("kernel_util", "micro_tensor_utils")
+COMMON_CMSIS_NN = ("NNSupportFunctions",)
+
+
+def library_sources(ops: list[str]) -> tuple[list[str], list[str]]:
+    """The TFLM kernel stems and CMSIS-NN source folders the firmware of a model with these ops links."""
+    kernels = list(dict.fromkeys([*COMMON_KERNELS, *(k for op in ops for k in OPS[op].kernels)]))
+    folders = list(dict.fromkeys([*COMMON_CMSIS_NN, *(d for op in ops for d in OPS[op].cmsis_nn)]))
+    return kernels, folders
+
+
 ARENA_MARGIN = 0.25  # provisional arena: fraction of the host-measured arena added
 ARENA_SLACK = 2048  # provisional arena: bytes added on top (alignment, CMSIS-NN scratch buffers)
 # The final arena: TFLM's measured use on the device plus this. Allocation is deterministic for a given
@@ -54,7 +96,7 @@ def resolver_ops(tflite_path: Path) -> list[str]:
     """The distinct builtin ops of the model, in first-use order, each with its resolver method."""
     graph = read_graph(tflite_path)
     ops = list(dict.fromkeys(op.kind for op in graph.ops))
-    missing = [op for op in ops if op not in RESOLVER_METHODS]
+    missing = [op for op in ops if op not in OPS]
     if missing:
         raise EdgeppgError(f"{tflite_path}: op {missing[0]} has no TFLite Micro resolver method edgeppg knows")
     return ops
@@ -69,7 +111,7 @@ def generate_tflm(tflite_path: Path, out_dir: Path, arena: int,
     ops = resolver_ops(tflite_path)
     data = np.frombuffer(Path(tflite_path).read_bytes(), np.uint8)
     rows = ",\n  ".join(", ".join(f"0x{b:02x}" for b in data[i : i + 16]) for i in range(0, len(data), 16))
-    registrations = "\n".join(f"  if (r.{RESOLVER_METHODS[op]}() != kTfLiteOk) return false;" for op in ops)
+    registrations = "\n".join(f"  if (r.{OPS[op].method}() != kTfLiteOk) return false;" for op in ops)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text(out_dir / "ep_model.h", model_header(
         graph, f"for the TFLite Micro backend from {Path(tflite_path).name}", arena,

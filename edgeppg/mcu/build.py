@@ -117,7 +117,7 @@ def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, 
                extra_cflags: str = "") -> Build:
     """The same self-test on TFLite Micro's interpreter with an arena of `arena` bytes, against the tree
     edgeppg.mcu.tflm finds, with the kernels `backend` names (TFLM's library is built once, then cached)."""
-    from edgeppg.codegen.tflm import generate_tflm
+    from edgeppg.codegen.tflm import generate_tflm, resolver_ops
     from edgeppg.mcu import tflm
 
     require("arm-none-eabi-gcc", "make")
@@ -126,22 +126,23 @@ def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, 
     tree, k = tflm.tflm_dir(), tflm.kernels(backend)
     b = boards.board(board)
     env = tflm.make_env()
-    _build_tflm_library(tree, k, env)
+    ops = resolver_ops(tflite)
+    _build_tflm_library(tree, k, ops, env)
     with _where_make_can_work(out) as work:
         generate_tflm(tflite, work / "gen", arena, vectors)
         args = [f"GEN={(work / 'gen').resolve()}", f"OUT={work.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
-                f"EXTRA_CFLAGS={extra_cflags}", *tflm.make_args(tree, k)]
+                f"EXTRA_CFLAGS={extra_cflags}", *tflm.make_args(tree, k, ops)]
         _make(["tflm", *args], f"TFLite Micro firmware ({k.label}) for {b.name}", env)
         built = _result(work / "app_tflm.elf", None, arena)
     return replace(built, elf=out / "app_tflm.elf")
 
 
-def _build_tflm_library(tree: Path, k, env: dict[str, str]) -> None:
-    """TFLM's library for these kernels, built once into the cache and then reused as it is (a lock keeps
-    parallel builds apart; a build that fails or is interrupted leaves no library, so it is redone)."""
+def _build_tflm_library(tree: Path, k, ops: list[str], env: dict[str, str]) -> None:
+    """TFLM's library for these kernels and ops, built once into the cache and then reused as it is (a lock
+    keeps parallel builds apart; a build that fails or is interrupted leaves no library, so it is redone)."""
     from edgeppg.mcu import tflm
 
-    lib = tflm.library_path(tree, k)
+    lib = tflm.library_path(tree, k, ops)
     if lib.is_file():
         return
     gendir = lib.parent.parent
@@ -149,7 +150,7 @@ def _build_tflm_library(tree: Path, k, env: dict[str, str]) -> None:
     with open(gendir.with_name(gendir.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not lib.is_file():
-            _make(["tflm-lib", *tflm.make_args(tree, k)], f"TFLite Micro library ({k.label})", env)
+            _make(["tflm-lib", *tflm.make_args(tree, k, ops)], f"TFLite Micro library ({k.label}: {', '.join(ops)})", env)
 
 
 def build_host(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path) -> Path:
