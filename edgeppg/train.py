@@ -155,6 +155,8 @@ def _check_no_leak(teacher_cfg: RunConfig, config: RunConfig, splits: Splits) ->
     if teacher_cfg.data.dataset != config.data.dataset:
         return  # cross-dataset distillation: participants are different people
     tdata = teacher_cfg.data
+    if tdata.dataset == "synthetic" and tdata.synthetic.seed != config.data.synthetic.seed:
+        return  # other draws of the generator: the same names, other people
     teacher_train, _, _ = split_subjects(
         load_windows(tdata).subjects(), tdata.split, tdata.split_seed, tdata.val_fraction, tdata.test_fraction
     )

@@ -133,6 +133,19 @@ def test_errors_leave_no_run_folder(teacher_dir, tiny_data, quick_train, tmp_pat
     assert not any(tmp_path.iterdir())
 
 
+def test_a_teacher_that_trained_on_the_students_test_participants_is_refused(teacher_dir, tiny_data, quick_train):
+    """Synthetic participants are people drawn from (seed, index): the same seed with fewer minutes gives the
+    teacher's training people again (a leak, once they are split otherwise); another seed gives other people under the same names (the
+    demo's students, distilled from the shipped teacher on their own participants)."""
+    teacher_cfg = RunConfig(tiny_data, ModelSpec(blocks=2, width=16), quick_train)
+    same_people = replace(tiny_data, synthetic=replace(tiny_data.synthetic, minutes=4), split_seed=1)
+    with pytest.raises(EdgeppgError, match="the teacher was trained on participants that this run validates or tests"):
+        train_mod._check_no_leak(teacher_cfg, RunConfig(same_people, ModelSpec(blocks=1), quick_train),
+                                 load_splits(same_people))
+    others = replace(same_people, synthetic=replace(same_people.synthetic, seed=tiny_data.synthetic.seed + 1))
+    train_mod._check_no_leak(teacher_cfg, RunConfig(others, ModelSpec(blocks=1), quick_train), load_splits(others))
+
+
 def test_bad_checkpoints_are_named(teacher_dir, tmp_path):
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes((teacher_dir / "model.pt").read_bytes()[:2000])
