@@ -26,7 +26,6 @@ from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize,
                              DataSeed, Device, Epochs, Inputs, LabelSource, Lr, Minutes, Opt, OutDir, Patience, Readout,
                              Resume, Root, Scenario, Seed, Site, Split, StemStride, Strategy, Subjects, Tau, Threads,
                              Variety, Windows)
-from edgeppg.reports import rows_table
 from edgeppg.settings import SettingError
 
 app = typer.Typer(help="PPG heart-rate models: train, distil, export to int8 and run on Cortex-M.",
@@ -51,11 +50,9 @@ def info(
     kernel: Annotated[int, typer.Option(help="Convolution length.")] = MS.kernel,
 ) -> None:
     """Parameters, MACs per window and last feature map of every ResNet1D size (1-12 blocks) and the MLP."""
-    from edgeppg.device.spec import N_CLASSES, WINDOW
-    from edgeppg.models.complexity import size_rows
+    from edgeppg.reports import size_table
 
-    out.print(rows_table(f"edgeppg models (width {width}, kernel {kernel}, {WINDOW}-sample windows, {N_CLASSES} "
-                         "classes)", ("model", "params", "MACs / window", "last feature map"), size_rows(width, kernel)))
+    out.print(size_table(width, kernel))
 
 
 @data_app.command("prepare")
@@ -163,14 +160,13 @@ def evaluate_cmd(
     recording: Annotated[Optional[Path], typer.Option(help="A CSV recording of your own (README.md).")] = None,
 ) -> None:
     """Score a trained model on its validation and test participants, another data set or a recording."""
-    from edgeppg.eval_sets import eval_rows, eval_sets
+    from edgeppg.eval_sets import eval_sets, eval_table
     from edgeppg.runs import load_model
 
     model, cfg = load_model(run_dir)
     r = readout.value if readout else cfg.train.readout
     title, sets = eval_sets(cfg, run_dir, r, eval_dataset, eval_root, site, channel, label, recording)
-    out.print(rows_table(title, ("windows from", "windows", f"MAE ({r}, BPM)", f"RMSE ({r}, BPM)", "MAE argmax",
-                                 "MAE track"), eval_rows(model, sets, r), left=0))
+    out.print(eval_table(title, model, sets, r))
 
 
 @app.command()
@@ -403,7 +399,7 @@ def _train(config: RunConfig, run_dir: Path, resume: bool) -> None:
 
     with _resumable(run_dir):
         metrics = run(config, run_dir, resume, err)
-    out.print(metrics_table({run_dir.name: metrics}))
+    out.print(metrics_table({run_dir.name: {**metrics, "model": config.model.short()}}))
 
 
 @contextmanager

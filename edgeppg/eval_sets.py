@@ -78,6 +78,14 @@ def cadence_step_locks(model, ws: WindowSet) -> dict[str, float]:
             (("track", track_hr(z, ws.subject, ws.start_s, ws.steps)), ("argmax", hr_from_logits(z).numpy()))}
 
 
+def eval_table(title: str, model, sets: dict[str, WindowSet], readout: str):
+    """What `edgeppg eval` prints: one row per set of windows."""
+    from edgeppg.reports import rows_table
+
+    return rows_table(title, ("windows from", "windows", f"MAE ({readout}, BPM)", f"RMSE ({readout}, BPM)",
+                              "MAE argmax", "MAE track"), eval_rows(model, sets, readout), left=0)
+
+
 def eval_rows(model, sets: dict[str, WindowSet], readout: str) -> list[tuple[str, ...]]:
     """One row per set: its name, windows, MAE and RMSE with the read-out, and MAE argmax and tracked."""
     rows = []

@@ -32,17 +32,19 @@ def data_summary(windows: WindowSet, splits: Splits) -> Table:
 
 def metrics_table(runs: dict[str, dict],
                   title: str = "test participants (never trained or tuned on): every window of theirs") -> Table:
-    table = Table(title=title)
+    """One row per run: what it is and its test errors (the expectation read-out and the epochs stay in
+    metrics.json); narrow enough for 100 columns when each run's "model" is its spec's short() name."""
     readout = next(iter(runs.values()), {}).get("readout", "argmax")
-    for col in ("run", "model", "strategy", "params", "MACs", "epochs", "test windows", f"MAE {readout} (BPM)",
-                f"RMSE {readout} (BPM)", "MAE expect.", "MAE track"):
+    windows = sorted({m["test"]["windows"] for m in runs.values()})
+    table = Table(title=title, caption=f"{', '.join(f'{n:,}' for n in windows)} test windows; errors in BPM; "
+                                       f"{readout}: the read-out the runs chose on validation")
+    for col in ("run", "model", "strategy", "params", "MACs", "MAE\ntrack", "MAE\nargmax", f"RMSE\n{readout}"):
         table.add_column(col, justify="left" if col in ("run", "model", "strategy") else "right")
     for name, m in runs.items():
         t = m["test"]
         track = f"{t['mae_track']:.2f}" if "mae_track" in t else "-"  # runs made before the tracker have none
-        table.add_row(name, m["model"], m["strategy"], f"{m['params']:,}", f"{m['macs'] / 1e6:.2f} M",
-                      f"{m['epochs_run']}", f"{t['windows']:,}", f"{t['mae']:.2f}", f"{t['rmse']:.2f}",
-                      f"{t['mae_expectation']:.2f}", track)
+        table.add_row(name, m["model"], m["strategy"], f"{m['params']:,}", f"{m['macs'] / 1e6:.1f} M", track,
+                      f"{t['mae_argmax']:.2f}", f"{t['rmse']:.2f}")
     return table
 
 
@@ -54,3 +56,12 @@ def rows_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def size_table(width: int, kernel: int) -> Table:
+    """What `edgeppg info` prints: every model size at this width and kernel."""
+    from edgeppg.device.spec import N_CLASSES, WINDOW
+    from edgeppg.models.complexity import size_rows
+
+    return rows_table(f"edgeppg models (width {width}, kernel {kernel}, {WINDOW}-sample windows, {N_CLASSES} "
+                      "classes)", ("model", "params", "MACs / window", "last feature map"), size_rows(width, kernel))

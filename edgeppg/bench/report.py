@@ -14,8 +14,8 @@ def host_table(result: dict) -> Table:
                     f"{result['threads']} thread(s)",
               caption="MAE: the int8/float artefact on export's sample of test-participant windows; "
                       "process memory: resident-set growth of a fresh process running the model")
-    for col in ("runtime", "file (KiB)", "p50 ms", "p95 ms", "p99 ms", "windows/s", "process memory (MiB)",
-                "arena (KiB)", "MAE (BPM)"):
+    for col in ("runtime", "file\n(KiB)", "p50\nms", "p95\nms", "p99\nms", "windows\n/ s", "process\nmemory (MiB)",
+                "arena\n(KiB)", "MAE\n(BPM)"):
         t.add_column(col, justify="left" if col == "runtime" else "right")
     for rt, r in result["runtimes"].items():
         lat = r["latency_ms"]

@@ -42,6 +42,13 @@ class ModelSpec:
         extras += [f"stem stride {self.stem_stride}"] if self.stem_stride != 1 else []
         return f"{name} ({', '.join(extras)})" if extras else name
 
+    def short(self) -> str:
+        """describe() in a table cell: `ResNet 3b w16 s2`, `MLP 2x64`."""
+        if self.arch == "mlp":
+            return self.describe()
+        return " ".join([f"ResNet {self.blocks}b", *([f"w{self.width}"] if self.width != 32 else []),
+                         *([f"s{self.stem_stride}"] if self.stem_stride != 1 else [])])
+
     @property
     def depth(self) -> int:
         """Blocks for a ResNet, hidden layers for an MLP: what 'a deeper teacher' compares."""
