@@ -1,5 +1,5 @@
-"""The demo's figures, as docs/results.md shows them: `make demo`'s three runs, their test MAE per
-read-out, and the student on the emulated Cortex-M4.
+"""The demo's figures, as docs/results.md shows them: `make demo`'s teacher and students, their test MAE,
+the DKD-vs-scratch difference with its 95% interval, and the student on the emulated Cortex-M4.
 
     python benchmarks/demo.py [--out runs/demo]    -> benchmarks/results/demo.json and .csv
 
@@ -22,27 +22,32 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import write_results  # noqa: E402
 
 from edgeppg import recipe  # noqa: E402
-from edgeppg.demo import run_demo, run_folders  # noqa: E402
+from edgeppg.demo import run_demo, student_folders  # noqa: E402
 from edgeppg.runs import read_json  # noqa: E402
 
-# The demo's settings: the defaults of `edgeppg demo` (and so of `make demo`)
-SETTINGS = {"epochs": recipe.DEMO.epochs, "teacher_blocks": recipe.TEACHER.blocks,
-            "student_blocks": recipe.STUDENT.blocks, "subjects": recipe.DEMO.subjects, "minutes": recipe.DEMO.minutes}
+SETTINGS = {"subjects": recipe.DEMO.subjects, "minutes": recipe.DEMO.minutes, "epochs": recipe.DEMO.epochs,
+            "data_seed": recipe.DEMO_DATA_SEED, "test_fraction": recipe.DEMO_TEST_FRACTION,
+            "seeds": list(recipe.DEMO_SEEDS)}
 
 
-def rows_of(folders: dict[str, Path], results: dict) -> list[dict]:
+def rows_of(results: dict, out: Path) -> list[dict]:
+    """One row per role (teacher, scratch, dkd: the students' means over seeds), then one per student run."""
     rows = []
-    for name, folder in folders.items():
-        m = results[name]
-        cfg = read_json(folder / "config.json")
+    for role, m in results["scores"].items():
         t = m["test"]
-        rows.append({"run": name, "folder": folder.name, "model": m["model"], "strategy": m["strategy"],
-                     "params": m["params"], "macs": m["macs"], "epochs_run": m["epochs_run"],
-                     "seed": cfg["train"]["seed"], "data_seed": cfg["data"]["synthetic"]["seed"],
-                     "threads": cfg["train"]["threads"],
-                     "readout": m["readout"], "test_windows": t["windows"], "mae": round(t["mae"], 4),
+        rows.append({"run": role, "model": m["model"], "strategy": m["strategy"], "params": m["params"],
+                     "macs": m["macs"], "readout": m["readout"], "test_windows": t["windows"],
+                     "test_participants": len(m["test_by_subject"]), "mae": round(t["mae"], 4),
                      "rmse": round(t["rmse"], 4), "mae_argmax": round(t["mae_argmax"], 4),
-                     "mae_expectation": round(t["mae_expectation"], 4), "mae_track": round(t["mae_track"], 4)})
+                     "mae_track": round(t["mae_track"], 4)})
+    for (role, s), folder in student_folders(out, tuple(recipe.DEMO_SEEDS)).items():
+        m, cfg = results["runs"][role, s], read_json(folder / "config.json")
+        rows.append({"run": f"{role}-seed{s}", "folder": folder.name, "model": m["model"], "strategy": m["strategy"],
+                     "params": m["params"], "macs": m["macs"], "epochs_run": m["epochs_run"],
+                     "best_epoch": m["best_epoch"], "seed": cfg["train"]["seed"],
+                     "data_seed": cfg["data"]["synthetic"]["seed"], "threads": cfg["train"]["threads"],
+                     "readout": m["readout"], "test_windows": m["test"]["windows"],
+                     "mae": round(m["test"]["mae"], 4), "mae_argmax": round(m["test"]["mae_argmax"], 4)})
     return rows
 
 
@@ -51,17 +56,19 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("runs/demo"), help="the demo's folder (reused if finished)")
     args = ap.parse_args()
     console = Console(stderr=True)
-    folders = run_folders(args.out, SETTINGS["teacher_blocks"], SETTINGS["student_blocks"])
-    reused = all((f / "metrics.json").is_file() for f in folders.values())  # then the time is not a training's
+    folders = student_folders(args.out, tuple(recipe.DEMO_SEEDS)).values()
+    reused = all((f / "metrics.json").is_file() for f in folders)  # then the time is not a training's
     start = time.monotonic()
-    results = run_demo(args.out, console=console, log=console, **SETTINGS)
-    rows = rows_of(folders, results)
+    results = run_demo(args.out, console=console, log=console)
     m4 = results.get("cortex_m4") or {}
-    write_results("demo", rows, settings=SETTINGS, seconds=round(time.monotonic() - start, 1), reused_runs=reused,
+    v = results["dkd_vs_scratch"]
+    write_results("demo", rows_of(results, args.out), settings=SETTINGS,
+                  seconds=round(time.monotonic() - start, 1), reused_runs=reused,
+                  dkd_vs_scratch={k: v[k] for k in ("difference_bpm", "ci95", "seeds", "participants", "verdict")},
+                  cpu_capability=results["cpu_capability"],
                   student_cortex_m4={k: m4.get(k) for k in ("instructions_per_inference", "flash_bytes", "ram_bytes",
                                                             "bit_exact")})
-    for r in rows:
-        print(f"{r['run']:8s} MAE {r['mae']:.2f}  RMSE {r['rmse']:.2f}  track {r['mae_track']:.2f}")
+    print(v["text"])
 
 
 if __name__ == "__main__":

@@ -37,23 +37,28 @@ def _table(columns: list[str], rows: list[list[str]]) -> str:
 
 def demo() -> str:
     d = _load("demo.json")
-    names = {"teacher": "teacher", "scratch": "student, scratch", "dkd": "student, DKD"}
-    rows = [[f"{names[r['run']]}, {r['model'].removeprefix('ResNet1D ')}", f"{r['params']:,}",
-             f"{r['macs'] / 1e6:.2f} M", str(r["epochs_run"]), str(r["seed"]), f"{r['test_windows']:,}",
-             f"{r['mae_argmax']:.2f}", f"{r['mae_track']:.2f}", f"{r['rmse']:.2f}"] for r in d["rows"]]
+    names = {"teacher": "teacher (shipped)", "scratch": "student, scratch", "dkd": "student, DKD"}
+    roles = [r for r in d["rows"] if r["run"] in names]
+    seeds = len(d["settings"]["seeds"])
+    rows = [[names[r["run"]], r["model"], f"{r['params']:,}", f"{r['macs'] / 1e6:.2f} M",
+             f"{r['mae_track']:.2f}", f"{r['mae_argmax']:.2f}", f"{r['rmse']:.2f}"] for r in roles]
+    text = _table(["run", "model", "params", "MACs", "MAE, track (BPM)", "MAE, argmax (BPM)",
+                   f"RMSE, {roles[0]['readout']} (BPM)"], rows)
+    c = d["dkd_vs_scratch"]
+    text += (f"\nStudents: the mean of {seeds} seeds each; {roles[0]['test_participants']} test participants, "
+             f"{roles[0]['test_windows']:,} windows. Scratch's MAE minus DKD's: **{c['difference_bpm']:+.2f} BPM** "
+             f"(95% interval {c['ci95'][0]:+.2f} to {c['ci95'][1]:+.2f}, bootstrap over {c['seeds']} seeds x "
+             f"{c['participants']} participants): {c['verdict']}.\n")
     m4 = d.get("student_cortex_m4") or {}
-    env = d["environment"]
-    readout = d["rows"][0].get("readout", "argmax")
-    text = _table(["run", "params", "MACs", "epochs", "seed", "test windows", "MAE, argmax (BPM)",
-                   "MAE, track (BPM)", f"RMSE, {readout} (BPM)"], rows)
     if m4.get("instructions_per_inference"):
-        text += (f"\nThe DKD student on the emulated Cortex-M4: {m4['instructions_per_inference']:,} instructions per "
-                 f"window, {m4['flash_bytes']:,} B flash, {m4['ram_bytes']:,} B RAM, bit-exact with TFLite: "
-                 f"{'yes' if m4['bit_exact'] else 'NO'}.\n")
+        text += (f"\nThe DKD student (seed 0) on the emulated Cortex-M4: {m4['instructions_per_inference']:,} "
+                 f"instructions per window, {m4['flash_bytes']:,} B flash, {m4['ram_bytes']:,} B RAM, bit-exact with "
+                 f"TFLite: {'yes' if m4['bit_exact'] else 'NO'}.\n")
+    env = d["environment"]
     text += (f"\nMeasured with torch {env.get('torch')} ({env.get('cpu_capability', '?')} kernels, "
              f"{env.get('torch_threads', '?')} threads) on {env.get('cpu_model', '?')}; "
              + ("its runs were reused from an earlier demo" if d.get("reused_runs") else
-                f"the whole demo took {d['seconds'] / 60:.0f} min") + ". Raw: `benchmarks/results/demo.json`.\n")
+                f"the demo itself took {d['seconds'] / 60:.1f} min") + ". Raw: `benchmarks/results/demo.json`.\n")
     return text
 
 

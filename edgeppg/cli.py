@@ -354,22 +354,23 @@ def card(
 @app.command()
 def demo(
     out_dir: OutDir = Path("runs/demo"),
-    epochs: Epochs = recipe.DEMO.epochs,
-    teacher_blocks: Annotated[int, typer.Option(help="Teacher residual blocks.")] = recipe.TEACHER.blocks,
-    student_blocks: Annotated[int, typer.Option(help="Student residual blocks.")] = recipe.STUDENT.blocks,
-    subjects: Subjects = recipe.DEMO.subjects, minutes: Minutes = recipe.DEMO.minutes, device: Device = TC.device,
+    teacher: Annotated[Optional[Path], typer.Option(help="The teacher run (default: the shipped one, "
+                                                         "models/teacher beside the package).")] = None,
+    seeds: Annotated[int, typer.Option(min=1, help="Training seeds of each student.")] = len(recipe.DEMO_SEEDS),
+    epochs: Epochs = recipe.DEMO.epochs, subjects: Subjects = recipe.DEMO.subjects,
+    minutes: Minutes = recipe.DEMO.minutes, device: Device = TC.device,
     threads: Annotated[Optional[int], typer.Option(min=0, help="Torch threads (0: one per core). Default: the demo's "
                                                               "pinned count, so its figures are the documented ones "
                                                               "on any number of cores.")] = None,
 ) -> None:
-    """The pipeline on built-in data: a teacher, a scratch and a DKD student, export, host benchmarks; the
-    reference recipe (edgeppg/recipe.py) at a smaller budget (recipe.DEMO), so it runs in minutes."""
-    from edgeppg.demo import DEMO_THREADS, run_demo
+    """The pipeline on built-in data: the shipped teacher, DKD students and their scratch twins over seeds, the
+    difference with a 95% interval, export, host benchmarks, the Cortex-M4 (recipe.DEMO: minutes)."""
+    from edgeppg.demo import DEMO_THREADS, SHIPPED_TEACHER, run_demo
 
     extras.require("export", "edgeppg demo")
     with _resumable():
-        run_demo(out_dir, epochs, teacher_blocks, student_blocks, subjects, minutes, out, err, device=device,
-                 threads=DEMO_THREADS if threads is None else threads)
+        run_demo(out_dir, out, err, teacher or SHIPPED_TEACHER, tuple(range(seeds)), recipe.Budget(subjects, minutes, epochs),
+                 device=device, threads=DEMO_THREADS if threads is None else threads)
 
 
 @app.command()

@@ -1,58 +1,67 @@
-"""`make demo`: the pipeline on the built-in data, start to finish, in a few minutes on two cores.
+"""`make demo`: the pipeline on the built-in data, start to finish, in minutes on two cores, and the
+paper's question answered with an interval: does a distilled student beat its scratch twin?
 
-The reference recipe (edgeppg.recipe) at a smaller budget: a teacher, then a student trained from
-scratch and one distilled by DKD with the same budget, the three side by side; then the teacher and the DKD student exported to int8 and benchmarked on the host,
-and the paper's comparison: the student's time and memory as a fraction of the teacher's, and what
-its accuracy costs; last, the student as firmware on an emulated Cortex-M4. Finished runs and exports are reused and interrupted runs resumed, so rerunning is
-cheap.
+The shipped teacher (models/teacher, the reference recipe at its full budget) teaches 3-block students
+trained on little data (recipe.DEMO: people the teacher never saw, each student with five seeds); a
+scratch twin of each trains alike from the labels. All are scored on the same 24 test participants, and
+the difference is given with a 95% bootstrap interval over seeds and participants and a verdict. Then the
+teacher and a DKD student are exported to int8 and benchmarked on the host, and the student runs as
+firmware on an emulated Cortex-M4. Finished runs and exports are reused, interrupted ones resumed.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import torch
 from rich.console import Console
 
+from edgeppg import recipe
 from edgeppg.bench import bench_host, compare
 from edgeppg.bench.report import compare_table, host_table
-from edgeppg import recipe
+from edgeppg.data.dataset import load_splits
+from edgeppg.errors import EdgeppgError
 from edgeppg.export.pipeline import ensure_export
+from edgeppg.files import MODEL
+from edgeppg.metrics import evaluate_set, mae_by_subject
 from edgeppg.reports import metrics_table
+from edgeppg.runs import load_model
+from edgeppg.study.stats import paired_bootstrap
 from edgeppg.train import ensure_run
 
-
 DEMO_THREADS = recipe.TRAIN.threads  # pinned by the recipe, so the demo's figures are the documented ones
+SHIPPED_TEACHER = Path(__file__).resolve().parents[1] / "models" / recipe.TEACHER_RUN  # in a checkout
 
 
-def run_folders(out: Path, teacher_blocks: int, student_blocks: int) -> dict[str, Path]:
-    """The demo's three run folders inside `out`, by role."""
-    return {"teacher": out / f"teacher-{teacher_blocks}b", "scratch": out / f"student-{student_blocks}b-scratch",
-            "dkd": out / f"student-{student_blocks}b-dkd"}
+def student_folders(out: Path, seeds: tuple[int, ...]) -> dict[tuple[str, int], Path]:
+    """The demo's student run folders inside `out`, by (role, seed)."""
+    return {(role, s): out / f"student-{role}-seed{s}" for s in seeds for role in ("scratch", "dkd")}
 
 
-def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, subjects: int, minutes: float,
-             console: Console, log: Console, bench_runs: int = 200, device: str = "auto",
-             threads: int = DEMO_THREADS) -> dict[str, dict]:
-    """The reference recipe (edgeppg.recipe) at the demo's smaller budget."""
-    folder = run_folders(out, teacher_blocks, student_blocks)
-    configs = recipe.configs(folder["teacher"], recipe.Budget(subjects, minutes, epochs), threads, device,
-                             student=replace(recipe.STUDENT, blocks=student_blocks),
-                             teacher=replace(recipe.TEACHER, blocks=teacher_blocks))
-    runs = {name: (folder[name], configs[name]) for name in ("teacher", "scratch", "dkd")}
-    results = {}
-    for name, (path, config) in runs.items():
-        log.rule(f"{name}: {config.model.describe()}, {config.distill.strategy}")
-        results[name] = ensure_run(config, path, log)
-    console.print(metrics_table({p.name: results[n] for n, (p, _) in runs.items()}, "demo: test participants"))
-    gap = results["scratch"]["test"]["mae"] - results["dkd"]["test"]["mae"]
-    console.print(f"scratch student MAE minus DKD student MAE: {gap:+.2f} BPM over all "
-                  f"{results['dkd']['test']['windows']:,} windows of the test participants, same {epochs}-epoch "
-                  "budget; one seed, so not a finding (a study with seeds and CIs: edgeppg sweep medium)")
+def run_demo(out: Path, console: Console, log: Console, teacher: Path = SHIPPED_TEACHER,
+             seeds: tuple[int, ...] = recipe.DEMO_SEEDS, budget: recipe.Budget = recipe.DEMO,
+             bench_runs: int = 200, device: str = "auto", threads: int = DEMO_THREADS) -> dict:
+    """Train the students, compare them with the teacher, export, benchmark; returns every figure shown."""
+    mine = copy_teacher(teacher, out / recipe.TEACHER_RUN)
+    runs = {}
+    for (role, s), path in student_folders(out, seeds).items():
+        config = recipe.demo_configs(mine, s, budget, threads, device)[role]
+        log.rule(f"{role} student, seed {s}: {config.model.describe()}, {config.distill.strategy}")
+        runs[role, s] = ensure_run(config, path, log)
+    config = recipe.demo_configs(mine, seeds[0], budget, threads, device)["scratch"]
+    scores = {"teacher": teacher_scores(mine, config.data, config.train.readout)}
+    scores |= {role: {**mean_over_seeds([runs[role, s] for s in seeds]), "model": config.model.short()}
+               for role in ("scratch", "dkd")}
+    console.print(metrics_table(scores, f"demo: {len(scores['dkd']['test_by_subject'])} test participants "
+                                        f"nobody trained on; students: mean of {len(seeds)} seeds"))
+    verdict = dkd_vs_scratch(runs, seeds)
+    console.print(verdict["text"])
+    console.print(f"CPU: torch's {torch.backends.cpu.get_cpu_capability()} kernels; on another instruction set "
+                  "the same seeds give other weights and figures (docs/results.md)")
 
     benches = {}
-    for name in ("teacher", "dkd"):
-        path = runs[name][0]
+    for name, path in (("teacher", mine), ("dkd", student_folders(out, seeds)[("dkd", seeds[0])])):
         log.rule(f"export and host benchmark: {name}")
         ensure_export(path, log)
         benches[name] = bench_host(path, runs=bench_runs)
@@ -60,12 +69,66 @@ def run_demo(out: Path, epochs: int, teacher_blocks: int, student_blocks: int, s
     ratios = compare(benches["teacher"], benches["dkd"])
     console.print(compare_table(benches["teacher"], benches["dkd"], ratios))
     r = ratios["tflite_micro"]
-    console.print(f"the int8 student against the int8 teacher in TFLite Micro: {1 - r['latency_p50']:.0%} less time, "
-                  f"{1 - r['arena']:.0%} less arena RAM, {1 - r['file_size']:.0%} less flash for the model, "
-                  f"for {r['mae_cost_bpm']:+.2f} BPM MAE (export's sample of test windows)")
-    results["bench"] = {"teacher": benches["teacher"], "student": benches["dkd"], "ratios": ratios}
-    results["cortex_m4"] = student_on_cortex_m4(runs["dkd"][0], console, log)
-    return results
+    console.print(f"the int8 student against the int8 teacher in TFLite Micro: {1 - r['latency_p50']:.0%} less "
+                  f"time, {1 - r['arena']:.0%} less arena RAM, {1 - r['file_size']:.0%} less flash for the model")
+    cortex_m4 = student_on_cortex_m4(student_folders(out, seeds)[("dkd", seeds[0])], console, log)
+    return {"scores": scores, "runs": runs, "dkd_vs_scratch": verdict, "cpu_capability":
+            torch.backends.cpu.get_cpu_capability(), "bench": {"teacher": benches["teacher"],
+            "student": benches["dkd"], "ratios": ratios}, "cortex_m4": cortex_m4}
+
+
+def copy_teacher(teacher: Path, mine: Path) -> Path:
+    """The teacher's shipped files in the demo's folder (export and benchmarks write beside the model, and the
+    shipped models stay as they are)."""
+    from edgeppg.reference import ship
+
+    if not (mine / MODEL).is_file():
+        if not (teacher / MODEL).is_file():
+            raise EdgeppgError(f"{teacher}: no teacher run ({MODEL}); the demo distils from the shipped teacher "
+                               "in a checkout's models/ (give --teacher RUN_DIR)")
+        ship(teacher, mine)
+    return mine
+
+
+def teacher_scores(teacher: Path, data, readout: str) -> dict:
+    """The teacher on the demo's test participants, in the shape of a run's metrics.json."""
+    from edgeppg.runs import read_json
+
+    model, config = load_model(teacher)
+    test = load_splits(data).test
+    own = read_json(teacher / "metrics.json")
+    return {"model": config.model.short(), "strategy": f"{config.distill.strategy}, full budget",
+            "params": own["params"], "macs": own["macs"], "readout": readout,
+            "test": evaluate_set(model, test, readout), "test_by_subject": mae_by_subject(model, test, readout)}
+
+
+def mean_over_seeds(runs: list[dict]) -> dict:
+    """One row for a role: its seeds' test errors averaged (per participant too)."""
+    first = runs[0]
+    test = {k: float(np.mean([r["test"][k] for r in runs])) if k != "windows" else first["test"][k]
+            for k in first["test"]}
+    people = first["test_by_subject"]
+    return {**first, "test": test,
+            "test_by_subject": {p: float(np.mean([r["test_by_subject"][p] for r in runs])) for p in people}}
+
+
+def dkd_vs_scratch(runs: dict[tuple[str, int], dict], seeds: tuple[int, ...]) -> dict:
+    """Scratch's MAE minus DKD's (positive: DKD better), paired by seed and participant, with the 95%
+    bootstrap interval over both, and what it means in words."""
+    people = sorted(runs["scratch", seeds[0]]["test_by_subject"])
+    diff = np.array([[runs["scratch", s]["test_by_subject"][p] - runs["dkd", s]["test_by_subject"][p]
+                      for p in people] for s in seeds])
+    ci = paired_bootstrap(diff)
+    if ci["lo"] > 0:
+        words = "DKD is better: the interval excludes zero"
+    elif ci["hi"] < 0:
+        words = "DKD is worse: the interval excludes zero"
+    else:
+        words = "no difference measured: the interval includes zero"
+    text = (f"scratch student MAE minus DKD student MAE: {ci['mean']:+.2f} BPM (95% interval {ci['lo']:+.2f} to "
+            f"{ci['hi']:+.2f}, bootstrap over {len(seeds)} seeds x {len(people)} participants): {words}")
+    return {"difference_bpm": ci["mean"], "ci95": [ci["lo"], ci["hi"]], "seeds": len(seeds),
+            "participants": len(people), "verdict": words, "text": text}
 
 
 def student_on_cortex_m4(run_dir: Path, console: Console, log: Console) -> dict | None:

@@ -139,6 +139,11 @@ def evaluate_set(model: nn.Module, ws, readout: str = "argmax", track: bool = Tr
     return evaluate(model, ws.x, ws.hr, readout, order)
 
 
+def mae_by_subject(model: nn.Module, ws, readout: str = "argmax") -> dict[str, float]:
+    """The read-out's MAE of each participant of a WindowSet: what paired comparisons resample."""
+    return {who: evaluate_set(model, ws.select(ws.subject == who), readout)["mae"] for who in ws.subjects()}
+
+
 def still_motion(model: nn.Module, ws, readout: str = "argmax") -> dict[str, dict[str, float]]:
     """The read-out's errors over the still and the motion windows (MOTION_G) of a WindowSet, each in its
     participants' time order (so the track read-out follows them through both)."""

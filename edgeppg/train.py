@@ -31,7 +31,7 @@ from edgeppg.distill.base import Distiller
 from edgeppg.distill.teacher import teacher_targets
 from edgeppg import compute, lock
 from edgeppg.errors import EdgeppgError
-from edgeppg.metrics import evaluate_set
+from edgeppg.metrics import evaluate_set, mae_by_subject
 from edgeppg.models.complexity import count_macs, count_params
 from edgeppg.models.spec import build_model
 from edgeppg.runs import (CHECKPOINT, CONFIG, METRICS, MODEL, load_model, load_torch, model_path, prepare_run_dir,
@@ -236,8 +236,7 @@ def fit(
         "val": evaluate_set(student, splits.val, tc.readout),
         "test": evaluate_set(student, splits.test, tc.readout),
         # per test participant: what a study's paired comparisons resample
-        "test_by_subject": {who: evaluate_set(student, splits.test.select(splits.test.subject == who),
-                                              tc.readout)["mae"] for who in splits.test.subjects()},
+        "test_by_subject": mae_by_subject(student, splits.test, tc.readout),
         "subjects": {k: getattr(splits, k).subjects() for k in ("train", "val", "test")},
         "history": state["history"],
     }

@@ -78,27 +78,46 @@ def test_bench_command_prints_the_table_and_the_comparison(exported):
 
 @pytest.mark.slow
 def test_demo_runs_the_whole_pipeline_and_compares_student_with_teacher(tmp_path):
+    """The demo at a tiny budget on the shipped teacher: students over two seeds, the paired comparison with
+    its interval, export, host benchmarks and the Cortex-M4; the shipped teacher's folder stays as it was."""
     from rich.console import Console
 
-    from edgeppg.demo import DEMO_THREADS, run_demo
+    from edgeppg import recipe
+    from edgeppg.demo import DEMO_THREADS, SHIPPED_TEACHER, run_demo, student_folders
 
-    quiet = Console(file=open(tmp_path / "log.txt", "w"), width=120)
+    before = sorted(p.name for p in SHIPPED_TEACHER.iterdir())
+    quiet = Console(file=open(tmp_path / "log.txt", "w"), width=1000)  # nothing wraps: tables at their own width
     out = tmp_path / "demo"
-    results = run_demo(out, epochs=1, teacher_blocks=2, student_blocks=1, subjects=6, minutes=3,
-                       console=quiet, log=quiet, bench_runs=5)
-    for run in ("teacher-2b", "student-1b-scratch", "student-1b-dkd"):
-        assert (out / run / "metrics.json").is_file()
+    results = run_demo(out, quiet, quiet, seeds=(0, 1), budget=recipe.Budget(subjects=6, minutes=3.0, epochs=1),
+                       bench_runs=5)
+    assert sorted(p.name for p in SHIPPED_TEACHER.iterdir()) == before
+    for folder in student_folders(out, (0, 1)).values():
+        config = json.loads((folder / "config.json").read_text())
         # the thread count is pinned, not the machine's: another count sums in another order
-        assert json.loads((out / run / "config.json").read_text())["train"]["threads"] == DEMO_THREADS
-    for run in ("teacher-2b", "student-1b-dkd"):
-        assert (out / run / "model_int8.tflite").is_file() and (out / run / "bench_host.json").is_file()
+        assert config["train"]["threads"] == DEMO_THREADS
+        assert config["data"]["synthetic"]["seed"] == recipe.DEMO_DATA_SEED  # people the teacher never saw
+    assert [json.loads((f / "config.json").read_text())["train"]["seed"]
+            for f in student_folders(out, (0, 1)).values()] == [0, 0, 1, 1]
+    # the interval pairs each seed's scratch and DKD students on every test participant
+    v, runs = results["dkd_vs_scratch"], results["runs"]
+    people = sorted(runs["dkd", 0]["test_by_subject"])
+    diffs = [runs["scratch", s]["test_by_subject"][p] - runs["dkd", s]["test_by_subject"][p] for s in (0, 1)
+             for p in people]
+    assert v["seeds"] == 2 and v["participants"] == len(people) >= 2
+    assert v["difference_bpm"] == pytest.approx(sum(diffs) / len(diffs))
+    assert v["ci95"][0] <= v["difference_bpm"] <= v["ci95"][1] and v["verdict"] in v["text"]
+    assert results["scores"]["teacher"]["test"]["windows"] == results["scores"]["dkd"]["test"]["windows"]
+    for run in (out / "teacher", student_folders(out, (0, 1))["dkd", 0]):
+        assert (run / "model_int8.tflite").is_file() and (run / "bench_host.json").is_file()
     ratios = results["bench"]["ratios"]["tflite_micro"]
     teacher, student = results["bench"]["teacher"], results["bench"]["student"]
     assert ratios["file_size"] == pytest.approx(student["runtimes"]["tflite_micro"]["file_bytes"]
                                                 / teacher["runtimes"]["tflite_micro"]["file_bytes"])
-    assert ratios["file_size"] < 1  # a 1-block student is smaller than a 2-block teacher
+    assert ratios["file_size"] < 1  # a 3-block student is smaller than the 6-block teacher
     log = (tmp_path / "log.txt").read_text()
-    assert "less arena RAM" in log
+    assert "less arena RAM" in log and "95% interval" in log and "kernels" in log
+    table_lines = [line.rstrip() for line in log.splitlines() if "│" in line or "┃" in line]  # not the rules
+    assert table_lines and max(map(len, table_lines)) <= 100
     if results["cortex_m4"] is not None:  # None only without the Arm toolchain, which the log then names
         assert results["cortex_m4"]["bit_exact"] and "Cortex-M4: fits in 256 KiB RAM" in log
     else:
