@@ -48,6 +48,9 @@ def test_compare_gives_ratios_of_the_second_run_to_the_first(bench_result):
         assert ("arena" in r) == (r is ratios["tflite_micro"])
         assert r["mae_cost_bpm"] == pytest.approx(0.5)
     assert ratios["tflite_micro"]["arena"] == pytest.approx(0.5, abs=0.01)
+    # scored on other windows (another data set, other participants), two MAE are not a cost
+    smaller["mae_scored_on"] = {**smaller["mae_scored_on"], "participants": ["someone else"]}
+    assert not any("mae_cost_bpm" in r for r in compare(bench_result, smaller).values())
 
 
 def test_a_run_without_export_benchmarks_pytorch_and_says_why_not_the_rest(teacher_dir, tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from edgeppg import lock
 from edgeppg.errors import EdgeppgError
-from edgeppg.files import BENCH_HOST_JSON
+from edgeppg.files import BENCH_HOST_JSON, CONFIG
 from edgeppg.export import pipeline as ex
 from edgeppg.runs import METRICS, model_path, read_json, write_json
 
@@ -46,9 +46,13 @@ def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200
     folder = run_folder(path)
     export = read_json(folder / ex.EXPORT_JSON) if (folder / ex.EXPORT_JSON).is_file() else {}
     metrics = read_json(folder / METRICS) if (folder / METRICS).is_file() else {}
+    config = read_json(folder / CONFIG) if (folder / CONFIG).is_file() else {}
     result = {"run": str(folder), "model": export.get("model") or metrics.get("model"),
               "params": export.get("params", metrics.get("params")), "macs": export.get("macs", metrics.get("macs")),
-              "runs": runs, "batch": batch, "threads": threads, "runtimes": {}, "skipped": {}}
+              "runs": runs, "batch": batch, "threads": threads, "runtimes": {}, "skipped": {},
+              # which windows the MAE column comes from: two runs' MAE are compared only on the same ones
+              "mae_scored_on": {"data": config.get("data"),
+                                "participants": export.get("held_out", {}).get("participants")}}
     for rt in runtimes:
         if rt not in RUNTIMES:
             raise EdgeppgError(f"unknown runtime '{rt}' (available: {', '.join(RUNTIMES)})")
@@ -84,7 +88,8 @@ def _measure(runtime: str, folder: Path, runs: int, batch: int, threads: int) ->
 
 def compare(a: dict, b: dict) -> dict[str, dict]:
     """Per runtime measured in both: B's batch-1 latency, process memory growth, TFLite Micro arena (that
-    runtime only) and file size as fractions of A's, and B's MAE cost. Like is only divided by like."""
+    runtime only) and file size as fractions of A's, and B's MAE cost when both were scored on the same
+    windows. Like is only divided by like."""
     out = {}
     for rt in RUNTIMES:
         ra, rb = a["runtimes"].get(rt), b["runtimes"].get(rt)
@@ -97,6 +102,6 @@ def compare(a: dict, b: dict) -> dict[str, dict]:
         }
         if ra.get("arena_bytes") and rb.get("arena_bytes"):
             out[rt]["arena"] = rb["arena_bytes"] / ra["arena_bytes"]
-        if "mae_bpm" in ra and "mae_bpm" in rb:
+        if "mae_bpm" in ra and "mae_bpm" in rb and a.get("mae_scored_on") == b.get("mae_scored_on"):
             out[rt]["mae_cost_bpm"] = rb["mae_bpm"] - ra["mae_bpm"]
     return out

@@ -23,8 +23,8 @@ def host_table(result: dict) -> Table:
                   f"{lat['p99']:.3f}", f"{1000 / lat['mean']:,.0f}", f"{r['rss_growth_bytes'] / 2**20:.1f}",
                   f"{r['arena_bytes'] / 1024:.1f}" if r.get("arena_bytes") else "-",
                   f"{r['mae_bpm']:.2f}" if "mae_bpm" in r else "-")
-    for rt, why in result["skipped"].items():
-        t.add_row(rt, "-", "-", "-", "-", "-", "-", "-", f"skipped: {why}")
+    if result["skipped"]:  # below the table: a reason is a sentence, and would widen a column to its length
+        t.caption += "; skipped: " + "; ".join(f"{rt} ({why})" for rt, why in result["skipped"].items())
     return t
 
 
