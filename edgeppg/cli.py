@@ -438,7 +438,8 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as e:  # disk full, permission denied, a file that vanished: the stage cleaned up after itself
         _fail(f"{e.filename or 'edgeppg'}: {e.strerror or e} (errno {e.errno})" if e.errno else
               f"{e.filename or 'edgeppg'}: {e}")
-    except (KeyboardInterrupt, typer.Abort):
-        err.print("interrupted")
+    except (KeyboardInterrupt, typer.Abort):  # files are written whole or not at all: nothing half-written stays
+        err.print(f"interrupted: edgeppg {command or ''} stopped; what it had not finished was not kept",
+                  highlight=False)
         sys.exit(130)
     sys.exit(code or 0)

@@ -23,7 +23,7 @@ from edgeppg.bench.report import compare_table, host_table
 from edgeppg.data.dataset import load_splits
 from edgeppg.errors import EdgeppgError
 from edgeppg.export.pipeline import ensure_export
-from edgeppg.files import MODEL
+from edgeppg.files import METRICS, MODEL
 from edgeppg.metrics import evaluate_set, mae_by_subject
 from edgeppg.reports import metrics_table
 from edgeppg.runs import load_model
@@ -92,11 +92,11 @@ def copy_teacher(teacher: Path, mine: Path) -> Path:
 
 def teacher_scores(teacher: Path, data, readout: str) -> dict:
     """The teacher on the demo's test participants, in the shape of a run's metrics.json."""
-    from edgeppg.runs import read_json
+    from edgeppg import schema
 
     model, config = load_model(teacher)
     test = load_splits(data).test
-    own = read_json(teacher / "metrics.json")
+    own = schema.read(teacher / METRICS, schema.METRICS)
     return {"model": config.model.short(), "strategy": f"{config.distill.strategy}, full budget",
             "params": own["params"], "macs": own["macs"], "readout": readout,
             "test": evaluate_set(model, test, readout), "test_by_subject": mae_by_subject(model, test, readout)}

@@ -48,7 +48,8 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
         return (f"{run} (trained on {cfg.data.dataset}) on the built-in cadence scenario (climbing and running)",
                 {f"cadence: {CADENCE_SET.subjects} held-out participants": load_windows(
                     data_config(synthetic_config=CADENCE_SET, inputs=cfg.data.inputs))})
-    other = data_config(eval_dataset, eval_root, site=site, channel=channel, label=label, inputs=cfg.data.inputs)
+    other = data_config(eval_dataset, eval_root, site=site, channel=channel, label=label, inputs=cfg.data.inputs,
+                        options=("--eval-dataset", "--eval-root"), also=(WATCH, CADENCE))
     return (f"{run} (trained on {cfg.data.dataset}) evaluated on {eval_dataset}",
             {f"{eval_dataset}: all participants": load_windows(other)})
 

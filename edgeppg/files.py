@@ -7,8 +7,11 @@ the firmware stage uses it too.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,6 +74,59 @@ def building(path: Path) -> Iterator[Path]:
         raise OSError(e.errno, e.strerror, str(path)) from e
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def cache_dir() -> Path:
+    """Where edgeppg keeps what it can remake (window caches, the host build of the device's C):
+    `$EDGEPPG_CACHE`, else `$XDG_CACHE_HOME/edgeppg`, else `~/.cache/edgeppg`; when that cannot be written
+    (a read-only home or mount), a private folder under the system's temporary one, since a cache is a
+    convenience, never a reason to fail."""
+    if os.environ.get("EDGEPPG_CACHE"):
+        folder = Path(os.environ["EDGEPPG_CACHE"])
+    else:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "edgeppg"
+    return folder if _writable(folder) else Path(tempfile.gettempdir()) / f"edgeppg-cache-{os.getuid()}"
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def stale_temporaries(folder: Path) -> list[Path]:
+    """building()'s temporary files in `folder` whose writer is gone (killed before it could clean up)."""
+    found = []
+    for path in folder.glob(".*.tmp*") if folder.is_dir() else ():
+        m = re.fullmatch(r"\..+\.tmp(\d+)(\.\w+)?", path.name)
+        if m and path.is_file() and not _alive(int(m.group(1))):
+            found.append(path)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove what a killed writer left in `folder` (a writer that is still running keeps its file)."""
+    for path in stale_temporaries(folder):
+        path.unlink(missing_ok=True)
+
+
+def fingerprint(path: Path) -> str:
+    """The SHA-256 of a file: what ties the int8 model to the device contract and test vectors export wrote
+    for it, so a model changed or replaced after export is refused, not built or streamed."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -27,7 +27,7 @@ import edgeppg
 from edgeppg.config import RunConfig, diff
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import (CHECKPOINT, CONFIG, ENV, METRICS, MODEL, STATUS, atomic_write_bytes, read_json,  # noqa: F401
-                           write_json)
+                           remove_stale_temporaries, write_json)
 from edgeppg.models.spec import build_model
 
 MODEL_FORMAT = "edgeppg-model/1"
@@ -145,6 +145,7 @@ def prepare_run_dir(out: Path, config: RunConfig, resume: bool, device: torch.de
                                "choose another --out")
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / CONFIG, config.to_dict())
+    remove_stale_temporaries(out)  # a checkpoint write a SIGKILL cut short
     write_json(out / ENV, environment(device))
     write_status(out, "running")
     return out

@@ -29,7 +29,7 @@ from edgeppg.data.dataset import load_windows
 from edgeppg.distill import make_distiller, strategy, teacher_too_small
 from edgeppg.distill.base import Distiller
 from edgeppg.distill.teacher import teacher_targets
-from edgeppg import compute, lock
+from edgeppg import compute, lock, schema
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set, mae_by_subject
 from edgeppg.models.complexity import count_macs, count_params
@@ -90,7 +90,7 @@ def ensure_run(config: RunConfig, out: Path, console: Console | None = None) -> 
             raise EdgeppgError(f"{out}: finished with another config ({', '.join(changed[:3])} differ); "
                                "remove it or choose another folder")
         console.print(f"[dim]{out}: finished before with this config, reusing it[/]")
-        return read_json(out / METRICS)
+        return schema.read(out / METRICS, schema.METRICS)
     return run(config, out, resume=(out / CHECKPOINT).is_file(), console=console)
 
 

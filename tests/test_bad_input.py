@@ -136,7 +136,7 @@ CASES: list[tuple[str, Callable, str]] = [
     ("split-unknown", lambda t, *_: ["train", "--out", t / "r", "--split", "halves"], "--split"),
     ("readout-unknown", lambda t, *_: ["train", "--out", t / "r", "--readout", "median"], "--readout"),
     ("unknown-option", lambda t, *_: ["train", "--out", t / "r", "--epoch", "3"], "--epoch"),
-    ("dataset-unknown", lambda t, *_: ["train", "--out", t / "r", "--dataset", "mimic"], "dataset 'mimic'"),
+    ("dataset-unknown", lambda t, *_: ["train", "--out", t / "r", "--dataset", "mimic"], "--dataset mimic: unknown"),
     ("dataset-without-root", lambda t, *_: ["train", "--out", t / "r", "--dataset", "dalia"], "--root"),
     ("dataset-root-missing", lambda t, *_: ["train", "--out", t / "r", "--dataset", "wildppg", "--root",
                                             t / "nowhere"], "nowhere"),
@@ -176,7 +176,14 @@ CASES: list[tuple[str, Callable, str]] = [
     ("build-windows-zero", lambda t, _, ex: ["build", ex, "--windows", "0"], "--windows"),
     ("sweep-workers-negative", lambda t, *_: ["sweep", "quick", "--workers", "-1"], "--workers"),
     ("sweep-unknown-study", lambda t, *_: ["sweep", "nosuch"], "nosuch"),
-    ("eval-dataset-unknown", lambda t, te, _: ["eval", te, "--eval-dataset", "mimic"], "dataset 'mimic'"),
+    ("eval-dataset-unknown", lambda t, te, _: ["eval", te, "--eval-dataset", "mimic"],
+     "--eval-dataset mimic: unknown (available: synthetic, dalia, wildppg, galaxyppg, e2epyppg, cadence)"),
+    ("eval-dataset-without-root", lambda t, te, _: ["eval", te, "--eval-dataset", "dalia"],
+     "--eval-dataset dalia needs --eval-root"),
+    ("eval-root-is-a-file", lambda t, te, _: ["eval", te, "--eval-dataset", "dalia", "--eval-root", _csv(t, "x\n")],
+     "a file, not a folder (--eval-root"),
+    ("root-is-a-file", lambda t, *_: ["train", "--out", t / "r", "--dataset", "dalia", "--root", _csv(t, "x\n")],
+     "a file, not a folder (--root"),
     ("stream-recording-unknown", lambda t, _, ex: ["stream", ex, "--recording", "holter:1"], "holter:1"),
     ("stream-participant-unknown", lambda t, _, ex: ["stream", ex, "--recording", "synthetic:S99"], "S99"),
     ("stream-recording-like-an-emoji", lambda t, _, ex: ["stream", ex, "--recording", "e2epyppg:x"],
@@ -224,6 +231,8 @@ CASES: list[tuple[str, Callable, str]] = [
     ("study-epochs-text", lambda t, *_: ["sweep", _study(t, "epochs: ten\n")], "epochs"),
     ("study-width-zero", lambda t, *_: ["sweep", _study(t, "width: 0\n")], "width"),
     ("study-unknown-key", lambda t, *_: ["sweep", _study(t, "epoch: 3\n")], "epoch"),
+    ("study-duplicate-key", lambda t, *_: ["sweep", _study(t, "seeds: [0, 1]\nepochs: 2\nseeds: [0]\n")],
+     "study.yaml: not valid YAML (the key 'seeds' is given twice (line 3))"),
     ("study-not-yaml", lambda t, *_: ["sweep", _study(t, "epochs: [1,\n")], "study.yaml"),
     ("study-a-list", lambda t, *_: ["sweep", _study(t, "- 1\n- 2\n")], "study.yaml"),
     ("study-data-root-missing", lambda t, *_: ["sweep", _study(t, f"dataset: {{name: dalia, root: {t}/none}}\n")],
@@ -256,12 +265,41 @@ CASES: list[tuple[str, Callable, str]] = [
      "device.json"),
     ("int8-model-garbage", lambda t, _, ex: ["build", _damaged_export(t, ex, "model_int8.tflite", b"\x00" * 64)],
      "model_int8.tflite"),
+    # the int8 model, its contract and its vectors belong together (files.fingerprint)
+    ("int8-model-altered-after-export", lambda t, _, ex: ["build", _altered_model(t, ex)],
+     "model_int8.tflite is not the model export wrote device.json for"),
+    ("int8-model-altered-bench", lambda t, _, ex: ["bench", _altered_model(t, ex), "--target", "cortex-m4"],
+     "export --int8 again"),
+    ("int8-model-altered-stream", lambda t, _, ex: ["stream", _altered_model(t, ex)], "export --int8 again"),
+    ("contract-without-fingerprint", lambda t, _, ex: ["build", _contract_edit(t, ex, lambda c: c.pop("model_sha256"))],
+     "device.json: names no model fingerprint"),
+    ("vectors-of-another-model", lambda t, _, ex: ["build", _vectors_of_another_model(t, ex)],
+     "is not the model export wrote device_vectors.npz for"),
+    # every JSON file the card reads, damaged six ways (edgeppg.schema)
+    ("card-metrics-no-test", lambda t, _, ex: ["card", _json_edit(t, ex, "metrics.json", lambda m: m.pop("test")),
+                                               "--no-watch"], "metrics.json: no key 'test'"),
+    ("card-metrics-text-for-a-number", lambda t, _, ex: ["card", _json_edit(
+        t, ex, "metrics.json", lambda m: m["test"].update(mae="low")), "--no-watch"],
+     "metrics.json: 'test.mae' is str 'low', expected a number"),
+    ("card-export-text-for-an-object", lambda t, _, ex: ["card", _json_edit(
+        t, ex, "export.json", lambda m: m.update(accuracy="fine")), "--no-watch"], "export.json: 'accuracy' is str"),
+    ("card-bench-no-runtimes", lambda t, _, ex: ["card", _json_edit(
+        t, ex, "bench_host.json", lambda m: m.update(runtimes={})), "--no-watch"],
+     "bench_host.json: 'runtimes' is empty"),
+    ("card-mcu-text-for-bytes", lambda t, _, ex: ["card", _json_edit(
+        t, ex, "bench_cortex_m4.json", lambda m: m.update(flash_bytes="38 KB")), "--no-watch"],
+     "bench_cortex_m4.json: 'flash_bytes' is str"),
+    ("card-history-entry-without-val", lambda t, _, ex: ["card", _json_edit(
+        t, ex, "metrics.json", lambda m: m["history"][0].pop("val_mae")), "--no-watch"],
+     "metrics.json: no key 'history.0.val_mae'"),
     # a recording of one's own (CSV) for eval and stream
     ("csv-no-ppg", lambda t, te, _: ["eval", te, "--recording", _csv(t, "time_s,hr\n0,70\n")], "ppg"),
     ("csv-not-a-number", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, bad={17: "x"}))],
      "line 19, column 'ppg'"),
     ("csv-time-backwards", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, back=50))],
      "time_s goes backwards"),
+    ("csv-inf", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, bad={40: "inf"}))],
+     "line 42: ppg is inf, not a finite sample"),
     ("csv-too-short", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(100))], "less than one 8 s window"),
     ("csv-nan-stretch", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, gap=(30, 60)))],
      "lines 32-62: no ppg value (a gap of 31 sample(s))"),
@@ -319,6 +357,53 @@ def _contract_scale(tmp: Path, exported: Path, scale: float) -> Path:
     contract = json.loads((run / "device.json").read_text())
     contract["input"]["scale"] = scale
     (run / "device.json").write_text(json.dumps(contract))
+    return run
+
+
+def _json_edit(tmp: Path, exported: Path, name: str, edit: Callable[[dict], object]) -> Path:
+    """The exported run with one of its JSON files edited (made from the shipped student's when it has none)."""
+    run = _copy(exported, tmp)
+    path = run / name
+    source = path if path.is_file() else Path(__file__).resolve().parents[1] / "models" / "student" / name
+    obj = json.loads(source.read_text())
+    edit(obj)
+    path.write_text(json.dumps(obj))
+    return run
+
+
+def _altered_model(tmp: Path, exported: Path) -> Path:
+    """The exported run with one weight byte of its int8 model changed: still a valid model, another one."""
+    run = _copy(exported, tmp)
+    data = bytearray((run / "model_int8.tflite").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (run / "model_int8.tflite").write_bytes(bytes(data))
+    return run
+
+
+def _contract_edit(tmp: Path, exported: Path, edit: Callable[[dict], object]) -> Path:
+    run = _copy(exported, tmp)
+    contract = json.loads((run / "device.json").read_text())
+    edit(contract)
+    (run / "device.json").write_text(json.dumps(contract))
+    return run
+
+
+def _vectors_of_another_model(tmp: Path, exported: Path) -> Path:
+    run = _copy(exported, tmp)
+    with np.load(run / "device_vectors.npz") as z:
+        arrays = dict(z)
+    np.savez(run / "device_vectors.npz", **{**arrays, "model_sha256": np.array("0" * 64)})
+    return run
+
+
+def _vectors_expect(tmp: Path, exported: Path) -> Path:
+    """Test vectors (of this very model) whose expected outputs were altered: the firmware is right."""
+    run = _copy(exported, tmp)
+    with np.load(run / "device_vectors.npz") as z:
+        arrays = dict(z)
+    arrays["expected"] = arrays["expected"].copy()
+    arrays["expected"][0, 0] ^= 1
+    np.savez(run / "device_vectors.npz", **arrays)
     return run
 
 
@@ -396,6 +481,31 @@ def test_sigkill_leaves_no_stale_lock_and_the_next_command_corrects_status(tmp_p
     _, err = resumed.communicate(timeout=300)
     assert "cannot resume with a different config (changed: train.epochs)" in err  # a real check, not the lock
     assert debris(tmp_path) == []
+
+
+@pytest.mark.m4
+def test_bench_blames_the_vectors_not_the_firmware_when_tflite_disagrees_with_them(tmp_path, exported, capsys):
+    """Vectors of this very model whose expected outputs were altered: the firmware computes TFLite's
+    outputs, so the one line says the vectors are wrong (bench's record of the failed check is kept)."""
+    code, stderr = run_cli(["bench", _vectors_expect(tmp_path, exported[0]), "--target", "cortex-m4",
+                            "--windows", "4"], capsys)
+    last = [ln for ln in stderr.splitlines() if ln.strip()][-1]
+    assert code == 2 and last.startswith("error: ") and "the vectors are wrong, not the firmware" in last, stderr
+
+
+def test_a_killed_writers_temporary_file_is_removed_when_the_run_continues(tmp_path):
+    """SIGKILL during a checkpoint write leaves `.checkpoint.pt.tmpPID.pt`; the next command in that run folder
+    removes it, and leaves a temporary file whose writer still runs."""
+    from edgeppg.files import remove_stale_temporaries
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".checkpoint.pt.tmp{dead.pid}.pt"
+    live = tmp_path / f".checkpoint.pt.tmp{os.getpid()}.pt"
+    for path in (stale, live):
+        path.write_bytes(b"half a checkpoint")
+    remove_stale_temporaries(tmp_path)
+    assert not stale.exists() and live.exists()
 
 
 @pytest.mark.slow

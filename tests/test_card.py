@@ -124,3 +124,47 @@ def test_a_card_after_an_export_without_int8(tmp_path, exported):
     (run / "export.json").write_text(json.dumps(report))
     lines, _ = reproduce(collect(run, watch=False))
     assert any(line.startswith(f"edgeppg export {run} --no-int8") for line in lines)
+
+
+def test_a_card_replaces_the_old_one_whole_and_leaves_other_files_alone(tmp_path, exported):
+    """A second card without the watch recording removes the first card's watch figure (no mix of two cards);
+    a user's own file in --out stays; a card stopped halfway leaves the previous card as it was; and a
+    read-only run folder still gets its card written elsewhere."""
+    from edgeppg.card import FIGURES, document
+
+    run = tmp_path / "run"
+    shutil.copytree(exported[0], run, ignore=shutil.ignore_patterns("card", "firmware"))
+    out = tmp_path / "cards"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    write_card(run, out, watch=True)
+    with_watch = {p.name for p in out.iterdir()}
+    assert {"card.md", "card.html", "notes.txt"} <= with_watch and {f"{f}.png" for f in FIGURES} <= with_watch
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def stop(*args, **kwargs):
+        raise OSError(28, "No space left on device", "card.html")
+
+    original = document.to_html
+    document.to_html = stop
+    try:
+        with pytest.raises(OSError):
+            write_card(run, out, watch=False)
+    finally:
+        document.to_html = original
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the old card, whole
+    assert not any(p.name.endswith("card-tmp") for p in tmp_path.iterdir())
+    import edgeppg.card as card_module
+
+    def read_only(folder, command):  # what taking the lock does in a folder that cannot be written
+        raise PermissionError(13, "Permission denied", str(folder / ".edgeppg.lock"))
+
+    original_lock = card_module.lock.run_folder
+    card_module.lock.run_folder = read_only
+    try:
+        write_card(run, out, watch=False)  # --out elsewhere: the run is only read
+        with pytest.raises(PermissionError):
+            write_card(run, None, watch=False)  # into the run folder: its lock is taken
+    finally:
+        card_module.lock.run_folder = original_lock
+    assert "hr_watch.png" not in {p.name for p in out.iterdir()} and (out / "notes.txt").read_text() == "mine"

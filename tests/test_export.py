@@ -109,6 +109,62 @@ def test_export_errors_name_the_file(tmp_path, teacher_dir):
         export_run(tmp_path / "nothing.pt")
 
 
+def test_no_single_byte_flip_of_the_int8_model_gives_anything_but_a_one_line_error(exported, tmp_path):
+    """Fuzz the flatbuffer reader the firmware stage relies on: 300 seeded single-byte flips; each file reads
+    as a graph or is refused with edgeppg's error, never a struct, index, type or value error."""
+    from edgeppg.codegen import read_graph
+
+    run, _ = exported
+    data = (run / "model_int8.tflite").read_bytes()
+    rng = np.random.default_rng(0)
+    refused = 0
+    for i, (at, bit) in enumerate(zip(rng.integers(0, len(data), 300), rng.integers(0, 8, 300))):
+        flipped = bytearray(data)
+        flipped[at] ^= 1 << int(bit)
+        path = tmp_path / f"flip{i}.tflite"
+        path.write_bytes(bytes(flipped))
+        try:
+            read_graph(path)
+        except EdgeppgError as e:
+            refused += 1
+            assert "\n" not in str(e) and path.name in str(e)
+    assert refused > 0  # the flips reach the structure, not only weights
+
+
+def test_an_interrupted_export_leaves_the_previous_one_whole(exported, tmp_path, monkeypatch):
+    """A re-export stopped after its TFLite conversion (Ctrl-C, a full disk) publishes nothing: the folder
+    holds the previous export byte for byte and no staging folder; a finished one replaces it whole, and a
+    folder whose model no longer matches its contract is exported again by ensure_export."""
+    import shutil
+
+    from rich.console import Console
+
+    from edgeppg.export import pipeline
+
+    run = tmp_path / "run"
+    shutil.copytree(exported[0], run)
+    names = ("model.onnx", "model_int8.tflite", "model_float32.tflite", "device.json", "device_vectors.npz",
+             "export.json")
+    before = {n: (run / n).read_bytes() for n in names}
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.tflite_model, "check_ops_for_micro", stop)  # right after the conversion
+    quiet = Console(file=open(tmp_path / "log.txt", "w"))
+    with pytest.raises(KeyboardInterrupt):
+        export_run(run, console=quiet, eval_windows=50, calib_windows=50, micro_windows=10)
+    assert {n: (run / n).read_bytes() for n in names} == before
+    assert not (run / pipeline.STAGE).exists()
+    monkeypatch.undo()
+    # a model swapped after export: its contract no longer matches, so the export is redone, not reused
+    (run / "model_int8.tflite").write_bytes(before["model_float32.tflite"])
+    pipeline.ensure_export(run, quiet)
+    assert "exporting it again" in (tmp_path / "log.txt").read_text()
+    device_contract.read(run)
+    device_contract.read_vectors(run, 1)
+
+
 def test_truncated_and_foreign_model_files(exported, tmp_path):
     run, _ = exported
     (tmp_path / "cut.onnx").write_bytes((run / "model.onnx").read_bytes()[:500])

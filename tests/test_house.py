@@ -11,7 +11,7 @@ import edgeppg
 PACKAGE = Path(edgeppg.__file__).parent
 # Lowest first. A module may import from its own layer's packages and from the layers below, never above.
 LAYERS = (
-    ("errors", "settings", "files", "lock", "extras", "compute"),  # the package's own plumbing
+    ("errors", "settings", "files", "schema", "lock", "extras", "compute"),  # the package's own plumbing
     ("device",),  # the signal, the device contract and the device's own C, compiled for the host
     ("data", "recordings"),
     ("models",),

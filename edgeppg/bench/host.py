@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from edgeppg import lock
+from edgeppg import lock, schema
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import BENCH_HOST_JSON, CONFIG
 from edgeppg.export import pipeline as ex
@@ -44,8 +44,8 @@ def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200
                threads: int = 1, progress=None) -> dict:
     """Measure every requested runtime whose artefact exists; say why the others were skipped."""
     folder = run_folder(path)
-    export = read_json(folder / ex.EXPORT_JSON) if (folder / ex.EXPORT_JSON).is_file() else {}
-    metrics = read_json(folder / METRICS) if (folder / METRICS).is_file() else {}
+    export = schema.read(folder / ex.EXPORT_JSON, schema.EXPORT) if (folder / ex.EXPORT_JSON).is_file() else {}
+    metrics = schema.read(folder / METRICS, schema.METRICS) if (folder / METRICS).is_file() else {}
     config = read_json(folder / CONFIG) if (folder / CONFIG).is_file() else {}
     result = {"run": str(folder), "model": export.get("model") or metrics.get("model"),
               "params": export.get("params", metrics.get("params")), "macs": export.get("macs", metrics.get("macs")),

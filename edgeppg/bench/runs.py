@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -68,5 +69,25 @@ def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[
 
         show(report.mcu_compare_table(results[0], results[1], compare_mcu(*results)))
     if target == "cortex-m4" and not all(r["bit_exact"] for r in results):
+        for r in results:
+            if not r["bit_exact"] and vectors_disagree_with_tflite(Path(r["run"]), r["windows"]):
+                raise EdgeppgError(f"{r['run']}: the test vectors' expected outputs are not what TFLite computes for "
+                                   "this model: the vectors are wrong, not the firmware (export again)")
         raise EdgeppgError("the firmware's int8 outputs differ from TFLite's (see MISMATCH above)")
     return results
+
+
+def vectors_disagree_with_tflite(folder: Path, windows: int) -> bool:
+    """Before the firmware is blamed for a mismatch: does TFLite itself (reference kernels, on the host) give
+    the outputs the vectors expect? False when it does, or when TFLite is not installed to ask."""
+    from edgeppg.device.contract import read_vectors
+    from edgeppg.files import INT8_TFLITE
+
+    try:
+        from edgeppg.export import runtimes
+
+        interp = runtimes.tflite_interpreter(folder / INT8_TFLITE, reference=True)
+    except (ImportError, EdgeppgError):
+        return False
+    x, y = read_vectors(folder, windows)
+    return not np.array_equal(runtimes.run_tflite(interp, x), y)

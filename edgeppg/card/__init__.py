@@ -7,6 +7,9 @@ recordings the model was not trained or tuned on (the test participants, and the
 
 from __future__ import annotations
 
+import os
+import shutil
+from contextlib import nullcontext
 from dataclasses import fields
 from pathlib import Path
 
@@ -247,16 +250,39 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
     return title, blocks
 
 
-@lock.locked("card")
+FIGURES = ("training_curve", "hr_test", "bland_altman", "hr_watch")  # build_card's figure names (PNG files)
+
+
 def write_card(run: Path, out: Path | None = None, watch: bool = True) -> tuple[Path, Path]:
-    """card.md (+ PNGs) and card.html in `out` (default: the run's card/ folder)."""
+    """card.md (+ PNGs) and card.html in `out` (default: the run's card/ folder). The card is made in a
+    staging folder beside `out`, then its files replace the old card's (an old figure the new card does not
+    have is removed), so a failure (a full disk) leaves the old card whole and nothing mixes two cards; other
+    files in `out` are left alone. Only a card written into the run folder takes its lock: with `--out`
+    elsewhere the run is only read, and may be read-only."""
+    run = Path(run)
+    folder = run if run.is_dir() else run.parent
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise EdgeppgError(f"--out {out}: is a file, not a folder for the card")
-    facts = collect(run, watch)
-    title, blocks = build_card(facts)
-    out = Path(out) if out else facts.run / files.CARD_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    md = doc.to_markdown(title, blocks, out)
-    files.atomic_write_bytes(out / files.CARD_MD, md.encode())
-    files.atomic_write_bytes(out / files.CARD_HTML, doc.to_html(title, blocks).encode())
-    return out / files.CARD_MD, out / files.CARD_HTML
+    target = Path(out) if out else folder / files.CARD_DIR
+    inside = target.resolve().is_relative_to(folder.resolve())
+    with lock.run_folder(folder, "card") if inside and folder.is_dir() else nullcontext():
+        facts = collect(run, watch)
+        title, blocks = build_card(facts)
+        target.mkdir(parents=True, exist_ok=True)
+        stage = target.with_name(f".{target.name}.card-tmp")
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir()
+        try:
+            md = doc.to_markdown(title, blocks, stage)
+            files.atomic_write_bytes(stage / files.CARD_MD, md.encode())
+            files.atomic_write_bytes(stage / files.CARD_HTML, doc.to_html(title, blocks).encode())
+            (target / files.CARD_HTML).unlink(missing_ok=True)  # the page goes first and comes back last
+            for name in (*(f"{f}.png" for f in FIGURES), files.CARD_MD):
+                if (stage / name).is_file():
+                    os.replace(stage / name, target / name)
+                else:
+                    (target / name).unlink(missing_ok=True)
+            os.replace(stage / files.CARD_HTML, target / files.CARD_HTML)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    return target / files.CARD_MD, target / files.CARD_HTML

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeppg import files
+from edgeppg import files, schema
 from edgeppg.config import RunConfig
 from edgeppg.errors import EdgeppgError
+from edgeppg.schema import ENV, EXPORT, HOST, MCU, METRICS, STREAM
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ class RunFacts:
         return np.concatenate(est), np.concatenate([s.reference for s in self.test])
 
 
-def _optional_json(path: Path) -> dict | None:
-    return files.read_json(path) if path.is_file() else None
+def _optional_json(path: Path, kinds: dict) -> dict | None:
+    return schema.read(path, kinds) if path.is_file() else None
 
 
 def _series(name: str, logits, ws, window_readout: str) -> Series:
@@ -84,15 +85,17 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
     if not (folder / files.METRICS).is_file():
         raise EdgeppgError(f"{folder}: no {files.METRICS} (a card needs a finished run: edgeppg train or distill)")
     model, config = load_model(folder)
-    facts = RunFacts(folder, config, files.read_json(folder / files.METRICS),
-                     _optional_json(folder / files.ENV) or {},
-                     _optional_json(folder / files.EXPORT_JSON), _optional_json(folder / files.BENCH_HOST_JSON))
+    facts = RunFacts(folder, config, schema.read(folder / files.METRICS, METRICS),
+                     _optional_json(folder / files.ENV, ENV) or {},
+                     _optional_json(folder / files.EXPORT_JSON, EXPORT),
+                     _optional_json(folder / files.BENCH_HOST_JSON, HOST))
     facts.window_readout = config.train.readout if config.train.readout != "track" else "argmax"
     for path in sorted(folder.glob("bench_*.json")):
         if path.name != files.BENCH_HOST_JSON:
-            facts.mcu[path.stem] = files.read_json(path)
+            facts.mcu[path.stem] = schema.read(path, MCU)
     for path in sorted(folder.glob("stream_*.json")):
-        facts.streams[files.read_json(path).get("recording", path.stem)] = files.read_json(path)
+        stream = schema.read(path, STREAM)
+        facts.streams[stream.get("recording", path.stem)] = stream
 
     test = load_splits(config.data).test
     facts.still_motion = {r: still_motion(model, test, r) for r in READOUTS}

@@ -159,6 +159,8 @@ def _no_gaps(path: Path, column: str, values: np.ndarray) -> None:
         first = int(np.argmax(bad))
         last = first + int(np.argmin(bad[first:])) - 1 if not bad[first:].all() else len(values) - 1
         lines = f"line {first + 2}" if last == first else f"lines {first + 2}-{last + 2}"
+        if np.isinf(values[first]):  # a number, but not a sample: say what is there
+            raise EdgeppgError(f"{path}: line {first + 2}: {column} is {values[first]:g}, not a finite sample")
         raise EdgeppgError(f"{path}: {lines}: no {column} value (a gap of {last - first + 1} sample(s)); "
                            "fill or cut it")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import zipfile
 from dataclasses import asdict, dataclass, field
 from typing import ClassVar
@@ -18,7 +17,7 @@ from edgeppg.data.galaxyppg import LABELS
 from edgeppg.data.wildppg import CHANNELS, SITES
 from edgeppg.device import spec
 from edgeppg.errors import EdgeppgError
-from edgeppg.files import building
+from edgeppg.files import building, cache_dir
 from edgeppg.settings import SettingError, build, check, one_of, real, text, whole
 
 CACHE_VERSION = 5  # bump when windowing or a generator changes, so stale caches are not reused
@@ -70,12 +69,19 @@ class DataConfig:
 
 def data_config(dataset: str = "synthetic", root: Path | None = None, split: str = "random",
                 synthetic_config: synthetic.SyntheticConfig | None = None, site: str = "wrist",
-                channel: str = "ppg_g", label: str = "polar-hr", inputs: str = "ppg") -> DataConfig:
-    """A data config from what a user names: a known data set, and the folder of a real one."""
+                channel: str = "ppg_g", label: str = "polar-hr", inputs: str = "ppg",
+                options: tuple[str, str] = ("--dataset", "--root"), also: tuple[str, ...] = ()) -> DataConfig:
+    """A data config from what a user names: a known data set, and the folder of a real one. `options` are the
+    names the command gives the two (eval: --eval-dataset, --eval-root), `also` what else it accepts there."""
+    name, folder = options
     if dataset not in DATASETS:
-        raise EdgeppgError(f"unknown dataset '{dataset}' (available: {', '.join(DATASETS)})")
+        raise EdgeppgError(f"{name} {dataset}: unknown (available: {', '.join((*DATASETS, *also))})")
     if dataset != "synthetic" and root is None:
-        raise EdgeppgError(f"--dataset {dataset} needs --root, the data set's folder")
+        raise EdgeppgError(f"{name} {dataset} needs {folder}, the data set's folder")
+    if root is not None and Path(root).expanduser().is_file():
+        raise EdgeppgError(f"{root}: a file, not a folder ({folder} is the {dataset} data set's folder)")
+    if root is not None and not Path(root).expanduser().is_dir():
+        raise EdgeppgError(f"{root}: no such folder ({folder}, the {dataset} data set's folder)")
     return DataConfig(dataset=dataset, synthetic=synthetic_config or synthetic.SyntheticConfig(), split=split,
                       root=str(Path(root).resolve()) if root else "", site=site, channel=channel, label=label,
                       inputs=inputs)
@@ -88,14 +94,6 @@ class Splits:
     test: WindowSet
 
 
-def cache_dir() -> Path:
-    """`$EDGEPPG_CACHE`, else `$XDG_CACHE_HOME/edgeppg`, else `~/.cache/edgeppg`."""
-    if os.environ.get("EDGEPPG_CACHE"):
-        return Path(os.environ["EDGEPPG_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "edgeppg"
-
-
 def load_windows(cfg: DataConfig) -> WindowSet:
     """All windows of the data set, from the cache when an identical config was prepared before."""
     source = _source_config(cfg)
@@ -104,7 +102,7 @@ def load_windows(cfg: DataConfig) -> WindowSet:
     if path.exists():
         try:
             return read_npz(path)
-        except EdgeppgError:
+        except EdgeppgError:  # unreadable, or windows of another length than this edgeppg's
             path.unlink()  # a cache is disposable: rebuild it rather than fail
     windows = _build(cfg)
     write_npz(path, windows, source)
@@ -119,8 +117,9 @@ def _source_config(cfg: DataConfig) -> dict:
     if cfg.dataset not in DATASETS:
         raise EdgeppgError(f"unknown dataset '{cfg.dataset}' (available: {', '.join(DATASETS)})")
     root = Path(cfg.root).expanduser()
-    if not cfg.root or not root.is_dir():
-        raise EdgeppgError(f"{cfg.root or '(no --root)'}: the {cfg.dataset} folder does not exist (give --root)")
+    if not cfg.root or not root.is_dir():  # a run's config names a folder that has gone since
+        raise EdgeppgError(f"{cfg.root or '(no folder)'}: the {cfg.dataset} folder does not exist"
+                           f"{' (a file is there)' if cfg.root and root.is_file() else ''}")
     files = sorted((str(p.relative_to(root)), p.stat().st_size, int(p.stat().st_mtime))
                    for p in root.rglob("*") if p.is_file())
     options = {"dalia": {}, "wildppg": {"site": cfg.site, "channel": cfg.channel},
@@ -154,12 +153,16 @@ def write_npz(path: Path, w: WindowSet, source: dict) -> None:
 def read_npz(path: Path) -> WindowSet:
     try:
         with np.load(path, allow_pickle=False) as z:
-            return WindowSet(
+            ws = WindowSet(
                 x=z["x"], hr=z["hr"], subject=z["subject"], start_s=z["start_s"], motion=z["motion"],
                 summary=json.loads(str(z["summary"])), activity=z["activity"], steps=z["steps"],
             )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
         raise EdgeppgError(f"{path}: not a readable window cache ({e})") from e
+    n = len(ws.hr)
+    if ws.x.ndim != 2 or ws.x.shape != (n, spec.WINDOW) or any(len(a) != n for a in (ws.subject, ws.start_s, ws.steps)):
+        raise EdgeppgError(f"{path}: windows of shape {ws.x.shape}, not {n} x {spec.WINDOW} samples")
+    return ws
 
 
 def split_subjects(

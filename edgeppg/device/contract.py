@@ -18,7 +18,8 @@ from edgeppg.device import spec
 from edgeppg.device.resampler import Design, design
 from edgeppg.device.tracker import TrackerParams
 from edgeppg.errors import EdgeppgError
-from edgeppg.files import DEVICE_JSON, DEVICE_VECTORS, INT8_TFLITE, atomic_write_bytes, read_json, write_json
+from edgeppg.files import (DEVICE_JSON, DEVICE_VECTORS, INT8_TFLITE, atomic_write_bytes, fingerprint, read_json,
+                           write_json)
 
 FORMAT = "edgeppg-device/1"
 
@@ -34,6 +35,7 @@ class Contract:
     tflm_host_arena_bytes: int = 0
     vectors: int = 0
     inputs: str = "ppg"  # what the model was trained on: the PPG alone, or after the accelerometer front end
+    model_sha256: str = ""  # the int8 model export wrote this contract and the vectors for (files.fingerprint)
 
     @property
     def rates(self) -> tuple[float, ...]:
@@ -43,12 +45,13 @@ class Contract:
         for d in self.resamplers:
             if d.rate_hz == rate_hz:
                 return d
-        raise EdgeppgError(f"sample rate {rate_hz:g} Hz is not in the device contract "
-                           f"(accepted: {', '.join(f'{r:g}' for r in self.rates)} Hz; export with --rates)")
+        accepted = f"it accepts {', '.join(f'{r:g}' for r in self.rates)} Hz" if self.rates else "it lists no rate"
+        raise EdgeppgError(f"sample rate {rate_hz:g} Hz is not in the device contract ({accepted}; export sets "
+                           f"the rates: device.spec.SENSOR_RATES)")
 
     def to_dict(self) -> dict:
         return {
-            "format": FORMAT, "model": INT8_TFLITE,
+            "format": FORMAT, "model": INT8_TFLITE, "model_sha256": self.model_sha256,
             "signal": {"output_rate_hz": spec.FS, "window_samples": spec.WINDOW, "stride_samples": spec.STRIDE,
                        "normalisation": "per window, float32: (x - mean) / std; flat when the raw samples never "
                                         f"change (fewer than {spec.MIN_RAW_CHANGES}) or std < {spec.MIN_STD:g}",
@@ -83,17 +86,18 @@ class Contract:
             return Contract(float(d["input"]["scale"]), int(d["input"]["zero_point"]), float(d["output"]["scale"]),
                             int(d["output"]["zero_point"]), tuple(Design.from_dict(r) for r in d["resamplers"]),
                             TrackerParams(**d["tracker"]), int(d["arena"]["tflm_host_bytes"]),
-                            int(d["test_vectors"]["windows"]), str(d.get("inputs", {}).get("model", "ppg")))
+                            int(d["test_vectors"]["windows"]), str(d.get("inputs", {}).get("model", "ppg")),
+                            str(d.get("model_sha256", "")))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise EdgeppgError(f"{where}: a damaged device contract ({type(e).__name__}: {e})") from e
 
 
 def make(input_q: tuple[float, int], output_q: tuple[float, int], rates: tuple[float, ...] = spec.SENSOR_RATES,
          tracker: TrackerParams | None = None, tflm_host_arena_bytes: int = 0, vectors: int = 0,
-         inputs: str = "ppg") -> Contract:
+         inputs: str = "ppg", model_sha256: str = "") -> Contract:
     return Contract(float(input_q[0]), int(input_q[1]), float(output_q[0]), int(output_q[1]),
                     tuple(design(r) for r in rates), tracker or TrackerParams(), tflm_host_arena_bytes, vectors,
-                    inputs)
+                    inputs, model_sha256)
 
 
 def require_ppg_monitor(contract: Contract, folder: Path) -> None:
@@ -111,16 +115,33 @@ def write(folder: Path, contract: Contract, inputs: np.ndarray, expected: np.nda
     import io
 
     buf = io.BytesIO()
-    np.savez(buf, inputs=np.asarray(inputs, np.int8), expected=np.asarray(expected, np.int8))
+    np.savez(buf, inputs=np.asarray(inputs, np.int8), expected=np.asarray(expected, np.int8),
+             model_sha256=np.array(contract.model_sha256))
     atomic_write_bytes(folder / DEVICE_VECTORS, buf.getvalue())
     write_json(folder / DEVICE_JSON, contract.to_dict())
 
 
 def read(folder: Path) -> Contract:
+    """The contract of the int8 model beside it; one that export did not write for that very model (a model
+    changed or replaced since, an export interrupted halfway) is refused."""
     path = folder / DEVICE_JSON
     if not path.is_file():
         raise EdgeppgError(f"{folder}: no {DEVICE_JSON} (run: edgeppg export {folder} --int8)")
-    return Contract.from_dict(read_json(path), str(path))
+    contract = Contract.from_dict(read_json(path), str(path))
+    _check_model(folder, contract.model_sha256, path)
+    return contract
+
+
+def _check_model(folder: Path, sha256: str, what: Path) -> None:
+    model = folder / INT8_TFLITE
+    if not model.is_file():
+        raise EdgeppgError(f"{folder}: no {INT8_TFLITE} beside {what.name} (run: edgeppg export {folder} --int8)")
+    if not sha256:
+        raise EdgeppgError(f"{what}: names no model fingerprint (an export by an older edgeppg): run edgeppg export "
+                           f"{folder} --int8 again")
+    if fingerprint(model) != sha256:
+        raise EdgeppgError(f"{folder}: {INT8_TFLITE} is not the model export wrote {what.name} for (changed since, or "
+                           f"an export interrupted halfway): run edgeppg export {folder} --int8 again")
 
 
 def read_vectors(folder: Path, windows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,12 +150,14 @@ def read_vectors(folder: Path, windows: int) -> tuple[np.ndarray, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as z:
             x, y = z["inputs"], z["expected"]
+            sha256 = str(z["model_sha256"]) if "model_sha256" in z.files else ""
     except FileNotFoundError:
         raise EdgeppgError(f"{path}: not found (run: edgeppg export {folder} --int8)") from None
     except (OSError, ValueError, KeyError) as e:
         raise EdgeppgError(f"{path}: not readable test vectors ({e})") from e
     if x.dtype != np.int8 or y.dtype != np.int8 or x.ndim != 2 or y.shape != (len(x), spec.N_CLASSES):
         raise EdgeppgError(f"{path}: not int8 windows and logits of the expected shapes")
+    _check_model(folder, sha256, path)
     if windows < 1 or windows > len(x):
         raise EdgeppgError(f"--windows {windows}: export stored {len(x)} test vectors (1 to {len(x)})")
     return x[:windows], y[:windows]

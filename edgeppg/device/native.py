@@ -23,7 +23,7 @@ import numpy as np
 from edgeppg.device import spec
 from edgeppg.device.resampler import Design
 from edgeppg.errors import EdgeppgError
-from edgeppg.files import firmware_dir
+from edgeppg.files import cache_dir, firmware_dir
 
 SOURCES = ("monitor/ep_stream.c", "monitor/ep_tracker.c", "monitor/ep_cancel.c", "host/ep_host.c")  # under firmware/
 HEADERS = ("monitor/ep_stream.h", "monitor/ep_tracker.h", "monitor/ep_cancel.h")
@@ -43,12 +43,6 @@ def contract_macros(max_taps: int) -> str:
 HOST_MAX_TAPS = 4096  # the host's build takes any rate edgeppg can design a resampler for
 
 
-def _cache() -> Path:
-    if os.environ.get("EDGEPPG_CACHE"):
-        return Path(os.environ["EDGEPPG_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "edgeppg"
-
-
 @lru_cache(maxsize=1)
 def library() -> ctypes.CDLL:
     """The host build of the device's C, compiled on first use."""
@@ -56,7 +50,7 @@ def library() -> ctypes.CDLL:
     header = "#ifndef EP_CONTRACT_H\n#define EP_CONTRACT_H\n" + contract_macros(HOST_MAX_TAPS) + "#endif\n"
     digest = hashlib.sha256(header.encode() + b"".join((app / f).read_bytes() for f in SOURCES + HEADERS)
                             + " ".join(CFLAGS).encode()).hexdigest()[:16]
-    lib = _cache() / "native" / f"ep_host_{digest}.so"
+    lib = cache_dir() / "native" / f"ep_host_{digest}.so"
     if not lib.is_file():
         _compile(app, header, lib)
     return _bind(ctypes.CDLL(str(lib)))

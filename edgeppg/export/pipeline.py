@@ -13,6 +13,8 @@ participants. Both are drawn with a recorded seed.
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +31,9 @@ from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import onnx_export, quant, runtimes, tflite_model
 from edgeppg.export.tflite_convert import to_tflite
-from edgeppg.files import EXPORT_JSON, FLOAT_TFLITE, INT8_TFLITE, ONNX_FILE, read_json
+from edgeppg.files import DEVICE_JSON, EXPORT_JSON, FLOAT_TFLITE, INT8_TFLITE, ONNX_FILE
+from edgeppg.files import DEVICE_VECTORS as VECTORS_FILE
+from edgeppg.files import fingerprint, read_json, remove_stale_temporaries
 from edgeppg.metrics import evaluate_logits, predict_logits
 from edgeppg.models.complexity import count_macs, count_params
 from edgeppg.runs import load_model, model_path, write_json
@@ -74,31 +78,63 @@ def export_run(run: Path, int8: bool = True, calib_windows: int = 500, eval_wind
     torch_logits = predict_logits(model, held.x).numpy()
     report["accuracy"]["pytorch"] = evaluate_logits(torch.from_numpy(torch_logits), held.hr, readout, _order(held))
 
-    t0 = time.perf_counter()
-    onnx_path = out / ONNX_FILE
-    with _step(console, f"exporting {cfg.model.describe()} to ONNX and scoring it on {len(held)} test windows"):
-        onnx_export.to_onnx(model, onnx_path)
-        ort_logits = onnx_export.run_onnx(onnx_export.onnx_session(onnx_path), held.x)
-    report["artefacts"]["onnx"] = {"file": ONNX_FILE, "bytes": onnx_path.stat().st_size,
-                                   "ops": sorted(set(onnx_export.onnx_ops(onnx_path))), "opset": onnx_export.OPSET}
-    report["accuracy"]["onnx"] = _compare(ort_logits, torch_logits, held, readout)
-    console.print(f"ONNX      {onnx_path}  max |logit diff| vs PyTorch "
-                  f"{report['accuracy']['onnx']['max_abs_logit_diff']:.2e}  ({time.perf_counter() - t0:.1f} s)")
-
-    if int8:
-        _export_tflite(model_file.parent, onnx_path, splits.train, held, torch_logits, readout, calib_windows,
-                       micro_windows, seed, report, console, cfg.data.inputs)
-    write_json(out / EXPORT_JSON, report)
+    # Everything is written into a staging folder and published together at the end: an interrupted export
+    # leaves the previous one as it was, and a finished one replaces it whole (nothing mixes two exports).
+    stage = out / STAGE
+    shutil.rmtree(stage, ignore_errors=True)
+    remove_stale_temporaries(out)
+    stage.mkdir()
+    try:
+        t0 = time.perf_counter()
+        onnx_path = stage / ONNX_FILE
+        with _step(console, f"exporting {cfg.model.describe()} to ONNX and scoring it on {len(held)} test windows"):
+            onnx_export.to_onnx(model, onnx_path)
+            ort_logits = onnx_export.run_onnx(onnx_export.onnx_session(onnx_path), held.x)
+        report["artefacts"]["onnx"] = {"file": ONNX_FILE, "bytes": onnx_path.stat().st_size,
+                                       "ops": sorted(set(onnx_export.onnx_ops(onnx_path))), "opset": onnx_export.OPSET}
+        report["accuracy"]["onnx"] = _compare(ort_logits, torch_logits, held, readout)
+        console.print(f"ONNX      {out / ONNX_FILE}  max |logit diff| vs PyTorch "
+                      f"{report['accuracy']['onnx']['max_abs_logit_diff']:.2e}  ({time.perf_counter() - t0:.1f} s)")
+        if int8:
+            _export_tflite(stage, onnx_path, splits.train, held, torch_logits, readout, calib_windows,
+                           micro_windows, seed, report, console, cfg.data.inputs)
+        write_json(stage / EXPORT_JSON, report)
+        _publish(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return report
+
+
+STAGE = ".export.tmp"  # inside the run folder, so publishing is a rename on the same file system
+ARTEFACTS = (ONNX_FILE, FLOAT_TFLITE, INT8_TFLITE, DEVICE_JSON, VECTORS_FILE, EXPORT_JSON)
+
+
+def _publish(stage: Path, out: Path) -> None:
+    """Replace the run folder's export with the staged one: export.json (what says an export is there) goes
+    first and comes back last, and a previous export's files the new one does not have are removed."""
+    (out / EXPORT_JSON).unlink(missing_ok=True)
+    for name in ARTEFACTS[:-1]:
+        if (stage / name).is_file():
+            os.replace(stage / name, out / name)
+        else:
+            (out / name).unlink(missing_ok=True)
+    os.replace(stage / EXPORT_JSON, out / EXPORT_JSON)
 
 
 def ensure_export(run: Path, console: Console) -> dict:
     """export.json of a run, exporting it first when that was never done (or left unfinished)."""
     folder = model_path(Path(run)).parent
     if (folder / EXPORT_JSON).is_file() and (folder / INT8_TFLITE).is_file():
-        console.print(f"[dim]{folder}: exported before, reusing it[/]")
-        return read_json(folder / EXPORT_JSON)
-    console.print(f"{folder}: not exported yet, exporting it first")
+        try:
+            device_contract.read(folder)  # the model is the one its contract and vectors were made for
+            device_contract.read_vectors(folder, 1)
+        except EdgeppgError as e:
+            console.print(f"{e}; exporting it again")
+        else:
+            console.print(f"[dim]{folder}: exported before, reusing it[/]")
+            return read_json(folder / EXPORT_JSON)
+    else:
+        console.print(f"{folder}: not exported yet, exporting it first")
     return export_run(folder, console=console)
 
 
@@ -116,7 +152,7 @@ def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet
     if (q_in.dtype, q_out.dtype) != ("int8", "int8"):
         raise EdgeppgError(f"{int8_path}: input and output must be int8, got {q_in.dtype} and {q_out.dtype}")
     report["calibration"] = {"split": "train", "windows": len(calib), "seed": seed}
-    console.print(f"TFLite    {int8_path}  ops {' '.join(ops)}  ({time.perf_counter() - t0:.1f} s)")
+    console.print(f"TFLite    {out.parent / int8_path.name}  ops {' '.join(ops)}  ({time.perf_counter() - t0:.1f} s)")
 
     with _step(console, f"scoring the TFLite models on {len(held)} test windows"):
         float_logits = runtimes.run_tflite(runtimes.tflite_interpreter(float_path), held.x)
@@ -143,7 +179,7 @@ def _export_tflite(out: Path, onnx_path: Path, train: WindowSet, held: WindowSet
     device_contract.write(out, device_contract.make((float(q_in.scale), int(q_in.zero_point)),
                                                     (float(q_out.scale), int(q_out.zero_point)),
                                                     tflm_host_arena_bytes=arena, vectors=len(vec_x),
-                                                    inputs=inputs), vec_x, vec_y)
+                                                    inputs=inputs, model_sha256=fingerprint(int8_path)), vec_x, vec_y)
     console.print(f"int8      MAE {report['accuracy']['tflite_int8']['mae']:.2f} BPM "
                   f"({loss:+.2f} vs float)  argmax agreement {report['accuracy']['tflite_int8']['argmax_agreement']:.1%}")
     console.print(f"TFLM      arena {arena:,} bytes  {len(x_int8)} windows "

@@ -43,6 +43,9 @@ def _make(args: list[str], what: str, env: dict[str, str] | None = None) -> None
         overflow = re.findall(r"region [`'](\w+)' overflowed by (\d+) bytes", text)
         if overflow:
             raise EdgeppgError(f"the {what} does NOT fit: " + ", ".join(f"{r} short by {int(n):,} bytes" for r, n in overflow))
+        if "No space left on device" in text:  # make deleted what it was writing (.DELETE_ON_ERROR)
+            raise EdgeppgError(f"building the {what} failed: no space left on device (errno 28); free some and "
+                               "build again")
         raise EdgeppgError(f"building the {what} failed: {' | '.join(text.splitlines()[-3:])[:400]}")
 
 

@@ -62,12 +62,32 @@ def study_path(name_or_path: str | Path) -> Path:
                        f"(shipped: {', '.join(packaged_studies())})")
 
 
+def _unique_keys_loader():
+    """PyYAML's safe loader, refusing a key given twice in one mapping (which YAML forbids and PyYAML lets
+    the last one win silently: `seeds: [0, 1]` and later `seeds: [0]` would run one seed)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key '{key}' is given twice (line {key_node.start_mark.line + 1})",
+                        key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return Loader
+
+
 def load_study(path: str | Path) -> Study:
     import yaml
 
     path = study_path(path)
     try:
-        raw = yaml.safe_load(Path(path).read_text())
+        raw = yaml.load(Path(path).read_text(), Loader=_unique_keys_loader())
     except FileNotFoundError:
         raise EdgeppgError(f"{path}: file not found") from None
     except yaml.YAMLError as e:

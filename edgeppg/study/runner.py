@@ -18,7 +18,7 @@ from collections.abc import Callable
 from multiprocessing import get_context
 from pathlib import Path
 
-from edgeppg import compute
+from edgeppg import compute, schema
 from edgeppg.device.spec import WINDOW
 from edgeppg.errors import EdgeppgError
 from edgeppg.runs import CHECKPOINT, METRICS, atomic_write_bytes, read_json, write_json
@@ -118,7 +118,7 @@ def results_rows(study: Study, out: Path) -> list[dict]:
         if state.get("status") == "failed":
             row.update(status="failed", error=state.get("error", ""))
         elif (folder / METRICS).is_file():
-            m = read_json(folder / METRICS)
+            m = schema.read(folder / METRICS, schema.METRICS)
             row.update(status="finished" if state.get("status") == "finished" else "trained",
                        mae=m["test"]["mae"], rmse=m["test"]["rmse"], mae_expectation=m["test"]["mae_expectation"],
                        params=m["params"], macs=m["macs"], epochs_run=m["epochs_run"], train_seconds=m["train_seconds"])
