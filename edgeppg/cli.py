@@ -190,7 +190,7 @@ def export(
 @app.command()
 def bench(
     runs_: Annotated[list[Path], typer.Argument(metavar="RUN...", help="Run folder(s) (or a model file in one).")],
-    target: Annotated[str, typer.Option(help="host, or cortex-m4 (emulated in QEMU).")] = "host",
+    target: Annotated[str, typer.Option(help="host, or a core: cortex-m3, -m4, -m7, -m33 (emulated in QEMU).")] = "host",
     compare: Annotated[bool, typer.Option("--compare", help="Two runs: the second as a fraction of the first.")] = False,
     runtime: Annotated[Optional[list[str]], typer.Option(help="host: runtimes to measure (default: all).")] = None,
     n_runs: Annotated[int, typer.Option("--runs", min=1, help="host: timed batch-1 inferences per runtime.")] = 200,
@@ -200,7 +200,8 @@ def bench(
     windows: Annotated[int, typer.Option(min=1, help="cortex-m4: held-out windows checked bit for bit.")] = 16,
     plain_c: Annotated[bool, typer.Option("--plain-c", help="cortex-m4: kernels without DSP instructions.")] = False,
     backend: Backend = "native",
-    board: Annotated[str, typer.Option(help="cortex-m4: mps2_an386 (QEMU) or nrf52840dk (a real board).")] = "mps2_an386",
+    board: Annotated[Optional[str], typer.Option(help="A core's board (default: its QEMU one; nrf52840dk: a real "
+                                                     "Cortex-M4).")] = None,
     probe: Annotated[Optional[str], typer.Option(help="nrf52840dk: debug probe unique id.")] = None,
     port: Annotated[Optional[str], typer.Option(help="nrf52840dk: serial port of the board's console.")] = None,
     battery_mah: Annotated[float, typer.Option(min=0.001, help="cortex-m4: battery capacity (mAh) for the "
@@ -255,7 +256,7 @@ def flash(
 
     b = get_board(board)
     if not b.pyocd_target:
-        raise EdgeppgError(f"board '{board}' is emulated, not flashed: use edgeppg bench --target cortex-m4")
+        raise EdgeppgError(f"board '{board}' is emulated, not flashed: use edgeppg bench --target {b.core}")
     extras.require("board", "edgeppg flash")
     uid = choose_probe(probe)
     if stream_ is not None:

@@ -63,7 +63,7 @@ def test_flash_without_a_probe_says_so_in_one_line(exported):
 def test_flash_refuses_unknown_and_emulated_boards(exported):
     run, _ = exported
     bad = cli("flash", str(run), "--board", "stm32f4disco")
-    assert bad.returncode == 2 and "unknown board 'stm32f4disco' (available: mps2_an386, nrf52840dk)" in bad.stderr
+    assert bad.returncode == 2 and f"unknown board 'stm32f4disco' (available: {', '.join(boards.BOARDS)})" in bad.stderr
     emulated = cli("flash", str(run), "--board", "mps2_an386")
     assert emulated.returncode == 2 and "is emulated, not flashed" in emulated.stderr
 
@@ -237,3 +237,33 @@ def test_cortex_m4_results_are_kept_apart_per_board_and_backend():
     assert result_name("mps2_an386", "tflm") == "bench_cortex_m4_tflm-cmsis-nn.json"  # tflm: short for CMSIS-NN
     with pytest.raises(EdgeppgError, match="unknown backend 'cmsis'"):
         result_name("mps2_an386", "cmsis")
+
+
+@pytest.mark.m4
+@pytest.mark.parametrize("name", ["mps2_an385", "mps2_an500", "mps2_an505"])
+def test_every_emulated_core_runs_the_native_firmware_bit_exact(exported, tmp_path, name):
+    """The M3 (no DSP: the kernels' plain C, soft float), the M7 and the M33 (Secure state, its own memory
+    map): the same self-test as the M4's, bit-exact with TFLite, its instruction count reproducible."""
+    import shutil
+
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4, result_name
+
+    run = tmp_path / "run"
+    shutil.copytree(exported[0], run, ignore=shutil.ignore_patterns("firmware", "card"))
+    b = boards.board(name)
+    r = bench_cortex_m4(run, windows=4, board=name)
+    assert r["bit_exact"] and r["instruction_count_reproducible"] and r["core"] == b.core
+    assert r["kernels"] == ("DSP (SMLAD)" if b.dsp else "plain C")
+    assert (run / result_name(name, "native")).is_file()
+    assert qemu_command(run / "x.elf", b.qemu_machine)[2] == b.qemu_machine
+
+
+def test_a_target_names_a_core_and_a_board_must_have_it():
+    assert boards.for_target("cortex-m3").name == "mps2_an385"
+    assert boards.for_target("cortex-m4").name == "mps2_an386"
+    assert boards.for_target("cortex-m4", "nrf52840dk").name == "nrf52840dk"
+    with pytest.raises(EdgeppgError, match="--board nrf52840dk is a cortex-m4, not a cortex-m33"):
+        boards.for_target("cortex-m33", "nrf52840dk")
+    with pytest.raises(EdgeppgError, match="unknown target 'cortex-m99'"):
+        boards.for_target("cortex-m99")
+    assert {"cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33"} <= set(boards.cores())

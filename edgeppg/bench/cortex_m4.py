@@ -45,7 +45,7 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
         first = run_on_board(fw.elf, b, uid, port, console)
         second = first  # real cycles: nothing to compare a second run with
     else:
-        first, second = run_qemu(fw.elf), run_qemu(fw.elf)
+        first, second = run_qemu(fw.elf, machine=b.qemu_machine), run_qemu(fw.elf, machine=b.qemu_machine)
     if first.mismatches:
         console.print(f"[red]{len(first.mismatches)} window(s) differ from TFLite:[/] {first.mismatches[0]}")
     ticks = np.array(first.window_ticks, dtype=np.int64)
@@ -54,7 +54,8 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
     flash = fw.flash_bytes - vectors_bytes
     report = {
         "run": str(folder), "target": b.description, "board": b.name, "opt": opt, "backend": backend,
-        "kernels": tflm.kernels(backend).label if tflm.is_tflm(backend) else ("plain C" if plain_c else "DSP (SMLAD)"),
+        "kernels": tflm.kernels(backend).label if tflm.is_tflm(backend) else
+        ("plain C" if plain_c or not b.dsp else "DSP (SMLAD)"), "core": b.core,
         "bit_exact": first.mismatched == 0 and first.exit_code == 0, "windows": first.windows,
         "windows_mismatched": first.mismatched, "mismatches": first.mismatches[:5],
         "counter": f"{first.counter}" + (f", {first.tick_instructions} instructions per tick"

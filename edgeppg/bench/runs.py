@@ -14,7 +14,6 @@ from edgeppg import extras
 from edgeppg.bench import report
 from edgeppg.errors import EdgeppgError
 
-TARGETS = ("host", "cortex-m4")
 
 
 def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[Table], None], compare: bool = False,
@@ -22,10 +21,12 @@ def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[
     """Measure every run on `target` with the host's settings (`host`: runtimes, n_runs, batch, threads)
     or the Cortex-M4's (`mcu`: bench_cortex_m4's keywords), `show` each table, and fail with one line
     when the firmware is not bit-exact."""
+    from edgeppg.mcu import boards
+
     host, mcu = host or {}, mcu or {}
+    if target != "host":  # a core: the named board, or the core's emulated one
+        mcu = {**mcu, "board": boards.for_target(target, mcu.get("board")).name}
     board = mcu.get("board", "mps2_an386")
-    if target not in TARGETS:
-        raise EdgeppgError(f"unknown target '{target}' (available: {', '.join(TARGETS)})")
     if compare and len(runs) != 2:
         raise EdgeppgError(f"--compare takes exactly two runs (teacher, then student), got {len(runs)}")
     if profile and board != "mps2_an386":
@@ -33,7 +34,7 @@ def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[
     if target == "host":
         extras.require("export", "edgeppg bench (host runtimes)")
     else:
-        extras.require("board" if board != "mps2_an386" else "mcu", f"edgeppg bench --target {target}")
+        extras.require("board" if boards.board(board).pyocd_target else "mcu", f"edgeppg bench --target {target}")
     if compare and target == "host":  # a comparison is of exported models: export what is missing first
         from edgeppg.export.pipeline import ensure_export
 
@@ -54,7 +55,7 @@ def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[
                 r = bench_cortex_m4(path, console=console, **mcu)
         show(report.host_table(r) if target == "host" else report.mcu_table(r))
         results.append(r)
-        if profile and target == "cortex-m4":
+        if profile and target != "host":
             from edgeppg.bench.cortex_m4 import profile_cortex_m4
 
             with console.status(f"profiling {path} op by op"):

@@ -22,7 +22,7 @@ NRF52840 = PowerModel(
 
 @dataclass(frozen=True)
 class Board:
-    name: str  # folder under firmware/platform/
+    name: str  # folder under firmware/platform/ (its board.mk says the compiler's -mcpu and float ABI)
     description: str
     clock_mhz: float
     flash_bytes: int
@@ -30,15 +30,45 @@ class Board:
     power: PowerModel  # the part's currents that price its cycles (energy per inference, battery life)
     pyocd_target: str = ""  # empty: not a physical board
     counter: str = ""
+    core: str = "cortex-m4"  # what benchmark rows call the target
+    qemu_machine: str = ""  # QEMU's -M for an emulated board
+    dsp: bool = True  # the DSP extension (SMLAD): the kernels' fast path; without it, their plain C
 
 
+EMULATED = "instructions (SysTick under -icount)"
 BOARDS = {
     "mps2_an386": Board("mps2_an386", "QEMU mps2-an386 (Cortex-M4F, emulated)", 25.0, 4 << 20, 4 << 20,
                         NRF52840,  # QEMU's count is priced as the product part
-                        counter="instructions (SysTick under -icount)"),
+                        counter=EMULATED, qemu_machine="mps2-an386"),
+    "mps2_an385": Board("mps2_an385", "QEMU mps2-an385 (Cortex-M3, no DSP or FPU, emulated)", 25.0, 4 << 20,
+                        4 << 20, NRF52840, counter=EMULATED, core="cortex-m3", qemu_machine="mps2-an385",
+                        dsp=False),
+    "mps2_an500": Board("mps2_an500", "QEMU mps2-an500 (Cortex-M7, emulated)", 25.0, 4 << 20, 4 << 20,
+                        NRF52840, counter=EMULATED, core="cortex-m7", qemu_machine="mps2-an500"),
+    "mps2_an505": Board("mps2_an505", "QEMU mps2-an505 (Cortex-M33, emulated)", 20.0, 4 << 20, 4 << 20,
+                        NRF52840, counter=EMULATED, core="cortex-m33", qemu_machine="mps2-an505"),
     "nrf52840dk": Board("nrf52840dk", "Nordic nRF52840 DK (Cortex-M4F, 64 MHz)", 64.0, 1 << 20, 256 << 10, NRF52840,
                         pyocd_target="nrf52840", counter="cycles (DWT CYCCNT)"),
 }
+
+
+def cores() -> tuple[str, ...]:
+    """Every core some board has, for `--target`."""
+    return tuple(sorted({b.core for b in BOARDS.values()}, key=lambda c: int(c.removeprefix("cortex-m"))))
+
+
+def for_target(target: str, name: str | None = None) -> Board:
+    """The board `--target CORE [--board NAME]` means: the named one, which must have that core, else the
+    core's emulated board."""
+    if name:
+        b = board(name)
+        if b.core != target:
+            raise EdgeppgError(f"--board {b.name} is a {b.core}, not a {target} (--target)")
+        return b
+    emulated = [b for b in BOARDS.values() if b.core == target and b.qemu_machine]
+    if not emulated:
+        raise EdgeppgError(f"unknown target '{target}' (available: host, {', '.join(cores())})")
+    return emulated[0]
 
 
 def board(name: str) -> Board:

@@ -128,6 +128,9 @@ def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, 
     _check_opt(opt)
     tree, k = tflm.tflm_dir(), tflm.kernels(backend)
     b = boards.board(board)
+    if b.core != "cortex-m4":  # TFLM's library is built for the M4 (TFLM_ARCH in firmware/Makefile) so far
+        raise EdgeppgError(f"--board {b.name}: the TensorFlow Lite Micro backend builds for Cortex-M4 boards so far; "
+                           f"use --backend native on the {b.core}")
     env = tflm.make_env()
     ops = resolver_ops(tflite)
     _build_tflm_library(tree, k, ops, env)

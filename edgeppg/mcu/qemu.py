@@ -1,4 +1,5 @@
-"""Run firmware under QEMU's emulated Cortex-M4 (mps2-an386) and read what its self-test printed."""
+"""Run firmware under one of QEMU's emulated Cortex-M boards (mps2-an386, the Cortex-M4, unless a board
+says otherwise: edgeppg.mcu.boards) and read what its self-test printed."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from edgeppg.mcu.toolchain import require
 MACHINE = "mps2-an386"
 
 
-def qemu_command(elf: Path) -> list[str]:
+def qemu_command(elf: Path, machine: str = MACHINE) -> list[str]:
     # -icount shift=0: one instruction per virtual nanosecond, so the board's SysTick counts executed
     # instructions and the count is the same on every run, whatever the host is doing.
     # Semihosting output goes to an explicit stdio chardev: without one, QEMU writes it to stderr.
-    return ["qemu-system-arm", "-M", MACHINE, "-display", "none", "-monitor", "none", "-serial", "none",
+    return ["qemu-system-arm", "-M", machine, "-display", "none", "-monitor", "none", "-serial", "none",
             "-chardev", "stdio,id=console", "-semihosting-config", "enable=on,target=native,chardev=console",
             "-icount", "shift=0,align=off,sleep=off", "-kernel", str(elf)]
 
@@ -58,19 +59,19 @@ def parse(output: str, exit_code: int, what: str) -> SelfTest:
     )
 
 
-def run_qemu_text(elf: Path, timeout: float = 600.0) -> tuple[str, int]:
+def run_qemu_text(elf: Path, timeout: float = 600.0, machine: str = MACHINE) -> tuple[str, int]:
     """What the firmware printed under QEMU, and QEMU's exit status."""
     require("qemu-system-arm")
     try:
-        proc = subprocess.run(qemu_command(elf), capture_output=True, text=True, timeout=timeout,
+        proc = subprocess.run(qemu_command(elf, machine), capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise EdgeppgError(f"{elf}: QEMU did not finish within {timeout:.0f} s") from None
     return proc.stdout, proc.returncode
 
 
-def run_qemu(elf: Path, timeout: float = 600.0) -> SelfTest:
-    return parse(*run_qemu_text(elf, timeout), str(elf))
+def run_qemu(elf: Path, timeout: float = 600.0, machine: str = MACHINE) -> SelfTest:
+    return parse(*run_qemu_text(elf, timeout, machine), str(elf))
 
 
 def run_host(binary: Path, timeout: float = 600.0) -> SelfTest:
@@ -80,9 +81,9 @@ def run_host(binary: Path, timeout: float = 600.0) -> SelfTest:
     return parse(proc.stdout, proc.returncode, str(binary))
 
 
-if __name__ == "__main__":  # python -m edgeppg.mcu.qemu FIRMWARE.elf: run a build by hand, as edgeppg does
+if __name__ == "__main__":  # python -m edgeppg.mcu.qemu FIRMWARE.elf [MACHINE]: run a build by hand, as edgeppg does
     import sys
 
-    text, status = run_qemu_text(Path(sys.argv[1]))
+    text, status = run_qemu_text(Path(sys.argv[1]), machine=sys.argv[2] if len(sys.argv) > 2 else MACHINE)
     print(text, end="")
     sys.exit(status)

@@ -1,4 +1,4 @@
-/* What every Cortex-M4 board shares: the vector table, the reset handler (FPU on, .data copied, .bss
+/* What every Cortex-M board shares: the vector table, the reset handler (FPU on, .data copied, .bss
  * zeroed, the stack painted for its high-water mark, static constructors run, then main), fault
  * handlers that report and stop.
  * A board's own file (platform/<board>/board.c) provides the console, the counter and the exit; it may
@@ -63,8 +63,10 @@ static void run_constructors(void) {
 }
 
 __attribute__((noreturn)) void Reset_Handler(void) {
-  SCB_CPACR |= 0xFu << 20; /* CP10 and CP11 full access: the FPU */
+#if defined(__ARM_FP)
+  SCB_CPACR |= 0xFu << 20; /* CP10 and CP11 full access: the FPU (a core without one has no CPACR to set) */
   __asm__ volatile("dsb\n isb");
+#endif
   memcpy(&__data_start, &__data_load, (size_t)((uintptr_t)&__data_end - (uintptr_t)&__data_start));
   memset(&__bss_start, 0, (size_t)((uintptr_t)&__bss_end - (uintptr_t)&__bss_start));
   /* Paint the stack below the current frame; what main uses overwrites the paint. */

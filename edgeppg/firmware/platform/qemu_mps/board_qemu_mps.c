@@ -1,4 +1,5 @@
-/* QEMU's mps2-an386: semihosting for the console and the exit status, SysTick as the counter. */
+/* QEMU's MPS2/MPS3 boards (mps2-an385, -an386, -an500): semihosting for the console and the exit status,
+ * SysTick as the counter. A board's board.mk gives EP_SYSCLK_HZ, the clock its SysTick runs from. */
 #include <stdint.h>
 
 #include "board.h"
@@ -57,6 +58,10 @@ uint64_t ep_board_ticks(void) {
 }
 
 /* Under `-icount shift=0` QEMU retires one instruction per virtual nanosecond and SysTick runs from the
- * 25 MHz system clock: one tick every 40 instructions, the same count on every run. */
-uint32_t ep_board_tick_instructions(void) { return 40; }
+ * system clock: at 25 MHz one tick every 40 instructions, the same count on every run. */
+#ifndef EP_SYSCLK_HZ
+#error "the board's board.mk defines EP_SYSCLK_HZ"
+#endif
+_Static_assert(1000000000u % EP_SYSCLK_HZ == 0, "a SysTick tick must be a whole number of instructions");
+uint32_t ep_board_tick_instructions(void) { return 1000000000u / EP_SYSCLK_HZ; }
 const char *ep_board_counter_name(void) { return "systick-icount"; }

@@ -1,0 +1,5 @@
+# QEMU mps2-an385: a Cortex-M3 at 25 MHz, no DSP instructions (the kernels' plain C) and no FPU (soft float,
+# IEEE single precision like the FPU's, so the preprocessing stays bit-exact with the host).
+ARCH := -mcpu=cortex-m3 -mthumb -mfloat-abi=soft
+BSP_SHARED := qemu_mps
+BOARD_DEFINES := -DEP_SYSCLK_HZ=25000000
