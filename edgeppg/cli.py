@@ -190,7 +190,7 @@ def export(
 @app.command()
 def bench(
     runs_: Annotated[list[Path], typer.Argument(metavar="RUN...", help="Run folder(s) (or a model file in one).")],
-    target: Annotated[str, typer.Option(help="host, or a core: cortex-m3, -m4, -m7, -m33 (emulated in QEMU).")] = "host",
+    target: Annotated[str, typer.Option(help="host, or a core: cortex-m3, -m4, -m7, -m33, -m55 (QEMU).")] = "host",
     compare: Annotated[bool, typer.Option("--compare", help="Two runs: the second as a fraction of the first.")] = False,
     runtime: Annotated[Optional[list[str]], typer.Option(help="host: runtimes to measure (default: all).")] = None,
     n_runs: Annotated[int, typer.Option("--runs", min=1, help="host: timed batch-1 inferences per runtime.")] = 200,
@@ -198,7 +198,8 @@ def bench(
     threads: Annotated[int, typer.Option(min=1, help="host: threads per runtime.")] = 1,
     opt: Annotated[str, typer.Option(help="cortex-m4: compiler optimisation, -O2 or -Os.")] = "-O2",
     windows: Annotated[int, typer.Option(min=1, help="cortex-m4: held-out windows checked bit for bit.")] = 16,
-    plain_c: Annotated[bool, typer.Option("--plain-c", help="cortex-m4: kernels without DSP instructions.")] = False,
+    plain_c: Annotated[bool, typer.Option("--plain-c", help="A core: kernels without DSP instructions.")] = False,
+    helium: Annotated[bool, typer.Option("--helium", help="cortex-m55: the Helium (MVE) kernels.")] = False,
     backend: Backend = "native",
     board: Annotated[Optional[str], typer.Option(help="A core's board (default: its QEMU one; nrf52840dk: a real "
                                                      "Cortex-M4).")] = None,
@@ -214,8 +215,8 @@ def bench(
 
     bench_runs(runs_, target, err, out.print, compare, host=dict(runtimes=runtime, n_runs=n_runs, batch=batch,
                                                                 threads=threads),
-               mcu=dict(opt=opt, windows=windows, plain_c=plain_c, backend=backend, board=board, probe=probe, port=port,
-                        battery_mah=battery_mah), profile=profile)
+               mcu=dict(opt=opt, windows=windows, plain_c=plain_c, helium=helium, backend=backend, board=board,
+                        probe=probe, port=port, battery_mah=battery_mah), profile=profile)
 
 
 @app.command()

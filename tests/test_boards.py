@@ -240,10 +240,12 @@ def test_cortex_m4_results_are_kept_apart_per_board_and_backend():
 
 
 @pytest.mark.m4
-@pytest.mark.parametrize("name", ["mps2_an385", "mps2_an500", "mps2_an505"])
-def test_every_emulated_core_runs_the_native_firmware_bit_exact(exported, tmp_path, name):
-    """The M3 (no DSP: the kernels' plain C, soft float), the M7 and the M33 (Secure state, its own memory
-    map): the same self-test as the M4's, bit-exact with TFLite, its instruction count reproducible."""
+@pytest.mark.parametrize("name, helium", [("mps2_an385", False), ("mps2_an500", False), ("mps2_an505", False),
+                                          ("mps3_an547", False), ("mps3_an547", True)])
+def test_every_emulated_core_runs_the_native_firmware_bit_exact(exported, tmp_path, name, helium):
+    """The M3 (no DSP: the kernels' plain C, soft float), the M7, the M33 and the M55 (Secure state, their own
+    memory maps; the M55's SysTick a fractional 125/4 instructions) and the M55's Helium kernels: the same
+    self-test as the M4's, bit-exact with TFLite, its instruction count reproducible."""
     import shutil
 
     from edgeppg.bench.cortex_m4 import bench_cortex_m4, result_name
@@ -251,9 +253,9 @@ def test_every_emulated_core_runs_the_native_firmware_bit_exact(exported, tmp_pa
     run = tmp_path / "run"
     shutil.copytree(exported[0], run, ignore=shutil.ignore_patterns("firmware", "card"))
     b = boards.board(name)
-    r = bench_cortex_m4(run, windows=4, board=name)
+    r = bench_cortex_m4(run, windows=4, board=name, helium=helium)
     assert r["bit_exact"] and r["instruction_count_reproducible"] and r["core"] == b.core
-    assert r["kernels"] == ("DSP (SMLAD)" if b.dsp else "plain C")
+    assert r["kernels"] == ("Helium (MVE)" if helium else "DSP (SMLAD)" if b.dsp else "plain C")
     assert (run / result_name(name, "native")).is_file()
     assert qemu_command(run / "x.elf", b.qemu_machine)[2] == b.qemu_machine
 
@@ -266,4 +268,9 @@ def test_a_target_names_a_core_and_a_board_must_have_it():
         boards.for_target("cortex-m33", "nrf52840dk")
     with pytest.raises(EdgeppgError, match="unknown target 'cortex-m99'"):
         boards.for_target("cortex-m99")
-    assert {"cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33"} <= set(boards.cores())
+    assert {"cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"} <= set(boards.cores())
+
+
+def test_helium_is_refused_on_a_core_without_it(exported, tmp_path):
+    with pytest.raises(EdgeppgError, match="--helium: the cortex-m4 .mps2_an386. has no Helium"):
+        build_cortex_m4(exported[0] / "model_int8.tflite", None, tmp_path / "fw", helium=True)

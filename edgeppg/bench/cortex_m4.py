@@ -31,7 +31,7 @@ def result_name(board: str, backend: str) -> str:
 
 
 @lock.locked("bench --target cortex-m4")
-def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bool = False,
+def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bool = False, helium: bool = False,
                     console: Console | None = None, backend: str = "native", board: str = "mps2_an386",
                     probe: str | None = None, port: str | None = None, battery_mah: float | None = 100.0) -> dict:
     console = console or Console(stderr=True)
@@ -40,7 +40,7 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
     b = boards.board(board)
     uid = choose_probe(probe) if b.pyocd_target else None  # fail before building when no board is attached
     x, y = test_vectors(folder, windows)
-    fw = build(folder, x, y, opt, plain_c, backend, b.name, console)
+    fw = build(folder, x, y, opt, plain_c, backend, b.name, console, helium=helium)
     if b.pyocd_target:
         first = run_on_board(fw.elf, b, uid, port, console)
         second = first  # real cycles: nothing to compare a second run with
@@ -55,7 +55,8 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
     report = {
         "run": str(folder), "target": b.description, "board": b.name, "opt": opt, "backend": backend,
         "kernels": tflm.kernels(backend).label if tflm.is_tflm(backend) else
-        ("plain C" if plain_c or not b.dsp else "DSP (SMLAD)"), "core": b.core,
+        ("plain C" if plain_c or not b.dsp else "Helium (MVE)" if b.helium and helium else "DSP (SMLAD)"),
+        "core": b.core,
         "bit_exact": first.mismatched == 0 and first.exit_code == 0, "windows": first.windows,
         "windows_mismatched": first.mismatched, "mismatches": first.mismatches[:5],
         "counter": f"{first.counter}" + (f", {first.tick_instructions} instructions per tick"
@@ -67,7 +68,7 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
         "fits_board": boards.PRODUCT_BOARD, "fits_limits": boards.limits(), "fits": boards.fits(flash, ram),
     }
     if first.tick_instructions:  # emulated: instructions, and an estimated time
-        per_window = ticks * first.tick_instructions
+        per_window = (ticks * first.tick_instructions.numerator) // first.tick_instructions.denominator
         instructions = int(per_window.mean())
         report.update({
             "instructions_per_inference": instructions,
@@ -138,7 +139,7 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
         raise EdgeppgError(f"{fw.elf}: the profile build printed {len(ticks)} ops, the model has {len(steps)}")
     rows = []
     for i, step in enumerate(steps):
-        macs, instr = op_macs(step), ticks[i] * per_tick
+        macs, instr = op_macs(step), int(ticks[i] * per_tick)
         kernel = (step.kernel or f"({step.note or 'view'})") if backend == "native" else f"TFLM {step.op.kind}"
         rows.append({"op": i, "kind": step.op.kind, "what": step.op.describe(), "kernel": kernel,
                      "shape": {k: v for k, v in step.params.get("conv", step.params).items()

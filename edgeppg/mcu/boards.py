@@ -33,6 +33,7 @@ class Board:
     core: str = "cortex-m4"  # what benchmark rows call the target
     qemu_machine: str = ""  # QEMU's -M for an emulated board
     dsp: bool = True  # the DSP extension (SMLAD): the kernels' fast path; without it, their plain C
+    helium: bool = False  # the M-profile vector extension (MVE): the kernels' Helium inner loops
 
 
 EMULATED = "instructions (SysTick under -icount)"
@@ -47,6 +48,9 @@ BOARDS = {
                         NRF52840, counter=EMULATED, core="cortex-m7", qemu_machine="mps2-an500"),
     "mps2_an505": Board("mps2_an505", "QEMU mps2-an505 (Cortex-M33, emulated)", 20.0, 4 << 20, 4 << 20,
                         NRF52840, counter=EMULATED, core="cortex-m33", qemu_machine="mps2-an505"),
+    "mps3_an547": Board("mps3_an547", "QEMU mps3-an547 (Cortex-M55 with Helium, emulated)", 32.0, 512 << 10,
+                        512 << 10, NRF52840, counter=EMULATED, core="cortex-m55", qemu_machine="mps3-an547",
+                        helium=True),
     "nrf52840dk": Board("nrf52840dk", "Nordic nRF52840 DK (Cortex-M4F, 64 MHz)", 64.0, 1 << 20, 256 << 10, NRF52840,
                         pyocd_target="nrf52840", counter="cycles (DWT CYCCNT)"),
 }

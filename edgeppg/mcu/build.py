@@ -89,16 +89,19 @@ def _result(elf: Path, plan: Plan | None, arena: int) -> Build:
 
 def build_cortex_m4(tflite: Path, vectors: tuple[np.ndarray, np.ndarray] | None, out: Path, opt: str = "-O2",
                     plain_c: bool = False, board: str = "mps2_an386", contract: Contract | None = None,
-                    app: str = "selftest", extra_cflags: str = "") -> Build:
+                    app: str = "selftest", extra_cflags: str = "", helium: bool = False) -> Build:
     """Firmware for `tflite` built into `out` for `board`: the self-test with `vectors` compiled in, or
     (app="stream") the heart-rate monitor on a sample stream, which needs the device `contract`."""
     require("arm-none-eabi-gcc", "make")
     _check_opt(opt)
     b = boards.board(board)
+    if helium and not b.helium:
+        raise EdgeppgError(f"--helium: the {b.core} ({b.name}) has no Helium (MVE); the M55 has")
     with _where_make_can_work(out) as work:
         plan = generate(tflite, work / "gen", vectors, contract)
         _make([f"GEN={(work / 'gen').resolve()}", f"OUT={work.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
-               f"APP={app}", f"EXTRA_CFLAGS={extra_cflags}", *(["PLAIN_C=1"] if plain_c else [])],
+               f"APP={app}", f"EXTRA_CFLAGS={extra_cflags}", *(["PLAIN_C=1"] if plain_c else []),
+               *(["EP_MVE=1"] if helium else [])],
               f"{app} firmware for {b.name}")
         built = _result(work / "app.elf", plan, plan.arena_bytes)
     return replace(built, elf=out / "app.elf")

@@ -42,21 +42,22 @@ def test_vectors(folder: Path, windows: int) -> tuple[np.ndarray, np.ndarray]:
     return device_contract.read_vectors(folder, windows)
 
 
-def firmware_out(folder: Path, board: str, opt: str, backend: str, plain_c: bool = False) -> Path:
+def firmware_out(folder: Path, board: str, opt: str, backend: str, plain_c: bool = False, helium: bool = False) -> Path:
     name = backend_name(backend)
-    return folder / FIRMWARE_DIR / f"{board}{opt}{'' if name == 'native' else '-' + name}{'-plain' if plain_c else ''}"
+    return folder / FIRMWARE_DIR / (f"{board}{opt}{'' if name == 'native' else '-' + name}{'-plain' if plain_c else ''}"
+                                    f"{'-mve' if helium else ''}")
 
 
 def build(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, plain_c: bool, backend: str, board: str,
           console: Console | None = None, contract: device_contract.Contract | None = None,
-          extra_cflags: str = "", out: Path | None = None) -> Build:
+          extra_cflags: str = "", out: Path | None = None, helium: bool = False) -> Build:
     """The self-test firmware for a run, with edgeppg's generated C or with TFLite Micro."""
     name = backend_name(backend)
     contract = contract or device_contract.read(folder)
-    out = out or firmware_out(folder, board, opt, name, plain_c)
+    out = out or firmware_out(folder, board, opt, name, plain_c, helium)
     if name == "native":
         return build_cortex_m4(folder / INT8_TFLITE, (x, y), out, opt, plain_c, board, contract,
-                               extra_cflags=extra_cflags)
+                               extra_cflags=extra_cflags, helium=helium)
     with (console or Console(stderr=True)).status(
             f"{tflm.kernels(name).label}: TFLM's make builds its library (minutes, once per machine), "
             "then the firmware, whose arena is sized from what TFLM uses on the emulated M4"):

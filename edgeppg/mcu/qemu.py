@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from fractions import Fraction
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ class SelfTest:
     windows: int
     mismatched: int
     ticks: int
-    tick_instructions: int
+    tick_instructions: Fraction  # a tick need not be a whole number of instructions (the M55's 32 MHz: 125/4)
     stack_bytes: int
     arena_bytes: int
     counter: str
@@ -40,7 +41,7 @@ class SelfTest:
 
     @property
     def instructions(self) -> int:
-        return self.ticks * self.tick_instructions
+        return int(self.ticks * self.tick_instructions)
 
 
 def parse(output: str, exit_code: int, what: str) -> SelfTest:
@@ -53,7 +54,7 @@ def parse(output: str, exit_code: int, what: str) -> SelfTest:
     windows = re.findall(r"^window=(\d+) hr_argmax=(-?\d+) hr_expectation_x10=-?\d+ ticks=(\d+)$", output, re.M)
     return SelfTest(
         windows=int(kv["windows"]), mismatched=int(kv["mismatched"]), ticks=int(kv["ticks"]),
-        tick_instructions=int(kv["tick_instructions"]), stack_bytes=int(kv["stack"]), arena_bytes=int(kv["arena"]),
+        tick_instructions=Fraction(kv["tick_instructions"]), stack_bytes=int(kv["stack"]), arena_bytes=int(kv["arena"]),
         counter=kv["counter"], arena_used_bytes=int(kv.get("arena_used", kv["arena"])), mismatches=re.findall(r"^(MISMATCH .*)$", output, re.M),
         window_ticks=[int(t) for _, _, t in windows], hr_argmax=[int(h) for _, h, _ in windows], exit_code=exit_code,
     )

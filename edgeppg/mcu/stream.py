@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -169,7 +170,7 @@ def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
                                                        output_scale=c.output_scale, steps=steps))
 
 
-def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_instructions: int) -> dict:
+def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_instructions: Fraction) -> dict:
     """The figures `edgeppg stream` reports: device against host, and both against the reference."""
     n = min(len(device.index), len(host.status))
     ok = host.status[:n] == 0
@@ -182,7 +183,7 @@ def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_
     else:
         mism = -1  # built without the input dump
     scored = labelled & ok
-    ticks = device.ticks[:n][ok] * tick_instructions
+    ticks = (device.ticks[:n][ok] * tick_instructions.numerator) // tick_instructions.denominator
     return {
         "windows": int(n), "windows_usable": int(ok.sum()), "windows_labelled": int(labelled.sum()),
         "agree": float((dev_argmax == host_argmax).mean()) if n else 0.0,
@@ -227,7 +228,7 @@ def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Co
                             f"{rec.rate_hz:g} Hz) through the firmware under QEMU"):
             device = run_qemu_stream(fw.elf, rec.samples, rec.rate_hz, acc=acc, acc_rate_hz=rec.rate_hz)
         host = host_stream(folder, rec.samples, rec.rate_hz, contract, acc, rec.rate_hz)
-        report = compare(device, host, rec.reference_bpm, int(device.summary["tick_instructions"]))
+        report = compare(device, host, rec.reference_bpm, Fraction(device.summary["tick_instructions"]))
         stack = int(device.summary["stack"])
         report.update({
             "recording": rec.name, "note": rec.note, "sample_rate_hz": rec.rate_hz, "samples": int(len(rec.samples)),

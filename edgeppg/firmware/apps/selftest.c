@@ -1,7 +1,7 @@
 /* The test build: every compiled-in window goes through the model; its int8 logits must equal what
  * TFLite's reference kernels gave on the host, bit for bit. Prints each window's heart rate, the first
  * differing logit of any window that does not match, and one machine-readable summary line:
- *   EDGEPPG_RESULT windows=N mismatched=M ticks=T tick_instructions=I stack=S arena=A arena_used=U counter=NAME
+ *   EDGEPPG_RESULT windows=N mismatched=M ticks=T tick_instructions=I[/D] stack=S arena=A arena_used=U counter=NAME
  * (ticks of the first inference; a window's count depends a little on its data through rounding and
  * clamping branches, and is the same on every run). Exits 0 only if all match. On the host build the
  * entry point is main_selftest, called by the host board's main. */
@@ -102,6 +102,10 @@ int main(void) {
   p = ep_fmt_u64(p, first_ticks);
   p = ep_fmt_str(p, " tick_instructions=");
   p = ep_fmt_u64(p, ep_board_tick_instructions());
+  if (ep_board_tick_divisor() != 1) {
+    p = ep_fmt_str(p, "/");
+    p = ep_fmt_u64(p, ep_board_tick_divisor());
+  }
   p = ep_fmt_str(p, " stack=");
   p = ep_fmt_u64(p, ep_board_stack_peak());
   p = ep_fmt_str(p, " arena=");

@@ -9,7 +9,7 @@
  *   hr i=I status=S argmax=A tracked=T conf_ppm=C avail=V pre=P model=M tracker=K q=HEX
  * (ticks of preprocessing, model and tracker; q is the quantised window the model saw, when
  * EP_STREAM_DUMP_INPUT is defined), then a summary:
- *   EDGEPPG_STREAM windows=N samples=S tick_instructions=I stack=B state=B counter=NAME
+ *   EDGEPPG_STREAM windows=N samples=S tick_instructions=I[/D] stack=B state=B counter=NAME
  * An unsupported rate prints EDGEPPG_STREAM_ERROR and exits with status 3. */
 #include <stdint.h>
 #include <string.h>
@@ -166,6 +166,10 @@ int main(void) {
   p = ep_fmt_u64(p, pushed);
   p = ep_fmt_str(p, " tick_instructions=");
   p = ep_fmt_u64(p, ep_board_tick_instructions());
+  if (ep_board_tick_divisor() != 1) {
+    p = ep_fmt_str(p, "/");
+    p = ep_fmt_u64(p, ep_board_tick_divisor());
+  }
   p = ep_fmt_str(p, " stack=");
   p = ep_fmt_u64(p, ep_board_stack_peak());
   p = ep_fmt_str(p, " state=");

@@ -205,6 +205,25 @@ static int32_t model_bias(const ep_conv_params *p, const int8_t *w, int32_t bias
  * element is read once for four output channels. */
 static void dot4_plain(const int8_t *x, const int8_t *w, int32_t row, int32_t n, int32_t offset, int32_t acc[4]) {
   const int8_t *w0 = w, *w1 = w + row, *w2 = w + 2 * row, *w3 = w + 3 * row;
+#ifdef EP_MVE /* Helium: sixteen taps of one position against four channels' weights per pass */
+  int32_t a[4] = {0, 0, 0, 0}, s[4] = {0, 0, 0, 0};
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+    const int8x16_t xv = vldrbq_z_s8(x + i, p);
+    const int8x16_t v0 = vldrbq_z_s8(w0 + i, p), v1 = vldrbq_z_s8(w1 + i, p);
+    const int8x16_t v2 = vldrbq_z_s8(w2 + i, p), v3 = vldrbq_z_s8(w3 + i, p);
+    a[0] = vmladavaq_s8(a[0], xv, v0);
+    a[1] = vmladavaq_s8(a[1], xv, v1);
+    a[2] = vmladavaq_s8(a[2], xv, v2);
+    a[3] = vmladavaq_s8(a[3], xv, v3);
+    s[0] = vaddvaq_s8(s[0], v0);
+    s[1] = vaddvaq_s8(s[1], v1);
+    s[2] = vaddvaq_s8(s[2], v2);
+    s[3] = vaddvaq_s8(s[3], v3);
+  }
+  for (int32_t c = 0; c < 4; ++c) acc[c] += a[c] + offset * s[c];
+  return;
+#endif
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   for (int32_t i = 0; i < n; ++i) {
     const int32_t xv = x[i] + offset;

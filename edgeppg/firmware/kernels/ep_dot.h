@@ -1,5 +1,7 @@
 /* The inner loop of convolution and fully connected layers: sum of w[i] * (x[i] + offset).
- * Plain C, or on a Cortex-M4 two multiply-accumulates per SMLAD: four int8 of each operand are
+ * Plain C; on a core with Helium (the M55, EP_MVE) sixteen multiply-accumulates per VMLADAVA on int8
+ * lanes, the offset applied once at the end as offset * sum(w) (tail lanes predicated off, so they load
+ * as zeros); or on a Cortex-M4 two multiply-accumulates per SMLAD: four int8 of each operand are
  * sign-extended into two pairs of int16 (SXTB16, and SXTB16 of the word rotated by 8), the input
  * offset is added to both halves at once (SADD16), and SMLAD sums the two products. The order of the
  * additions changes, the integer result does not. */
@@ -8,7 +10,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__ARM_FEATURE_DSP) && !defined(EP_PLAIN_C)
+#if defined(__ARM_FEATURE_MVE) && !defined(EP_PLAIN_C)
+#include <arm_mve.h>
+#define EP_MVE 1 /* the kernels take their general path, whose inner loops are Helium's */
+#elif defined(__ARM_FEATURE_DSP) && !defined(EP_PLAIN_C)
 #include <arm_acle.h>
 #define EP_DSP 1
 #endif
@@ -31,6 +36,16 @@ static inline uint32_t ep_load4(const int8_t **p) {
 #endif
 
 static inline int32_t ep_dot_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t offset) {
+#ifdef EP_MVE
+  int32_t wx = 0, sw = 0;
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+    const int8x16_t wv = vldrbq_z_s8(w + i, p);
+    wx = vmladavaq_s8(wx, vldrbq_z_s8(x + i, p), wv);
+    sw = vaddvaq_s8(sw, wv);
+  }
+  return wx + offset * sw;
+#endif
   int32_t acc = 0;
   int32_t i = 0;
 #ifdef EP_DSP

@@ -16,6 +16,7 @@ void ep_board_puts(const char *s);
 int32_t ep_board_read(void *buf, int32_t max);
 uint64_t ep_board_ticks(void);       /* monotonic counter */
 uint32_t ep_board_tick_instructions(void); /* executed instructions per tick (0: ticks are cycles) */
+uint32_t ep_board_tick_divisor(void); /* ...divided by this: a tick need not be a whole number of instructions */
 const char *ep_board_counter_name(void);
 uint32_t ep_board_stack_peak(void);  /* bytes of stack ever used, from the painted stack */
 void ep_board_exit(int status) __attribute__((noreturn));

@@ -2,4 +2,4 @@
 # IEEE single precision like the FPU's, so the preprocessing stays bit-exact with the host).
 ARCH := -mcpu=cortex-m3 -mthumb -mfloat-abi=soft
 BSP_SHARED := qemu_mps
-BOARD_DEFINES := -DEP_SYSCLK_HZ=25000000
+BOARD_DEFINES := -DEP_TICK_INSTRUCTIONS=40 -DEP_TICK_DIVISOR=1  # SysTick: 1e9 / sysclk instructions

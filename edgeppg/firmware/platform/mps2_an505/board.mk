@@ -1,4 +1,4 @@
 # QEMU mps2-an505: a Cortex-M33 (DSP, single-precision FPU, TrustZone: run Secure) at 20 MHz.
 ARCH := -mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16
 BSP_SHARED := qemu_mps
-BOARD_DEFINES := -DEP_SYSCLK_HZ=20000000
+BOARD_DEFINES := -DEP_TICK_INSTRUCTIONS=50 -DEP_TICK_DIVISOR=1  # SysTick: 1e9 / sysclk instructions

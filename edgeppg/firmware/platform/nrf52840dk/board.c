@@ -104,6 +104,7 @@ uint64_t ep_board_ticks(void) { /* the 32-bit counter wraps every 67 s at 64 MHz
 }
 
 uint32_t ep_board_tick_instructions(void) { return 0; } /* ticks are cycles, not instructions */
+uint32_t ep_board_tick_divisor(void) { return 1; }
 const char *ep_board_counter_name(void) { return "dwt-cycles"; }
 
 void ep_board_exit(int status) {

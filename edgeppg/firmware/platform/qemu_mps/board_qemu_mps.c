@@ -1,5 +1,5 @@
-/* QEMU's MPS2/MPS3 boards (mps2-an385, -an386, -an500): semihosting for the console and the exit status,
- * SysTick as the counter. A board's board.mk gives EP_SYSCLK_HZ, the clock its SysTick runs from. */
+/* QEMU's MPS2/MPS3 boards (mps2-an385, -an386, -an500, -an505, mps3-an547): semihosting for the console and the
+ * exit status, SysTick as the counter. */
 #include <stdint.h>
 
 #include "board.h"
@@ -58,10 +58,11 @@ uint64_t ep_board_ticks(void) {
 }
 
 /* Under `-icount shift=0` QEMU retires one instruction per virtual nanosecond and SysTick runs from the
- * system clock: at 25 MHz one tick every 40 instructions, the same count on every run. */
-#ifndef EP_SYSCLK_HZ
-#error "the board's board.mk defines EP_SYSCLK_HZ"
+ * system clock: 1e9 / sysclk instructions per tick, the same count on every run. The board's board.mk
+ * gives that as EP_TICK_INSTRUCTIONS / EP_TICK_DIVISOR (40 / 1 at 25 MHz, 125 / 4 at 32 MHz). */
+#if !defined(EP_TICK_INSTRUCTIONS) || !defined(EP_TICK_DIVISOR)
+#error "the board's board.mk defines EP_TICK_INSTRUCTIONS and EP_TICK_DIVISOR"
 #endif
-_Static_assert(1000000000u % EP_SYSCLK_HZ == 0, "a SysTick tick must be a whole number of instructions");
-uint32_t ep_board_tick_instructions(void) { return 1000000000u / EP_SYSCLK_HZ; }
+uint32_t ep_board_tick_instructions(void) { return EP_TICK_INSTRUCTIONS; }
+uint32_t ep_board_tick_divisor(void) { return EP_TICK_DIVISOR; }
 const char *ep_board_counter_name(void) { return "systick-icount"; }
