@@ -194,7 +194,28 @@ def motion() -> str:
         "`benchmarks/results/motion.json`.\n")
 
 
-RENDERERS: dict[str, Callable[[], str]] = {"motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
+def cores() -> str:
+    d = _load("cores.json")
+    rows = d["rows"]
+    tflm = {r["model"]: r["instructions"] for r in rows if r["backend"] == "tflm-cmsis-nn"}
+    dsp = {(r["model"], r["target"]): r["instructions"] for r in rows
+           if r["backend"] == "native" and "Helium" not in r["kernels"]}
+    out = []
+    for r in rows:
+        if r["backend"] != "native":
+            continue
+        vs_tflm = f"{r['instructions'] / tflm[r['model']]:.2f}x" if r["model"] in tflm and r["target"] == "cortex-m4" \
+            else "-"
+        vs_dsp = f"{r['instructions'] / dsp[(r['model'], r['target'])]:.2f}x" if "Helium" in r["kernels"] else "-"
+        out.append([r["model"], r["target"].removeprefix("cortex-").upper(), r["kernels"], "yes" if r["bit_exact"] else "NO",
+                    f"{r['instructions']:,}", f"{r['instructions_per_mac']:.2f}", f"{r['flash_bytes']:,}",
+                    f"{r['ram_bytes']:,}", vs_tflm, vs_dsp])
+    return _table(["model", "core", "kernels", "bit-exact", "instructions", "per MAC", "flash (B)", "RAM (B)",
+                   "/ TFLM + CMSIS-NN", "/ DSP build"], out) + \
+        "\nRaw: `benchmarks/results/cores.json` (`python benchmarks/cores.py`).\n"
+
+
+RENDERERS: dict[str, Callable[[], str]] = {"cores": cores, "motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
                                            "mcu-ratios": mcu_ratios, "tracker": tracker, "medium": medium, "medium-front": medium_front,
                                            "train-throughput": train_throughput}
 
