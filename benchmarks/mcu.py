@@ -37,7 +37,8 @@ def measure(run: Path, name: str, blocks: int, report: dict, windows: int, conso
             continue
         r = bench_cortex_m4(run, opt, windows, plain_c=plain, console=console, backend=backend)
         rows.append({
-            "model": name, "blocks": blocks, "params": report["params"], "macs": report["macs"], "backend": backend,
+            "model": name, "blocks": blocks, "params": report["params"], "macs": report["macs"], "target": r["core"],
+            "backend": backend,
             "opt": opt, "kernels": r["kernels"], "bit_exact": r["bit_exact"],
             "reproducible": r["instruction_count_reproducible"], "instructions": r["instructions_per_inference"],
             "instructions_per_mac": round(r["instructions_per_inference"] / report["macs"], 3),
