@@ -83,8 +83,8 @@ def eval_table(title: str, model, sets: dict[str, WindowSet], readout: str):
     """What `edgeppg eval` prints: one row per set of windows."""
     from edgeppg.reports import rows_table
 
-    return rows_table(title, ("windows from", "windows", f"MAE ({readout}, BPM)", f"RMSE ({readout}, BPM)",
-                              "MAE argmax", "MAE track"), eval_rows(model, sets, readout), left=0)
+    return rows_table(title, ("windows from", "windows", f"MAE\n{readout}", f"RMSE\n{readout}", "MAE\nargmax",
+                              "MAE\ntrack"), eval_rows(model, sets, readout), left=0)
 
 
 def eval_rows(model, sets: dict[str, WindowSet], readout: str) -> list[tuple[str, ...]]:
