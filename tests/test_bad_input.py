@@ -486,10 +486,12 @@ def test_sigkill_leaves_no_stale_lock_and_the_next_command_corrects_status(tmp_p
 
 
 @pytest.mark.m4
-def test_bench_blames_the_vectors_not_the_firmware_when_tflite_disagrees_with_them(tmp_path, exported, capsys):
+@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m33"])
+def test_bench_blames_the_vectors_not_the_firmware_when_tflite_disagrees_with_them(tmp_path, exported, capsys, target):
     """Vectors of this very model whose expected outputs were altered: the firmware computes TFLite's
-    outputs, so the one line says the vectors are wrong (bench's record of the failed check is kept)."""
-    code, stderr = run_cli(["bench", _vectors_expect(tmp_path, exported[0]), "--target", "cortex-m4",
+    outputs, so the one line says the vectors are wrong (bench's record of the failed check is kept), on
+    any core: a mismatch fails every target's bench, not only the M4's."""
+    code, stderr = run_cli(["bench", _vectors_expect(tmp_path, exported[0]), "--target", target,
                             "--windows", "4"], capsys)
     last = [ln for ln in stderr.splitlines() if ln.strip()][-1]
     assert code == 2 and last.startswith("error: ") and "the vectors are wrong, not the firmware" in last, stderr
