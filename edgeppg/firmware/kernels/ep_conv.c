@@ -222,8 +222,7 @@ static void dot4_plain(const int8_t *x, const int8_t *w, int32_t row, int32_t n,
     s[3] = vaddvaq_s8(s[3], v3);
   }
   for (int32_t c = 0; c < 4; ++c) acc[c] += a[c] + offset * s[c];
-  return;
-#endif
+#else
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   for (int32_t i = 0; i < n; ++i) {
     const int32_t xv = x[i] + offset;
@@ -236,6 +235,7 @@ static void dot4_plain(const int8_t *x, const int8_t *w, int32_t row, int32_t n,
   acc[1] = a1;
   acc[2] = a2;
   acc[3] = a3;
+#endif
 }
 
 /* TFLite's reference arithmetic: each position's valid taps only, four output channels at a time. */

@@ -45,7 +45,7 @@ static inline int32_t ep_dot_s8(const int8_t *x, const int8_t *w, int32_t n, int
     sw = vaddvaq_s8(sw, wv);
   }
   return wx + offset * sw;
-#endif
+#else
   int32_t acc = 0;
   int32_t i = 0;
 #ifdef EP_DSP
@@ -60,6 +60,7 @@ static inline int32_t ep_dot_s8(const int8_t *x, const int8_t *w, int32_t n, int
 #endif
   for (; i < n; ++i) acc += (int32_t)w[i] * ((int32_t)x[i] + offset);
   return acc;
+#endif
 }
 
 #endif
