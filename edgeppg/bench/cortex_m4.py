@@ -19,7 +19,7 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.files import INT8_TFLITE, bench_mcu_json, exported_folder, profile_json, write_json
 from edgeppg.mcu import boards, energy, tflm
 from edgeppg.mcu.firmware import backend_name, build, choose_probe, firmware_out, run_on_board, test_vectors
-from edgeppg.mcu.qemu import parse, run_qemu
+from edgeppg.mcu.qemu import parse, run_qemu, tick_instructions
 
 CPI = 1.25  # estimated Cortex-M4 cycles per instruction for these kernels (see docs/design.md)
 CLOCKS_MHZ = (64, 168)
@@ -68,7 +68,7 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
         "fits_board": boards.PRODUCT_BOARD, "fits_limits": boards.limits(), "fits": boards.fits(flash, ram),
     }
     if first.tick_instructions:  # emulated: instructions, and an estimated time
-        per_window = (ticks * first.tick_instructions.numerator) // first.tick_instructions.denominator
+        per_window = tick_instructions(ticks, first.tick_instructions)
         instructions = int(per_window.mean())
         report.update({
             "instructions_per_inference": instructions,
@@ -139,7 +139,7 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
         raise EdgeppgError(f"{fw.elf}: the profile build printed {len(ticks)} ops, the model has {len(steps)}")
     rows = []
     for i, step in enumerate(steps):
-        macs, instr = op_macs(step), int(ticks[i] * per_tick)
+        macs, instr = op_macs(step), tick_instructions(ticks[i], per_tick)
         kernel = (step.kernel or f"({step.note or 'view'})") if backend == "native" else f"TFLM {step.op.kind}"
         rows.append({"op": i, "kind": step.op.kind, "what": step.op.describe(), "kernel": kernel,
                      "shape": {k: v for k, v in step.params.get("conv", step.params).items()

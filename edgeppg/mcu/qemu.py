@@ -41,7 +41,12 @@ class SelfTest:
 
     @property
     def instructions(self) -> int:
-        return int(self.ticks * self.tick_instructions)
+        return tick_instructions(self.ticks, self.tick_instructions)
+
+
+def tick_instructions(ticks, per_tick: Fraction):
+    """Instructions in `ticks` counter ticks (a number or an integer array), `per_tick` each, rounded down."""
+    return (ticks * per_tick.numerator) // per_tick.denominator
 
 
 def parse(output: str, exit_code: int, what: str) -> SelfTest:

@@ -30,7 +30,7 @@ from edgeppg.files import FIRMWARE_DIR, INT8_TFLITE, stream_json, write_json
 from edgeppg.recordings import StreamRecording
 from edgeppg.mcu import boards
 from edgeppg.mcu.build import Build, build_cortex_m4
-from edgeppg.mcu.qemu import qemu_command
+from edgeppg.mcu.qemu import qemu_command, tick_instructions
 from edgeppg.mcu.toolchain import require
 
 INPUT_FILE = "ep_stream.bin"
@@ -170,7 +170,7 @@ def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
                                                        output_scale=c.output_scale, steps=steps))
 
 
-def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_instructions: Fraction) -> dict:
+def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, per_tick: Fraction) -> dict:
     """The figures `edgeppg stream` reports: device against host, and both against the reference."""
     n = min(len(device.index), len(host.status))
     ok = host.status[:n] == 0
@@ -183,7 +183,7 @@ def compare(device: DeviceStream, host: HostStream, reference: np.ndarray, tick_
     else:
         mism = -1  # built without the input dump
     scored = labelled & ok
-    ticks = (device.ticks[:n][ok] * tick_instructions.numerator) // tick_instructions.denominator
+    ticks = tick_instructions(device.ticks[:n][ok], per_tick)
     return {
         "windows": int(n), "windows_usable": int(ok.sum()), "windows_labelled": int(labelled.sum()),
         "agree": float((dev_argmax == host_argmax).mean()) if n else 0.0,
@@ -304,4 +304,3 @@ def show_stream(folder: Path, rec: StreamRecording, report: dict, show: Callable
         raise EdgeppgError(f"{folder}: the firmware and the host disagree (heart rate in {report['agree']:.1%} of "
                            f"windows alike, tracked {report['agree_tracked']:.1%}, "
                            f"{report['int8_input_mismatches']} int8 inputs differ; see the table above)")
-
