@@ -371,8 +371,9 @@ def demo(
 
     extras.require("export", "edgeppg demo")
     with _resumable():
-        run_demo(out_dir, out, err, teacher or SHIPPED_TEACHER, tuple(range(seeds)), recipe.Budget(subjects, minutes, epochs),
-                 device=device, threads=DEMO_THREADS if threads is None else threads)
+        run_demo(out_dir, out, err, teacher or SHIPPED_TEACHER, tuple(range(seeds)),
+                 recipe.Budget(subjects, minutes, epochs), device=device,
+                 threads=DEMO_THREADS if threads is None else threads)
 
 
 @app.command()

@@ -2,9 +2,9 @@
 paper's question answered with an interval: does a distilled student beat its scratch twin?
 
 The shipped teacher (models/teacher, the reference recipe at its full budget) teaches 3-block students
-trained on little data (recipe.DEMO: people the teacher never saw, each student with five seeds); a
-scratch twin of each trains alike from the labels. All are scored on the same 24 test participants, and
-the difference is given with a 95% bootstrap interval over seeds and participants and a verdict. Then the
+trained on little data (recipe.DEMO: people the teacher never saw, each student with recipe.DEMO_SEEDS); a
+scratch twin of each trains alike from the labels. All are scored on the same test participants, and the
+difference is given with a 95% bootstrap interval over seeds and participants and a verdict. Then the
 teacher and a DKD student are exported to int8 and benchmarked on the host, and the student runs as
 firmware on an emulated Cortex-M4. Finished runs and exports are reused, interrupted ones resumed.
 """
@@ -27,7 +27,7 @@ from edgeppg.files import METRICS, MODEL
 from edgeppg.metrics import evaluate_set, mae_by_subject
 from edgeppg.reports import metrics_table
 from edgeppg.runs import load_model
-from edgeppg.study.stats import paired_bootstrap
+from edgeppg.study.stats import BETTER, SAME, WORSE, paired_bootstrap, verdict
 from edgeppg.train import ensure_run
 
 DEMO_THREADS = recipe.TRAIN.threads  # pinned by the recipe, so the demo's figures are the documented ones
@@ -35,7 +35,7 @@ SHIPPED_TEACHER = Path(__file__).resolve().parents[1] / "models" / recipe.TEACHE
 
 
 def student_folders(out: Path, seeds: tuple[int, ...]) -> dict[tuple[str, int], Path]:
-    """The demo's student run folders inside `out`, by (role, seed)."""
+    """The demo's student run folders inside `out`, by (role, seed) in demo_configs' order."""
     return {(role, s): out / f"student-{role}-seed{s}" for s in seeds for role in ("scratch", "dkd")}
 
 
@@ -44,12 +44,12 @@ def run_demo(out: Path, console: Console, log: Console, teacher: Path = SHIPPED_
              bench_runs: int = 200, device: str = "auto", threads: int = DEMO_THREADS) -> dict:
     """Train the students, compare them with the teacher, export, benchmark; returns every figure shown."""
     mine = copy_teacher(teacher, out / recipe.TEACHER_RUN)
+    configs, folders = recipe.demo_configs(mine, seeds, budget, threads, device), student_folders(out, seeds)
     runs = {}
-    for (role, s), path in student_folders(out, seeds).items():
-        config = recipe.demo_configs(mine, s, budget, threads, device)[role]
+    for (role, s), config in configs.items():
         log.rule(f"{role} student, seed {s}: {config.model.describe()}, {config.distill.strategy}")
-        runs[role, s] = ensure_run(config, path, log)
-    config = recipe.demo_configs(mine, seeds[0], budget, threads, device)["scratch"]
+        runs[role, s] = ensure_run(config, folders[role, s], log)
+    config = configs["scratch", seeds[0]]
     scores = {"teacher": teacher_scores(mine, config.data, config.train.readout)}
     scores |= {role: {**mean_over_seeds([runs[role, s] for s in seeds]), "model": config.model.short()}
                for role in ("scratch", "dkd")}
@@ -61,7 +61,7 @@ def run_demo(out: Path, console: Console, log: Console, teacher: Path = SHIPPED_
                   "the same seeds give other weights and figures (docs/results.md)")
 
     benches = {}
-    for name, path in (("teacher", mine), ("dkd", student_folders(out, seeds)[("dkd", seeds[0])])):
+    for name, path in (("teacher", mine), ("dkd", folders["dkd", seeds[0]])):
         log.rule(f"export and host benchmark: {name}")
         ensure_export(path, log)
         benches[name] = bench_host(path, runs=bench_runs)
@@ -71,7 +71,7 @@ def run_demo(out: Path, console: Console, log: Console, teacher: Path = SHIPPED_
     r = ratios["tflite_micro"]
     console.print(f"the int8 student against the int8 teacher in TFLite Micro: {1 - r['latency_p50']:.0%} less "
                   f"time, {1 - r['arena']:.0%} less arena RAM, {1 - r['file_size']:.0%} less flash for the model")
-    cortex_m4 = student_on_cortex_m4(student_folders(out, seeds)[("dkd", seeds[0])], console, log)
+    cortex_m4 = student_on_cortex_m4(folders["dkd", seeds[0]], console, log)
     return {"scores": scores, "runs": runs, "dkd_vs_scratch": verdict, "cpu_capability":
             torch.backends.cpu.get_cpu_capability(), "bench": {"teacher": benches["teacher"],
             "student": benches["dkd"], "ratios": ratios}, "cortex_m4": cortex_m4}
@@ -119,12 +119,9 @@ def dkd_vs_scratch(runs: dict[tuple[str, int], dict], seeds: tuple[int, ...]) ->
     diff = np.array([[runs["scratch", s]["test_by_subject"][p] - runs["dkd", s]["test_by_subject"][p]
                       for p in people] for s in seeds])
     ci = paired_bootstrap(diff)
-    if ci["lo"] > 0:
-        words = "DKD is better: the interval excludes zero"
-    elif ci["hi"] < 0:
-        words = "DKD is worse: the interval excludes zero"
-    else:
-        words = "no difference measured: the interval includes zero"
+    v = verdict({**ci, "lo": -ci["hi"], "hi": -ci["lo"]})  # the studies' rule, on DKD minus scratch
+    words = {BETTER: "DKD is better: the interval excludes zero", WORSE: "DKD is worse: the interval excludes zero",
+             SAME: "no difference measured: the interval includes zero"}.get(v, v)  # or: too few to tell
     text = (f"scratch student MAE minus DKD student MAE: {ci['mean']:+.2f} BPM (95% interval {ci['lo']:+.2f} to "
             f"{ci['hi']:+.2f}, bootstrap over {len(seeds)} seeds x {len(people)} participants): {words}")
     return {"difference_bpm": ci["mean"], "ci95": [ci["lo"], ci["hi"]], "seeds": len(seeds),

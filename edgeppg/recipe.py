@@ -69,18 +69,19 @@ DEMO = Budget(subjects=64, minutes=5.0, epochs=15)
 DEMO_DATA_SEED, DEMO_TEST_FRACTION, DEMO_SEEDS = 7, 0.6, tuple(range(10))
 
 
-def demo_configs(teacher_dir: Path, seed: int, budget: Budget = DEMO, threads: int = TRAIN.threads,
-                 device: str = "auto", student: ModelSpec = STUDENT) -> dict[str, RunConfig]:
-    """The demo's scratch and DKD students for one training seed, on the demo's own participants, with the
-    teacher's inputs (a teacher reads the windows its student trains on through its own inputs)."""
+def demo_configs(teacher_dir: Path, seeds: tuple[int, ...] = DEMO_SEEDS, budget: Budget = DEMO,
+                 threads: int = TRAIN.threads, device: str = "auto",
+                 student: ModelSpec = STUDENT) -> dict[tuple[str, int], RunConfig]:
+    """The demo's scratch and DKD students, by (role, training seed), on the demo's own participants, with
+    the teacher's inputs (a teacher reads the windows its student trains on through its own inputs)."""
     from edgeppg.runs import load_model
 
     inputs = load_model(teacher_dir)[1].data.inputs
     runs = configs(teacher_dir, budget, threads, device, student=student, inputs=inputs)
     data = replace(runs["scratch"].data, test_fraction=DEMO_TEST_FRACTION,
                    synthetic=replace(runs["scratch"].data.synthetic, seed=DEMO_DATA_SEED))
-    return {name: replace(runs[name], data=data, train=replace(runs[name].train, seed=seed))
-            for name in ("scratch", "dkd")}
+    return {(role, s): replace(runs[role], data=data, train=replace(runs[role].train, seed=s))
+            for s in seeds for role in ("scratch", "dkd")}
 
 
 def configs(teacher_dir: Path, budget: Budget = Budget(), threads: int = TRAIN.threads, device: str = "auto",
