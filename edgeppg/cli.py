@@ -22,10 +22,10 @@ from edgeppg.data.dataset import DataConfig, data_config
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
-from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, CadenceShare, Channel, Dataset,
-                             DataSeed, Device, Epochs, Inputs, LabelSource, Lr, Minutes, Opt, OutDir, Patience, Readout,
-                             Resume, Root, Scenario, Seed, Site, Split, StemStride, Strategy, Subjects, Tau, Threads,
-                             Variety, Windows)
+from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, BlockStrides, CadenceShare, Channel,
+                             Dataset, DataSeed, Device, Epochs, Inputs, LabelSource, Lr, Minutes, Opt, OutDir, Patience,
+                             Readout, Resume, Root, Scenario, Seed, Site, Split, StemStride, Strategy, Stream, StudentInputs,
+                             StudentKernel, StudentStream, StudentWidth, Subjects, Tau, Threads, Variety, Windows)
 from edgeppg.settings import SettingError
 
 app = typer.Typer(help="PPG heart-rate models: train, distil, export to int8 and run on Cortex-M.",
@@ -82,13 +82,13 @@ def train(
     blocks: Annotated[int, typer.Option(help="ResNet1D residual blocks.")] = 6,
     width: Annotated[int, typer.Option(help="ResNet1D stem channels.")] = MS.width,
     kernel: Annotated[int, typer.Option(help="ResNet1D convolution length.")] = MS.kernel,
-    stem_stride: StemStride = MS.stem_stride,
+    stem_stride: StemStride = MS.stem_stride, block_strides: BlockStrides = MS.block_strides,
     hidden: Annotated[int, typer.Option(help="MLP units per layer.")] = MS.hidden,
     dataset: Dataset = "synthetic", root: Root = None,
     subjects: Subjects = SYN.subjects, minutes: Minutes = SYN.minutes, data_seed: DataSeed = SYN.seed,
     variety: Variety = SYN.variety, scenario: Scenario = SYN.scenario, cadence_share: CadenceShare = SYN.cadence_share,
-    inputs: Inputs = DataConfig.inputs, split: Split = DataConfig.split, site: Site = "wrist",
-    channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
+    inputs: Inputs = DataConfig.inputs, stream: Stream = False, split: Split = DataConfig.split,
+    site: Site = "wrist", channel: Channel = "ppg_g", label: LabelSource = "polar-hr",
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
     patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
     readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
@@ -99,9 +99,9 @@ def train(
     config = RunConfig(
         data=data_config(dataset, root, split, SyntheticConfig(subjects, minutes, seed=data_seed, variety=variety,
                                                                scenario=scenario, cadence_share=cadence_share),
-                         site, channel, label, inputs),
+                         site, channel, label, inputs, stream),
         model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden,
-                        stem_stride=stem_stride),
+                        stem_stride=stem_stride, block_strides=block_strides),
         train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment),
     )
     _train(config, out_dir, resume)
@@ -115,11 +115,9 @@ def distill(
     student_arch: Annotated[Arch, typer.Option(help="Student backbone.")] = Arch.resnet1d,
     student_blocks: Annotated[int, typer.Option(help="Student residual blocks.")] = 1,
     student_hidden: Annotated[int, typer.Option(help="MLP student units per layer.")] = MS.hidden,
-    student_width: Annotated[Optional[int], typer.Option(help="ResNet1D student stem channels (default: the "
-                                                              "teacher's).")] = None,
-    student_stem_stride: StemStride = MS.stem_stride,
-    student_inputs: Annotated[Optional[str], typer.Option(help="What the student sees, ppg or ppg-acc (default: "
-                                                                "the teacher's).")] = None,
+    student_width: StudentWidth = None, student_kernel: StudentKernel = None,
+    student_stem_stride: StemStride = MS.stem_stride, student_block_strides: BlockStrides = MS.block_strides,
+    student_stream: StudentStream = None, student_inputs: StudentInputs = None,
     tau: Tau = DC.tau,
     alpha: Annotated[float, typer.Option(help="DKD: TCKD weight.")] = DC.alpha,
     beta: Annotated[float, typer.Option(help="DKD: NCKD weight.")] = DC.beta,
@@ -137,10 +135,12 @@ def distill(
 
     _, teacher_cfg = load_model(teacher)
     config = RunConfig(
-        data=replace(teacher_cfg.data, inputs=student_inputs or teacher_cfg.data.inputs),
+        data=replace(teacher_cfg.data, inputs=student_inputs or teacher_cfg.data.inputs,
+                     stream=teacher_cfg.data.stream if student_stream is None else student_stream),
         model=ModelSpec(arch=student_arch.value, blocks=student_blocks,
                         width=teacher_cfg.model.width if student_width is None else student_width,
-                        kernel=teacher_cfg.model.kernel, hidden=student_hidden, stem_stride=student_stem_stride),
+                        kernel=student_kernel or teacher_cfg.model.kernel, hidden=student_hidden,
+                        stem_stride=student_stem_stride, block_strides=student_block_strides),
         train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment),
         distill=DistillConfig(strategy=strategy.value, teacher=str(teacher), tau=tau, alpha=alpha, beta=beta,
                               warmup=warmup, feature_weight=feature_weight, feature_layer=feature_layer),

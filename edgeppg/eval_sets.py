@@ -29,7 +29,7 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
 
         rec = csv_recording.read(recording)
         return (f"{run} (trained on {cfg.data.dataset}) on {recording}: {rec.note}",
-                {f"{recording.name}: every window with a reference": rec.windows(cfg.data.inputs)})
+                {f"{recording.name}: every window with a reference": rec.windows(cfg.data.inputs, cfg.data.stream)})
     if eval_dataset is None:
         splits = load_splits(cfg.data)
         return f"{run}: {cfg.model.describe()} ({readout} read-out)", {"val": splits.val, "test": splits.test}
@@ -37,7 +37,7 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
         from edgeppg.data import e2e_recording
         from edgeppg.device.spec import STRIDE_S
 
-        ws = e2e_recording.load(inputs=cfg.data.inputs)
+        ws = e2e_recording.load(inputs=cfg.data.inputs, streaming=cfg.data.stream)
         lag_s = e2e_recording.REFERENCE_LAG_WINDOWS * STRIDE_S
         return (f"{run} (trained on {cfg.data.dataset}) on a real smartwatch recording, vs the watch's HR",
                 {"e2epyppg watch recording": ws,
@@ -47,9 +47,9 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
 
         return (f"{run} (trained on {cfg.data.dataset}) on the built-in cadence scenario (climbing and running)",
                 {f"cadence: {CADENCE_SET.subjects} held-out participants": load_windows(
-                    data_config(synthetic_config=CADENCE_SET, inputs=cfg.data.inputs))})
+                    data_config(synthetic_config=CADENCE_SET, inputs=cfg.data.inputs, stream=cfg.data.stream))})
     other = data_config(eval_dataset, eval_root, site=site, channel=channel, label=label, inputs=cfg.data.inputs,
-                        options=("--eval-dataset", "--eval-root"), also=(WATCH, CADENCE))
+                        stream=cfg.data.stream, options=("--eval-dataset", "--eval-root"), also=(WATCH, CADENCE))
     return (f"{run} (trained on {cfg.data.dataset}) evaluated on {eval_dataset}",
             {f"{eval_dataset}: all participants": load_windows(other)})
 

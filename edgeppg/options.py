@@ -39,6 +39,17 @@ CadenceShare = Annotated[float, typer.Option(help="Synthetic data: share of part
 Inputs = Annotated[str, typer.Option(help="What the model sees: ppg (the paper's), ppg-acc (the PPG after the "
                                           "device's accelerometer front end, which removes what the axes explain) or "
                                           "ppg-acc-steps (that, and what sits at the step rate and twice it).")]
+Stream = Annotated[bool, typer.Option(help="The streaming family: the model computes each 2 s once on a device "
+                                          "(models/stream.py; needs strides that divide 50, e.g. --stem-stride 2 "
+                                          "--block-strides 1,5,1).")]
+BlockStrides = Annotated[str, typer.Option(help="ResNet1D: each block's stride, comma-separated ('': every "
+                                                "second block 2).")]
+StudentWidth = Annotated[Optional[int], typer.Option(help="ResNet1D student stem channels (default: the teacher's).")]
+StudentKernel = Annotated[Optional[int], typer.Option(help="Student convolution length (default: the teacher's).")]
+StudentStream = Annotated[Optional[bool], typer.Option("--student-stream/--student-window", help=(
+    "The student in the streaming family, or not (default: as the teacher)."))]
+StudentInputs = Annotated[Optional[str], typer.Option(help="What the student sees, ppg, ppg-acc or ppg-acc-steps "
+                                                           "(default: the teacher's).")]
 Augment = Annotated[float, typer.Option(help="Chance per window of each label-keeping augmentation (0 = none).")]
 StemStride = Annotated[int, typer.Option(help="ResNet1D stem stride (2: later layers see twice as far, at half "
                                               "the cost).")]

@@ -170,7 +170,7 @@ def load_model(path: Path) -> tuple[nn.Module, RunConfig]:
     if missing:
         raise EdgeppgError(f"{path}: an edgeppg model file without its {' and '.join(missing)}")
     config = RunConfig.from_dict(obj["config"], str(path))
-    model = build_model(config.model)
+    model = build_model(config.model, config.data.stream)
     try:
         model.load_state_dict(obj["state_dict"])
     except RuntimeError as e:

@@ -39,6 +39,11 @@ def real(lo: float | None = None, hi: float | None = None, above: float | None =
     return {"kind": float, "lo": lo, "hi": hi, "above": above, "option": option}
 
 
+def flag(option: Option = "") -> dict:
+    """True or False (not 0 or 1)."""
+    return {"kind": bool, "option": option}
+
+
 def one_of(*choices: str, option: Option = "") -> dict:
     return {"kind": str, "choices": choices, "option": option}
 
@@ -72,6 +77,8 @@ def option_name(cls: type, name: str, command: str | None = None) -> str:
 def problem_with(value: object, rule: dict) -> str | None:
     """What is wrong with `value` under `rule`, or None."""
     kind = rule["kind"]
+    if kind is bool:
+        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
         return f"must be a whole number, got {value!r}"
     if kind is float:

@@ -59,7 +59,7 @@ def run(config: RunConfig, out: Path, resume: bool = False, console: Console | N
 
     torch.manual_seed(config.train.seed)
     np.random.seed(config.train.seed)
-    student = build_model(config.model)
+    student = build_model(config.model, config.data.stream)
     targets = _teacher_targets(config, student, splits, device)
     distiller = make_distiller(config.distill, student, targets).to(device)
 
@@ -136,15 +136,17 @@ def _teacher_targets(config: RunConfig, student: torch.nn.Module, splits: Splits
 
 def _teacher_inputs(teacher_cfg: RunConfig, config: RunConfig, splits: Splits) -> np.ndarray:
     """The student's training windows as its teacher sees them: the same windows, through the teacher's own
-    inputs when they differ (an accelerometer teacher for a PPG-only student, or the other way round)."""
-    if teacher_cfg.data.inputs == config.data.inputs:
+    inputs when they differ (an accelerometer teacher for a PPG-only student, a window teacher for a streaming
+    student, or the other way round)."""
+    t = teacher_cfg.data
+    if (t.inputs, t.stream) == (config.data.inputs, config.data.stream):
         return splits.train.x
-    theirs = load_splits(replace(config.data, inputs=teacher_cfg.data.inputs)).train
+    theirs = load_splits(replace(config.data, inputs=t.inputs, stream=t.stream)).train
     where = {(s, float(t)): i for i, (s, t) in enumerate(zip(theirs.subject, theirs.start_s))}
     index = [where.get((s, float(t)), -1) for s, t in zip(splits.train.subject, splits.train.start_s)]
     if min(index, default=0) < 0:
         raise EdgeppgError(f"{index.count(-1)} training windows have no counterpart with the teacher's inputs "
-                           f"({teacher_cfg.data.inputs})")
+                           f"({t.inputs}{', streamed' if t.stream else ''})")
     return theirs.x[index]
 
 

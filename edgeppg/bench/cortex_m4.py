@@ -17,6 +17,8 @@ from rich.console import Console
 from edgeppg import lock
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import INT8_TFLITE, bench_mcu_json, exported_folder, profile_json, write_json
+from edgeppg.bench.streaming import bench_stream
+from edgeppg.codegen import stream
 from edgeppg.mcu import boards, energy, tflm
 from edgeppg.mcu.firmware import backend_name, build, choose_probe, firmware_out, run_on_board, test_vectors
 from edgeppg.mcu.qemu import parse, run_qemu, tick_instructions
@@ -90,6 +92,11 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
         if commit is not None and not commit.startswith(tflm.TFLM_COMMIT):
             console.print(f"[yellow]warning: the TFLM tree is at commit {commit[:12]}; edgeppg builds and checks the "
                           f"TFLite Micro backend against {tflm.TFLM_COMMIT} (README.md)[/]")
+    if backend == "native" and stream.is_streaming(folder / INT8_TFLITE) and b.qemu_machine:
+        with console.status("the streaming program: every update against the window form, under QEMU..."):
+            report["streaming"] = bench_stream(folder / INT8_TFLITE, x, y, fw.elf.parent.with_name(
+                fw.elf.parent.name + "-stream"), b.name, opt)
+        report["bit_exact"] = report["bit_exact"] and report["streaming"]["bit_exact"]
     write_json(folder / result_name(b.name, backend), report)
     return report
 

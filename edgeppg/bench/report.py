@@ -72,6 +72,16 @@ def mcu_table(r: dict) -> Table:
                  (f"average current, 1 inference / {e['inference_period_s']:g} s", f"{e['average_current_ua']:.1f} uA")]
         if "battery_hours" in e:
             rows.append((f"  {e['battery_mah']:g} mAh battery (inference only)", f"{e['battery_hours'] / 24:.0f} days"))
+    if "streaming" in r:  # a model of the streaming family: its per-update program (bench/streaming.py)
+        s = r["streaming"]
+        rows += [("streaming: bit-exact with the window form", f"{'yes' if s['bit_exact'] else 'NO'} "
+                                                               f"({s['updates']} updates)"),
+                 ("  instructions / 2 s update", f"{s['instructions_per_update']:,} "
+                                                 f"({s['instructions_per_update'] / s['instructions_per_window']:.2f}x "
+                                                 "a window)"),
+                 ("  flash / RAM (state and stack included)", f"{s['flash_bytes'] / 1024:.1f} / "
+                                                              f"{s['ram_bytes'] / 1024:.1f} KiB"),
+                 ("  state kept between updates", f"{s['state_bytes']:,} B")]
     for k, v in rows:
         t.add_row(k, v)
     return t

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from edgeppg.data.windows import WINDOW
+from edgeppg.device.spec import CONTEXT, WINDOW
 
 
 def _rss() -> int:
@@ -85,7 +85,10 @@ def measure(runtime: str, run_dir: Path, runs: int, batch: int, threads: int, wa
     base = _rss()
     run, max_batch = _load(runtime, run_dir, threads)
     peak = _rss()  # sampled after each phase: the process's lifetime peak would include the imports
-    x = np.random.default_rng(0).standard_normal((max(batch, 1), WINDOW)).astype(np.float32)
+    from edgeppg.runs import CONFIG, read_json
+
+    stream = bool(read_json(run_dir / CONFIG).get("data", {}).get("stream", False))
+    x = np.random.default_rng(0).standard_normal((max(batch, 1), CONTEXT + WINDOW if stream else WINDOW)).astype(np.float32)
     one = x[:1]
     for _ in range(warmup):
         run(one)

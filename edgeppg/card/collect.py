@@ -99,7 +99,8 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
 
     test = load_splits(config.data).test
     facts.still_motion = {r: still_motion(model, test, r) for r in READOUTS}
-    climbing = load_windows(data_config(synthetic_config=CADENCE_SET, inputs=config.data.inputs))
+    climbing = load_windows(data_config(synthetic_config=CADENCE_SET, inputs=config.data.inputs,
+                                        stream=config.data.stream))
     facts.cadence = {r: evaluate_set(model, climbing, r) for r in READOUTS}
     facts.step_lock = cadence_step_locks(model, climbing)
     logits = predict_logits(model, test.x)
@@ -110,7 +111,7 @@ def collect(run: Path, watch: bool = True) -> RunFacts:
         from edgeppg.data import e2e_recording
 
         try:
-            ws = e2e_recording.load(inputs=config.data.inputs)
+            ws = e2e_recording.load(inputs=config.data.inputs, streaming=config.data.stream)
         except EdgeppgError as e:
             facts.watch_note = f"not shown: {e}"
         else:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeppg.export.tflite_model import Graph, read_graph
+from edgeppg.codegen import stream
 from edgeppg.codegen.lower import Step, lower
 from edgeppg.codegen.planner import Plan, plan_arena
 from edgeppg.device.contract import Contract
@@ -20,7 +21,7 @@ from edgeppg.files import write_text
 _CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
 _PARAMS = {  # kernel -> parameter struct type
     "ep_conv1d_s8": "ep_conv_params", "ep_conv1d_add_s8": "ep_conv_add_params", "ep_add_s8": "ep_add_params",
-    "ep_pad_s8": "ep_pad_params", "ep_mean_s8": "ep_mean_params", "ep_fully_connected_s8": "ep_fc_params",
+    "ep_pad_s8": "ep_pad_params", "ep_crop_s8": "ep_crop_params", "ep_mean_s8": "ep_mean_params", "ep_fully_connected_s8": "ep_fc_params",
 }
 
 
@@ -128,6 +129,10 @@ def generate(tflite_path: Path, out_dir: Path, vectors: tuple[np.ndarray, np.nda
         graph, f"from {graph.path.name} (sha256 {digest[:16]})", plan.arena_bytes,
         "the whole planned arena: it is static", "board ticks spent in each op, summed over invokes"))
     write_text(out_dir / "ep_model.c", source)
+    if stream.is_streaming(tflite_path):  # the streaming family: its per-update program beside the window form
+        prog = stream.program(graph)
+        write_text(out_dir / "ep_model_stream.h", stream.header(prog, graph))
+        write_text(out_dir / "ep_model_stream.c", stream.emit(graph, prog, c_array, c_fields, _PARAMS))
     generate_contract(contract, out_dir)
     if vectors is not None:
         write_test_vectors(out_dir, *vectors)

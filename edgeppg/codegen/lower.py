@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edgeppg.codegen import fixedpoint as fp
-from edgeppg.export.tflite_model import Graph, Op, Tensor
+from edgeppg.export.tflite_model import Graph, Op, Tensor, with_crops
 from edgeppg.errors import EdgeppgError
 
-SUPPORTED = ("CONV_2D", "ADD", "PAD", "MEAN", "RESHAPE", "FULLY_CONNECTED")
+SUPPORTED = ("CONV_2D", "ADD", "PAD", "STRIDED_SLICE", "MEAN", "RESHAPE", "FULLY_CONNECTED")
 
 
 # Output positions the M4's convolution loop computes per pass: EP_CONV_POSITIONS in ep_kernels.h; and
@@ -209,6 +209,21 @@ def _pad(graph: Graph, op: Op) -> Step:
                                   "value": out.zero_point}, {}, [inp.index], out.index)
 
 
+def _crop(graph: Graph, op: Op) -> Step:
+    """A run of the length axis (tflite_model.with_crops: a STRIDED_SLICE, with or without layout TRANSPOSEs)."""
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    _int8(graph, op, inp)
+    _int8(graph, op, out)
+    if (inp.scale, inp.zero_point) != (out.scale, out.zero_point):
+        raise _fail(graph, op.describe(), "input and output quantisation differ")
+    in_w, c = _squeeze_nwc(graph, op, inp)
+    out_w, c_out = _squeeze_nwc(graph, op, out)
+    if c_out != c or out_w != op.options["length"] or op.options["begin"] + out_w > in_w:
+        raise _fail(graph, op.describe(), f"{out.describe()} is not rows {op.options['begin']}.. of {inp.describe()}")
+    return Step(op, "ep_crop_s8", {"in_w": in_w, "channels": c, "begin": op.options["begin"], "out_w": out_w},
+                {}, [inp.index], out.index)
+
+
 def _mean(graph: Graph, op: Op) -> Step:
     inp, axes, out = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
     _int8(graph, op, inp)
@@ -255,7 +270,7 @@ def _reshape(graph: Graph, op: Op) -> Step:
     return Step(op, "", {}, {}, [inp.index], out.index)
 
 
-_LOWER = {"CONV_2D": _conv, "ADD": _add, "PAD": _pad, "MEAN": _mean, "RESHAPE": _reshape,
+_LOWER = {"CONV_2D": _conv, "ADD": _add, "PAD": _pad, "CROP": _crop, "MEAN": _mean, "RESHAPE": _reshape,
           "FULLY_CONNECTED": _fully_connected}
 
 
@@ -318,8 +333,9 @@ def fuse_residual_adds(graph: Graph, steps: list[Step]) -> list[Step]:
     return out
 
 
-def lower(graph: Graph) -> list[Step]:
-    """One Step per op, or an error naming the first op or tensor the kernels cannot run exactly."""
+def lower(graph: Graph, fuse: bool = True) -> list[Step]:
+    """One Step per op, or an error naming the first op or tensor the kernels cannot run exactly; `fuse`:
+    residual ADDs into their convolutions (not for the streaming program, whose maps keep their history)."""
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise EdgeppgError(f"{graph.path}: expected one input and one output")
     for i in graph.inputs + graph.outputs:
@@ -327,9 +343,10 @@ def lower(graph: Graph) -> list[Step]:
         if t.dtype is not np.int8:
             raise EdgeppgError(f"{graph.path}: model {t.describe()} is not int8 (a float model? export with --int8)")
     steps = []
+    graph = with_crops(graph)
     for op in graph.ops:
         if op.kind not in _LOWER:
             raise _fail(graph, op.describe(), f"op {op.kind} is not supported by edgeppg's code generator "
                                               f"(supported: {', '.join(SUPPORTED)})")
         steps.append(_LOWER[op.kind](graph, op))
-    return fuse_residual_adds(graph, steps)
+    return fuse_residual_adds(graph, steps) if fuse else steps

@@ -45,7 +45,7 @@ class CsvRecording:
     def seconds(self) -> float:
         return len(self.ppg) / self.rate_hz
 
-    def windows(self, inputs: str = "ppg") -> WindowSet:
+    def windows(self, inputs: str = "ppg", stream: bool = False) -> WindowSet:
         """The labelled windows `edgeppg eval` scores, cut by the device's preprocessing, as a model with
         `inputs` sees them."""
         if not np.isfinite(self.reference_bpm).any():
@@ -55,7 +55,8 @@ class CsvRecording:
         x, steps = front_end(x, self.acc, self.rate_hz, inputs, str(self.path))
         n = min(len(x), len(self.reference_bpm))
         return labelled_windows(self.path.stem, str(self.path), self.seconds, x[:n], status[:n],
-                                self.reference_bpm[:n], np.arange(n) * STRIDE_S, self._motion(n), steps=steps[:n])
+                                self.reference_bpm[:n], np.arange(n) * STRIDE_S, self._motion(n), steps=steps[:n],
+                                stream=stream)
 
     def _motion(self, n: int) -> np.ndarray:
         """Per window, the spread of |acc| (g): what tells still windows from motion ones."""

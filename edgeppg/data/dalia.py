@@ -70,7 +70,7 @@ def read_subject(path: Path, subject: str) -> tuple[Recording, str]:
     return rec, note
 
 
-def load(root: Path, inputs: str = "ppg") -> WindowSet:
+def load(root: Path, inputs: str = "ppg", stream: bool = False) -> WindowSet:
     """Every participant under `root` (the unpacked PPG_FieldStudy folder); missing ones are reported."""
     found = {p.parent.name: p for p in sorted(root.glob("S*/S*.pkl")) if re.fullmatch(r"S\d+", p.parent.name)
              and p.stem == p.parent.name}
@@ -82,7 +82,7 @@ def load(root: Path, inputs: str = "ppg") -> WindowSet:
             parts.append(missing_recording(subject, str(root / subject), f"no {subject}/{subject}.pkl"))
             continue
         rec, note = read_subject(found[subject], subject)
-        w = window_recording(rec, inputs)
+        w = window_recording(rec, inputs, stream)
         if note:
             w.summary[0]["note"] = note
         parts.append(w)

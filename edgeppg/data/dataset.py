@@ -18,7 +18,7 @@ from edgeppg.data.wildppg import CHANNELS, SITES
 from edgeppg.device import spec
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import building, cache_dir
-from edgeppg.settings import SettingError, build, check, one_of, real, text, whole
+from edgeppg.settings import SettingError, build, flag, check, one_of, real, text, whole
 
 CACHE_VERSION = 5  # bump when windowing or a generator changes, so stale caches are not reused
 
@@ -48,6 +48,9 @@ class DataConfig:
     # what the model sees (INPUTS); a distilled student chooses its own, by default its teacher's
     inputs: str = field(default="ppg", metadata=one_of(*INPUTS, option={"train": "--inputs", "data": "--inputs",
                                                                         "distill": "--student-inputs"}))
+    # the streaming family's input (edgeppg.data.stream): each 2 s preprocessed once, with 16 s of context
+    stream: bool = field(default=False, metadata=flag(option={"train": "--stream", "data": "--stream",
+                                                               "distill": "--student-stream"}))
 
     def __post_init__(self) -> None:
         check(self)
@@ -69,7 +72,7 @@ class DataConfig:
 
 def data_config(dataset: str = "synthetic", root: Path | None = None, split: str = "random",
                 synthetic_config: synthetic.SyntheticConfig | None = None, site: str = "wrist",
-                channel: str = "ppg_g", label: str = "polar-hr", inputs: str = "ppg",
+                channel: str = "ppg_g", label: str = "polar-hr", inputs: str = "ppg", stream: bool = False,
                 options: tuple[str, str] = ("--dataset", "--root"), also: tuple[str, ...] = ()) -> DataConfig:
     """A data config from what a user names: a known data set, and the folder of a real one. `options` are the
     names the command gives the two (eval: --eval-dataset, --eval-root), `also` what else it accepts there."""
@@ -84,7 +87,7 @@ def data_config(dataset: str = "synthetic", root: Path | None = None, split: str
         raise EdgeppgError(f"{root}: no such folder ({folder}, the {dataset} data set's folder)")
     return DataConfig(dataset=dataset, synthetic=synthetic_config or synthetic.SyntheticConfig(), split=split,
                       root=str(Path(root).resolve()) if root else "", site=site, channel=channel, label=label,
-                      inputs=inputs)
+                      inputs=inputs, stream=stream)
 
 
 @dataclass
@@ -112,6 +115,7 @@ def load_windows(cfg: DataConfig) -> WindowSet:
 def _source_config(cfg: DataConfig) -> dict:
     """What the windows depend on: the generator's settings, or the real files (names, sizes, times)."""
     inputs = {} if cfg.inputs == "ppg" else {"inputs": cfg.inputs}  # the PPG alone keeps its caches' names
+    inputs |= {"stream": True} if cfg.stream else {}
     if cfg.dataset == "synthetic":
         return {"dataset": "synthetic", **cfg.synthetic.to_dict(), **inputs}
     if cfg.dataset not in DATASETS:
@@ -129,15 +133,16 @@ def _source_config(cfg: DataConfig) -> dict:
 
 def _build(cfg: DataConfig) -> WindowSet:
     if cfg.dataset == "synthetic":
-        return WindowSet.concat([window_recording(rec, cfg.inputs) for rec in synthetic.generate(cfg.synthetic)])
+        return WindowSet.concat([window_recording(rec, cfg.inputs, cfg.stream)
+                                for rec in synthetic.generate(cfg.synthetic)])
     from edgeppg.data import dalia, galaxyppg, wildppg
 
     root = Path(cfg.root).expanduser()
     if cfg.dataset == "dalia":
-        return dalia.load(root, cfg.inputs)
+        return dalia.load(root, cfg.inputs, cfg.stream)
     if cfg.dataset == "wildppg":
-        return wildppg.load(root, cfg.site, cfg.channel, cfg.inputs)
-    return galaxyppg.load(root, cfg.label, cfg.inputs)
+        return wildppg.load(root, cfg.site, cfg.channel, cfg.inputs, cfg.stream)
+    return galaxyppg.load(root, cfg.label, cfg.inputs, cfg.stream)
 
 
 def write_npz(path: Path, w: WindowSet, source: dict) -> None:
@@ -160,7 +165,8 @@ def read_npz(path: Path) -> WindowSet:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
         raise EdgeppgError(f"{path}: not a readable window cache ({e})") from e
     n = len(ws.hr)
-    if ws.x.ndim != 2 or ws.x.shape != (n, spec.WINDOW) or any(len(a) != n for a in (ws.subject, ws.start_s, ws.steps)):
+    if (ws.x.ndim != 2 or ws.x.shape not in ((n, spec.WINDOW), (n, spec.CONTEXT + spec.WINDOW))
+            or any(len(a) != n for a in (ws.subject, ws.start_s, ws.steps))):
         raise EdgeppgError(f"{path}: windows of shape {ws.x.shape}, not {n} x {spec.WINDOW} samples")
     return ws
 

@@ -66,7 +66,7 @@ def stream(path: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray
 SUBJECT = "e2epyppg-201902020222"
 
 
-def load(path: Path | None = None, inputs: str = "ppg") -> WindowSet:
+def load(path: Path | None = None, inputs: str = "ppg", streaming: bool = False) -> WindowSet:
     """The recording's labelled windows, as a model with `inputs` sees them."""
     path = path or recording_path()
     ppg, acc, hr, seconds = stream(path)
@@ -75,7 +75,7 @@ def load(path: Path | None = None, inputs: str = "ppg") -> WindowSet:
     n = min(len(x), len(hr))
     idx = np.arange(n)[:, None] * STRIDE + np.arange(WINDOW)
     return labelled_windows(SUBJECT, str(path), seconds, x[:n], status[:n], hr[:n], np.arange(n) * STRIDE_S,
-                            np.linalg.norm(acc, axis=1)[idx].std(axis=1), steps=steps[:n])
+                            np.linalg.norm(acc, axis=1)[idx].std(axis=1), steps=steps[:n], stream=streaming)
 
 
 def lag_aligned(ws: WindowSet, lag_windows: int = REFERENCE_LAG_WINDOWS) -> WindowSet:

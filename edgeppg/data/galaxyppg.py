@@ -68,7 +68,7 @@ def _accelerometer(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
     return acc["timestamp"][order], xyz / gravity
 
 
-def read_participant(folder: Path, label: str = "polar-hr", inputs: str = "ppg") -> WindowSet:
+def read_participant(folder: Path, label: str = "polar-hr", inputs: str = "ppg", stream: bool = False) -> WindowSet:
     pid = folder.name
     event = folder / "Event.csv" if (folder / "Event.csv").is_file() else folder / "event.csv"
     ppg_path = folder / "GalaxyWatch" / "PPG.csv"
@@ -130,11 +130,11 @@ def read_participant(folder: Path, label: str = "polar-hr", inputs: str = "ppg")
     acc_w = np.array(accs, np.float32) if acc is not None else None
     motion = np.full(n, np.nan) if acc_w is None else np.linalg.norm(acc_w, axis=1).std(axis=1)
     return finish_windows(pid, str(folder), seconds, np.array(xs), np.array(hrs), np.array(starts), motion, None,
-                          np.array(reasons, dtype=object), acc_w, inputs)
+                          np.array(reasons, dtype=object), acc_w, inputs, stream)
 
 
-def load(root: Path, label: str = "polar-hr", inputs: str = "ppg") -> WindowSet:
+def load(root: Path, label: str = "polar-hr", inputs: str = "ppg", stream: bool = False) -> WindowSet:
     folders = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("P") and p.name[1:].isdigit())
     if not folders:
         raise EdgeppgError(f"{root}: no participant folders P01..P24")
-    return WindowSet.concat([read_participant(f, label, inputs) for f in folders])
+    return WindowSet.concat([read_participant(f, label, inputs, stream) for f in folders])

@@ -91,7 +91,8 @@ def read_participant(path: Path, site: str = "wrist", channel: str = "ppg_g") ->
     return Recording(subject=pid, ppg=ppg, fs=fs, acc=acc, acc_fs=fs, hr=hr, source=str(path), gaps=gaps)
 
 
-def load(root: Path, site: str = "wrist", channel: str = "ppg_g", inputs: str = "ppg") -> WindowSet:
+def load(root: Path, site: str = "wrist", channel: str = "ppg_g", inputs: str = "ppg",
+         stream: bool = False) -> WindowSet:
     files = sorted(root.glob("*.mat"))
     if not files:
         raise EdgeppgError(f"{root}: no WildPPG participant files (*.mat)")
@@ -99,7 +100,7 @@ def load(root: Path, site: str = "wrist", channel: str = "ppg_g", inputs: str = 
     for f in files:
         rec = read_participant(f, site, channel)
         seen.add(rec.subject)
-        parts.append(window_recording(rec, inputs))
+        parts.append(window_recording(rec, inputs, stream))
     for pid in PARTICIPANTS:
         if pid not in seen:
             parts.append(missing_recording(pid, str(root), "no participant file"))

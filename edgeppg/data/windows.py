@@ -17,6 +17,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.signal import resample_poly
 
+from edgeppg.data import stream as streamed
 from edgeppg.data.recording import Recording
 from edgeppg.device import native
 from edgeppg.errors import EdgeppgError
@@ -121,7 +122,7 @@ class WindowSet:
             empty = np.zeros(0, np.float32)
             return WindowSet(np.zeros((0, WINDOW), np.float32), empty, np.zeros(0, str), empty, empty, [])
         return WindowSet(
-            np.concatenate([p.x for p in parts]),
+            np.concatenate([p.x for p in parts if len(p.x)] or [parts[0].x]),  # empty parts may be 200 wide
             np.concatenate([p.hr for p in parts]),
             np.concatenate([p.subject for p in parts]),
             np.concatenate([p.start_s for p in parts]),
@@ -145,9 +146,10 @@ def front_end(x: np.ndarray, acc: np.ndarray | None, acc_fs: float | None, input
     return native.clean(x, acc, acc_fs, inputs)
 
 
-def window_recording(rec: Recording, inputs: str = "ppg") -> WindowSet:
+def window_recording(rec: Recording, inputs: str = "ppg", stream: bool = False) -> WindowSet:
     """Stream a recording through the device's preprocessing (resampled to 25 Hz, 8 s windows every 2 s,
-    normalised, and through the accelerometer front end for inputs "ppg-acc"), and label the windows."""
+    normalised, and through the accelerometer front end for inputs "ppg-acc"), and label the windows;
+    `stream`: as the streaming family sees them (edgeppg.data.stream)."""
     x, status, _ = native.windows(rec.ppg, rec.fs)
     x, steps = front_end(x, rec.acc, rec.acc_fs, inputs, rec.source or rec.subject)
     n = len(x)
@@ -159,7 +161,7 @@ def window_recording(rec: Recording, inputs: str = "ppg") -> WindowSet:
     idx = np.arange(n)[:, None] * STRIDE + np.arange(WINDOW)
     activity = None if rec.activity is None else np.asarray(rec.activity[:n])
     return labelled_windows(rec.subject, rec.source, rec.duration_s, x[:n], status[:n], hr, np.arange(n) * STRIDE_S,
-                            _motion_per_window(rec, idx, n), activity, gap_reasons(rec.gaps, n), steps[:n])
+                            _motion_per_window(rec, idx, n), activity, gap_reasons(rec.gaps, n), steps[:n], stream)
 
 
 def gap_reasons(gaps: list[tuple[float, float, str]], n: int) -> np.ndarray:
@@ -173,7 +175,7 @@ def gap_reasons(gaps: list[tuple[float, float, str]], n: int) -> np.ndarray:
 
 def finish_windows(subject: str, source: str, seconds: float, x: np.ndarray, hr: np.ndarray, start_s: np.ndarray,
                    motion: np.ndarray, activity: np.ndarray | None = None, reasons: np.ndarray | None = None,
-                   acc: np.ndarray | None = None, inputs: str = "ppg") -> WindowSet:
+                   acc: np.ndarray | None = None, inputs: str = "ppg", stream: bool = False) -> WindowSet:
     """Windows a data source cut itself on its own clock (n, 200 raw samples at 25 Hz): each normalised as
     the device would a stream of its own, through the device's front end with their accelerometer windows
     `acc` (n, 3, 200 in g, on the same clock) for an input set that takes it, then labelled."""
@@ -186,16 +188,19 @@ def finish_windows(subject: str, source: str, seconds: float, x: np.ndarray, hr:
         cleaned, _, found = native.cancel(x_norm, np.nan_to_num(acc), inputs)
         x_norm = np.where(has_acc[:, None], cleaned, x_norm)
         steps = np.where(has_acc, found, np.nan).astype(np.float32)
-    return labelled_windows(subject, source, seconds, x_norm, status, hr, start_s, motion, activity, reasons, steps)
+    return labelled_windows(subject, source, seconds, x_norm, status, hr, start_s, motion, activity, reasons, steps,
+                            stream)
 
 
 def labelled_windows(subject: str, source: str, seconds: float, x: np.ndarray, status: np.ndarray, hr: np.ndarray,
                      start_s: np.ndarray, motion: np.ndarray, activity: np.ndarray | None = None,
-                     reasons: np.ndarray | None = None, steps: np.ndarray | None = None) -> WindowSet:
+                     reasons: np.ndarray | None = None, steps: np.ndarray | None = None,
+                     stream: bool = False) -> WindowSet:
     """Drop and count unusable windows: the last step every data source shares.
 
     `x` holds normalised windows (n, 200) with the device preprocessing's `status` for each (0 usable,
-    1 flat, 2 non-finite samples); `reasons` may already name windows a source knows are bad.
+    1 flat, 2 non-finite samples); `reasons` may already name windows a source knows are bad. `stream`:
+    the windows become the streaming family's inputs first, from every window the device would use.
     """
     n = len(x)
     hr = np.asarray(hr, dtype=np.float64)
@@ -204,6 +209,8 @@ def labelled_windows(subject: str, source: str, seconds: float, x: np.ndarray, s
     for code, why in STATUS_REASONS.items():
         reasons[ok & (status == code)] = why
     ok = reasons == ""
+    if stream:
+        x = streamed.compose(x, ok, np.rint(np.asarray(start_s, np.float64) / STRIDE_S))
     cls = hr_to_class(np.nan_to_num(hr, nan=-1.0))
     reasons[ok & ((cls < 0) | (cls >= N_CLASSES))] = "HR outside 30-209 BPM"
     reasons[ok & np.isnan(hr)] = "no label"

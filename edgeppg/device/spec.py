@@ -7,6 +7,10 @@ WINDOW_S = 8.0
 STRIDE_S = 2.0
 WINDOW = int(FS * WINDOW_S)  # 200 samples
 STRIDE = int(FS * STRIDE_S)  # 50 samples
+# The streaming family's input (data.stream): the window and the 16 s before it, each 2 s of which the device
+# preprocessed once, with the 8 s window it ended; a streaming model may look back this far.
+CONTEXT_S = 16.0
+CONTEXT = int(FS * CONTEXT_S)  # 400 samples
 HR_LOW = 30  # BPM of class 0
 N_CLASSES = 180  # 30..209 BPM
 # Sensor rates the firmware accepts out of the box (PPG-DaLiA's E4: 64, WildPPG: 128, GalaxyPPG: 25, ...).

@@ -61,7 +61,7 @@ class FeatureKD(Distiller):
         """The projection's shapes: the student's last feature map (from a dummy window) and the teacher's."""
         with torch.no_grad():
             student.eval()
-            _, feats = student.forward_features(torch.zeros(2, WINDOW))
+            _, feats = student.forward_features(torch.zeros(2, getattr(student, "input_len", WINDOW)))
             student.train()
         return cls(student, tuple(feats[-1].shape[1:]), tuple(targets["teacher_feature"].shape[1:]),
                    cfg.ce_weight, cfg.feature_weight)

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from edgeppg.models.mlp import MLP
 from edgeppg.models.resnet1d import ResNet1D
+from edgeppg.models.stream import newest
 
 
 def linear_as_conv(linear: nn.Linear) -> nn.Conv1d:
@@ -36,9 +37,11 @@ class ResNet1DExport(nn.Module):
         self.stem, self.blocks = model.stem, model.blocks
         self.pool = nn.AdaptiveAvgPool1d(1)
         self.head = linear_as_conv(model.head)
+        # a streaming model reads only the stream's newest samples
+        self.needed, self.length = getattr(model, "needed", 0), model.input_len
 
     def forward(self, x: Tensor) -> Tensor:
-        h = self.stem(x)
+        h = self.stem(newest(x, self.needed, self.length) if self.needed else x)
         for block in self.blocks:
             h = block(h)
         return self.head(self.pool(h)).flatten(1)

@@ -29,7 +29,7 @@ def to_onnx(model: nn.Module, path: Path) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
                 torch.onnx.export(
-                    form, (torch.zeros(1, 1, WINDOW),), str(tmp), opset_version=OPSET, dynamo=False,
+                    form, (torch.zeros(1, 1, getattr(model, "input_len", WINDOW)),), str(tmp), opset_version=OPSET, dynamo=False,
                     input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
                     dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
                 )

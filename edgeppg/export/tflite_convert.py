@@ -47,12 +47,29 @@ def pin_batch(onnx_path: Path, out: Path) -> None:
     onnx.save(onnx.shape_inference.infer_shapes(model), str(out))
 
 
+def simplify_crops(path: Path) -> None:
+    """A graph with crops (the streaming family's Slices) simplified in place by onnxsim: onnx2tf maps a
+    Slice of a channels-first tensor to the channels-last length axis only once every shape is a constant
+    (without it, it slices the channels). Graphs without a Slice are left as they are."""
+    import onnx
+    import onnxsim
+
+    model = load_onnx(path)
+    if not any(node.op_type == "Slice" for node in model.graph.node):
+        return
+    simplified, ok = onnxsim.simplify(model)
+    if not ok:
+        raise EdgeppgError(f"{path}: onnxsim could not check its simplification of the graph")
+    onnx.save(simplified, str(path))
+
+
 def to_tflite(onnx_path: Path, calibration: np.ndarray, float_out: Path, int8_out: Path) -> None:
-    """Convert `onnx_path`; `calibration` holds normalised windows, shape (n, 200)."""
+    """Convert `onnx_path`; `calibration` holds normalised windows, shape (n, input samples)."""
     with tempfile.TemporaryDirectory(prefix="edgeppg-onnx2tf-") as tmp:
         tmp = Path(tmp)
         pinned = tmp / onnx_path.name
         pin_batch(onnx_path, pinned)
+        simplify_crops(pinned)
         calib_path = tmp / "calibration.npy"
         np.save(calib_path, calibration.reshape(len(calibration), -1, 1).astype(np.float32))  # NWC
         log = tmp / "onnx2tf.log"

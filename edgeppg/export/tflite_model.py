@@ -84,6 +84,9 @@ def _options(op, kind: str) -> dict:
         "FULLY_CONNECTED": (tflite.FullyConnectedOptions, lambda o: {
             "activation": _ACTIVATION[o.FusedActivationFunction()], "keep_num_dims": bool(o.KeepNumDims())}),
         "MEAN": (tflite.ReducerOptions, lambda o: {"keep_dims": bool(o.KeepDims())}),
+        "STRIDED_SLICE": (tflite.StridedSliceOptions, lambda o: {
+            "begin_mask": o.BeginMask(), "end_mask": o.EndMask(), "other_masks": o.EllipsisMask() | o.NewAxisMask()
+            | o.ShrinkAxisMask(), "offset": bool(o.Offset())}),
     }
     if kind not in readers or table is None:
         return {}
@@ -182,10 +185,68 @@ def check_ops_for_micro(path: Path) -> list[str]:
     missing = tflm_missing_ops(Path(path).read_bytes())
     if missing:
         raise EdgeppgError(f"{path}: op {', '.join(missing)} is not supported by TensorFlow Lite Micro")
-    layout = [op for op in ops if op in LAYOUT_OPS]
+    layout = [op.kind for op in with_crops(read_graph(path)).ops if op.kind in LAYOUT_OPS]
     if layout:
         raise EdgeppgError(f"{path}: the conversion inserted a layout op ({layout[0]}); the model must not need one")
     return ops
+
+
+def with_crops(graph: Graph) -> Graph:
+    """The graph with every crop of a feature map's length axis as one CROP op (options `begin`, `length`).
+
+    The streaming family crops its shortcuts (edgeppg.models.stream). onnx2tf writes a crop as a
+    STRIDED_SLICE, and where the cropped map comes out of a residual ADD as TRANSPOSE to channels-first,
+    STRIDED_SLICE, TRANSPOSE back: a crop too, and the device copies rows instead of shuffling layouts
+    (TFLite Micro runs the ops as written)."""
+    readers: dict[int, list[Op]] = {}
+    for op in graph.ops:
+        for t in op.inputs:
+            readers.setdefault(t, []).append(op)
+    producer = {t: op for op in graph.ops for t in op.outputs}
+    gone: set[int] = set()
+    crops: dict[int, Op] = {}
+    for s in graph.ops:
+        span = _slice_span(graph, s)
+        if span is None:
+            continue
+        axis, begin, length = span
+        src, dst = s.inputs[0], s.outputs[0]
+        rank = len(graph.tensors[src].shape)
+        t1, after = producer.get(src), readers.get(dst, [])
+        if axis == rank - 1 and t1 is not None and t1.kind == "TRANSPOSE" and len(after) == 1 \
+                and after[0].kind == "TRANSPOSE" and readers.get(src) == [s] and rank == 3 \
+                and all(_perm(graph, t) == [0, 2, 1] for t in (t1, after[0])):
+            gone |= {t1.index, after[0].index}
+            crops[s.index] = Op(s.index, "CROP", [t1.inputs[0]], [after[0].outputs[0]], {"begin": begin, "length": length})
+        elif axis == rank - 2 and graph.tensors[src].shape[0] == 1:
+            crops[s.index] = Op(s.index, "CROP", [src], [dst], {"begin": begin, "length": length})
+    ops = [crops.get(op.index, op) for op in graph.ops if op.index not in gone]
+    return Graph(graph.path, graph.tensors, ops, graph.inputs, graph.outputs)
+
+
+def _perm(graph: Graph, op: Op) -> list[int] | None:
+    p = graph.tensors[op.inputs[1]].data if len(op.inputs) > 1 else None
+    return None if p is None else [int(v) for v in p.reshape(-1)]
+
+
+def _slice_span(graph: Graph, op: Op) -> tuple[int, int, int] | None:
+    """(axis, begin, length) of a STRIDED_SLICE that keeps a contiguous run of one axis, else None."""
+    if op.kind != "STRIDED_SLICE" or len(op.inputs) != 4 or op.options.get("other_masks") or op.options.get("offset"):
+        return None
+    shape = graph.tensors[op.inputs[0]].shape
+    consts = [graph.tensors[i].data for i in op.inputs[1:]]
+    if any(c is None or c.size != len(shape) for c in consts):
+        return None
+    begin, end, strides = (c.reshape(-1).astype(np.int64) for c in consts)
+    cut = []
+    for i, dim in enumerate(shape):
+        b = 0 if op.options["begin_mask"] >> i & 1 else int(begin[i]) % dim if begin[i] < 0 else int(begin[i])
+        e = dim if op.options["end_mask"] >> i & 1 else min(int(end[i]) + (dim if end[i] < 0 else 0), dim)
+        if strides[i] != 1 or not 0 <= b < e:
+            return None
+        if (b, e) != (0, dim):
+            cut.append((i, b, e - b))
+    return cut[0] if len(cut) == 1 else None
 
 
 def _quant(t: Tensor) -> TensorQuant:

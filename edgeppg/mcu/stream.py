@@ -29,6 +29,7 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.files import FIRMWARE_DIR, INT8_TFLITE, stream_json, write_json
 from edgeppg.recordings import StreamRecording
 from edgeppg.mcu import boards
+from edgeppg.codegen.stream import is_streaming
 from edgeppg.mcu.build import Build, build_cortex_m4
 from edgeppg.mcu.qemu import qemu_command, tick_instructions
 from edgeppg.mcu.toolchain import require
@@ -83,6 +84,9 @@ def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an3
                           contract: device_contract.Contract | None = None) -> Build:
     """The heart-rate monitor firmware for a run's exported model and device contract."""
     contract = contract or device_contract.read(folder)
+    if is_streaming(folder / INT8_TFLITE):
+        raise EdgeppgError(f"{folder}: a model of the streaming family (--stream): the monitor does not run its "
+                           "per-update program yet; edgeppg bench --target cortex-m4 runs and checks it")
     out = folder / FIRMWARE_DIR / f"{boards.board(board).name}{opt}-stream"
     return build_cortex_m4(folder / INT8_TFLITE, None, out, opt, board=board, contract=contract, app="stream",
                            extra_cflags="-DEP_STREAM_DUMP_INPUT -DEP_HRM_KEEP_INPUT" if dump_inputs else "")

@@ -21,7 +21,7 @@ def spec_params(spec: ModelSpec) -> int:
     return count_params(build_model(spec))
 
 
-def count_macs(model: nn.Module, window: int = WINDOW) -> int:
+def count_macs(model: nn.Module, window: int | None = None) -> int:
     """MACs of one window through convolutions and linear layers (BatchNorm folds away at export)."""
     total = 0
 
@@ -43,7 +43,7 @@ def count_macs(model: nn.Module, window: int = WINDOW) -> int:
     model.eval()
     try:
         with torch.no_grad():
-            model(torch.zeros(1, window))
+            model(torch.zeros(1, window or getattr(model, "input_len", WINDOW)))
     finally:
         for h in hooks:
             h.remove()

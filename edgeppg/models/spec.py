@@ -10,7 +10,8 @@ from torch import nn
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.mlp import MLP
 from edgeppg.models.resnet1d import ResNet1D
-from edgeppg.settings import check, one_of, whole
+from edgeppg.models.stream import StreamResNet1D
+from edgeppg.settings import SettingError, check, one_of, text, whole
 
 ARCHS = ("resnet1d", "mlp")
 
@@ -25,11 +26,22 @@ class ModelSpec:
     kernel: int = field(default=9, metadata=whole(1, 199, option={"train": "--kernel"}))  # distill: the teacher's
     # resnet1d: the stem's stride; 2 halves every later layer's positions and doubles what one sees
     stem_stride: int = field(default=1, metadata=whole(1, 8))
+    # resnet1d: each block's stride, comma-separated ("1,5,1"); "" downsamples every second block by 2
+    block_strides: str = field(default="", metadata=text())
     hidden: int = field(default=64, metadata=whole(1, 65_536))  # mlp: units per layer
     layers: int = field(default=2, metadata=whole(1, 64, option=None))  # mlp: hidden layers
 
     def __post_init__(self) -> None:
         check(self)
+        strides = self.block_strides.split(",") if self.block_strides else []
+        if strides and (not all(s.strip().isdigit() and int(s) >= 1 for s in strides) or len(strides) != self.blocks):
+            raise SettingError(type(self), "block_strides", f"must be {self.blocks} whole numbers >= 1 separated by "
+                                                            f"commas (one per block), got {self.block_strides!r}")
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """Each block's stride as block_strides gives them; () for the default plan."""
+        return tuple(int(s) for s in self.block_strides.split(",")) if self.block_strides else ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,6 +52,8 @@ class ModelSpec:
         name = f"ResNet1D {self.blocks} block{'s' if self.blocks > 1 else ''}"
         extras = [f"width {self.width}"] if self.width != 32 else []
         extras += [f"stem stride {self.stem_stride}"] if self.stem_stride != 1 else []
+        extras += [f"kernel {self.kernel}"] if self.kernel != 9 else []
+        extras += [f"block strides {self.block_strides}"] if self.block_strides else []
         return f"{name} ({', '.join(extras)})" if extras else name
 
     def short(self) -> str:
@@ -47,7 +61,9 @@ class ModelSpec:
         if self.arch == "mlp":
             return self.describe()
         return " ".join([f"ResNet {self.blocks}b", *([f"w{self.width}"] if self.width != 32 else []),
-                         *([f"s{self.stem_stride}"] if self.stem_stride != 1 else [])])
+                         *([f"s{self.stem_stride}"] if self.stem_stride != 1 else []),
+                         *([f"k{self.kernel}"] if self.kernel != 9 else []),
+                         *([f"b{self.block_strides.replace(',', '')}"] if self.block_strides else [])])
 
     @property
     def depth(self) -> int:
@@ -55,9 +71,17 @@ class ModelSpec:
         return self.blocks if self.arch == "resnet1d" else self.layers
 
 
-def build_model(spec: ModelSpec) -> nn.Module:
+def build_model(spec: ModelSpec, stream: bool = False) -> nn.Module:
+    """The model a spec names; `stream` (the data's): its streaming form (edgeppg.models.stream)."""
+    if spec.arch == "resnet1d" and stream:
+        try:
+            return StreamResNet1D(spec.blocks, spec.width, spec.kernel, spec.stem_stride, spec.strides)
+        except ValueError as e:
+            raise EdgeppgError(f"--stream: {e}") from None
+    if stream:
+        raise EdgeppgError(f"--stream: the {spec.arch} has no streaming form (use --arch resnet1d)")
     if spec.arch == "resnet1d":  # the spec checked its own ranges when it was made
-        return ResNet1D(spec.blocks, spec.width, spec.kernel, stem_stride=spec.stem_stride)
+        return ResNet1D(spec.blocks, spec.width, spec.kernel, stem_stride=spec.stem_stride, block_strides=spec.strides)
     if spec.arch == "mlp":
         return MLP(spec.hidden, spec.layers)
     raise EdgeppgError(f"unknown architecture '{spec.arch}' (available: {', '.join(ARCHS)})")

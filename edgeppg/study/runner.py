@@ -74,7 +74,7 @@ def _measure(study: Study, cell: Cell, folder: Path, threads: int) -> dict:
             return extra
     model, _ = load_model(folder)
     torch.set_num_threads(1)
-    x = torch.zeros(1, WINDOW)
+    x = torch.zeros(1, getattr(model, "input_len", WINDOW))
     with torch.inference_mode():
         for _ in range(5):
             model(x)

@@ -50,6 +50,8 @@ void ep_conv1d_add_s8(const ep_conv_add_params *p, const int8_t *input, const in
 /* PAD along the length axis of [L][C] with a constant (the zero point). */
 typedef struct { int32_t in_w, channels, pad_before, pad_after, value; } ep_pad_params;
 void ep_pad_s8(const ep_pad_params *p, const int8_t *input, int8_t *output);
+typedef struct { int32_t in_w, channels, begin, out_w; } ep_crop_params;
+void ep_crop_s8(const ep_crop_params *p, const int8_t *input, int8_t *output);
 
 /* MEAN over the middle axis of [outer][length][inner]; 1/length is folded into mult/shift. */
 typedef struct { int32_t outer, length, inner, input_zp, mult, shift, output_zp; } ep_mean_params;

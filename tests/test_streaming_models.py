@@ -1,0 +1,157 @@
+"""The streaming family (issue #27): a window's answer is a computation over the stream, so a device
+can keep what overlapping windows share; its input is the stream as the device preprocessed it."""
+
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from edgeppg.config import DistillConfig, RunConfig
+from edgeppg.data import stream as streamed
+from edgeppg.data.dataset import load_windows
+from edgeppg.device.spec import CONTEXT, STRIDE, WINDOW
+from edgeppg.errors import EdgeppgError
+from edgeppg.models import ModelSpec, build_model, count_macs
+from edgeppg.bench.streaming import bench_stream
+from edgeppg.codegen import stream
+from edgeppg.device.contract import read_vectors
+from edgeppg.export import export_run
+from edgeppg.export.tflite_model import read_graph, with_crops
+from edgeppg.runs import load_model, save_model, write_json
+from edgeppg.train import run
+
+STUDENT = ModelSpec(blocks=3, width=16, stem_stride=2, block_strides="1,5,1")
+
+
+def _features(model, x):
+    with torch.no_grad():
+        return model.forward_features(x)[1]
+
+
+@pytest.mark.parametrize("spec", [STUDENT, ModelSpec(blocks=6, width=32, kernel=5, stem_stride=2,
+                                                    block_strides="1,5,1,1,1,1")])
+def test_overlapping_windows_share_every_frame_they_overlap_in(spec):
+    """Two windows a hop apart, cut from one stream: every layer's frames of the later window are the earlier
+    window's frames moved by one hop, plus new ones; so a device computes only the new ones."""
+    torch.manual_seed(0)
+    model = build_model(spec, stream=True).eval()
+    s = torch.randn(1, CONTEXT + WINDOW + STRIDE)
+    first, second = _features(model, s[:, :-STRIDE]), _features(model, s[:, STRIDE:])
+    per_frame = spec.stem_stride
+    for block, a, b in zip(model.blocks, first, second):
+        per_frame *= block.conv1[0].stride[0]
+        hop = STRIDE // per_frame
+        assert torch.allclose(a[..., hop:], b[..., :-hop], atol=1e-5)
+        assert not torch.allclose(a[..., -hop:], b[..., -hop:])  # the newest frames are new
+    assert first[-1].shape[-1] * model.frame == WINDOW  # the read-out averages the last 8 s of frames
+    # the window form's cost falls to a quarter per update: each layer computes a hop's frames of its four
+    window = build_model(spec)
+    assert model.update_macs() < 0.26 * count_macs(window)
+
+
+def test_a_window_model_does_not_share_its_frames():
+    """The point of the family: with 'same' padding and a window's own normalisation, it does not hold."""
+    torch.manual_seed(0)
+    model = build_model(STUDENT).eval()
+    s = torch.randn(1, WINDOW + STRIDE)
+    a, b = _features(model, s[:, :-STRIDE])[0], _features(model, s[:, STRIDE:])[0]
+    assert not torch.allclose(a[..., STRIDE // 2:], b[..., :-STRIDE // 2], atol=1e-3)
+
+
+def test_the_answer_depends_on_no_sample_before_what_the_model_reads():
+    torch.manual_seed(0)
+    model = build_model(STUDENT, stream=True).eval()
+    x = torch.randn(2, CONTEXT + WINDOW)
+    y = x.clone()
+    y[:, :CONTEXT + WINDOW - model.needed] = 99.0
+    assert torch.equal(model(x), model(y)) and model.needed < CONTEXT + WINDOW
+
+
+def test_strides_and_reach_the_stream_cannot_give_are_refused():
+    with pytest.raises(EdgeppgError, match="do not divide the 50-sample hop"):
+        build_model(ModelSpec(blocks=3, width=16, stem_stride=2), stream=True)  # 2 x 2 = 4 does not divide 50
+    with pytest.raises(EdgeppgError, match="looks back 33.56 s; the stream gives 16 s"):
+        build_model(ModelSpec(blocks=6, stem_stride=5, block_strides="1,2,1,1,1,1"), stream=True)
+    with pytest.raises(EdgeppgError, match="no streaming form"):
+        build_model(ModelSpec(arch="mlp"), stream=True)
+    with pytest.raises(EdgeppgError, match="block_strides: must be 3 whole numbers"):
+        ModelSpec(blocks=3, block_strides="1,5")
+
+
+def test_compose_takes_each_chunk_from_the_window_it_ended():
+    n = 12
+    x = np.arange(n * WINDOW, dtype=np.float32).reshape(n, WINDOW)  # every sample says where it came from
+    usable = np.ones(n, bool)
+    usable[5] = False  # the device could not use window 5: its newest 2 s are zeros in every later input
+    out = streamed.compose(x, usable, np.arange(n))
+    assert out.shape == (n, CONTEXT + WINDOW)
+    chunks = out.reshape(n, -1, STRIDE)
+    assert np.array_equal(chunks[0, -4:].reshape(-1), x[0])  # the first window gives all of its chunks
+    assert not chunks[0, :-4].any()  # before the recording: zeros
+    for k in range(1, n):
+        assert np.array_equal(chunks[k, -1], x[k, -STRIDE:]) or not usable[k]
+        assert np.array_equal(chunks[k, -2], x[k - 1, -STRIDE:]) or not usable[k - 1]
+    assert not chunks[5, -1].any() and not chunks[8, -4].any() and chunks[9, -4].any()
+    # a window's input ends with the newest 2 s of itself and the three before: the 8 s it spans
+    assert np.array_equal(chunks[7, -4:].reshape(-1)[-STRIDE:], x[7, -STRIDE:])
+
+
+def test_streamed_windows_are_the_device_windows_newest_chunks(tiny_data):
+    windows = load_windows(tiny_data)
+    streams = load_windows(replace(tiny_data, stream=True))
+    assert streams.x.shape == (len(windows), CONTEXT + WINDOW)
+    assert np.array_equal(streams.hr, windows.hr) and np.array_equal(streams.start_s, windows.start_s)
+    same = (windows.subject == windows.subject[0])
+    assert np.array_equal(streams.x[same][6, -STRIDE:], windows.x[same][6, -STRIDE:])
+    assert np.array_equal(streams.x[same][6, -2 * STRIDE:-STRIDE], windows.x[same][5, -STRIDE:])
+
+
+@pytest.mark.slow
+def test_a_streaming_student_trains_distils_and_exports(teacher_dir, tiny_data, quick_train, tmp_path):
+    data = replace(tiny_data, stream=True)
+    metrics = run(RunConfig(data, STUDENT, replace(quick_train, epochs=2)), tmp_path / "scratch")
+    assert np.isfinite(metrics["test"]["mae"])
+    model, cfg = load_model(tmp_path / "scratch")
+    assert cfg.data.stream and model.input_len == CONTEXT + WINDOW
+    # a window teacher teaches a streaming student: it reads the same windows as it was trained on them
+    dkd = run(RunConfig(data, STUDENT, replace(quick_train, epochs=1), DistillConfig(strategy="dkd",
+                                                                                     teacher=str(teacher_dir))),
+              tmp_path / "dkd")
+    assert np.isfinite(dkd["test"]["mae"])
+    report = export_run(tmp_path / "scratch", calib_windows=100, eval_windows=100, micro_windows=20)
+    # the int8 model reads the window and its context; TFLite Micro runs it bit for bit as TFLite does
+    assert report["artefacts"]["tflite_int8"]["input"]["shape"] == [1, CONTEXT + WINDOW, 1]
+    assert report["tflite_micro"]["bit_exact"] and abs(report["int8_mae_loss_bpm"]) < 3
+    graph = with_crops(read_graph(tmp_path / "scratch" / "model_int8.tflite"))
+    assert {op.kind for op in graph.ops} <= {"CROP", "CONV_2D", "RESHAPE", "ADD", "MEAN"}  # no layout shuffles
+    assert [op.options["length"] for op in graph.ops if op.kind == "CROP"][0] == model.needed
+    prog = stream.program(graph)
+    k, s = STUDENT.kernel, STUDENT.stem_stride
+    assert prog.maps[graph.inputs[0]].frames == STRIDE + k - s  # the input keeps kernel - stride samples
+    assert prog.state_bytes < 0.5 * sum(t.nbytes for t in graph.tensors if t.data is None)
+
+
+@pytest.mark.slow
+@pytest.mark.m4
+def test_the_streaming_program_is_bit_exact_on_the_m4(tiny_data, tmp_path):
+    """Every 2 s update of the generated per-update program gives the logits the window form gives from
+    scratch, on the emulated Cortex-M4, for a fraction of the instructions."""
+    torch.manual_seed(3)
+    config = RunConfig(replace(tiny_data, stream=True), STUDENT)
+    run_dir = tmp_path / "stream"
+    run_dir.mkdir()
+    save_model(run_dir / "model.pt", build_model(STUDENT, stream=True).eval(), config)
+    write_json(run_dir / "config.json", config.to_dict())
+    export_run(run_dir, calib_windows=100, eval_windows=50, micro_windows=10)
+    x, y = read_vectors(run_dir, 4)
+    r = bench_stream(run_dir / "model_int8.tflite", x, y, tmp_path / "fw")
+    assert r["bit_exact"] and r["updates"] >= 20
+    assert r["instructions_per_update"] < 0.3 * r["instructions_per_window"]
+    assert r["state_bytes"] < r["ram_bytes"]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "edgeppg", *args], capture_output=True, text=True, timeout=300)
