@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -35,6 +36,40 @@ def exported_model(blocks: int, folder: Path, console: Console, seed: int | None
     write_json(run / "config.json", config.to_dict())
     report = export_run(run, calib_windows=300, eval_windows=200, micro_windows=20, console=console)
     return run, report
+
+
+def measure_runs(name: str, doc: str, listing: Callable[[Path], dict[str, tuple[str, RunConfig | None, Path]]],
+                 measure: Callable[[Path, RunConfig | None, Console], dict], **meta: object) -> None:
+    """The main of a script that trains runs and measures each into a row of benchmarks/results/NAME.json:
+    `listing(models)` names them (what each is, its config or None for a shipped model, its folder); a run is
+    trained when missing (reused when finished with the same config); `--only NAME ...` remeasures some
+    rows and keeps the others."""
+    import argparse
+    import time
+
+    from edgeppg.train import ensure_run
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--only", nargs="*", help="run names (default: all)")
+    ap.add_argument("--models", type=Path, default=Path("models"))
+    args = ap.parse_args()
+    console = Console(stderr=True)
+    kept = RESULTS / f"{name}.json"
+    rows = json.loads(kept.read_text())["rows"] if kept.is_file() and args.only else []
+    named = listing(args.models)
+    for run_name, (what, config, folder) in named.items():
+        if args.only and run_name not in args.only:
+            continue
+        t0 = time.perf_counter()
+        if config is not None:
+            ensure_run(config, folder, console)
+        row = {"run": run_name, "what": what, **measure(folder, config, console),
+               "seconds": round(time.perf_counter() - t0, 1)}
+        console.print(row)
+        rows = [r for r in rows if r["run"] != run_name] + [row]
+    order = list(named)
+    rows.sort(key=lambda r: order.index(r["run"]) if r["run"] in order else len(order))
+    write_results(name, rows, **meta)
 
 
 def write_results(name: str, rows: list[dict], **meta: object) -> None:

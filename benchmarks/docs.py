@@ -215,7 +215,26 @@ def cores() -> str:
         "\nRaw: `benchmarks/results/cores.json` (`python benchmarks/cores.py`).\n"
 
 
-RENDERERS: dict[str, Callable[[], str]] = {"cores": cores, "motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
+def streaming() -> str:
+    d = _load("streaming.json")
+    window = {r["model"]: r for r in d["rows"] if r["mode"] == "window"}
+    out = []
+    for r in d["rows"]:
+        twin = window.get(r["model"]) if r["mode"] == "streaming" else None
+        ratio = f"{r['instructions_per_update'] / twin['instructions_per_update']:.2f}x" if twin else "-"
+        out.append([r["run"], r["model"].removeprefix("ResNet1D "), r["mode"], f"{r['test_track']:.2f}",
+                    f"{r['test_still_track']:.2f} / {r['test_motion_track']:.2f}", f"{r['cadence_track']:.2f}",
+                    f"{r['watch_track']:.2f} / {r['watch_track_lag']:.2f}", f"{r['instructions_per_update']:,}", ratio,
+                    f"{r['ram_bytes']:,}", f"{r['flash_bytes']:,}", "yes" if r["bit_exact"] else "NO"])
+    return _table(["run", "model", "mode", "test (track)", "test still / motion", "cadence scenario",
+                   "watch: as recorded / lag-aligned", "M4 instructions per 2 s", "/ window twin", "RAM (B)",
+                   "flash (B)", "bit-exact"], out) + (
+        "\nMAE in BPM, tracked. Cortex-M4 under QEMU, native kernels, -O2: a window model computes a whole window "
+        "every 2 s, a streaming model its per-update program (RAM with its state and peak stack; bit-exact: every "
+        "update against its window form, and that against TFLite). Raw: `benchmarks/results/streaming.json`.\n")
+
+
+RENDERERS: dict[str, Callable[[], str]] = {"streaming": streaming, "cores": cores, "motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
                                            "mcu-ratios": mcu_ratios, "tracker": tracker, "medium": medium, "medium-front": medium_front,
                                            "train-throughput": train_throughput}
 

@@ -20,14 +20,10 @@ them, with their Cortex-M4 cost. Writes benchmarks/results/motion.json.
 
 from __future__ import annotations
 
-import argparse
-import json
-import time
 from dataclasses import replace
 from pathlib import Path
 
-from common import RESULTS, write_results
-from rich.console import Console
+from common import measure_runs
 
 from edgeppg import files, recipe
 from edgeppg.card.collect import watch_errors
@@ -38,7 +34,6 @@ from edgeppg.data.synthetic import CADENCE_SET, SyntheticConfig
 from edgeppg.eval_sets import cadence_step_locks
 from edgeppg.metrics import evaluate_set, still_motion
 from edgeppg.runs import load_model
-from edgeppg.train import ensure_run
 
 RUNS = Path("runs/motion")
 STEPS_DKD = Path("runs/reference-steps144/student-dkd")  # the DKD student the recipe made before it chose scratch
@@ -116,26 +111,8 @@ def score(folder: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", nargs="*", help="run names (default: all)")
-    ap.add_argument("--models", type=Path, default=Path("models"))
-    args = ap.parse_args()
-    console = Console(stderr=True)
-    kept = RESULTS / "motion.json"  # --only remeasures some rows and keeps the others
-    rows = [r for r in (json.loads(kept.read_text())["rows"] if kept.is_file() and args.only else [])]
-    for name, (what, config, folder) in runs(args.models).items():
-        if args.only and name not in args.only:
-            continue
-        t0 = time.perf_counter()
-        if config is not None:
-            ensure_run(config, folder, console)
-        row = {"run": name, "what": what, **score(folder), "seconds": round(time.perf_counter() - t0, 1)}
-        console.print(row)
-        rows = [r for r in rows if r["run"] != name] + [row]
-    order = list(runs(args.models))
-    rows.sort(key=lambda r: order.index(r["run"]) if r["run"] in order else len(order))
-    write_results("motion", rows, runs=str(RUNS), cadence_set=CADENCE_SET.to_dict(),
-                  held_out=HELD_OUT.synthetic.to_dict())
+    measure_runs("motion", __doc__, runs, lambda folder, config, console: score(folder), runs=str(RUNS),
+                 cadence_set=CADENCE_SET.to_dict(), held_out=HELD_OUT.synthetic.to_dict())
 
 
 if __name__ == "__main__":

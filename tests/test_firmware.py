@@ -12,6 +12,7 @@ from edgeppg import files
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import runtimes
 from edgeppg.mcu import toolchain
+from edgeppg.export.tflite_model import with_crops
 from edgeppg.mcu.build import build_cortex_m4, build_host
 from edgeppg.mcu.qemu import run_host, run_qemu
 
@@ -113,6 +114,8 @@ KERNEL_CASES = [
     ("pad_mean", dict(width=13, c=3, before=0, after=1, lo=0, hi=10)),
     ("dense", dict(n_in=37, n_out=11, relu=False, lo=-2, hi=2)),
     ("dense", dict(n_in=64, n_out=180, relu=True, lo=-1, hi=5)),
+    ("crop", dict(width=30, c=8, k=5, channels_first_add=False, lo=-2, hi=2)),
+    ("crop", dict(width=25, c=4, k=3, channels_first_add=True, lo=-1, hi=3)),
 ]
 
 
@@ -121,7 +124,7 @@ def kernel_models(tmp_path_factory):
     pytest.importorskip("tensorflow", reason="tensorflow builds the single-op models; make installs it")
     out = tmp_path_factory.mktemp("kernels")
     builders = {"conv": tb.conv_model, "add": tb.add_model, "pad_mean": tb.pad_mean_model, "dense": tb.dense_model,
-                "residual": tb.residual_model, "input_residual": tb.input_residual_model}
+                "residual": tb.residual_model, "input_residual": tb.input_residual_model, "crop": tb.crop_model}
     return [builders[kind](np.random.default_rng(i), out / f"{i}_{kind}.tflite", **kw)
             for i, (kind, kw) in enumerate(KERNEL_CASES)]
 
@@ -132,8 +135,10 @@ def test_kernels_natively_equal_tflite(case, kernel_models, tmp_path):
     path = kernel_models[case]
     kinds = {op.kind for op in read_graph(path).ops}
     expected_kind = {"conv": "CONV_2D", "add": "ADD", "pad_mean": "MEAN", "dense": "FULLY_CONNECTED", "residual": "ADD",
-                     "input_residual": "ADD"}[KERNEL_CASES[case][0]]
+                     "input_residual": "ADD", "crop": "STRIDED_SLICE"}[KERNEL_CASES[case][0]]
     assert expected_kind in kinds, kinds
+    if expected_kind == "STRIDED_SLICE":  # the layout shuffles around it are read as one crop
+        assert "TRANSPOSE" in kinds and {op.kind for op in with_crops(read_graph(path)).ops} & {"TRANSPOSE", "CROP"} == {"CROP"}
     x, y = reference(path, 12, seed=case)
     result = run_host(build_host(path, (x, y), tmp_path / "host"))
     assert result.mismatches == [] and result.mismatched == 0 and result.windows == 12
@@ -168,7 +173,7 @@ def test_the_kernel_cases_reach_every_convolution_path(kernel_models):
     assert any(c["in_c"] % 4 for c in convs) and any(c["in_c"] % 4 == 0 for c in convs)
     fused = {KERNEL_CASES[i][0] for i, ss in steps.items() if any(s.kernel == "ep_conv1d_add_s8" for s in ss)}
     alone = {KERNEL_CASES[i][0] for i, ss in steps.items() if any(s.kernel == "ep_add_s8" for s in ss)}
-    assert fused == {"add", "residual"} and alone == {"input_residual"}
+    assert fused == {"add", "residual"} and alone == {"input_residual", "crop"}  # crop: its residual is the input
     sides = set()
     for i, ss in steps.items():
         if KERNEL_CASES[i][0] == "residual":

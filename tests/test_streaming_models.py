@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from edgeppg.config import DistillConfig, RunConfig
-from edgeppg.data import stream as streamed
+from edgeppg.device import streaming as streamed
 from edgeppg.data.dataset import load_windows
 from edgeppg.device.spec import CONTEXT, STRIDE, WINDOW
 from edgeppg.errors import EdgeppgError
@@ -71,8 +71,8 @@ def test_the_answer_depends_on_no_sample_before_what_the_model_reads():
 
 
 def test_strides_and_reach_the_stream_cannot_give_are_refused():
-    with pytest.raises(EdgeppgError, match="do not divide the 50-sample hop"):
-        build_model(ModelSpec(blocks=3, width=16, stem_stride=2), stream=True)  # 2 x 2 = 4 does not divide 50
+    with pytest.raises(EdgeppgError, match=r"strides 1 \(stem\) and 1,2,1,2,1,2 \(blocks\) do not divide the 50-sample"):
+        build_model(ModelSpec(), stream=True)  # 2 x 2 x 2 = 8 does not divide 50
     with pytest.raises(EdgeppgError, match="looks back 33.56 s; the stream gives 16 s"):
         build_model(ModelSpec(blocks=6, stem_stride=5, block_strides="1,2,1,1,1,1"), stream=True)
     with pytest.raises(EdgeppgError, match="no streaming form"):
@@ -151,6 +151,14 @@ def test_the_streaming_program_is_bit_exact_on_the_m4(tiny_data, tmp_path):
     assert r["bit_exact"] and r["updates"] >= 20
     assert r["instructions_per_update"] < 0.3 * r["instructions_per_window"]
     assert r["state_bytes"] < r["ram_bytes"]
+    # the monitor runs it from the sensor stream: every window's heart rate as the host's (TFLite on the
+    # windows the host composes as the device keeps them), and the model's cost is an update's
+    from edgeppg import recordings
+    from edgeppg.mcu.stream import run_stream
+
+    s = run_stream(run_dir, recordings.load(recordings.default_synthetic(run_dir), run_dir))
+    assert s["windows"] > 50 and s["agree"] == 1.0 and s["agree_tracked"] == 1.0 and s["int8_input_mismatches"] == 0
+    assert s["instructions_per_window"]["model"] < 0.3 * r["instructions_per_window"]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -110,3 +110,23 @@ def input_residual_model(rng: np.random.Generator, path: Path, width: int, c: in
         return x + tf.nn.conv2d(x, w, 1, "SAME")
 
     return convert(fn, (1, 1, width, c), rng, lo, hi, path)
+
+
+def crop_model(rng: np.random.Generator, path: Path, width: int, c: int, k: int, channels_first_add: bool,
+               lo: float, hi: float) -> Path:
+    """A streaming model's shortcut: y = relu(conv(x) + the newest rows of x), the rows cropped as
+    onnx2tf writes it after a residual ADD (TRANSPOSE, STRIDED_SLICE channels-first, TRANSPOSE back), with
+    the ADD channels-first too or not: edgeppg reads either as a CROP (tflite_model.with_crops)."""
+    import tensorflow as tf
+
+    w = tf.constant(rng.normal(0, 0.5, (k, c, c)).astype(np.float32))
+
+    def fn(x):
+        h = x  # the block input
+        z = tf.nn.conv1d(h, w, 1, "VALID")
+        kept = tf.transpose(h, [0, 2, 1])[:, :, k - 1:]
+        if channels_first_add:
+            return tf.transpose(tf.nn.relu(tf.transpose(z, [0, 2, 1]) + kept), [0, 2, 1])
+        return tf.nn.relu(z + tf.transpose(kept, [0, 2, 1]))
+
+    return convert(fn, (1, width, c), rng, lo, hi, path)

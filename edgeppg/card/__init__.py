@@ -210,7 +210,9 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
     blocks += [doc.Heading("Architecture"),
                doc.Table(("setting", "value"), tuple((f.name, str(getattr(m, f.name))) for f in fields(m)) + (
                    ("parameters", f"{met.get('params', 0):,}"), ("MACs per window", f"{met.get('macs', 0):,}"),
-                   ("input", "200 samples (8 s at 25 Hz), normalised" + (
+                   ("input", ("the stream's last 24 s at 25 Hz, each 2 s normalised once with the 8 s window it "
+                              "ended (the streaming family: each sample computed once)" if cfg.data.stream else
+                              "200 samples (8 s at 25 Hz), normalised") + (
                        "" if cfg.data.inputs == "ppg" else ", after the accelerometer front end (inputs "
                        f"{cfg.data.inputs}: what the wrist's acceleration explains removed"
                        + (", and what sits at its step rate" if "steps" in cfg.data.inputs else "")

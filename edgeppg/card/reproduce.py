@@ -35,7 +35,11 @@ def _options(obj: object, command: str, every: bool = False) -> list[str]:
             out += _options(value, command, every)
             continue
         opt = option(type(obj), f.name, command)
-        if opt is not None and (every or value != getattr(default, f.name)):
+        if opt is None or not (every or value != getattr(default, f.name)):
+            continue
+        if isinstance(value, bool):  # a flag: --stream, or its --no- form (distill's pair is --student-window)
+            out.append(opt if value else "--student-window" if opt == "--student-stream" else "--no-" + opt[2:])
+        else:
             out.append(f"{opt} {shlex.quote(f'{value:g}' if isinstance(value, float) else str(value))}")
     return out
 

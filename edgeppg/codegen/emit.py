@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeppg.export.tflite_model import Graph, read_graph
+from edgeppg.export.tflite_model import Graph, read_graph, with_crops
 from edgeppg.codegen import stream
 from edgeppg.codegen.lower import Step, lower
 from edgeppg.codegen.planner import Plan, plan_arena
@@ -97,8 +97,9 @@ def generate(tflite_path: Path, out_dir: Path, vectors: tuple[np.ndarray, np.nda
     `contract` (the device contract) adds ep_contract.c, which the streaming firmware needs."""
     from edgeppg.codegen.contract import generate_contract
 
-    graph = read_graph(tflite_path)
+    graph = with_crops(read_graph(tflite_path))  # crops as one op, the tensors they make included
     steps = lower(graph)  # every error is raised here, before anything is written
+    prog = stream.program(graph) if stream.is_streaming(tflite_path) else None  # the streaming family
     plan = plan_arena(graph, steps)
     digest = hashlib.sha256(Path(tflite_path).read_bytes()).hexdigest()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -127,10 +128,10 @@ def generate(tflite_path: Path, out_dir: Path, vectors: tuple[np.ndarray, np.nda
     )
     write_text(out_dir / "ep_model.h", model_header(
         graph, f"from {graph.path.name} (sha256 {digest[:16]})", plan.arena_bytes,
-        "the whole planned arena: it is static", "board ticks spent in each op, summed over invokes"))
+        "the whole planned arena: it is static", "board ticks spent in each op, summed over invokes",
+        defines={"EP_MODEL_STREAMING": int(prog is not None)}))
     write_text(out_dir / "ep_model.c", source)
-    if stream.is_streaming(tflite_path):  # the streaming family: its per-update program beside the window form
-        prog = stream.program(graph)
+    if prog is not None:  # its per-update program beside the window form
         write_text(out_dir / "ep_model_stream.h", stream.header(prog, graph))
         write_text(out_dir / "ep_model_stream.c", stream.emit(graph, prog, c_array, c_fields, _PARAMS))
     generate_contract(contract, out_dir)

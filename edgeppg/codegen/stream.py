@@ -28,7 +28,7 @@ import numpy as np
 
 import numpy as np
 
-from edgeppg.codegen.lower import Step, conv_scratch_len, conv_span, lower
+from edgeppg.codegen.lower import CONV_SCRATCH_BYTES, Step, conv_scratch_len, conv_span, lower
 from edgeppg.device.spec import CONTEXT, STRIDE, WINDOW
 from edgeppg.errors import EdgeppgError
 from edgeppg.export.tflite_model import Graph, read_graph
@@ -75,7 +75,8 @@ def _length(graph: Graph, t: int) -> int:
 
 
 def program(graph: Graph) -> Program:
-    """The per-update program of a streaming model's int8 graph, or an error naming why it has none."""
+    """The per-update program of a streaming model's int8 graph (read through tflite_model.with_crops), or
+    an error naming why it has none."""
     steps = lower(graph, fuse=False)
     inp = graph.inputs[0]
     per_frame: dict[int, int] = {inp: 1}  # input samples per row, for tensors with time
@@ -116,7 +117,9 @@ def program(graph: Graph) -> Program:
             rows = n_in + p["kernel"] - p["stride"]
             need(s.reads[0], max(rows, n_in))
             n_out = need(s.writes, 0)
-            span = conv_span(p["in_c"], p["kernel"], p["stride"], p["row"], n_out)
+            # an update's few rows in one gather where the scratch allows: one pass per channel, not three
+            whole = 2 * conv_scratch_len(p["in_c"], p["kernel"], p["stride"], p["row"], n_out) <= CONV_SCRATCH_BYTES
+            span = n_out if whole else conv_span(p["in_c"], p["kernel"], p["stride"], p["row"], n_out)
             out.append(replace(s, params={**p, "in_w": rows, "out_w": n_out, "span": span},
                                scratch=conv_scratch_len(p["in_c"], p["kernel"], p["stride"], p["row"], span)))
             where[(i, 0)] = rows

@@ -48,7 +48,7 @@ class DataConfig:
     # what the model sees (INPUTS); a distilled student chooses its own, by default its teacher's
     inputs: str = field(default="ppg", metadata=one_of(*INPUTS, option={"train": "--inputs", "data": "--inputs",
                                                                         "distill": "--student-inputs"}))
-    # the streaming family's input (edgeppg.data.stream): each 2 s preprocessed once, with 16 s of context
+    # the streaming family's input (edgeppg.device.streaming): each 2 s preprocessed once, with 16 s of context
     stream: bool = field(default=False, metadata=flag(option={"train": "--stream", "data": "--stream",
                                                                "distill": "--student-stream"}))
 

@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.signal import resample_poly
 
-from edgeppg.data import stream as streamed
+from edgeppg.device import streaming as streamed
 from edgeppg.data.recording import Recording
 from edgeppg.device import native
 from edgeppg.errors import EdgeppgError
@@ -149,7 +149,7 @@ def front_end(x: np.ndarray, acc: np.ndarray | None, acc_fs: float | None, input
 def window_recording(rec: Recording, inputs: str = "ppg", stream: bool = False) -> WindowSet:
     """Stream a recording through the device's preprocessing (resampled to 25 Hz, 8 s windows every 2 s,
     normalised, and through the accelerometer front end for inputs "ppg-acc"), and label the windows;
-    `stream`: as the streaming family sees them (edgeppg.data.stream)."""
+    `stream`: as the streaming family sees them (edgeppg.device.streaming)."""
     x, status, _ = native.windows(rec.ppg, rec.fs)
     x, steps = front_end(x, rec.acc, rec.acc_fs, inputs, rec.source or rec.subject)
     n = len(x)

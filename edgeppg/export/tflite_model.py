@@ -192,36 +192,48 @@ def check_ops_for_micro(path: Path) -> list[str]:
 
 
 def with_crops(graph: Graph) -> Graph:
-    """The graph with every crop of a feature map's length axis as one CROP op (options `begin`, `length`).
+    """The graph with every crop of a feature map's length axis as one CROP op (options `begin`, `length`),
+    and no layout shuffles around crops.
 
     The streaming family crops its shortcuts (edgeppg.models.stream). onnx2tf writes a crop as a
-    STRIDED_SLICE, and where the cropped map comes out of a residual ADD as TRANSPOSE to channels-first,
-    STRIDED_SLICE, TRANSPOSE back: a crop too, and the device copies rows instead of shuffling layouts
-    (TFLite Micro runs the ops as written)."""
-    readers: dict[int, list[Op]] = {}
+    STRIDED_SLICE, and where the cropped map comes out of a residual ADD it goes channels-first for it:
+    TRANSPOSE, STRIDED_SLICE (and sometimes the ADD itself) channels-first, TRANSPOSE back. A slice of the
+    length axis is a crop in either layout and an ADD is elementwise, so each such island is read back as
+    its channels-last ops, and the device copies rows instead of shuffling layouts (TFLite Micro runs the
+    ops as written). A channels-first tensor that anything else reads leaves the graph as it was."""
+    tensors = list(graph.tensors)
+    last: dict[int, int] = {}  # channels-first tensor -> its channels-last twin
+    alias: dict[int, int] = {}  # a TRANSPOSE back's output -> the twin it equals
+    ops: list[Op] = []
+
+    def twin(t: int, like: int) -> int:
+        src = tensors[like]
+        tensors.append(Tensor(len(tensors), src.name + "/nwc", (src.shape[0], src.shape[2], src.shape[1]), src.dtype,
+                              src.scales, src.zero_points, src.quant_dim))
+        last[t] = len(tensors) - 1
+        return last[t]
+
     for op in graph.ops:
-        for t in op.inputs:
-            readers.setdefault(t, []).append(op)
-    producer = {t: op for op in graph.ops for t in op.outputs}
-    gone: set[int] = set()
-    crops: dict[int, Op] = {}
-    for s in graph.ops:
-        span = _slice_span(graph, s)
-        if span is None:
-            continue
-        axis, begin, length = span
-        src, dst = s.inputs[0], s.outputs[0]
-        rank = len(graph.tensors[src].shape)
-        t1, after = producer.get(src), readers.get(dst, [])
-        if axis == rank - 1 and t1 is not None and t1.kind == "TRANSPOSE" and len(after) == 1 \
-                and after[0].kind == "TRANSPOSE" and readers.get(src) == [s] and rank == 3 \
-                and all(_perm(graph, t) == [0, 2, 1] for t in (t1, after[0])):
-            gone |= {t1.index, after[0].index}
-            crops[s.index] = Op(s.index, "CROP", [t1.inputs[0]], [after[0].outputs[0]], {"begin": begin, "length": length})
-        elif axis == rank - 2 and graph.tensors[src].shape[0] == 1:
-            crops[s.index] = Op(s.index, "CROP", [src], [dst], {"begin": begin, "length": length})
-    ops = [crops.get(op.index, op) for op in graph.ops if op.index not in gone]
-    return Graph(graph.path, graph.tensors, ops, graph.inputs, graph.outputs)
+        ins = [alias.get(t, t) for t in op.inputs]
+        swap = op.kind == "TRANSPOSE" and len(graph.tensors[ins[0]].shape) == 3 and _perm(graph, op) == [0, 2, 1]
+        span = _slice_span(graph, op)
+        if swap and ins[0] in last:
+            alias[op.outputs[0]] = last[ins[0]]
+        elif swap:
+            last[op.outputs[0]] = ins[0]
+        elif span and ins[0] in last and span[0] == 2:
+            ops.append(Op(op.index, "CROP", [last[ins[0]]], [twin(op.outputs[0], op.outputs[0])],
+                          {"begin": span[1], "length": span[2]}))
+        elif span and span[0] == len(graph.tensors[ins[0]].shape) - 2 and graph.tensors[ins[0]].shape[0] == 1:
+            ops.append(Op(op.index, "CROP", ins[:1], op.outputs, {"begin": span[1], "length": span[2]}))
+        elif op.kind == "ADD" and all(t in last for t in ins[:2]):
+            ops.append(Op(op.index, "ADD", [last[t] for t in ins[:2]], [twin(op.outputs[0], op.outputs[0])], op.options))
+        else:
+            ops.append(Op(op.index, op.kind, ins, op.outputs, op.options))
+    read = {t for op in ops for t in op.inputs} | {alias.get(t, t) for t in graph.outputs}
+    if read & set(last):  # a channels-first tensor something else reads: not ours to rewrite
+        return graph
+    return Graph(graph.path, tensors, ops, graph.inputs, [alias.get(t, t) for t in graph.outputs])
 
 
 def _perm(graph: Graph, op: Op) -> list[int] | None:

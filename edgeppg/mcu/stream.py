@@ -30,6 +30,7 @@ from edgeppg.files import FIRMWARE_DIR, INT8_TFLITE, stream_json, write_json
 from edgeppg.recordings import StreamRecording
 from edgeppg.mcu import boards
 from edgeppg.codegen.stream import is_streaming
+from edgeppg.device import streaming as streamed
 from edgeppg.mcu.build import Build, build_cortex_m4
 from edgeppg.mcu.qemu import qemu_command, tick_instructions
 from edgeppg.mcu.toolchain import require
@@ -84,9 +85,6 @@ def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an3
                           contract: device_contract.Contract | None = None) -> Build:
     """The heart-rate monitor firmware for a run's exported model and device contract."""
     contract = contract or device_contract.read(folder)
-    if is_streaming(folder / INT8_TFLITE):
-        raise EdgeppgError(f"{folder}: a model of the streaming family (--stream): the monitor does not run its "
-                           "per-update program yet; edgeppg bench --target cortex-m4 runs and checks it")
     out = folder / FIRMWARE_DIR / f"{boards.board(board).name}{opt}-stream"
     return build_cortex_m4(folder / INT8_TFLITE, None, out, opt, board=board, contract=contract, app="stream",
                            extra_cflags="-DEP_STREAM_DUMP_INPUT -DEP_HRM_KEEP_INPUT" if dump_inputs else "")
@@ -150,13 +148,14 @@ def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
                 contract: device_contract.Contract | None = None, acc: np.ndarray | None = None,
                 acc_rate_hz: float | None = None) -> HostStream:
     """What the device computes, on the host: its C preprocessing (the accelerometer front end too, for a
-    model that takes it), its tracker, and TFLite's reference kernels."""
+    model that takes it), its tracker, and TFLite's reference kernels (on the stream as the streaming
+    family's device keeps it, for such a model)."""
     from edgeppg.export import runtimes
 
     c = contract or device_contract.read(folder)
     steps = None
     if c.inputs == "ppg":
-        _, status, q = native.windows(samples, rate_hz, c.resampler(rate_hz),
+        x, status, q = native.windows(samples, rate_hz, c.resampler(rate_hz),
                                       quant=(c.input_scale, c.input_zero_point))
     else:
         if acc is None:
@@ -167,9 +166,13 @@ def host_stream(folder: Path, samples: np.ndarray, rate_hz: float,
         status = status[: len(x)]
         q = native.quantize(x, c.input_scale, c.input_zero_point)
     usable = status == 0
+    model_in = q
+    if is_streaming(folder / INT8_TFLITE):  # what the device's model keeps, window by window (quantised 0: its zero point)
+        model_in = native.quantize(streamed.compose(x, usable, np.arange(len(x))), c.input_scale, c.input_zero_point)
     logits = np.zeros((len(q), N_CLASSES), np.int8)
     if usable.any():
-        logits[usable] = runtimes.run_tflite(runtimes.tflite_interpreter(folder / INT8_TFLITE, reference=True), q[usable])
+        logits[usable] = runtimes.run_tflite(runtimes.tflite_interpreter(folder / INT8_TFLITE, reference=True),
+                                             model_in[usable])
     return HostStream(status, q, logits, tracker.track(c.tracker, logits=logits, usable=usable,
                                                        output_scale=c.output_scale, steps=steps))
 

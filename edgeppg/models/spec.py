@@ -22,8 +22,8 @@ class ModelSpec:
     arch: str = field(default="resnet1d", metadata=one_of(*ARCHS))
     blocks: int = field(default=6, metadata=whole(1, 32))  # resnet1d: residual blocks
     width: int = field(default=32, metadata=whole(1, 1024))  # resnet1d: stem channels
-    # resnet1d: convolution length (9: a 1-block model sees one beat)
-    kernel: int = field(default=9, metadata=whole(1, 199, option={"train": "--kernel"}))  # distill: the teacher's
+    # resnet1d: convolution length (9: a 1-block model sees one beat); distilled: the teacher's unless given
+    kernel: int = field(default=9, metadata=whole(1, 199, option={"train": "--kernel", "distill": "--kernel"}))
     # resnet1d: the stem's stride; 2 halves every later layer's positions and doubles what one sees
     stem_stride: int = field(default=1, metadata=whole(1, 8))
     # resnet1d: each block's stride, comma-separated ("1,5,1"); "" downsamples every second block by 2

@@ -4,7 +4,7 @@ device can compute each sample once (issue #27).
 What makes a window model's work differ from its neighbour's is its edges: 'same' padding puts zeros at
 both ends of every window, and the per-window normalisation rescales all of it. The streaming form removes
 both:
-- its input is the stream as the device preprocessed it, 2 s at a time (edgeppg.data.stream): each chunk
+- its input is the stream as the device preprocessed it, 2 s at a time (edgeppg.device.streaming): each chunk
   normalised (and cleaned by the accelerometer front end) once, with the 8 s window it ended, and then
   kept; the model reads the window and up to 16 s of context before it (spec.CONTEXT);
 - every convolution is 'valid' and ends on the newest sample: a feature frame depends on the samples
@@ -48,7 +48,7 @@ def hop_strides(stem_stride: int, strides: list[int]) -> int:
     for s in [stem_stride, *strides]:
         total *= s
         if STRIDE % total:
-            raise ValueError(f"strides {stem_stride}, {', '.join(map(str, strides))} do not divide the "
+            raise ValueError(f"strides {stem_stride} (stem) and {','.join(map(str, strides))} (blocks) do not divide the "
                              f"{STRIDE}-sample hop (a streaming model's layers must gain whole frames every update)")
     return total
 

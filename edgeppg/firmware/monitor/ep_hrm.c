@@ -20,12 +20,39 @@ static int8_t kept_input[EP_WINDOW]; /* the model's input is overwritten by its 
 
 static uint64_t now(void) { return clock_fn ? clock_fn() : 0; }
 
+#if EP_MODEL_STREAMING
+#include "ep_model_stream.h"
+/* A model of the streaming family (codegen/stream.py) keeps the stream it has seen: each window hands it
+ * only its newest 2 s, the first window all of its 8 s, and a window the model cannot use zeros (the
+ * host's edgeppg.device.streaming composes its training windows the same way). Its int8 window waits here. */
+static int8_t model_window[EP_WINDOW];
+#define MODEL_INPUT model_window
+#define MODEL_OUTPUT ep_model_stream_output()
+static void model_run(int32_t index, int usable) {
+  for (int32_t at = index == 0 ? 0 : EP_WINDOW - EP_STREAM_NEW; at < EP_WINDOW; at += EP_STREAM_NEW) {
+    int8_t *in = ep_model_stream_input();
+    for (int32_t i = 0; i < EP_STREAM_NEW; ++i) in[i] = usable ? model_window[at + i] : EP_MODEL_INPUT_ZERO_POINT;
+    ep_model_stream_update();
+  }
+}
+#else
+#define MODEL_INPUT ep_model_input()
+#define MODEL_OUTPUT ep_model_output()
+static void model_run(int32_t index, int usable) {
+  (void)index;
+  if (usable) ep_model_invoke();
+}
+#endif
+
 int ep_hrm_init(float sample_rate_hz) {
   ready = 0;
   for (int32_t i = 0; i < EP_RESAMPLER_COUNT; ++i) {
     if (ep_resamplers[i].rate_hz == sample_rate_hz) {
       ep_stream_init(&stream, &ep_resamplers[i]);
       ep_tracker_init(&tracker);
+#if EP_MODEL_STREAMING
+      ep_model_stream_reset();
+#endif
       ready = 1;
       return 0;
     }
@@ -67,17 +94,18 @@ static void run_window(const ep_window *wp, ep_hr_fn on_hr, void *user) {
   ep_track t;
   if (w.status == EP_WINDOW_OK) {
 #ifdef EP_HRM_KEEP_INPUT
-    for (int32_t i = 0; i < EP_WINDOW; ++i) kept_input[i] = ep_model_input()[i];
+    for (int32_t i = 0; i < EP_WINDOW; ++i) kept_input[i] = MODEL_INPUT[i];
     hr.input = kept_input;
 #endif
     const uint64_t t0 = now();
-    ep_model_invoke();
+    model_run(w.index, 1);
     const uint64_t t1 = now();
-    t = ep_tracker_step_logits(&tracker, &ep_tracker_config, ep_model_output(), step_class);
+    t = ep_tracker_step_logits(&tracker, &ep_tracker_config, MODEL_OUTPUT, step_class);
     hr.ticks_model = t1 - t0;
     hr.ticks_tracker = now() - t1;
     hr.hr_argmax_bpm = t.argmax_class + EP_HR_LOW_BPM;
   } else {
+    model_run(w.index, 0);
     const uint64_t t1 = now();
     t = ep_tracker_skip(&tracker, &ep_tracker_config);
     hr.ticks_tracker = now() - t1;
@@ -98,7 +126,7 @@ static void hand_on(int32_t slot, int use_acc, ep_hr_fn on_hr, void *user) {
     if (use_acc && ep_cancel(x, acc_wait[slot].xyz, EP_CANCEL_HARMONICS, cleaned, &step_bpm)) x = cleaned;
     step_class = step_bpm >= 0 ? step_bpm - EP_HR_LOW_BPM : -1;
     for (int32_t i = 0; i < EP_WINDOW; ++i)
-      ep_model_input()[i] = ep_quantize(x[i], EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT);
+      MODEL_INPUT[i] = ep_quantize(x[i], EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT);
   }
   ppg_wait[slot].index = -1;
   next_window++;
@@ -132,19 +160,20 @@ static void window(ep_hr_fn on_hr, void *user) {
   ep_hr hr = {w.index, w.status, 0, 0, 0.0f, 0, 0, 0, 0};
   ep_track t;
   if (w.status == EP_WINDOW_OK) {
-    ep_stream_quantised(&stream, &w, EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT, ep_model_input());
+    ep_stream_quantised(&stream, &w, EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT, MODEL_INPUT);
 #ifdef EP_HRM_KEEP_INPUT
-    for (int32_t i = 0; i < EP_WINDOW; ++i) kept_input[i] = ep_model_input()[i];
+    for (int32_t i = 0; i < EP_WINDOW; ++i) kept_input[i] = MODEL_INPUT[i];
     hr.input = kept_input;
 #endif
     const uint64_t t0 = now();
-    ep_model_invoke();
+    model_run(w.index, 1);
     const uint64_t t1 = now();
-    t = ep_tracker_step_logits(&tracker, &ep_tracker_config, ep_model_output(), -1);
+    t = ep_tracker_step_logits(&tracker, &ep_tracker_config, MODEL_OUTPUT, -1);
     hr.ticks_model = t1 - t0;
     hr.ticks_tracker = now() - t1;
     hr.hr_argmax_bpm = t.argmax_class + EP_HR_LOW_BPM;
   } else {
+    model_run(w.index, 0);
     const uint64_t t1 = now();
     t = ep_tracker_skip(&tracker, &ep_tracker_config);
     hr.ticks_tracker = now() - t1;
