@@ -28,4 +28,23 @@ static inline char *ep_fmt_str(char *p, const char *s) {
   return p;
 }
 
+/* The test builds' line for the first logit of a window (or update) that differs from what it must be:
+ *   MISMATCH <what>=<index> logit=<i> got=<g> expected=<e>
+ * written at line, terminated; edgeppg.mcu.qemu reads it back. */
+static inline void ep_fmt_mismatch(char *line, const char *what, int64_t index, int64_t logit, int64_t got,
+                                   int64_t expected) {
+  char *p = ep_fmt_str(line, "MISMATCH ");
+  p = ep_fmt_str(p, what);
+  p = ep_fmt_str(p, "=");
+  p = ep_fmt_i64(p, index);
+  p = ep_fmt_str(p, " logit=");
+  p = ep_fmt_i64(p, logit);
+  p = ep_fmt_str(p, " got=");
+  p = ep_fmt_i64(p, got);
+  p = ep_fmt_str(p, " expected=");
+  p = ep_fmt_i64(p, expected);
+  p = ep_fmt_str(p, "\n");
+  *p = 0;
+}
+
 #endif

@@ -53,16 +53,7 @@ int main(void) {
     const int8_t *got = ep_model_output(), *want = ep_test_expected(w);
     for (int i = 0; i < EP_MODEL_OUTPUT_SIZE; ++i) {
       if (got[i] != want[i]) {
-        p = ep_fmt_str(line, "MISMATCH window=");
-        p = ep_fmt_i64(p, w);
-        p = ep_fmt_str(p, " logit=");
-        p = ep_fmt_i64(p, i);
-        p = ep_fmt_str(p, " got=");
-        p = ep_fmt_i64(p, got[i]);
-        p = ep_fmt_str(p, " expected=");
-        p = ep_fmt_i64(p, want[i]);
-        p = ep_fmt_str(p, "\n");
-        *p = 0;
+        ep_fmt_mismatch(line, "window", w, i, got[i], want[i]);
         ep_board_puts(line);
         mismatched++;
         break;

@@ -47,16 +47,7 @@ int main(void) {
     const int8_t *got = ep_model_stream_output(), *want = ep_model_output();
     for (int i = 0; i < EP_MODEL_OUTPUT_SIZE; ++i) {
       if (got[i] != want[i]) {
-        p = ep_fmt_str(line, "MISMATCH update=");
-        p = ep_fmt_i64(p, u);
-        p = ep_fmt_str(p, " logit=");
-        p = ep_fmt_i64(p, i);
-        p = ep_fmt_str(p, " got=");
-        p = ep_fmt_i64(p, got[i]);
-        p = ep_fmt_str(p, " expected=");
-        p = ep_fmt_i64(p, want[i]);
-        p = ep_fmt_str(p, "\n");
-        *p = 0;
+        ep_fmt_mismatch(line, "update", u, i, got[i], want[i]);
         ep_board_puts(line);
         mismatched++;
         break;
