@@ -86,6 +86,9 @@ def program(graph: Graph) -> Program:
         if src not in per_frame:  # after the mean: no time; a reshape there is a view all the same
             views[s.writes] = views.get(src, src) if not s.kernel else s.writes
             continue
+        if s.kernel == "ep_crop_s8" and s.params["begin"] + s.params["out_w"] != s.params["in_w"]:
+            raise EdgeppgError(f"{graph.path}: {s.op.describe()} keeps rows that are not the newest: "
+                               "not a streaming model's graph")
         if s.kernel in ("", "ep_crop_s8"):
             per_frame[s.writes], views[s.writes] = per_frame[src], views[src]
         elif s.kernel == "ep_conv1d_s8":
