@@ -95,7 +95,7 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
     if backend == "native" and stream.is_streaming(folder / INT8_TFLITE) and b.qemu_machine:
         with console.status("the streaming program: every update against the window form, under QEMU..."):
             report["streaming"] = bench_stream(folder / INT8_TFLITE, x, y, fw.elf.parent.with_name(
-                fw.elf.parent.name + "-stream"), b.name, opt)
+                fw.elf.parent.name + "-stream"), b.name, opt, helium, plain_c)
         report["bit_exact"] = report["bit_exact"] and report["streaming"]["bit_exact"]
     write_json(folder / result_name(b.name, backend), report)
     return report

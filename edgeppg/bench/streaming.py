@@ -45,13 +45,15 @@ def parse(text: str, status: int, what: str) -> StreamRun:
 
 
 def bench_stream(tflite: Path, x: np.ndarray, y: np.ndarray, out: Path, board: str = "mps2_an386",
-                 opt: str = "-O2") -> dict:
-    """The streaming program's cost and its agreement with the window form, on `board` under QEMU."""
+                 opt: str = "-O2", helium: bool = False, plain_c: bool = False) -> dict:
+    """The streaming program's cost and its agreement with the window form, on `board` under QEMU, with the
+    kernels the window bench used (`helium`: the M55's Helium ones; `plain_c`: the plain C ones)."""
     b = boards.board(board)
-    checked = build_cortex_m4(tflite, (x, y), out / "checked", opt, board=b.name, app="streamtest")
+    checked = build_cortex_m4(tflite, (x, y), out / "checked", opt, board=b.name, app="streamtest", helium=helium,
+                              plain_c=plain_c)
     run = parse(*run_qemu_text(checked.elf, machine=b.qemu_machine), str(checked.elf))
     alone = build_cortex_m4(tflite, (x, y), out / "alone", opt, board=b.name, app="streamtest",
-                            extra_cflags="-DEP_STREAM_ONLY")
+                            extra_cflags="-DEP_STREAM_ONLY", helium=helium, plain_c=plain_c)
     solo = parse(*run_qemu_text(alone.elf, machine=b.qemu_machine), str(alone.elf))
     vectors = x.nbytes + y.nbytes
     return {"board": b.name, "core": b.core, "opt": opt, "updates": run.updates, "bit_exact": run.mismatched == 0,
