@@ -9,17 +9,15 @@ program alone, for its flash and RAM (the state included, and the measured peak 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from edgeppg.errors import EdgeppgError
 from edgeppg.mcu import boards
 from edgeppg.mcu.build import build_cortex_m4
-from edgeppg.mcu.qemu import run_qemu_text, tick_instructions
+from edgeppg.mcu.qemu import run_qemu_text, summary, tick_instructions
 
 
 @dataclass(frozen=True)
@@ -33,11 +31,7 @@ class StreamRun:
 
 
 def parse(text: str, status: int, what: str) -> StreamRun:
-    found = re.search(r"^EDGEPPG_STREAM (.*)$", text, re.M)
-    if found is None:
-        tail = " | ".join(text.strip().splitlines()[-3:])[:300] or "no output"
-        raise EdgeppgError(f"{what}: the streaming test did not finish ({tail})")
-    kv = dict(item.split("=", 1) for item in found.group(1).split())
+    kv = summary(text, "EDGEPPG_STREAM", what, "streaming test")
     per_tick = Fraction(kv["tick_instructions"])
     mismatched = int(kv["mismatched"]) + (status != 0 and int(kv["mismatched"]) == 0)
     return StreamRun(int(kv["updates"]), mismatched, tick_instructions(int(kv["update_ticks"]), per_tick),

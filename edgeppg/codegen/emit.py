@@ -99,7 +99,7 @@ def generate(tflite_path: Path, out_dir: Path, vectors: tuple[np.ndarray, np.nda
 
     graph = with_crops(read_graph(tflite_path))  # crops as one op, the tensors they make included
     steps = lower(graph)  # every error is raised here, before anything is written
-    prog = stream.program(graph) if stream.is_streaming(tflite_path) else None  # the streaming family
+    prog = stream.program(graph) if stream.streams(graph) else None  # the streaming family
     plan = plan_arena(graph, steps)
     digest = hashlib.sha256(Path(tflite_path).read_bytes()).hexdigest()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -26,8 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-import numpy as np
-
 from edgeppg.codegen.lower import CONV_SCRATCH_BYTES, Step, conv_scratch_len, conv_span, lower
 from edgeppg.device.spec import CONTEXT, STRIDE, WINDOW
 from edgeppg.errors import EdgeppgError
@@ -63,10 +61,13 @@ class Program:
         return sum(-(-m.frames // m.new) for m in self.maps.values()) + 1
 
 
-def is_streaming(tflite: Path) -> bool:
+def streams(graph: Graph) -> bool:
     """Whether an int8 model is of the streaming family: it reads the window and the context before it."""
-    g = read_graph(tflite)
-    return int(np.prod(g.tensors[g.inputs[0]].shape)) == CONTEXT + WINDOW
+    return int(np.prod(graph.tensors[graph.inputs[0]].shape)) == CONTEXT + WINDOW
+
+
+def is_streaming(tflite: Path) -> bool:
+    return streams(read_graph(tflite))
 
 
 def _length(graph: Graph, t: int) -> int:

@@ -49,13 +49,19 @@ def tick_instructions(ticks, per_tick: Fraction):
     return (ticks * per_tick.numerator) // per_tick.denominator
 
 
-def parse(output: str, exit_code: int, what: str) -> SelfTest:
-    summary = re.search(r"^EDGEPPG_RESULT (.*)$", output, re.M)
-    if summary is None:
+def summary(output: str, tag: str, what: str, test: str = "self-test") -> dict[str, str]:
+    """The key=value fields of a test build's `tag` line (EDGEPPG_RESULT, EDGEPPG_STREAM), or one error
+    saying where it stopped: the fault it reported, else its last lines."""
+    found = re.search(rf"^{tag} (.*)$", output, re.M)
+    if found is None:
         fault = re.search(r"^EDGEPPG_FAULT (.*)$", output, re.M)
         tail = " | ".join(output.strip().splitlines()[-3:])[:300] or "no output"
-        raise EdgeppgError(f"{what}: the self-test did not finish ({fault.group(1) if fault else tail})")
-    kv = dict(item.split("=", 1) for item in summary.group(1).split())
+        raise EdgeppgError(f"{what}: the {test} did not finish ({fault.group(1) if fault else tail})")
+    return dict(item.split("=", 1) for item in found.group(1).split())
+
+
+def parse(output: str, exit_code: int, what: str) -> SelfTest:
+    kv = summary(output, "EDGEPPG_RESULT", what)
     windows = re.findall(r"^window=(\d+) hr_argmax=(-?\d+) hr_expectation_x10=-?\d+ ticks=(\d+)$", output, re.M)
     return SelfTest(
         windows=int(kv["windows"]), mismatched=int(kv["mismatched"]), ticks=int(kv["ticks"]),

@@ -19,7 +19,6 @@ into the per-update program, and the two agree bit for bit.
 
 from __future__ import annotations
 
-from math import prod
 
 from torch import Tensor, nn
 
@@ -74,7 +73,7 @@ class StreamResNet1D(ResNet1D):
                              f"{stem_stride}/{','.join(map(str, strides))} looks back {(self.needed - WINDOW) / 25:g} s; "
                              f"the stream gives {CONTEXT / 25:g} s (use a smaller kernel, or strides later)")
         super().__init__(blocks, width, kernel, stem_stride=stem_stride, block_strides=block_strides, padding=0)
-        self.frame = prod([stem_stride, *strides])  # samples per last-layer frame
+        self.frame = hop_strides(stem_stride, strides)  # samples per last-layer frame
         n = (self.needed - kernel) // stem_stride + 1
         for block, s in zip(self.blocks, strides):
             out = (n - kernel) // s + 1 - (kernel - 1)
@@ -83,14 +82,16 @@ class StreamResNet1D(ResNet1D):
     def update_macs(self) -> int:
         """Multiply-accumulates a device spends per 2 s update: every convolution's newest frames only
         (STRIDE / its samples per frame of them), and the head once."""
-        total, per_frame = 0, 1
-        for conv in [self.stem[0][0]] + [c[0] for b in self.blocks for c in (b.conv1, b.conv2)]:
-            per_frame *= conv.stride[0]
-            total += STRIDE // per_frame * conv.in_channels * conv.out_channels * conv.kernel_size[0]
-            if conv in [b.conv1[0] for b in self.blocks]:
-                block = next(b for b in self.blocks if b.conv1[0] is conv)
-                if not isinstance(block.shortcut, nn.Identity):
-                    total += STRIDE // per_frame * conv.in_channels * conv.out_channels
+        def macs(conv: nn.Conv1d, per_frame: int) -> int:
+            return STRIDE // per_frame * conv.in_channels * conv.out_channels * conv.kernel_size[0]
+
+        per_frame = self.stem[0][0].stride[0]
+        total = macs(self.stem[0][0], per_frame)
+        for b in self.blocks:
+            per_frame *= b.conv1[0].stride[0]
+            total += macs(b.conv1[0], per_frame) + macs(b.conv2[0], per_frame)
+            if not isinstance(b.shortcut, nn.Identity):
+                total += macs(b.shortcut[0], per_frame)
         return total + self.head.in_features * self.head.out_features
 
     def forward_features(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
