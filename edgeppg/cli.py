@@ -22,10 +22,11 @@ from edgeppg.data.dataset import DataConfig, data_config
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
-from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, BlockStrides, CadenceShare, Channel,
-                             Dataset, DataSeed, Device, Epochs, Inputs, LabelSource, Lr, Minutes, Opt, OutDir, Patience,
-                             Readout, Resume, Root, Scenario, Seed, Site, Split, StemStride, Strategy, Stream, StudentInputs,
-                             StudentKernel, StudentStream, StudentWidth, Subjects, Tau, Threads, Variety, Windows)
+from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, BlockStrides, BoardName, CadenceShare,
+                             Channel, Dataset, DataSeed, Device, Epochs, Inputs, LabelSource, Lr, Minutes, Opt, OutDir,
+                             Patience, Port, Probe, Readout, Resume, Root, Scenario, Seed, Site, Split, StemStride,
+                             Strategy, Stream, StudentInputs, StudentKernel, StudentStream, StudentWidth, Subjects, Target,
+                             Tau, Threads, Variety, Windows)
 from edgeppg.settings import SettingError
 
 app = typer.Typer(help="PPG heart-rate models: train, distil, export to int8 and run on Cortex-M.",
@@ -190,7 +191,7 @@ def export(
 @app.command()
 def bench(
     runs_: Annotated[list[Path], typer.Argument(metavar="RUN...", help="Run folder(s) (or a model file in one).")],
-    target: Annotated[str, typer.Option(help="host, or a core: cortex-m3, -m4, -m7, -m33, -m55 (QEMU).")] = "host",
+    target: Annotated[str, typer.Option(help="host, or a core: cortex-m0, -m3, -m4, -m7, -m33, -m55 (QEMU).")] = "host",
     compare: Annotated[bool, typer.Option("--compare", help="Two runs: the second as a fraction of the first.")] = False,
     runtime: Annotated[Optional[list[str]], typer.Option(help="host: runtimes to measure (default: all).")] = None,
     n_runs: Annotated[int, typer.Option("--runs", min=1, help="host: timed batch-1 inferences per runtime.")] = 200,
@@ -201,10 +202,7 @@ def bench(
     plain_c: Annotated[bool, typer.Option("--plain-c", help="A core: kernels without DSP instructions.")] = False,
     helium: Annotated[bool, typer.Option("--helium", help="cortex-m55: the Helium (MVE) kernels.")] = False,
     backend: Backend = "native",
-    board: Annotated[Optional[str], typer.Option(help="A core's board (default: its QEMU one; nrf52840dk: a real "
-                                                     "Cortex-M4).")] = None,
-    probe: Annotated[Optional[str], typer.Option(help="nrf52840dk: debug probe unique id.")] = None,
-    port: Annotated[Optional[str], typer.Option(help="nrf52840dk: serial port of the board's console.")] = None,
+    board: BoardName = None, probe: Probe = None, port: Port = None,
     battery_mah: Annotated[float, typer.Option(min=0.001, help="cortex-m4: battery capacity (mAh) for the "
                                                                  "battery-life estimate.")] = 100.0,
     profile: Annotated[bool, typer.Option("--profile", help="cortex-m4: instructions, MACs and instructions/MAC "
@@ -222,15 +220,15 @@ def bench(
 @app.command()
 def build(
     run_dir: Annotated[Path, typer.Argument(help="Run folder with an exported model_int8.tflite.")],
-    board: Annotated[str, typer.Option(help="mps2_an386 (QEMU) or nrf52840dk.")] = "nrf52840dk",
+    target: Target = None, board: BoardName = None,
     backend: Backend = "native", opt: Opt = "-O2", windows: Windows = 16,
 ) -> None:
     """Build the self-test firmware for a board and say whether it fits the board's flash and RAM."""
-    from edgeppg.mcu.boards import FLASH_MEANS
+    from edgeppg.mcu.boards import FLASH_MEANS, for_target
     from edgeppg.mcu.firmware import build_for_board
 
     extras.require("mcu", "edgeppg build")
-    r = build_for_board(run_dir, board, backend, opt, windows, err)
+    r = build_for_board(run_dir, for_target(target, board, wearable=True).name, backend, opt, windows, err)
     b = r["board"]
     out.print(f"{r['elf']}: flash {r['flash_bytes']:,} of {b.flash_bytes:,} B ({FLASH_MEANS}), RAM {r['ram_bytes']:,} of "
               f"{b.ram_bytes:,} B (static {r['static_ram_bytes']:,} incl. arena {r['arena_bytes']:,}, + the stack the "
@@ -241,10 +239,10 @@ def build(
 @app.command()
 def flash(
     run_dir: Annotated[Path, typer.Argument(help="Run folder with an exported model_int8.tflite.")],
-    board: Annotated[str, typer.Option(help="The dev board: nrf52840dk.")] = "nrf52840dk",
+    board: Annotated[str, typer.Option(help="The dev board: nrf52840dk, microbit_v1, nrf9160dk or nucleo_f767zi.")
+                     ] = "nrf52840dk",
     no_build: Annotated[bool, typer.Option("--no-build", help="Program the firmware built before.")] = False,
-    probe: Annotated[Optional[str], typer.Option(help="Debug probe unique id (when several are attached).")] = None,
-    port: Annotated[Optional[str], typer.Option(help="Serial port of the board's console (default: the probe's).")] = None,
+    probe: Probe = None, port: Port = None,
     backend: Backend = "native", opt: Opt = "-O2", windows: Windows = 16,
     stream_: Annotated[Optional[str], typer.Option("--stream", help=(
         "Program the heart-rate monitor instead of the self-test and stream this recording to it over the serial "
@@ -284,18 +282,20 @@ def stream(
     recording: Annotated[Optional[str], typer.Option(
         help="synthetic:<participant> (built-in, 64 Hz; default: the run's first test participant), "
              "e2epyppg (the real watch recording) or a CSV file of your own (as for edgeppg eval).")] = None,
-    opt: Opt = "-O2",
+    opt: Opt = "-O2", target: Target = None,
 ) -> None:
-    """Stream a whole recording's raw samples through the heart-rate monitor firmware on the emulated
-    Cortex-M4 and compare its heart rate, window by window, with the host's device-equivalent pipeline."""
+    """Stream a whole recording's raw samples through the heart-rate monitor firmware on an emulated core (the
+    M4 unless --target says) and compare its heart rate, window by window, with the host's device-equivalent
+    pipeline."""
     from edgeppg import recordings
     from edgeppg.files import exported_folder
+    from edgeppg.mcu.boards import for_target
     from edgeppg.mcu.stream import run_stream, show_stream
 
     extras.require("mcu", "edgeppg stream")
-    folder = exported_folder(run_dir)
+    folder, board = exported_folder(run_dir), for_target(target).name
     rec = recordings.load(recording or recordings.default_synthetic(folder), folder)
-    show_stream(folder, rec, run_stream(folder, rec, opt, err), out.print)
+    show_stream(folder, rec, run_stream(folder, rec, opt, err, board), out.print)
 
 
 @app.command()

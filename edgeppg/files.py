@@ -56,10 +56,11 @@ def profile_json(backend: str) -> str:
     return _per_backend("profile_cortex_m4", backend)
 
 
-def stream_json(recording: str) -> str:
-    """`edgeppg stream`'s result for a recording name (synthetic:S03 -> stream_synthetic-S03.json)."""
+def stream_json(recording: str, board: str = "mps2_an386") -> str:
+    """`edgeppg stream`'s result for a recording name (synthetic:S03 -> stream_synthetic-S03.json), with the
+    board's name for another core than the M4's (stream_synthetic-S03_microbit.json)."""
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in recording)
-    return f"stream_{safe}.json"
+    return f"stream_{safe}{'' if board == 'mps2_an386' else '_' + board}.json"
 
 
 @contextmanager

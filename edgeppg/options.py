@@ -71,6 +71,13 @@ Opt = Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")]
 Backend = Annotated[str, typer.Option(help="native (edgeppg's C), tflm-cmsis-nn (alias tflm) or tflm-reference "
                                            "(TFLite Micro: needs a TFLM tree, README.md).")]
 Windows = Annotated[int, typer.Option(min=1, help="Held-out windows compiled in for the self-test.")]
+BoardName = Annotated[Optional[str], typer.Option("--board", help=(
+    "A board: a core's QEMU one (mps2_an386, ...) or a real one (nrf52840dk, microbit_v1, nrf9160dk, nucleo_f767zi). "
+    "Default: bench and stream the core's QEMU board, build its wearable part."))]
+Probe = Annotated[Optional[str], typer.Option(help="A real board: debug probe unique id (when several are attached).")]
+Port = Annotated[Optional[str], typer.Option(help="A real board: serial port of its console (default: the probe's).")]
+Target = Annotated[Optional[str], typer.Option(help="A core: cortex-m0, -m3, -m4, -m7, -m33 or -m55 (default: the "
+                                                    "board's, else cortex-m4).")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out.")]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")]
 

@@ -172,7 +172,7 @@ CASES: list[tuple[str, Callable, str]] = [
     ("bench-runs-zero", lambda t, _, ex: ["bench", ex, "--runs", "0"], "--runs"),
     ("bench-batch-zero", lambda t, _, ex: ["bench", ex, "--batch", "0"], "--batch"),
     ("bench-target-unknown", lambda t, _, ex: ["bench", ex, "--target", "cortex-m99"],
-     "unknown target 'cortex-m99' (available: host, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55)"),
+     "unknown target 'cortex-m99' (available: host, cortex-m0, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55)"),
     ("bench-runtime-unknown", lambda t, _, ex: ["bench", ex, "--runtime", "tvm"], "runtime 'tvm'"),
     ("bench-compare-three", lambda t, _, ex: ["bench", ex, ex, ex, "--compare"], "--compare"),
     ("bench-battery-zero", lambda t, _, ex: ["bench", ex, "--target", "cortex-m4", "--battery-mah", "0"],

@@ -1,5 +1,6 @@
-"""A real dev board (nRF52840 DK) and the TensorFlow Lite Micro backend: what can be checked without
-the board or a TFLM tree is checked here; what needs them says why it is skipped."""
+"""Real dev boards (a wearable part per core: nRF52840 DK, micro:bit v1, nRF9160 DK, NUCLEO-F767ZI), the
+emulated cores and the TensorFlow Lite Micro backend: what can be checked without the boards or a TFLM tree
+is checked here; what needs them says why it is skipped."""
 
 import re
 import subprocess
@@ -23,21 +24,36 @@ def cli(*args, env=None):
                           env=env)
 
 
+PARTS = [b.name for b in boards.BOARDS.values() if b.pyocd_target]
+
+
+def test_every_core_has_its_wearable_part_and_emulated_boards_answer_fits_for_it():
+    assert set(PARTS) == {"nrf52840dk", "microbit_v1", "nrf9160dk", "nucleo_f767zi"}
+    assert {boards.board(p).core for p in PARTS} == {"cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33"}
+    for b in boards.BOARDS.values():
+        if b.qemu_machine and b.part:
+            assert boards.part(b.name).core == b.core and boards.part(b.name).pyocd_target
+    assert boards.limits("microbit") == "16 KiB RAM / 256 KiB flash (microbit_v1)"
+    assert boards.fits(200 << 10, 15 << 10, "microbit") and not boards.fits(200 << 10, 17 << 10, "microbit")
+    assert boards.fits(200 << 10, 17 << 10, "mps2_an386")  # the M4's part: the nRF52840's 256 KiB
+
+
 @needs_arm
-def test_nrf52840dk_firmware_compiles_links_and_fits(exported, tmp_path):
+@pytest.mark.parametrize("name", PARTS)
+def test_every_wearable_part_s_firmware_compiles_links_and_fits(exported, tmp_path, name):
     from edgeppg.mcu.firmware import test_vectors
 
     run, _ = exported
-    b = boards.board("nrf52840dk")
-    fw = build_cortex_m4(run / "model_int8.tflite", test_vectors(run, 4), tmp_path / "nrf", board="nrf52840dk")
+    b = boards.board(name)
+    fw = build_cortex_m4(run / "model_int8.tflite", test_vectors(run, 4), tmp_path / "fw", board=name)
     sizes = section_sizes(fw.elf)
     assert 0 < fw.flash_bytes <= b.flash_bytes and 0 < fw.static_ram_bytes + sizes[".stack"] <= b.ram_bytes
     symbols = subprocess.run(["arm-none-eabi-nm", str(fw.elf)], capture_output=True, text=True, check=True).stdout
     assert "ep_model_invoke" in symbols and "Reset_Handler" in symbols
-    # the vector table sits at the start of flash, with the stack top in the nRF52840's RAM
+    # the vector table sits at the start of flash, with the stack top in the part's RAM
     header = subprocess.run(["arm-none-eabi-objdump", "-s", "-j", ".isr_vector", str(fw.elf)], capture_output=True,
                             text=True, check=True).stdout
-    first_word = re.search(r"^ 0000 ([0-9a-f]{8})", header, re.M).group(1)
+    first_word = re.search(r"^ [0-9a-f]*?0000 ([0-9a-f]{8})", header, re.M).group(1)
     sp = int.from_bytes(bytes.fromhex(first_word), "little")
     assert 0x20000000 < sp <= 0x20000000 + b.ram_bytes
 
@@ -48,6 +64,55 @@ def test_build_command_reports_the_board_limits(exported):
     res = cli("build", str(run), "--board", "nrf52840dk", "--windows", "2")
     assert res.returncode == 0, res.stderr
     assert "of 1,048,576 B" in res.stdout and "of 262,144 B" in res.stdout and ": fits" in res.stdout
+
+
+@needs_arm
+def test_the_microbit_firmware_runs_under_qemu_with_its_uart_as_the_serial_port(monkeypatch, tmp_path, exported):
+    """`edgeppg flash` to the micro:bit v1 with the probe replaced by QEMU's microbit machine, which emulates the
+    nRF51's UART: the board's own firmware (platform/microbit_v1: UART console, SysTick cycles) is programmed
+    and its console read from QEMU's pseudo-terminal by the same code that reads the real board's."""
+    import shutil
+
+    from edgeppg.mcu import firmware
+
+    run = tmp_path / "run"
+    shutil.copytree(exported[0], run, ignore=shutil.ignore_patterns("firmware", "card"))
+    started = []
+
+    def program(elf, b, uid):  # the probe: QEMU booting the ELF, its UART on a new pseudo-terminal
+        qemu = subprocess.Popen(["qemu-system-arm", "-M", "microbit", "-display", "none", "-monitor", "none",
+                                 "-serial", "pty", "-S", "-qmp", "stdio", "-kernel", str(elf)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        started.append(qemu)
+        for line in qemu.stdout:  # QMP's greeting, then where the UART went
+            if "/dev/pts/" in line:
+                started.append(re.search(r"(/dev/pts/\d+)", line).group(1))
+                break
+
+    def console_port(port, uid):
+        return started[1]
+
+    def start():
+        started[0].stdin.write('{"execute": "qmp_capabilities"}\n{"execute": "cont"}\n')
+        started[0].stdin.flush()
+
+    def read_console(port, on_line):  # the board starts once the port is open, as a real one resets after programming
+        import threading
+
+        threading.Timer(0.5, start).start()
+        return flash.read_console(port, on_line, timeout=60)
+
+    monkeypatch.setattr(firmware, "program", program)
+    monkeypatch.setattr(firmware, "console_port", console_port)
+    monkeypatch.setattr(firmware, "read_console", read_console)
+    try:
+        result = firmware.flash_selftest(run, "microbit_v1", "QEMU", None, "native", "-O2", 4, False,
+                                         __import__("rich.console").console.Console(stderr=True))
+    finally:
+        if started:
+            started[0].kill()
+    assert result.windows == 4 and result.mismatched == 0 and result.counter == "systick-cycles"
+    assert result.tick_instructions == 0 and min(result.window_ticks) > 0
 
 
 def test_flash_without_a_probe_says_so_in_one_line(exported):
@@ -240,12 +305,13 @@ def test_cortex_m4_results_are_kept_apart_per_board_and_backend():
 
 
 @pytest.mark.m4
-@pytest.mark.parametrize("name, helium", [("mps2_an385", False), ("mps2_an500", False), ("mps2_an505", False),
-                                          ("mps3_an547", False), ("mps3_an547", True)])
+@pytest.mark.parametrize("name, helium", [("microbit", False), ("mps2_an385", False), ("mps2_an500", False),
+                                          ("mps2_an505", False), ("mps3_an547", False), ("mps3_an547", True)])
 def test_every_emulated_core_runs_the_native_firmware_bit_exact(exported, tmp_path, name, helium):
-    """The M3 (no DSP: the kernels' plain C, soft float), the M7, the M33 and the M55 (Secure state, their own
-    memory maps; the M55's SysTick a fractional 125/4 instructions) and the M55's Helium kernels: the same
-    self-test as the M4's, bit-exact with TFLite, its instruction count reproducible."""
+    """The M0 (ARMv6-M: no DSP, no unaligned access, soft float; QEMU's nRF51 with more memory) and the M3
+    (the kernels' plain C), the M7, the M33 and the M55 (Secure state, their own memory maps; the M55's
+    SysTick a fractional 125/4 instructions) and the M55's Helium kernels: the same self-test as the M4's,
+    bit-exact with TFLite, its instruction count reproducible."""
     import shutil
 
     from edgeppg.bench.cortex_m4 import bench_cortex_m4, result_name
@@ -268,7 +334,10 @@ def test_a_target_names_a_core_and_a_board_must_have_it():
         boards.for_target("cortex-m33", "nrf52840dk")
     with pytest.raises(EdgeppgError, match="unknown target 'cortex-m99'"):
         boards.for_target("cortex-m99")
-    assert {"cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"} <= set(boards.cores())
+    assert boards.cores() == ("cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55")
+    assert boards.for_target("cortex-m0").qemu_machine == "microbit"
+    assert boards.for_target("cortex-m0", wearable=True).name == "microbit_v1"
+    assert boards.for_target(None, "nrf9160dk").core == "cortex-m33"  # the board says its core
 
 
 def test_helium_is_refused_on_a_core_without_it(exported, tmp_path):

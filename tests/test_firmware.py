@@ -11,7 +11,7 @@ from edgeppg.codegen import generate, lower, read_graph
 from edgeppg import files
 from edgeppg.errors import EdgeppgError
 from edgeppg.export import runtimes
-from edgeppg.mcu import toolchain
+from edgeppg.mcu import boards, toolchain
 from edgeppg.export.tflite_model import with_crops
 from edgeppg.mcu.build import build_cortex_m4, build_host
 from edgeppg.mcu.qemu import run_host, run_qemu
@@ -104,6 +104,8 @@ KERNEL_CASES = [
     ("conv", dict(width=27, c_in=12, c_out=4, k=9, stride=1, padding="SAME", relu=True, weight_scale=0.1, lo=0, hi=2)),
     ("conv", dict(width=30, c_in=88, c_out=3, k=3, stride=2, padding="SAME", relu=True, weight_scale=0.05, lo=-1, hi=1)),
     ("conv", dict(width=1, c_in=20, c_out=9, k=1, stride=1, padding="VALID", relu=False, weight_scale=0.3, lo=-2, hi=2)),
+    # Helium: more channels than one pass of three positions holds (64), the second pass odd
+    ("conv", dict(width=17, c_in=16, c_out=67, k=3, stride=1, padding="SAME", relu=True, weight_scale=0.1, lo=-1, hi=2)),
     ("add", dict(width=17, c=5, relu=False, lo=-1, hi=3)),
     ("add", dict(width=8, c=12, relu=True, lo=-3, hi=0.5)),
     # a convolution fused with the ADD after it, as either of ADD's inputs; an ADD of the model's input
@@ -145,14 +147,32 @@ def test_kernels_natively_equal_tflite(case, kernel_models, tmp_path):
     assert result.exit_code == 0
 
 
+# Every case on the M4 (the DSP paths: SMLAD dot products, the convolution with the offset folded into the
+# bias, ADD's tables) and on the M55's Helium build (its own convolution, ADD and dot product); a spread of
+# cases on the other cores, whose paths are one of those two or the plain C compiled for their core.
+CORE_BUILDS = {"m4": ("mps2_an386", False), "m55-mve": ("mps3_an547", True), "m0": ("microbit", False),
+               "m3": ("mps2_an385", False), "m7": ("mps2_an500", False), "m33": ("mps2_an505", False),
+               "m55": ("mps3_an547", False)}
+SPREAD = {"conv", "residual", "input_residual", "pad_mean", "dense", "crop"}  # each kind's first case
+
+
+def _core_cases():
+    first = {kind: next(i for i, (k, _) in enumerate(KERNEL_CASES) if k == kind) for kind in SPREAD}
+    for core in CORE_BUILDS:
+        for i, (kind, _) in enumerate(KERNEL_CASES):
+            if core in ("m4", "m55-mve") or first.get(kind) == i:
+                yield pytest.param(core, i, id=f"{core}-{kind}{i}")
+
+
 @needs_arm
-@pytest.mark.parametrize("case", range(len(KERNEL_CASES)), ids=[f"{k}{i}" for i, (k, _) in enumerate(KERNEL_CASES)])
-def test_kernels_equal_tflite_on_the_emulated_cortex_m4(case, kernel_models, tmp_path):
-    """The same single-op models through the M4 build, where the DSP paths (SMLAD dot products, the 2 x 2
-    convolution with the offset folded into the bias, ADD's tables) run: bit for bit TFLite's."""
+@pytest.mark.parametrize("core, case", list(_core_cases()))
+def test_kernels_equal_tflite_on_every_emulated_core(core, case, kernel_models, tmp_path):
+    """The same single-op models through each core's build: bit for bit TFLite's."""
+    board, helium = CORE_BUILDS[core]
     path = kernel_models[case]
     x, y = reference(path, 6, seed=100 + case)
-    result = run_qemu(build_cortex_m4(path, (x, y), tmp_path / "m4").elf)
+    fw = build_cortex_m4(path, (x, y), tmp_path / core, board=board, helium=helium)
+    result = run_qemu(fw.elf, machine=boards.board(board).qemu_machine)
     assert result.mismatches == [] and result.mismatched == 0 and result.windows == 6 and result.exit_code == 0
 
 

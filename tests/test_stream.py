@@ -396,3 +396,22 @@ def test_the_monitor_takes_the_accelerometer_bit_exact_with_the_host(exported_ac
     no_acc = recordings.StreamRecording("still.csv", rec.samples, rec.rate_hz, rec.reference_bpm, "no accelerometer")
     with pytest.raises(EdgeppgError, match="still.csv: no accelerometer"):
         run_stream(exported_acc, no_acc)
+
+
+@needs_qemu
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["cortex-m0", "cortex-m3", "cortex-m7", "cortex-m33", "cortex-m55"])
+def test_the_monitor_streams_bit_exact_with_the_host_on_every_core(exported_acc, target):
+    """The accelerometer monitor on each other emulated core (the M0's soft float and plain C, the M55's
+    Secure-state memory map): every window's int8 input and heart rate equal to the host's, saved apart."""
+    from edgeppg import recordings
+    from edgeppg.files import stream_json
+    from edgeppg.mcu import boards
+    from edgeppg.mcu.stream import run_stream
+
+    rec = recordings.load(recordings.default_synthetic(exported_acc), exported_acc)
+    board = boards.for_target(target).name
+    r = run_stream(exported_acc, rec, board=board)
+    assert r["windows"] > 50 and r["agree"] == 1.0 and r["agree_tracked"] == 1.0 and r["int8_input_mismatches"] == 0
+    assert r["core"] == target and (exported_acc / stream_json(rec.name, board)).is_file()
+    assert r["fits_board"] == boards.part(board).name

@@ -67,7 +67,8 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
         "ram_bytes": ram, "static_ram_bytes": fw.static_ram_bytes, "arena_bytes": fw.arena_bytes,
         "arena_used_bytes": first.arena_used_bytes,
         "stack_bytes": first.stack_bytes, "sections": fw.sections,
-        "fits_board": boards.PRODUCT_BOARD, "fits_limits": boards.limits(), "fits": boards.fits(flash, ram),
+        "fits_board": boards.part(b.name).name, "fits_limits": boards.limits(b.name),
+        "fits": boards.fits(flash, ram, b.name),
     }
     if first.tick_instructions:  # emulated: instructions, and an estimated time
         per_window = tick_instructions(ticks, first.tick_instructions)
@@ -79,12 +80,14 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
             "cpi_assumed": CPI,
             "estimated_ms": {f"{mhz} MHz": instructions * CPI / (mhz * 1e3) for mhz in CLOCKS_MHZ},
         })
-        report["energy"] = energy.estimate(instructions * CPI, b.power, battery_mah=battery_mah)
+        if b.power:
+            report["energy"] = energy.estimate(instructions * CPI, b.power, battery_mah=battery_mah)
     else:  # a real board: measured cycles
         cycles = int(ticks.mean())
         report.update({"cycles_per_inference": cycles, "cycles_min_max": [int(ticks.min()), int(ticks.max())],
                        "measured_ms": {f"{b.clock_mhz:g} MHz": cycles / (b.clock_mhz * 1e3)}})
-        report["energy"] = energy.estimate(cycles, b.power, battery_mah=battery_mah)
+        if b.power:
+            report["energy"] = energy.estimate(cycles, b.power, battery_mah=battery_mah)
     if tflm.is_tflm(backend):
         tree = tflm.tflm_dir()
         commit = tflm.tflm_tree_commit(tree)
@@ -123,10 +126,12 @@ def op_macs(step) -> int:
 
 
 @lock.locked("bench --profile")
-def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = None, backend: str = "native") -> dict:
-    """Instructions per op on the emulated M4, for either backend: the native code is a flat list of kernel
-    calls, each timed by the board's counter; TFLM reports each op it invokes to a profiler hook, timed the
-    same way (EP_PROFILE). Written to profile_cortex_m4.json (profile_cortex_m4_<backend>.json for TFLM)."""
+def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = None, backend: str = "native",
+                      board: str = "mps2_an386", helium: bool = False, plain_c: bool = False) -> dict:
+    """Instructions per op on an emulated core (the M4 unless `board` says another), for either backend: the
+    native code is a flat list of kernel calls, each timed by the board's counter; TFLM reports each op it
+    invokes to a profiler hook, timed the same way (EP_PROFILE). Written to profile_cortex_m4.json
+    (profile_cortex_m4_<backend>.json for TFLM) for the M4, with the board's name for another."""
     import re
 
     from edgeppg.codegen import lower, read_graph
@@ -135,10 +140,13 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
     folder = exported_folder(path)
     backend = backend_name(backend)
     x, y = test_vectors(folder, 1)
-    out = firmware_out(folder, "mps2_an386", opt, backend)
-    fw = build(folder, x, y, opt, False, backend, "mps2_an386", console, extra_cflags="-DEP_PROFILE",
-               out=out.with_name(out.name + "-profile"))
-    text, code = run_qemu_text(fw.elf)
+    b = boards.board(board)
+    if not b.qemu_machine:
+        raise EdgeppgError(f"--profile counts instructions on an emulated core, not on {b.name}")
+    out = firmware_out(folder, b.name, opt, backend, plain_c, helium)
+    fw = build(folder, x, y, opt, plain_c, backend, b.name, console, extra_cflags="-DEP_PROFILE",
+               out=out.with_name(out.name + "-profile"), helium=helium)
+    text, code = run_qemu_text(fw.elf, machine=b.qemu_machine)
     per_tick = parse(text, code, str(fw.elf)).tick_instructions  # the board says what one tick is
     ticks = {int(i): int(t) for i, t in re.findall(r"^op i=(\d+) ticks=(\d+)$", text, re.M)}
     steps = lower(read_graph(folder / INT8_TFLITE))
@@ -154,8 +162,12 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
                      "macs": macs, "instructions": instr,
                      "instructions_per_mac": round(instr / macs, 3) if macs else None})
     total = sum(r["instructions"] for r in rows)
-    report = {"run": str(folder), "opt": opt, "backend": backend, "ops": rows, "instructions_in_ops": total,
+    report = {"run": str(folder), "board": b.name, "core": b.core, "opt": opt, "backend": backend,
+              "kernels": "plain C" if plain_c or not (b.dsp or b.helium and helium) else
+              "Helium (MVE)" if helium else "DSP (SMLAD)", "ops": rows, "instructions_in_ops": total,
               "macs": sum(r["macs"] for r in rows if r["kind"] in ("CONV_2D", "FULLY_CONNECTED")),
               "resolution": f"{per_tick} instructions (one SysTick tick under -icount)"}
-    write_json(folder / profile_json(backend), report)
+    name = profile_json(backend)
+    write_json(folder / (name if b.name == "mps2_an386" else name.replace(".json", f"_{b.name}{'_mve' if helium else ''}.json")),
+               report)
     return report

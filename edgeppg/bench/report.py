@@ -96,7 +96,9 @@ def mcu_compare_table(a: dict, b: dict, ratios: dict[str, float]) -> Table:
 
 
 def profile_table(r: dict) -> Table:
-    t = Table(title=f"{r['run']}: instructions per op on the emulated Cortex-M4 ({r['opt']}, {r['backend']})",
+    core = r.get("core", "cortex-m4").replace("cortex-m", "Cortex-M")
+    t = Table(title=f"{r['run']}: instructions per op on the emulated {core} ({r['opt']}, {r['backend']}"
+                    f"{', ' + r['kernels'] if r['backend'] == 'native' and 'kernels' in r else ''})",
               caption=f"resolution {r['resolution']}; MACs for ADD and MEAN are element operations")
     for col in ("op", "kind", "kernel", "MACs", "instructions", "instr/MAC", "share"):
         t.add_column(col, justify="left" if col in ("kind", "kernel") else "right")

@@ -29,8 +29,8 @@ def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[
     board = mcu.get("board", "mps2_an386")
     if compare and len(runs) != 2:
         raise EdgeppgError(f"--compare takes exactly two runs (teacher, then student), got {len(runs)}")
-    if profile and board != "mps2_an386":
-        raise EdgeppgError("--profile counts instructions on the emulated M4 (--board mps2_an386)")
+    if profile and not boards.board(board).qemu_machine:
+        raise EdgeppgError(f"--profile counts instructions on an emulated core, not on --board {board}")
     if target == "host":
         extras.require("export", "edgeppg bench (host runtimes)")
     else:
@@ -59,8 +59,9 @@ def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[
             from edgeppg.bench.cortex_m4 import profile_cortex_m4
 
             with console.status(f"profiling {path} op by op"):
-                show(report.profile_table(profile_cortex_m4(path, mcu.get("opt", "-O2"), console,
-                                                            mcu.get("backend", "native"))))
+                show(report.profile_table(profile_cortex_m4(
+                    path, mcu.get("opt", "-O2"), console, mcu.get("backend", "native"), board,
+                    mcu.get("helium", False), mcu.get("plain_c", False))))
     if compare and target == "host":
         from edgeppg.bench.host import compare as compare_runs
 

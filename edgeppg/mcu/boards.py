@@ -27,32 +27,50 @@ class Board:
     clock_mhz: float
     flash_bytes: int
     ram_bytes: int
-    power: PowerModel  # the part's currents that price its cycles (energy per inference, battery life)
-    pyocd_target: str = ""  # empty: not a physical board
+    power: PowerModel | None  # the part's currents that price its cycles (None: no datasheet figures recorded)
+    pyocd_target: str = ""  # empty: not a physical board (pyOCD's built-in target name otherwise)
     counter: str = ""
     core: str = "cortex-m4"  # what benchmark rows call the target
     qemu_machine: str = ""  # QEMU's -M for an emulated board
+    qemu_args: tuple[str, ...] = ()  # more of QEMU's options for it (the M0's enlarged memory)
     dsp: bool = True  # the DSP extension (SMLAD): the kernels' fast path; without it, their plain C
     helium: bool = False  # the M-profile vector extension (MVE): the kernels' Helium inner loops
+    part: str = ""  # the wearable board whose memory answers "does it fit" for this one ('' : its own)
 
 
 EMULATED = "instructions (SysTick under -icount)"
+CYCLES = "cycles (DWT CYCCNT)"
+SYSTICK = "cycles (SysTick)"  # the M0 has no DWT cycle counter
+# QEMU's nRF51 with 4 MiB of flash and of RAM instead of the part's 256 KiB and 16 KiB, so that every model can
+# be measured on the M0 (the memory map has room; platform/microbit/link.ld lays it out)
+NRF51_ENLARGED = ("-global", "nrf51-soc.flash-size=4194304", "-global", "nrf51-soc.sram-size=4194304")
+# Emulated boards price QEMU's count as the product part (the nRF52840) and answer "fits" for their core's part.
 BOARDS = {
-    "mps2_an386": Board("mps2_an386", "QEMU mps2-an386 (Cortex-M4F, emulated)", 25.0, 4 << 20, 4 << 20,
-                        NRF52840,  # QEMU's count is priced as the product part
-                        counter=EMULATED, qemu_machine="mps2-an386"),
+    "microbit": Board("microbit", "QEMU microbit (nRF51822's Cortex-M0, memory enlarged, emulated)", 16.0, 4 << 20,
+                      4 << 20, NRF52840, counter=EMULATED, core="cortex-m0", qemu_machine="microbit",
+                      qemu_args=NRF51_ENLARGED, dsp=False, part="microbit_v1"),
     "mps2_an385": Board("mps2_an385", "QEMU mps2-an385 (Cortex-M3, no DSP or FPU, emulated)", 25.0, 4 << 20,
                         4 << 20, NRF52840, counter=EMULATED, core="cortex-m3", qemu_machine="mps2-an385",
-                        dsp=False),
+                        dsp=False),  # no M3 wearable part registered: fits its own memory
+    "mps2_an386": Board("mps2_an386", "QEMU mps2-an386 (Cortex-M4F, emulated)", 25.0, 4 << 20, 4 << 20,
+                        NRF52840, counter=EMULATED, qemu_machine="mps2-an386", part="nrf52840dk"),
     "mps2_an500": Board("mps2_an500", "QEMU mps2-an500 (Cortex-M7, emulated)", 25.0, 4 << 20, 4 << 20,
-                        NRF52840, counter=EMULATED, core="cortex-m7", qemu_machine="mps2-an500"),
+                        NRF52840, counter=EMULATED, core="cortex-m7", qemu_machine="mps2-an500", part="nucleo_f767zi"),
     "mps2_an505": Board("mps2_an505", "QEMU mps2-an505 (Cortex-M33, emulated)", 20.0, 4 << 20, 4 << 20,
-                        NRF52840, counter=EMULATED, core="cortex-m33", qemu_machine="mps2-an505"),
+                        NRF52840, counter=EMULATED, core="cortex-m33", qemu_machine="mps2-an505", part="nrf9160dk"),
     "mps3_an547": Board("mps3_an547", "QEMU mps3-an547 (Cortex-M55 with Helium, emulated)", 32.0, 512 << 10,
                         512 << 10, NRF52840, counter=EMULATED, core="cortex-m55", qemu_machine="mps3-an547",
                         helium=True),
+    # the wearable parts, one per core, that `edgeppg flash` programs with pyOCD's built-in targets
     "nrf52840dk": Board("nrf52840dk", "Nordic nRF52840 DK (Cortex-M4F, 64 MHz)", 64.0, 1 << 20, 256 << 10, NRF52840,
-                        pyocd_target="nrf52840", counter="cycles (DWT CYCCNT)"),
+                        pyocd_target="nrf52840", counter=CYCLES),
+    "microbit_v1": Board("microbit_v1", "BBC micro:bit v1 (nRF51822, Cortex-M0, 16 MHz)", 16.0, 256 << 10, 16 << 10,
+                         None, pyocd_target="nrf51", counter=SYSTICK, core="cortex-m0", dsp=False),
+    "nrf9160dk": Board("nrf9160dk", "Nordic nRF9160 DK (Cortex-M33, 64 MHz)", 64.0, 1 << 20, 256 << 10, None,
+                       pyocd_target="nrf91", counter=CYCLES, core="cortex-m33"),
+    "nucleo_f767zi": Board("nucleo_f767zi", "ST NUCLEO-F767ZI (STM32F767, Cortex-M7, at its 16 MHz reset clock)",
+                           16.0, 2 << 20, 512 << 10, None, pyocd_target="stm32f767zi", counter=CYCLES,
+                           core="cortex-m7"),
 }
 
 
@@ -61,18 +79,18 @@ def cores() -> tuple[str, ...]:
     return tuple(sorted({b.core for b in BOARDS.values()}, key=lambda c: int(c.removeprefix("cortex-m"))))
 
 
-def for_target(target: str, name: str | None = None) -> Board:
-    """The board `--target CORE [--board NAME]` means: the named one, which must have that core, else the
-    core's emulated board."""
+def for_target(target: str | None, name: str | None = None, wearable: bool = False) -> Board:
+    """The board `--target CORE [--board NAME]` means: the named one, which must have that core (the core is
+    the board's when no target is given), else the core's emulated board, or with `wearable` its part."""
     if name:
         b = board(name)
-        if b.core != target:
+        if target and b.core != target:
             raise EdgeppgError(f"--board {b.name} is a {b.core}, not a {target} (--target)")
         return b
-    emulated = [b for b in BOARDS.values() if b.core == target and b.qemu_machine]
+    emulated = [b for b in BOARDS.values() if b.core == (target or "cortex-m4") and b.qemu_machine]
     if not emulated:
         raise EdgeppgError(f"unknown target '{target}' (available: host, {', '.join(cores())})")
-    return emulated[0]
+    return part(emulated[0].name) if wearable else emulated[0]
 
 
 def board(name: str) -> Board:
@@ -90,13 +108,20 @@ FLASH_MEANS = "code + constants incl. the model, without self-test vectors"
 RAM_MEANS = "static data incl. the tensor arena, + stack"
 
 
-def fits(flash_bytes: int, ram_bytes: int, name: str = PRODUCT_BOARD) -> bool:
-    """Does firmware of this flash and RAM (FLASH_MEANS, RAM_MEANS) fit the board? The one answer bench,
-    build and stream all give."""
+def part(name: str) -> Board:
+    """The board whose memory says whether firmware built for `name` fits: its core's wearable part for an
+    emulated board (QEMU's memory is larger than any part's), the board itself otherwise."""
     b = board(name)
+    return board(b.part) if b.part else b
+
+
+def fits(flash_bytes: int, ram_bytes: int, name: str = PRODUCT_BOARD) -> bool:
+    """Does firmware of this flash and RAM (FLASH_MEANS, RAM_MEANS) fit the part (boards.part) of the board?
+    The one answer bench, build and stream all give."""
+    b = part(name)
     return flash_bytes <= b.flash_bytes and ram_bytes <= b.ram_bytes
 
 
 def limits(name: str = PRODUCT_BOARD) -> str:
-    b = board(name)
+    b = part(name)
     return f"{b.ram_bytes >> 10} KiB RAM / {b.flash_bytes >> 10} KiB flash ({b.name})"

@@ -131,27 +131,25 @@ def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, 
     _check_opt(opt)
     tree, k = tflm.tflm_dir(), tflm.kernels(backend)
     b = boards.board(board)
-    if b.core != "cortex-m4":  # TFLM's library is built for the M4 (TFLM_ARCH in firmware/Makefile) so far
-        raise EdgeppgError(f"--board {b.name}: the TensorFlow Lite Micro backend builds for Cortex-M4 boards so far; "
-                           f"use --backend native on the {b.core}")
     env = tflm.make_env()
     ops = resolver_ops(tflite)
-    _build_tflm_library(tree, k, ops, env)
+    board_args = [f"BOARD={b.name}", *(["EP_MVE=1"] if b.helium else [])]  # CMSIS-NN's Helium kernels on the M55
+    _build_tflm_library(tree, k, ops, b.core, board_args, env)
     with _where_make_can_work(out) as work:
         generate_tflm(tflite, work / "gen", arena, vectors)
-        args = [f"GEN={(work / 'gen').resolve()}", f"OUT={work.resolve()}", f"OPT={opt}", f"BOARD={b.name}",
-                f"EXTRA_CFLAGS={extra_cflags}", *tflm.make_args(tree, k, ops)]
+        args = [f"GEN={(work / 'gen').resolve()}", f"OUT={work.resolve()}", f"OPT={opt}", *board_args,
+                f"EXTRA_CFLAGS={extra_cflags}", *tflm.make_args(tree, k, ops, b.core)]
         _make(["tflm", *args], f"TFLite Micro firmware ({k.label}) for {b.name}", env)
         built = _result(work / "app_tflm.elf", None, arena)
     return replace(built, elf=out / "app_tflm.elf")
 
 
-def _build_tflm_library(tree: Path, k, ops: list[str], env: dict[str, str]) -> None:
+def _build_tflm_library(tree: Path, k, ops: list[str], core: str, board_args: list[str], env: dict[str, str]) -> None:
     """TFLM's library for these kernels and ops, built once into the cache and then reused as it is (a lock
     keeps parallel builds apart; a build that fails or is interrupted leaves no library, so it is redone)."""
     from edgeppg.mcu import tflm
 
-    lib = tflm.library_path(tree, k, ops)
+    lib = tflm.library_path(tree, k, ops, core)
     if lib.is_file():
         return
     gendir = lib.parent.parent
@@ -159,7 +157,8 @@ def _build_tflm_library(tree: Path, k, ops: list[str], env: dict[str, str]) -> N
     with open(gendir.with_name(gendir.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not lib.is_file():
-            _make(["tflm-lib", *tflm.make_args(tree, k, ops)], f"TFLite Micro library ({k.label}: {', '.join(ops)})", env)
+            _make(["tflm-lib", *board_args, *tflm.make_args(tree, k, ops, core)],
+                  f"TFLite Micro library ({k.label}: {', '.join(ops)}) for the {core}", env)
 
 
 def build_host(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path) -> Path:

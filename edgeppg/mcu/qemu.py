@@ -19,7 +19,10 @@ def qemu_command(elf: Path, machine: str = MACHINE) -> list[str]:
     # -icount shift=0: one instruction per virtual nanosecond, so the board's SysTick counts executed
     # instructions and the count is the same on every run, whatever the host is doing.
     # Semihosting output goes to an explicit stdio chardev: without one, QEMU writes it to stderr.
-    return ["qemu-system-arm", "-M", machine, "-display", "none", "-monitor", "none", "-serial", "none",
+    from edgeppg.mcu.boards import BOARDS
+
+    extra = next((b.qemu_args for b in BOARDS.values() if b.qemu_machine == machine), ())
+    return ["qemu-system-arm", "-M", machine, *extra, "-display", "none", "-monitor", "none", "-serial", "none",
             "-chardev", "stdio,id=console", "-semihosting-config", "enable=on,target=native,chardev=console",
             "-icount", "shift=0,align=off,sleep=off", "-kernel", str(elf)]
 

@@ -122,12 +122,13 @@ def parse(text: str, what: str) -> DeviceStream:
 
 
 def run_qemu_stream(elf: Path, samples: np.ndarray, rate_hz: float, timeout: float = 1800.0,
-                    acc: np.ndarray | None = None, acc_rate_hz: float | None = None) -> DeviceStream:
+                    acc: np.ndarray | None = None, acc_rate_hz: float | None = None,
+                    machine: str = "mps2-an386") -> DeviceStream:
     require("qemu-system-arm")
     with tempfile.TemporaryDirectory(prefix="edgeppg-stream-") as tmp:
         (Path(tmp) / INPUT_FILE).write_bytes(stream_bytes(samples, rate_hz, acc, acc_rate_hz))
         try:
-            proc = subprocess.run(qemu_command(elf.resolve()), capture_output=True, text=True, timeout=timeout,
+            proc = subprocess.run(qemu_command(elf.resolve(), machine), capture_output=True, text=True, timeout=timeout,
                                   cwd=tmp, stdin=subprocess.DEVNULL)  # QEMU runs in tmp: the ELF's path is absolute
         except subprocess.TimeoutExpired:
             raise EdgeppgError(f"{elf}: QEMU did not finish the stream within {timeout:.0f} s") from None
@@ -216,9 +217,14 @@ def mae(pred: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> float | None:
     return float(np.abs(np.asarray(pred, np.float64)[mask] - ref[mask]).mean()) if mask.any() else None
 
 
-def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Console | None = None) -> dict:
-    """`edgeppg stream`: the recording through the monitor firmware under QEMU and through the host's
-    device-equivalent pipeline, compared window by window; saved as the run's stream_<recording>.json."""
+def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Console | None = None,
+               board: str = "mps2_an386") -> dict:
+    """`edgeppg stream`: the recording through the monitor firmware under QEMU (on `board`'s core) and through
+    the host's device-equivalent pipeline, compared window by window; saved as the run's
+    stream_<recording>.json (stream_<recording>_<board>.json on another core than the M4)."""
+    b = boards.board(board)
+    if not b.qemu_machine:
+        raise EdgeppgError(f"--board {b.name} is not emulated: edgeppg flash --stream runs the monitor on it")
     console = console or Console(stderr=True)
     contract = device_contract.read(folder)
     acc = None
@@ -230,10 +236,11 @@ def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Co
     contract.resampler(rec.rate_hz)  # an unsupported rate fails here, before building
     with lock.run_folder(folder, "stream"):
         with console.status("building the heart-rate monitor firmware"):
-            fw = build_stream_firmware(folder, opt, contract=contract)
+            fw = build_stream_firmware(folder, opt, b.name, contract=contract)
         with console.status(f"streaming {len(rec.samples):,} samples ({len(rec.samples) / rec.rate_hz:.0f} s at "
-                            f"{rec.rate_hz:g} Hz) through the firmware under QEMU"):
-            device = run_qemu_stream(fw.elf, rec.samples, rec.rate_hz, acc=acc, acc_rate_hz=rec.rate_hz)
+                            f"{rec.rate_hz:g} Hz) through the firmware under QEMU ({b.core})"):
+            device = run_qemu_stream(fw.elf, rec.samples, rec.rate_hz, acc=acc, acc_rate_hz=rec.rate_hz,
+                                     machine=b.qemu_machine)
         host = host_stream(folder, rec.samples, rec.rate_hz, contract, acc, rec.rate_hz)
         report = compare(device, host, rec.reference_bpm, Fraction(device.summary["tick_instructions"]))
         stack = int(device.summary["stack"])
@@ -241,11 +248,11 @@ def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Co
             "recording": rec.name, "note": rec.note, "sample_rate_hz": rec.rate_hz, "samples": int(len(rec.samples)),
             "ram_bytes": fw.static_ram_bytes + stack, "static_ram_bytes": fw.static_ram_bytes, "stack_bytes": stack,
             "stream_state_bytes": int(device.summary["state"]), "arena_bytes": fw.arena_bytes,
-            "flash_bytes": fw.flash_bytes, "target": boards.board("mps2_an386").description, "opt": opt,
-            "fits_board": boards.PRODUCT_BOARD, "fits": boards.fits(fw.flash_bytes, fw.static_ram_bytes + stack),
+            "flash_bytes": fw.flash_bytes, "target": b.description, "board": b.name, "core": b.core, "opt": opt,
+            "fits_board": boards.part(b.name).name, "fits": boards.fits(fw.flash_bytes, fw.static_ram_bytes + stack, b.name),
             "readout": "tracked (ep_tracker) unless named argmax",
         })
-        write_json(folder / stream_json(rec.name), report)
+        write_json(folder / stream_json(rec.name, b.name), report)
     return report
 
 
@@ -304,9 +311,10 @@ def show_stream(folder: Path, rec: StreamRecording, report: dict, show: Callable
     disagree on any window (its int8 input or its heart rate): the device is not doing what was tested."""
     from edgeppg.reports import rows_table
 
-    show(rows_table(f"{rec.name}: firmware under QEMU vs the host's device-equivalent pipeline", ("figure", "value"),
+    show(rows_table(f"{rec.name}: firmware under QEMU ({report.get('core', 'cortex-m4')}) vs the host's "
+                    "device-equivalent pipeline", ("figure", "value"),
                     stream_rows(report)))
-    show(f"{folder / stream_json(rec.name)}  ({rec.note})")
+    show(f"{folder / stream_json(rec.name, report.get('board', 'mps2_an386'))}  ({rec.note})")
     if report["agree"] < 1.0 or report["agree_tracked"] < 1.0 or report["int8_input_mismatches"]:
         raise EdgeppgError(f"{folder}: the firmware and the host disagree (heart rate in {report['agree']:.1%} of "
                            f"windows alike, tracked {report['agree_tracked']:.1%}, "

@@ -130,26 +130,27 @@ def tree_id(tree: Path) -> str:
     return "tree-" + h.hexdigest()[:12]
 
 
-def library_key(tree: Path, k: Kernels) -> str:
-    """One cache folder per tree, kernel set and compiler version."""
-    return f"{tree_id(tree)}-{k.make_dir or 'reference'}-gcc{compiler_version()}"
+def library_key(tree: Path, k: Kernels, core: str) -> str:
+    """One cache folder per tree, core (each board.mk gives TFLM's TARGET_ARCH for its core), kernel set and
+    compiler version."""
+    return f"{tree_id(tree)}-{core}-{k.make_dir or 'reference'}-gcc{compiler_version()}"
 
 
-def library_path(tree: Path, k: Kernels, ops: list[str]) -> Path:
-    """The library for a model with these ops: TFLM's core and exactly their kernels (one archive per op set;
-    the objects are shared, so another op set compiles only its new kernels)."""
-    return cache_root() / library_key(tree, k) / "lib" / f"libtflm-{'-'.join(sorted(ops)).lower()}.a"
+def library_path(tree: Path, k: Kernels, ops: list[str], core: str) -> Path:
+    """The library for a model with these ops on this core: TFLM's core and exactly their kernels (one archive
+    per op set; the objects are shared, so another op set compiles only its new kernels)."""
+    return cache_root() / library_key(tree, k, core) / "lib" / f"libtflm-{'-'.join(sorted(ops)).lower()}.a"
 
 
-def make_args(tree: Path, k: Kernels, ops: list[str]) -> list[str]:
+def make_args(tree: Path, k: Kernels, ops: list[str], core: str) -> list[str]:
     """What the firmware Makefile needs to build TFLM's library for a model with these ops (TFLM's core, the
     kernels the generated op resolver names, the CMSIS-NN sources they call) and to link against it."""
     from edgeppg.codegen.tflm import library_sources
 
-    gendir = cache_root() / library_key(tree, k)
+    gendir = cache_root() / library_key(tree, k, core)
     kernel_stems, cmsis_nn = library_sources(ops)
     return [f"TFLM_DIR={tree}", f"TFLM_KERNELS={k.make_dir}", f"TFLM_GENDIR={gendir}/",
-            f"TFLM_DOWNLOADS={_downloads(tree)}", f"TFLM_LIB={library_path(tree, k, ops)}",
+            f"TFLM_DOWNLOADS={_downloads(tree)}", f"TFLM_LIB={library_path(tree, k, ops, core)}",
             f"TFLM_OPS_KERNELS={' '.join(kernel_stems)}", f"TFLM_CMSIS_NN_DIRS={' '.join(cmsis_nn)}"]
 
 

@@ -26,4 +26,15 @@ static inline int8_t ep_add_element_fast(const ep_add_params *p, const int32_t *
                           p->act_max);
 }
 
+#ifdef EP_MVE
+/* ep_add_element_fast on four lanes (Helium): the tables read with gather loads. */
+static inline int32x4_t ep_add4(const ep_add_params *p, const int32_t *table1, const int32_t *table2, int32x4_t a,
+                                int32x4_t b) {
+  const int32x4_t sum = vaddq_s32(vldrwq_gather_shifted_offset_s32(table1, vreinterpretq_u32_s32(vaddq_n_s32(a, 128))),
+                                  vldrwq_gather_shifted_offset_s32(table2, vreinterpretq_u32_s32(vaddq_n_s32(b, 128))));
+  const int32x4_t v = ep_requant4(sum, vdupq_n_s32(p->out_mult), vdupq_n_s32(p->out_shift));
+  return ep_clamp4(vaddq_n_s32(v, p->out_offset), p->act_min, p->act_max);
+}
+#endif
+
 #endif

@@ -16,18 +16,17 @@
  * layouts, chosen from the shape:
  *   sliding (in_c % 4 == 0): the rows the positions read, once; position j's taps start j * stride rows on.
  *   im2col  (otherwise, e.g. the 1-channel stem): each position's `row` taps one after another.
+ * On the M55 with Helium (EP_MVE) the convolution is ep_conv_mve.c's.
  * Integer arithmetic throughout, so the result is TFLite's bit for bit. */
 #include "ep_add.h"
+#include "ep_conv_mve.h"
 #include "ep_dot.h"
 #include "ep_fixedpoint.h"
 #include "ep_kernels.h"
 
-typedef struct { /* the fused ADD, or add == 0 for a plain convolution */
-  const ep_add_params *add;
-  const int32_t *table1, *table2;
-} fused_add;
+typedef ep_conv_add fused_add;
 
-#ifndef EP_DSP
+#if !defined(EP_DSP) && !defined(EP_MVE)
 /* TFLite's reference arithmetic for one output value: the convolution's int8 result, or the fused ADD of
  * it and the residual at *dst. */
 static inline void store(const ep_conv_params *p, const fused_add *f, int32_t acc, int32_t mult, int32_t shift,
@@ -192,7 +191,7 @@ static void conv_dsp(const ep_conv_params *p, const fused_add *f, const int8_t *
   }
 }
 
-#else
+#elif !defined(EP_MVE)
 /* The model's bias: bias_full less the folded input offset (only bias_full is stored: flash); integer
  * arithmetic, wrapping as the generator's, so it is the model's bias exactly. */
 static int32_t model_bias(const ep_conv_params *p, const int8_t *w, int32_t bias_full) {
@@ -205,24 +204,6 @@ static int32_t model_bias(const ep_conv_params *p, const int8_t *w, int32_t bias
  * element is read once for four output channels. */
 static void dot4_plain(const int8_t *x, const int8_t *w, int32_t row, int32_t n, int32_t offset, int32_t acc[4]) {
   const int8_t *w0 = w, *w1 = w + row, *w2 = w + 2 * row, *w3 = w + 3 * row;
-#ifdef EP_MVE /* Helium: sixteen taps of one position against four channels' weights per pass */
-  int32_t a[4] = {0, 0, 0, 0}, s[4] = {0, 0, 0, 0};
-  for (int32_t i = 0; i < n; i += 16) {
-    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
-    const int8x16_t xv = vldrbq_z_s8(x + i, p);
-    const int8x16_t v0 = vldrbq_z_s8(w0 + i, p), v1 = vldrbq_z_s8(w1 + i, p);
-    const int8x16_t v2 = vldrbq_z_s8(w2 + i, p), v3 = vldrbq_z_s8(w3 + i, p);
-    a[0] = vmladavaq_s8(a[0], xv, v0);
-    a[1] = vmladavaq_s8(a[1], xv, v1);
-    a[2] = vmladavaq_s8(a[2], xv, v2);
-    a[3] = vmladavaq_s8(a[3], xv, v3);
-    s[0] = vaddvaq_s8(s[0], v0);
-    s[1] = vaddvaq_s8(s[1], v1);
-    s[2] = vaddvaq_s8(s[2], v2);
-    s[3] = vaddvaq_s8(s[3], v3);
-  }
-  for (int32_t c = 0; c < 4; ++c) acc[c] += a[c] + offset * s[c];
-#else
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   for (int32_t i = 0; i < n; ++i) {
     const int32_t xv = x[i] + offset;
@@ -235,7 +216,6 @@ static void dot4_plain(const int8_t *x, const int8_t *w, int32_t row, int32_t n,
   acc[1] = a1;
   acc[2] = a2;
   acc[3] = a3;
-#endif
 }
 
 /* TFLite's reference arithmetic: each position's valid taps only, four output channels at a time. */
@@ -267,8 +247,10 @@ static void conv_plain(const ep_conv_params *p, const fused_add *f, const int8_t
 static void conv(const ep_conv_params *p, const fused_add *f, const int8_t *input, const int8_t *filter,
                  const int32_t *bias_full, const int32_t *mult, const int32_t *shift, int16_t *scratch,
                  int8_t *output) {
-#ifdef EP_DSP
+#if defined(EP_DSP)
   conv_dsp(p, f, input, filter, bias_full, mult, shift, scratch, output);
+#elif defined(EP_MVE)
+  ep_conv1d_mve(p, f, input, filter, bias_full, mult, shift, scratch, output);
 #else
   (void)scratch;
   conv_plain(p, f, input, filter, bias_full, mult, shift, output);

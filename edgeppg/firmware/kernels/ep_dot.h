@@ -10,13 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__ARM_FEATURE_MVE) && !defined(EP_PLAIN_C)
-#include <arm_mve.h>
-#define EP_MVE 1 /* the kernels take their general path, whose inner loops are Helium's */
-#elif defined(__ARM_FEATURE_DSP) && !defined(EP_PLAIN_C)
-#include <arm_acle.h>
-#define EP_DSP 1
-#endif
+#include "ep_isa.h"
 
 #ifdef EP_DSP
 /* Bytes 1 and 3 sign-extended to two int16: SXTB16 with its built-in rotate (GCC does not fuse a

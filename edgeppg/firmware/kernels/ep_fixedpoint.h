@@ -4,6 +4,8 @@
 #define EP_FIXEDPOINT_H
 #include <stdint.h>
 
+#include "ep_isa.h"
+
 static inline int32_t ep_sat_round_doubling_high_mul(int32_t a, int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;
   const int64_t ab = (int64_t)a * (int64_t)b;
@@ -51,6 +53,24 @@ static inline int32_t ep_requant_apply(const ep_requant *q, int32_t x) {
   const int32_t high = (int32_t)((ab + (1ll << 30)) >> 31);
   return (high >> q->right) + ((high & q->mask) > q->half - (high >> 31));
 }
+
+#ifdef EP_MVE
+/* ep_multiply_by_quantized_multiplier on four lanes (Helium), each with its own multiplier and shift:
+ * x * 2^left wrapping, then VQRDMULH, which is floor((x * m + 2^30) / 2^31), the doubling high multiply
+ * above for every multiplier TFLite makes; then the rounding right shift, rounding half away from zero as
+ * ep_rounding_divide_by_pot: a negative lane is lowered by one (the sign of x & -right), then VRSHL
+ * rounds half up. */
+static inline int32x4_t ep_requant4(int32x4_t x, int32x4_t multiplier, int32x4_t shift) {
+  const int32x4_t zero = vdupq_n_s32(0), neg_right = vminq_s32(shift, zero);
+  x = vqrdmulhq_s32(vshlq_s32(x, vmaxq_s32(shift, zero)), multiplier);
+  x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, neg_right), 31));
+  return vrshlq_s32(x, neg_right);
+}
+
+static inline int32x4_t ep_clamp4(int32x4_t v, int32_t lo, int32_t hi) {
+  return vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+#endif
 
 /* TFLite's MultiplyByQuantizedMultiplierSmallerThanOneExp (ADD uses it): shift <= 0. */
 static inline int32_t ep_multiply_smaller_than_one(int32_t x, int32_t multiplier, int32_t shift) {

@@ -1,5 +1,7 @@
-/* The Nordic nRF52840 DK: the 64 MHz crystal, UARTE0 at 115200 baud on the DK's interface-MCU pins
- * (TX P0.06, RX P0.08: the USB virtual COM port), and the DWT cycle counter, which counts real cycles. */
+/* Nordic's development kits with the UARTE peripheral (the nRF52840 DK, the nRF9160 DK): the crystal,
+ * UARTE0 at 115200 baud on the DK's interface-MCU pins (the USB virtual COM port), and the DWT cycle counter,
+ * which counts real cycles. The board's board.mk says where the part keeps CLOCK and UARTE0 and which pins
+ * the DK wires (EP_NRF_CLOCK, EP_NRF_UARTE, EP_NRF_TX_PIN, EP_NRF_RX_PIN). */
 #include <stdint.h>
 #include <string.h>
 
@@ -9,10 +11,13 @@
 #define DEMCR REG(0xE000EDFCu)
 #define DWT_CTRL REG(0xE0001000u)
 #define DWT_CYCCNT REG(0xE0001004u)
-#define CLOCK_BASE 0x40000000u
+#if !defined(EP_NRF_CLOCK) || !defined(EP_NRF_UARTE) || !defined(EP_NRF_TX_PIN) || !defined(EP_NRF_RX_PIN)
+#error "the board's board.mk defines EP_NRF_CLOCK, EP_NRF_UARTE, EP_NRF_TX_PIN and EP_NRF_RX_PIN"
+#endif
+#define CLOCK_BASE EP_NRF_CLOCK
 #define CLOCK_TASKS_HFCLKSTART REG(CLOCK_BASE + 0x000u)
 #define CLOCK_EVENTS_HFCLKSTARTED REG(CLOCK_BASE + 0x100u)
-#define UARTE0_BASE 0x40002000u
+#define UARTE0_BASE EP_NRF_UARTE
 #define UARTE_TASKS_STARTTX REG(UARTE0_BASE + 0x008u)
 #define UARTE_TASKS_STOPTX REG(UARTE0_BASE + 0x00Cu)
 #define UARTE_EVENTS_ENDTX REG(UARTE0_BASE + 0x120u)
@@ -28,8 +33,8 @@
 #define UARTE_TXD_PTR REG(UARTE0_BASE + 0x544u)
 #define UARTE_TXD_MAXCNT REG(UARTE0_BASE + 0x548u)
 #define UARTE_CONFIG REG(UARTE0_BASE + 0x56Cu)
-#define TX_PIN 6u
-#define RX_PIN 8u
+#define TX_PIN EP_NRF_TX_PIN
+#define RX_PIN EP_NRF_RX_PIN
 #define BAUD_115200 0x01D7E000u
 
 static uint32_t cycles_high, cycles_last;

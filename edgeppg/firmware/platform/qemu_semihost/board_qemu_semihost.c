@@ -1,5 +1,5 @@
-/* QEMU's MPS2/MPS3 boards (mps2-an385, -an386, -an500, -an505, mps3-an547): semihosting for the console and the
- * exit status, SysTick as the counter. */
+/* QEMU's emulated boards (mps2-an385, -an386, -an500, -an505, mps3-an547, and the microbit's nRF51):
+ * semihosting for the console and the exit status, SysTick as the counter. */
 #include <stdint.h>
 
 #include "board.h"
