@@ -96,8 +96,9 @@ def reference() -> str:
 
 
 def _mcu_pick(rows: list[dict]) -> dict[tuple[int, str], dict]:
+    """The Cortex-M4's rows of fresh models at -O2 with each backend's own kernels."""
     return {(r["blocks"], r["backend"]): r for r in rows if r["model"].startswith("fresh") and r["opt"] == "-O2"
-            and r["kernels"] != "plain C"}
+            and r["kernels"] != "plain C" and r.get("target", "cortex-m4") == "cortex-m4"}
 
 
 def mcu() -> str:
@@ -194,25 +195,37 @@ def motion() -> str:
         "`benchmarks/results/motion.json`.\n")
 
 
-def cores() -> str:
-    d = _load("cores.json")
-    rows = d["rows"]
-    tflm = {r["model"]: r["instructions"] for r in rows if r["backend"] == "tflm-cmsis-nn"}
+CORE_MODELS = ("student", "teacher", "fresh 6b")
+BACKEND_LABELS = {"native": "native", "tflm-cmsis-nn": "TFLM + CMSIS-NN", "tflm-reference": "TFLM reference"}
+
+
+def targets() -> str:
+    """Every core x backend for the shipped student and teacher and a fresh 6-block model, with the ratio to
+    TFLM + CMSIS-NN on the same core and, for Helium, to the same core's DSP build."""
+    from edgeppg.mcu import boards
+
+    rows = [r for r in _load("mcu.json")["rows"] if r["model"] in CORE_MODELS and r["opt"] == "-O2"
+            and "target" in r and not (r["target"] == "cortex-m4" and r["kernels"] == "plain C")]
+    order = {c: i for i, c in enumerate(boards.cores())}
+    rows.sort(key=lambda r: (CORE_MODELS.index(r["model"]), order[r["target"]], list(BACKEND_LABELS).index(r["backend"]),
+                             "Helium" in r["kernels"]))
+    cmsis = {(r["model"], r["target"]): r["instructions"] for r in rows if r["backend"] == "tflm-cmsis-nn"}
     dsp = {(r["model"], r["target"]): r["instructions"] for r in rows
-           if r["backend"] == "native" and "Helium" not in r["kernels"]}
+           if r["backend"] == "native" and r["kernels"] == "DSP (SMLAD)"}
     out = []
     for r in rows:
-        if r["backend"] != "native":
-            continue
-        vs_tflm = f"{r['instructions'] / tflm[r['model']]:.2f}x" if r["model"] in tflm and r["target"] == "cortex-m4" \
-            else "-"
-        vs_dsp = f"{r['instructions'] / dsp[(r['model'], r['target'])]:.2f}x" if "Helium" in r["kernels"] else "-"
-        out.append([r["model"], r["target"].removeprefix("cortex-").upper(), r["kernels"], "yes" if r["bit_exact"] else "NO",
+        k = (r["model"], r["target"])
+        kernels = r["kernels"] if r["backend"] == "native" else BACKEND_LABELS[r["backend"]]
+        vs_cmsis = f"{r['instructions'] / cmsis[k]:.2f}x" if k in cmsis and r["backend"] != "tflm-cmsis-nn" else "-"
+        vs_dsp = f"{r['instructions'] / dsp[k]:.2f}x" if "Helium" in r["kernels"] and k in dsp else "-"
+        out.append([r["model"], r["target"].removeprefix("cortex-").upper(), kernels, "yes" if r["bit_exact"] else "NO",
                     f"{r['instructions']:,}", f"{r['instructions_per_mac']:.2f}", f"{r['flash_bytes']:,}",
-                    f"{r['ram_bytes']:,}", vs_tflm, vs_dsp])
+                    f"{r['ram_bytes']:,}", f"{'yes' if r['fits'] else 'no'} ({r['fits_part']})", vs_cmsis, vs_dsp])
     return _table(["model", "core", "kernels", "bit-exact", "instructions", "per MAC", "flash (B)", "RAM (B)",
-                   "/ TFLM + CMSIS-NN", "/ DSP build"], out) + \
-        "\nRaw: `benchmarks/results/cores.json` (`python benchmarks/cores.py`).\n"
+                   "fits its part", "/ TFLM + CMSIS-NN", "/ DSP build"], out) + (
+        "\nInstructions per inference under QEMU (`-icount`), -O2; RAM with the measured peak stack; \"fits its "
+        "part\": the core's wearable board in edgeppg.mcu.boards (the M3 and M55, which have none registered, "
+        "their QEMU board). Raw: `benchmarks/results/mcu.json` (`python benchmarks/mcu.py`).\n")
 
 
 def streaming() -> str:
@@ -234,7 +247,7 @@ def streaming() -> str:
         "update against its window form, and that against TFLite). Raw: `benchmarks/results/streaming.json`.\n")
 
 
-RENDERERS: dict[str, Callable[[], str]] = {"streaming": streaming, "cores": cores, "motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
+RENDERERS: dict[str, Callable[[], str]] = {"streaming": streaming, "targets": targets, "motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
                                            "mcu-ratios": mcu_ratios, "tracker": tracker, "medium": medium, "medium-front": medium_front,
                                            "train-throughput": train_throughput}
 
