@@ -216,7 +216,7 @@ def targets() -> str:
     for r in rows:
         k = (r["model"], r["target"])
         kernels = r["kernels"] if r["backend"] == "native" else BACKEND_LABELS[r["backend"]]
-        vs_cmsis = f"{r['instructions'] / cmsis[k]:.2f}x" if k in cmsis and r["backend"] != "tflm-cmsis-nn" else "-"
+        vs_cmsis = f"{r['instructions'] / cmsis[k]:.3f}x" if k in cmsis and r["backend"] != "tflm-cmsis-nn" else "-"
         vs_dsp = f"{r['instructions'] / dsp[k]:.2f}x" if "Helium" in r["kernels"] and k in dsp else "-"
         out.append([r["model"], r["target"].removeprefix("cortex-").upper(), kernels, "yes" if r["bit_exact"] else "NO",
                     f"{r['instructions']:,}", f"{r['instructions_per_mac']:.2f}", f"{r['flash_bytes']:,}",

@@ -51,9 +51,10 @@ def bench_mcu_json(board: str, backend: str) -> str:
     return _per_backend("bench_cortex_m4" if board == "mps2_an386" else f"bench_{board}", backend)
 
 
-def profile_json(backend: str) -> str:
-    """`bench --profile`'s per-op table for a backend (always on the emulated M4)."""
-    return _per_backend("profile_cortex_m4", backend)
+def profile_json(backend: str, board: str = "mps2_an386", helium: bool = False) -> str:
+    """`bench --profile`'s per-op table for a backend, on the emulated M4 or (its name added) another board."""
+    name = _per_backend("profile_cortex_m4", backend)
+    return name if board == "mps2_an386" else name.replace(".json", f"_{board}{'_mve' if helium else ''}.json")
 
 
 def stream_json(recording: str, board: str = "mps2_an386") -> str:

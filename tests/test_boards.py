@@ -134,22 +134,30 @@ def test_flash_refuses_unknown_and_emulated_boards(exported):
 
 
 @needs_arm
-def test_board_console_is_parsed_into_cycles(monkeypatch, tmp_path, exported):
-    """The flashing path with pyOCD and the serial port replaced: what the board prints becomes the report."""
+@pytest.mark.parametrize("name", PARTS)
+def test_board_console_is_parsed_into_cycles(monkeypatch, tmp_path, exported, name):
+    """The flashing path with pyOCD and the serial port replaced, on each part: what the board prints becomes
+    the report, its milliseconds at the part's clock."""
+    import shutil
+
     from edgeppg.bench import cortex_m4
     from edgeppg.mcu import firmware
 
-    run, _ = exported
+    run = tmp_path / "run"
+    shutil.copytree(exported[0], run, ignore=shutil.ignore_patterns("firmware", "card"))
+    b = boards.board(name)
     monkeypatch.setattr(cortex_m4, "choose_probe", lambda probe: "PROBE1")
-    monkeypatch.setattr(firmware, "program", lambda elf, b, uid: None)
+    monkeypatch.setattr(firmware, "program", lambda elf, board, uid: None)
     monkeypatch.setattr(firmware, "console_port", lambda port, uid: "/dev/fake")
     console = "".join(f"window={i} hr_argmax=70 hr_expectation_x10=701 ticks={640000 + i}\n" for i in range(3))
     console += "EDGEPPG_RESULT windows=3 mismatched=0 ticks=640000 tick_instructions=0 stack=400 arena=9000 counter=dwt-cycles\n"
     monkeypatch.setattr(firmware, "read_console", lambda port, on_line: console)
-    r = cortex_m4.bench_cortex_m4(run, windows=3, board="nrf52840dk")
-    assert r["cycles_per_inference"] == 640001 and r["measured_ms"]["64 MHz"] == pytest.approx(640001 / 64e3)
+    r = cortex_m4.bench_cortex_m4(run, windows=3, board=name)
+    assert r["cycles_per_inference"] == 640001
+    assert r["measured_ms"][f"{b.clock_mhz:g} MHz"] == pytest.approx(640001 / (b.clock_mhz * 1e3))
     assert r["bit_exact"] and "instructions_per_inference" not in r and r["counter"] == "dwt-cycles"
-    assert (run / "bench_nrf52840dk.json").is_file()
+    assert r["core"] == b.core and r["fits_board"] == name and (run / f"bench_{name}.json").is_file()
+    assert ("energy" in r) == (b.power is not None)  # a part without recorded currents gets no energy estimate
 
 
 def test_tflm_backend_registers_exactly_the_models_ops_and_sizes_the_arena(exported, tmp_path):

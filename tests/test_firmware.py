@@ -365,6 +365,24 @@ def test_profile_times_every_op_and_adds_up_to_the_inference(exported):
     assert (run / "profile_cortex_m4.json").is_file()
 
 
+@needs_arm
+def test_profile_runs_on_another_core_with_its_own_kernels(exported, tmp_path):
+    """--profile on the M55's Helium build: the same ops, adding up to its inference, saved under its board."""
+    import shutil
+
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4, profile_cortex_m4
+
+    run = tmp_path / "run"
+    shutil.copytree(exported[0], run, ignore=shutil.ignore_patterns("firmware", "card"))
+    whole = bench_cortex_m4(run, windows=1, board="mps3_an547", helium=True)["instructions_per_inference"]
+    p = profile_cortex_m4(run, board="mps3_an547", helium=True)
+    assert p["core"] == "cortex-m55" and p["kernels"] == "Helium (MVE)"
+    assert 0.95 * whole <= p["instructions_in_ops"] <= whole + 32 * len(p["ops"])
+    assert (run / files.profile_json("native", "mps3_an547", True)).is_file()
+    with pytest.raises(EdgeppgError, match="--profile counts instructions on an emulated core, not on nrf52840dk"):
+        profile_cortex_m4(run, board="nrf52840dk")
+
+
 def test_energy_estimate_follows_from_cycles_and_the_datasheet_currents():
     from edgeppg.mcu.boards import NRF52840, board
     from edgeppg.mcu.energy import estimate

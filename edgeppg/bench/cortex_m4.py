@@ -167,7 +167,5 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
               "Helium (MVE)" if helium else "DSP (SMLAD)", "ops": rows, "instructions_in_ops": total,
               "macs": sum(r["macs"] for r in rows if r["kind"] in ("CONV_2D", "FULLY_CONNECTED")),
               "resolution": f"{per_tick} instructions (one SysTick tick under -icount)"}
-    name = profile_json(backend)
-    write_json(folder / (name if b.name == "mps2_an386" else name.replace(".json", f"_{b.name}{'_mve' if helium else ''}.json")),
-               report)
+    write_json(folder / profile_json(backend, b.name, helium), report)
     return report

@@ -127,6 +127,34 @@ static void position(const ep_conv_params *p, const ep_conv_add *f, const int8_t
   "vmladava.s8 r8, q2, q0\n\t"     \
   "vmladava.s8 r10, q2, q1\n\t"
 
+/* A pair's start: the biases into the six sums, the three positions' pointers from the stack (x, step). */
+#define EP_TILE_PAIR                \
+  "ldrd    r0, r2, [r12], #8\n\t"    \
+  "mov     r4, r0\n\t"               \
+  "mov     r6, r2\n\t"               \
+  "mov     r8, r0\n\t"               \
+  "mov     r10, r2\n\t"              \
+  "ldrd    r1, r5, [sp]\n\t"         \
+  "add     r3, r1, r5\n\t"           \
+  "add     r5, r3, r5\n\t"
+/* The whole sixteens (their count's bytes in LR and at [sp, #8]): an odd one alone, then two per pass. */
+#define EP_TILE_SIXTEENS             \
+  "tst     lr, #16\n\t"               \
+  "beq     2f\n\t" EP_TILE_STEP        \
+  "2:\n\t"                            \
+  "ldr     lr, [sp, #8]\n\t"          \
+  "lsr     lr, lr, #5\n\t"            \
+  "wls     lr, lr, 4f\n"               \
+  "3:\n\t" EP_TILE_STEP EP_TILE_STEP   \
+  "le      lr, 3b\n"                   \
+  "4:\n\t"
+/* A pair's six sums into the three rows of the block's sums (EP_MVE_TILE int32 apart), and on. */
+#define EP_TILE_STORE                  \
+  "strd    r0, r2, [r11]\n\t"           \
+  "strd    r4, r6, [r11, #256]\n\t"     \
+  "strd    r8, r10, [r11, #512]\n\t"    \
+  "add     r11, r11, #8\n\t"
+
 /* What tile3x2 reads: three positions' taps (x, x + step, x + 2 * step), n of them, the first whole16 in whole
  * sixteens and the rest (tail < 16) tail-predicated; `pairs` channel pairs of weights rows `row` bytes apart. */
 typedef struct {
@@ -154,31 +182,14 @@ __attribute__((naked, noinline)) static void tile3x2(EP_ARG const tile_job *job,
       "mov     r12, r2\n\t"
       "mov     r11, r3\n"
       "1:\n\t"
-      "ldrd    r0, r2, [r12], #8\n\t"
-      "mov     r4, r0\n\t"
-      "mov     r6, r2\n\t"
-      "mov     r8, r0\n\t"
-      "mov     r10, r2\n\t"
-      "ldrd    r1, r5, [sp]\n\t"
-      "add     r3, r1, r5\n\t"
-      "add     r5, r3, r5\n\t"
+      EP_TILE_PAIR
       "ldr     r7, [sp, #24]\n\t"
       "ldr     lr, [sp, #16]\n\t"
       "add     r9, r7, lr\n\t"
       "add     lr, r9, lr\n\t"
       "str     lr, [sp, #24]\n\t"         /* the next pair's */
       "ldr     lr, [sp, #8]\n\t"
-      "tst     lr, #16\n\t"               /* an odd count of sixteens: one step alone first */
-      "beq     2f\n\t"
-      EP_TILE_STEP
-      "2:\n\t"
-      "ldr     lr, [sp, #8]\n\t"
-      "lsr     lr, lr, #5\n\t"
-      "wls     lr, lr, 4f\n"
-      "3:\n\t"
-      EP_TILE_STEP EP_TILE_STEP
-      "le      lr, 3b\n"
-      "4:\n\t"
+      EP_TILE_SIXTEENS
       "ldr     lr, [sp, #20]\n\t"         /* the tail, lanes past it loaded as zeros */
       "cmp     lr, #0\n\t"
       "beq     5f\n\t"
@@ -199,10 +210,7 @@ __attribute__((naked, noinline)) static void tile3x2(EP_ARG const tile_job *job,
       "vmladava.s8 r8, q2, q0\n\t"
       "vmladava.s8 r10, q2, q1\n"
       "5:\n\t"
-      "strd    r0, r2, [r11]\n\t" /* rows EP_MVE_TILE int32 apart */
-      "strd    r4, r6, [r11, #256]\n\t"
-      "strd    r8, r10, [r11, #512]\n\t"
-      "add     r11, r11, #8\n\t"
+      EP_TILE_STORE
       "ldr     lr, [sp, #12]\n\t"
       "subs    lr, lr, #1\n\t"
       "str     lr, [sp, #12]\n\t"
@@ -226,32 +234,12 @@ __attribute__((naked, noinline)) static void tile3x2_whole(EP_ARG const tile_job
       "mov     r11, r3\n\t"
       "mov     r9, r1\n"                 /* where the pair's first row starts: the last pair's second row's end */
       "1:\n\t"
-      "ldrd    r0, r2, [r12], #8\n\t"
-      "mov     r4, r0\n\t"
-      "mov     r6, r2\n\t"
-      "mov     r8, r0\n\t"
-      "mov     r10, r2\n\t"
-      "ldrd    r1, r5, [sp]\n\t"
-      "add     r3, r1, r5\n\t"
-      "add     r5, r3, r5\n\t"
+      EP_TILE_PAIR
       "mov     r7, r9\n\t"
       "ldr     lr, [sp, #8]\n\t"
       "add     r9, r7, lr\n\t"
-      "tst     lr, #16\n\t"               /* an odd count of sixteens: one step alone first */
-      "beq     2f\n\t"
-      EP_TILE_STEP
-      "2:\n\t"
-      "ldr     lr, [sp, #8]\n\t"
-      "lsr     lr, lr, #5\n\t"
-      "wls     lr, lr, 4f\n"
-      "3:\n\t"
-      EP_TILE_STEP EP_TILE_STEP
-      "le      lr, 3b\n"
-      "4:\n\t"
-      "strd    r0, r2, [r11]\n\t"
-      "strd    r4, r6, [r11, #256]\n\t"
-      "strd    r8, r10, [r11, #512]\n\t"
-      "add     r11, r11, #8\n\t"
+      EP_TILE_SIXTEENS
+      EP_TILE_STORE
       "ldr     lr, [sp, #12]\n\t"
       "cmp     r12, lr\n\t"
       "bne     1b\n\t"

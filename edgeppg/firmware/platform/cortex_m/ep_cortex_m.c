@@ -2,7 +2,7 @@
  * zeroed, the stack painted for its high-water mark, static constructors run, then main), fault
  * handlers that report and stop.
  * A board's own file (platform/<board>/board.c) provides the console, the counter and the exit; it may
- * define SysTick_Handler, which otherwise falls back to Default_Handler. */
+ * start SysTick, whose handler (ep_board_common.c) counts its wraps. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,7 +53,7 @@ void Default_Handler(void) {
   ep_board_exit(1);
 }
 
-void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void SysTick_Handler(void); /* ep_board_common.c */
 
 /* Constructors of C++ globals (TFLite Micro's op resolver is one), in the order the linker collected
  * them; without this they stay zeroed and the first virtual call jumps through a null vtable. */

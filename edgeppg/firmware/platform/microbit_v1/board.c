@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "cortex_m/ep_cortex_m.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define CLOCK_TASKS_HFCLKSTART REG(0x40000000u)
@@ -23,15 +24,6 @@
 #define UART_BAUDRATE REG(UART_BASE + 0x524u)
 #define UART_CONFIG REG(UART_BASE + 0x56Cu)
 #define BAUD_115200 0x01D7E000u
-#define SYST_CSR REG(0xE000E010u)
-#define SYST_RVR REG(0xE000E014u)
-#define SYST_CVR REG(0xE000E018u)
-#define SYST_RELOAD 0x00FFFFFFu
-
-static volatile uint32_t systick_wraps;
-
-void SysTick_Handler(void) { systick_wraps++; }
-
 void ep_board_init(void) {
   CLOCK_EVENTS_HFCLKSTARTED = 0;
   CLOCK_TASKS_HFCLKSTART = 1; /* the crystal: accurate UART timing */
@@ -44,9 +36,7 @@ void ep_board_init(void) {
   UART_ENABLE = 4;
   UART_TASKS_STARTTX = 1;
   UART_TASKS_STARTRX = 1;
-  SYST_RVR = SYST_RELOAD;
-  SYST_CVR = 0;
-  SYST_CSR = 7; /* processor clock, interrupt on wrap, enabled */
+  ep_systick_start();
 }
 
 static void put(char c) {
@@ -62,19 +52,9 @@ void ep_board_puts(const char *s) {
 
 int32_t ep_board_read(void *buf, int32_t max) {
   uint8_t *dst = buf;
-  char line[24] = "EDGEPPG_READY ";
   const int32_t n = max < 256 ? max : 256;
   if (n <= 0) return 0;
-  int32_t i = 14, v = n, digits = 0;
-  char tmp[8];
-  do {
-    tmp[digits++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (digits) line[i++] = tmp[--digits];
-  line[i++] = '\n';
-  line[i] = 0;
-  ep_board_puts(line);
+  ep_cm_ask(n);
   for (int32_t k = 0; k < n; ++k) {
     while (UART_EVENTS_RXDRDY == 0) {
     }
@@ -84,20 +64,10 @@ int32_t ep_board_read(void *buf, int32_t max) {
   return n;
 }
 
-uint64_t ep_board_ticks(void) {
-  uint32_t wraps, value;
-  do {
-    wraps = systick_wraps;
-    value = SYST_CVR;
-  } while (wraps != systick_wraps);
-  return (uint64_t)wraps * (SYST_RELOAD + 1u) + (SYST_RELOAD - value);
-}
+uint64_t ep_board_ticks(void) { return ep_systick_ticks(); }
 
 uint32_t ep_board_tick_instructions(void) { return 0; } /* ticks are cycles, not instructions */
 uint32_t ep_board_tick_divisor(void) { return 1; }
 const char *ep_board_counter_name(void) { return "systick-cycles"; }
 
-void ep_board_exit(int status) {
-  ep_board_puts(status == 0 ? "EDGEPPG_EXIT ok\n" : "EDGEPPG_EXIT failed\n");
-  for (;;) __asm__ volatile("wfi"); /* nothing to return to on a board */
-}
+void ep_board_exit(int status) { ep_cm_halt(status); }

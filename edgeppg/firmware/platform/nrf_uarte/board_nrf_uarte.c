@@ -6,11 +6,9 @@
 #include <string.h>
 
 #include "board.h"
+#include "cortex_m/ep_cortex_m.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
-#define DEMCR REG(0xE000EDFCu)
-#define DWT_CTRL REG(0xE0001000u)
-#define DWT_CYCCNT REG(0xE0001004u)
 #if !defined(EP_NRF_CLOCK) || !defined(EP_NRF_UARTE) || !defined(EP_NRF_TX_PIN) || !defined(EP_NRF_RX_PIN)
 #error "the board's board.mk defines EP_NRF_CLOCK, EP_NRF_UARTE, EP_NRF_TX_PIN and EP_NRF_RX_PIN"
 #endif
@@ -37,8 +35,6 @@
 #define RX_PIN EP_NRF_RX_PIN
 #define BAUD_115200 0x01D7E000u
 
-static uint32_t cycles_high, cycles_last;
-
 void ep_board_init(void) {
   CLOCK_EVENTS_HFCLKSTARTED = 0;
   CLOCK_TASKS_HFCLKSTART = 1; /* the crystal: accurate UART timing and a stable 64 MHz */
@@ -49,9 +45,7 @@ void ep_board_init(void) {
   UARTE_BAUDRATE = BAUD_115200;
   UARTE_CONFIG = 0; /* no parity, no flow control */
   UARTE_ENABLE = 8;
-  DEMCR |= 1u << 24; /* TRCENA: the DWT unit */
-  DWT_CYCCNT = 0;
-  DWT_CTRL |= 1u;    /* CYCCNTENA */
+  ep_dwt_start();
 }
 
 void ep_board_puts(const char *s) {
@@ -77,23 +71,13 @@ void ep_board_puts(const char *s) {
  * while the CPU waits, so nothing is lost however long the model ran before. */
 int32_t ep_board_read(void *buf, int32_t max) {
   static uint8_t rx[256];
-  char line[32] = "EDGEPPG_READY ";
   const int32_t n = max < (int32_t)sizeof rx ? max : (int32_t)sizeof rx;
   if (n <= 0) return 0;
-  int32_t i = 14, v = n, digits = 0;
-  char tmp[8];
-  do {
-    tmp[digits++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (digits) line[i++] = tmp[--digits];
-  line[i++] = '\n';
-  line[i] = 0;
   UARTE_RXD_PTR = (uint32_t)(uintptr_t)rx;
   UARTE_RXD_MAXCNT = (uint32_t)n;
   UARTE_EVENTS_ENDRX = 0;
   UARTE_TASKS_STARTRX = 1;
-  ep_board_puts(line);
+  ep_cm_ask(n);
   while (UARTE_EVENTS_ENDRX == 0) {
   }
   const int32_t got = (int32_t)UARTE_RXD_AMOUNT;
@@ -101,18 +85,10 @@ int32_t ep_board_read(void *buf, int32_t max) {
   return got;
 }
 
-uint64_t ep_board_ticks(void) { /* the 32-bit counter wraps every 67 s at 64 MHz: extend it */
-  const uint32_t now = DWT_CYCCNT;
-  if (now < cycles_last) cycles_high++;
-  cycles_last = now;
-  return ((uint64_t)cycles_high << 32) | now;
-}
+uint64_t ep_board_ticks(void) { return ep_dwt_ticks(); }
 
 uint32_t ep_board_tick_instructions(void) { return 0; } /* ticks are cycles, not instructions */
 uint32_t ep_board_tick_divisor(void) { return 1; }
 const char *ep_board_counter_name(void) { return "dwt-cycles"; }
 
-void ep_board_exit(int status) {
-  ep_board_puts(status == 0 ? "EDGEPPG_EXIT ok\n" : "EDGEPPG_EXIT failed\n");
-  for (;;) __asm__ volatile("wfi"); /* nothing to return to on a board */
-}
+void ep_board_exit(int status) { ep_cm_halt(status); }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "cortex_m/ep_cortex_m.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define RCC_AHB1ENR REG(0x40023830u)
@@ -21,13 +22,7 @@
 #define ISR_ORE (1u << 3)
 #define ISR_RXNE (1u << 5)
 #define ISR_TXE (1u << 7)
-#define DEMCR REG(0xE000EDFCu)
-#define DWT_CTRL REG(0xE0001000u)
-#define DWT_CYCCNT REG(0xE0001004u)
-#define DWT_LAR REG(0xE0001FB0u)
 #define HSI_HZ 16000000u
-
-static uint32_t cycles_high, cycles_last;
 
 void ep_board_init(void) {
   RCC_AHB1ENR |= 1u << 3;  /* GPIOD */
@@ -37,10 +32,7 @@ void ep_board_init(void) {
   GPIOD_AFRH = (GPIOD_AFRH & ~0xFFu) | 0x77u;                 /* AF7: USART3 */
   USART_BRR = (HSI_HZ + 115200u / 2) / 115200u;
   USART_CR1 = (1u << 3) | (1u << 2) | 1u; /* TE, RE, UE */
-  DEMCR |= 1u << 24;    /* TRCENA: the DWT unit */
-  DWT_LAR = 0xC5ACCE55u; /* the M7's DWT is locked until this is written */
-  DWT_CYCCNT = 0;
-  DWT_CTRL |= 1u; /* CYCCNTENA */
+  ep_dwt_start();
 }
 
 void ep_board_puts(const char *s) {
@@ -53,20 +45,10 @@ void ep_board_puts(const char *s) {
 
 int32_t ep_board_read(void *buf, int32_t max) {
   uint8_t *dst = buf;
-  char line[24] = "EDGEPPG_READY ";
   const int32_t n = max < 256 ? max : 256;
   if (n <= 0) return 0;
-  int32_t i = 14, v = n, digits = 0;
-  char tmp[8];
-  do {
-    tmp[digits++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (digits) line[i++] = tmp[--digits];
-  line[i++] = '\n';
-  line[i] = 0;
   USART_ICR = ISR_ORE; /* a stale overrun would stop reception */
-  ep_board_puts(line);
+  ep_cm_ask(n);
   for (int32_t k = 0; k < n; ++k) {
     while (!(USART_ISR & ISR_RXNE)) {
     }
@@ -75,18 +57,10 @@ int32_t ep_board_read(void *buf, int32_t max) {
   return n;
 }
 
-uint64_t ep_board_ticks(void) { /* the 32-bit counter wraps: extend it */
-  const uint32_t now = DWT_CYCCNT;
-  if (now < cycles_last) cycles_high++;
-  cycles_last = now;
-  return ((uint64_t)cycles_high << 32) | now;
-}
+uint64_t ep_board_ticks(void) { return ep_dwt_ticks(); }
 
 uint32_t ep_board_tick_instructions(void) { return 0; } /* ticks are cycles, not instructions */
 uint32_t ep_board_tick_divisor(void) { return 1; }
 const char *ep_board_counter_name(void) { return "dwt-cycles"; }
 
-void ep_board_exit(int status) {
-  ep_board_puts(status == 0 ? "EDGEPPG_EXIT ok\n" : "EDGEPPG_EXIT failed\n");
-  for (;;) __asm__ volatile("wfi"); /* nothing to return to on a board */
-}
+void ep_board_exit(int status) { ep_cm_halt(status); }

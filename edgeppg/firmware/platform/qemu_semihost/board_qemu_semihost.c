@@ -3,13 +3,7 @@
 #include <stdint.h>
 
 #include "board.h"
-
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-#define SYST_RELOAD 0x00FFFFFFu
-
-static volatile uint32_t systick_wraps;
+#include "cortex_m/ep_cortex_m.h"
 
 /* ARM semihosting: r0 = operation, r1 = argument block; QEMU services `bkpt 0xab`. */
 static int32_t semihost(uint32_t op, const void *arg) {
@@ -40,22 +34,9 @@ void ep_board_exit(int status) {
   }
 }
 
-void SysTick_Handler(void) { systick_wraps++; }
+void ep_board_init(void) { ep_systick_start(); }
 
-void ep_board_init(void) {
-  SYST_RVR = SYST_RELOAD;
-  SYST_CVR = 0;
-  SYST_CSR = 7; /* processor clock, interrupt on wrap, enabled */
-}
-
-uint64_t ep_board_ticks(void) {
-  uint32_t wraps, value;
-  do {
-    wraps = systick_wraps;
-    value = SYST_CVR;
-  } while (wraps != systick_wraps);
-  return (uint64_t)wraps * (SYST_RELOAD + 1u) + (SYST_RELOAD - value);
-}
+uint64_t ep_board_ticks(void) { return ep_systick_ticks(); }
 
 /* Under `-icount shift=0` QEMU retires one instruction per virtual nanosecond and SysTick runs from the
  * system clock: 1e9 / sysclk instructions per tick, the same count on every run. The board's board.mk
