@@ -228,6 +228,28 @@ def targets() -> str:
         "their QEMU board). Raw: `benchmarks/results/mcu.json` (`python benchmarks/mcu.py`).\n")
 
 
+def targets_ratios() -> str:
+    """Native over TFLM + CMSIS-NN instructions, fresh models of 1-6 blocks x every core (the M55: Helium)."""
+    from edgeppg.mcu import boards
+
+    rows = [r for r in _load("mcu.json")["rows"] if r["model"].startswith("fresh") and r["opt"] == "-O2"]
+    cmsis = {(r["blocks"], r["target"]): r["instructions"] for r in rows if r["backend"] == "tflm-cmsis-nn"}
+    def best(core: str) -> str:  # the core's fastest kernels
+        b = boards.for_target(core)
+        return "Helium (MVE)" if b.helium else "DSP (SMLAD)" if b.dsp else "plain C"
+
+    native = {(r["blocks"], r["target"]): r["instructions"] for r in rows
+              if r["backend"] == "native" and r["kernels"] == best(r["target"])}
+    cores = list(boards.cores())
+    out = [[f"{b} block{'s' if b > 1 else ''}"] + [f"{native[b, c] / cmsis[b, c]:.3f}" if (b, c) in native and (b, c) in cmsis
+                                                   else "-" for c in cores] for b in sorted({b for b, _ in cmsis})]
+    return _table(["model"] + [c.removeprefix("cortex-").upper() + (" (Helium)" if c == "cortex-m55" else "")
+                               for c in cores], out) + (
+        "\nInstructions of the native build over TFLM + CMSIS-NN's on the same core (plain C on the M0 and M3, SMLAD "
+        "on the M4, M7 and M33, Helium on the M55 against CMSIS-NN's Helium kernels). Raw: "
+        "`benchmarks/results/mcu.json`.\n")
+
+
 def streaming() -> str:
     d = _load("streaming.json")
     window = {r["model"]: r for r in d["rows"] if r["mode"] == "window"}
@@ -247,7 +269,7 @@ def streaming() -> str:
         "update against its window form, and that against TFLite). Raw: `benchmarks/results/streaming.json`.\n")
 
 
-RENDERERS: dict[str, Callable[[], str]] = {"streaming": streaming, "targets": targets, "motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
+RENDERERS: dict[str, Callable[[], str]] = {"streaming": streaming, "targets": targets, "targets-ratios": targets_ratios, "motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
                                            "mcu-ratios": mcu_ratios, "tracker": tracker, "medium": medium, "medium-front": medium_front,
                                            "train-throughput": train_throughput}
 

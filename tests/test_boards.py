@@ -224,6 +224,28 @@ def test_tflm_firmware_is_bit_exact_under_qemu(exported, backend):
     assert (run / f"profile_cortex_m4_{backend}.json").is_file()
 
 
+@pytest.mark.slow
+@pytest.mark.tflm
+@needs_cxx
+def test_tflm_builds_for_another_core_with_its_own_kernels(exported, tmp_path):
+    """TFLM for the M55 (TARGET_ARCH cortex-m55, so CMSIS-NN takes its Helium kernels), its library cached apart
+    from the M4's: bit-exact under QEMU, in under one instruction per MAC (the M4's CMSIS-NN build takes
+    about three, docs/results.md)."""
+    import shutil
+
+    from edgeppg.bench.cortex_m4 import bench_cortex_m4
+    from edgeppg.mcu import tflm
+
+    run = tmp_path / "run"
+    shutil.copytree(exported[0], run, ignore=shutil.ignore_patterns("firmware", "card"))
+    m55 = bench_cortex_m4(run, windows=4, backend="tflm-cmsis-nn", board="mps3_an547")
+    assert m55["bit_exact"] and m55["core"] == "cortex-m55" and m55["kernels"] == "TFLite Micro + CMSIS-NN"
+    macs = __import__("json").loads((run / "export.json").read_text())["macs"]
+    assert m55["instructions_per_inference"] < macs  # Helium
+    k = tflm.kernels("tflm-cmsis-nn")
+    assert tflm.library_key(tflm.tflm_dir(), k, "cortex-m55") != tflm.library_key(tflm.tflm_dir(), k, "cortex-m4")
+
+
 @pytest.mark.tflm
 def test_every_op_edgeppg_registers_names_tflm_sources_that_exist():
     """The firmware's TFLM library is compiled from the kernel files and CMSIS-NN folders OPS names: a name
