@@ -400,10 +400,12 @@ def test_the_monitor_takes_the_accelerometer_bit_exact_with_the_host(exported_ac
 
 @needs_qemu
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["cortex-m0", "cortex-m3", "cortex-m7", "cortex-m33", "cortex-m55"])
-def test_the_monitor_streams_bit_exact_with_the_host_on_every_core(exported_acc, target):
-    """The accelerometer monitor on each other emulated core (the M0's soft float and plain C, the M55's
-    Secure-state memory map): every window's int8 input and heart rate equal to the host's, saved apart."""
+@pytest.mark.parametrize("target", ["cortex-m0", "cortex-m55"])
+def test_the_monitor_streams_bit_exact_with_the_host_on_another_core(exported_acc, target):
+    """The accelerometer monitor on the cores least like the M4 (the M0's soft float, plain C and no unaligned
+    access; the M55's Secure-state memory map and fractional tick): every window's int8 input and heart rate
+    equal to the host's, saved apart. (The M3, M7 and M33 stream the watch recording the same way,
+    docs/results.md.)"""
     from edgeppg import recordings
     from edgeppg.files import stream_json
     from edgeppg.mcu import boards
