@@ -230,16 +230,14 @@ def targets() -> str:
 
 def targets_ratios() -> str:
     """Native over TFLM + CMSIS-NN instructions, fresh models of 1-6 blocks x every core (the M55: Helium)."""
+    from edgeppg.bench.cortex_m4 import kernels_label
     from edgeppg.mcu import boards
 
     rows = [r for r in _load("mcu.json")["rows"] if r["model"].startswith("fresh") and r["opt"] == "-O2"]
     cmsis = {(r["blocks"], r["target"]): r["instructions"] for r in rows if r["backend"] == "tflm-cmsis-nn"}
-    def best(core: str) -> str:  # the core's fastest kernels
-        b = boards.for_target(core)
-        return "Helium (MVE)" if b.helium else "DSP (SMLAD)" if b.dsp else "plain C"
-
+    best = {c: kernels_label(boards.for_target(c), "native", helium=True) for c in boards.cores()}  # fastest
     native = {(r["blocks"], r["target"]): r["instructions"] for r in rows
-              if r["backend"] == "native" and r["kernels"] == best(r["target"])}
+              if r["backend"] == "native" and r["kernels"] == best[r["target"]]}
     cores = list(boards.cores())
     out = [[f"{b} block{'s' if b > 1 else ''}"] + [f"{native[b, c] / cmsis[b, c]:.3f}" if (b, c) in native and (b, c) in cmsis
                                                    else "-" for c in cores] for b in sorted({b for b, _ in cmsis})]

@@ -27,6 +27,13 @@ CPI = 1.25  # estimated Cortex-M4 cycles per instruction for these kernels (see 
 CLOCKS_MHZ = (64, 168)
 
 
+def kernels_label(b: boards.Board, backend: str, plain_c: bool = False, helium: bool = False) -> str:
+    """What computes a build's layers, as reports and benchmark rows name it."""
+    if tflm.is_tflm(backend):
+        return tflm.kernels(backend).label
+    return "plain C" if plain_c or not b.dsp else "Helium (MVE)" if b.helium and helium else "DSP (SMLAD)"
+
+
 def result_name(board: str, backend: str) -> str:
     """Where a Cortex-M4 bench is saved: one file per board and backend, so no run overwrites another's."""
     return bench_mcu_json(board, backend_name(backend))
@@ -56,8 +63,7 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
     flash = fw.flash_bytes - vectors_bytes
     report = {
         "run": str(folder), "target": b.description, "board": b.name, "opt": opt, "backend": backend,
-        "kernels": tflm.kernels(backend).label if tflm.is_tflm(backend) else
-        ("plain C" if plain_c or not b.dsp else "Helium (MVE)" if b.helium and helium else "DSP (SMLAD)"),
+        "kernels": kernels_label(b, backend, plain_c, helium),
         "core": b.core,
         "bit_exact": first.mismatched == 0 and first.exit_code == 0, "windows": first.windows,
         "windows_mismatched": first.mismatched, "mismatches": first.mismatches[:5],
@@ -163,8 +169,7 @@ def profile_cortex_m4(path: Path, opt: str = "-O2", console: Console | None = No
                      "instructions_per_mac": round(instr / macs, 3) if macs else None})
     total = sum(r["instructions"] for r in rows)
     report = {"run": str(folder), "board": b.name, "core": b.core, "opt": opt, "backend": backend,
-              "kernels": "plain C" if plain_c or not (b.dsp or b.helium and helium) else
-              "Helium (MVE)" if helium else "DSP (SMLAD)", "ops": rows, "instructions_in_ops": total,
+              "kernels": kernels_label(b, backend, plain_c, helium), "ops": rows, "instructions_in_ops": total,
               "macs": sum(r["macs"] for r in rows if r["kind"] in ("CONV_2D", "FULLY_CONNECTED")),
               "resolution": f"{per_tick} instructions (one SysTick tick under -icount)"}
     write_json(folder / profile_json(backend, b.name, helium), report)

@@ -91,12 +91,11 @@ static inline void store1(const ep_conv_params *p, const ep_conv_add *f, int32_t
     return;
   }
   const ep_requant out = ep_requant_of(f->add->out_mult, f->add->out_shift);
-  *dst = (int8_t)ep_clamp(ep_requant_apply(&out, f->table1[v + 128] + f->table2[*dst + 128]) + f->add->out_offset,
-                          f->add->act_min, f->add->act_max);
+  *dst = ep_add_element_fast(f->add, f->table1, f->table2, &out, v, *dst);
 }
 
 /* One output position, every channel (four at a time): for a layer whose blocks of three positions would
- * not fit their input rows in the scratch, or that is shorter than three. */
+ * not fit their input rows in the scratch, or that is shorter than three (the head). */
 static void position(const ep_conv_params *p, const ep_conv_add *f, const int8_t *input, const int8_t *filter,
                      const int32_t *bias_full, const int32_t *mult, const int32_t *shift, int8_t *scratch,
                      int8_t *output, int32_t ox) {
@@ -163,8 +162,8 @@ typedef struct {
 } tile_job;
 
 /* sums[j * EP_MVE_TILE + c] = bias[c] + (taps of position j) . (weights of channel c), for the three positions
- * and 2 * pairs channels: dot3x2's inner loop, unrolled twice, with the loop over channel pairs around it in
- * the same assembly, so a pair costs about twenty-five instructions besides its multiply-accumulates.
+ * and 2 * pairs channels: EP_TILE_STEP (five loads, six VMLADAVA) unrolled twice, with the loop over channel
+ * pairs around it in the same assembly, so a pair costs about twenty-five instructions besides its multiply-accumulates.
  * Registers: the sums in the even ones VMLADAVA needs (r0, r2, r4, r6, r8, r10), the positions in r1, r3, r5,
  * the two weights rows in r7, r9, the sums' store in r11, the biases in r12, the loop count in LR; the job's
  * fields and the pair's first weights row on the stack. */
@@ -344,39 +343,39 @@ static inline int32x4_t requant4_right(int32x4_t x, int32x4_t multiplier, int32x
 /* Requantise n channels' sums (and ADD the residual at out, when fused) into out, four at a time, the last
  * four tail-predicated: whole vectors of contiguous channels, with their constants loaded as vectors. The
  * parameters are copied first: stores through out could alias them, and the loops would reload them. */
-static void requant_row(const ep_conv_params *p, const ep_conv_add *f, const int32_t *sums, const int32_t *mult,
+static void requant_rows(const ep_conv_params *p, const ep_conv_add *f, const int32_t *sums, const int32_t *mult,
                         const int32_t *shift, int32_t n, int right_only, int8_t *out, int32_t rows) {
   const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max, out_c = p->out_c;
   const int32_t whole = n & ~3;
   for (; rows > 0; --rows, sums += EP_MVE_TILE, out += out_c) {
-  if (!f->add && right_only) {
-    for (int32_t c = 0; c < whole; c += 4) {
-      const int32x4_t v = requant4_right(vldrwq_s32(sums + c), vldrwq_s32(mult + c), vldrwq_s32(shift + c));
-      vstrbq_s32(out + c, ep_clamp4(vaddq_n_s32(v, offset), lo, hi));
+    if (!f->add && right_only) {
+      for (int32_t c = 0; c < whole; c += 4) {
+        const int32x4_t v = requant4_right(vldrwq_s32(sums + c), vldrwq_s32(mult + c), vldrwq_s32(shift + c));
+        vstrbq_s32(out + c, ep_clamp4(vaddq_n_s32(v, offset), lo, hi));
+      }
+    } else if (!f->add) {
+      for (int32_t c = 0; c < whole; c += 4) {
+        const int32x4_t v = ep_requant4(vldrwq_s32(sums + c), vldrwq_s32(mult + c), vldrwq_s32(shift + c));
+        vstrbq_s32(out + c, ep_clamp4(vaddq_n_s32(v, offset), lo, hi));
+      }
+    } else {
+      const ep_add_params add = *f->add;
+      const int32_t *t1 = f->table1, *t2 = f->table2;
+      for (int32_t c = 0; c < whole; c += 4) {
+        const int32x4_t m = vldrwq_s32(mult + c), sh = vldrwq_s32(shift + c), acc = vldrwq_s32(sums + c);
+        int32x4_t v = right_only ? requant4_right(acc, m, sh) : ep_requant4(acc, m, sh);
+        v = ep_clamp4(vaddq_n_s32(v, offset), lo, hi);
+        vstrbq_s32(out + c, ep_add4(&add, t1, t2, v, vldrbq_s32(out + c)));
+      }
     }
-  } else if (!f->add) {
-    for (int32_t c = 0; c < whole; c += 4) {
-      const int32x4_t v = ep_requant4(vldrwq_s32(sums + c), vldrwq_s32(mult + c), vldrwq_s32(shift + c));
-      vstrbq_s32(out + c, ep_clamp4(vaddq_n_s32(v, offset), lo, hi));
-    }
-  } else {
-    const ep_add_params add = *f->add;
-    const int32_t *t1 = f->table1, *t2 = f->table2;
-    for (int32_t c = 0; c < whole; c += 4) {
-      const int32x4_t m = vldrwq_s32(mult + c), sh = vldrwq_s32(shift + c), acc = vldrwq_s32(sums + c);
-      int32x4_t v = right_only ? requant4_right(acc, m, sh) : ep_requant4(acc, m, sh);
+    if (whole < n) {
+      const mve_pred16_t k = vctp32q((uint32_t)(n - whole));
+      int32x4_t v = ep_requant4(vldrwq_z_s32(sums + whole, k), vldrwq_z_s32(mult + whole, k),
+                                vldrwq_z_s32(shift + whole, k));
       v = ep_clamp4(vaddq_n_s32(v, offset), lo, hi);
-      vstrbq_s32(out + c, ep_add4(&add, t1, t2, v, vldrbq_s32(out + c)));
+      if (f->add) v = ep_add4(f->add, f->table1, f->table2, v, vldrbq_z_s32(out + whole, k));
+      vstrbq_p_s32(out + whole, v, k);
     }
-  }
-  if (whole < n) {
-    const mve_pred16_t k = vctp32q((uint32_t)(n - whole));
-    int32x4_t v = ep_requant4(vldrwq_z_s32(sums + whole, k), vldrwq_z_s32(mult + whole, k),
-                              vldrwq_z_s32(shift + whole, k));
-    v = ep_clamp4(vaddq_n_s32(v, offset), lo, hi);
-    if (f->add) v = ep_add4(f->add, f->table1, f->table2, v, vldrbq_z_s32(out + whole, k));
-    vstrbq_p_s32(out + whole, v, k);
-  }
   }
 }
 
@@ -396,15 +395,18 @@ void ep_conv1d_mve(const ep_conv_params *p, const ep_conv_add *f, const int8_t *
   /* blocks of three positions; at the edges their input rows are copied with the padding into the scratch
    * (ep_conv_scratch_len() int16, the M4's size, holds them for every layer edgeppg makes) */
   const int32_t rows = 2 * p->stride + p->kernel;
-  const int32_t blocked = rows * p->in_c <= 2 * ep_conv_scratch_len(p) && p->out_w >= 3 ? p->out_w : 0;
+  if (rows * p->in_c > 2 * ep_conv_scratch_len(p) || p->out_w < 3) {
+    for (int32_t ox = 0; ox < p->out_w; ++ox) position(p, f, input, filter, bias_full, mult, shift, pad, output, ox);
+    return;
+  }
   int32_t sums[3][EP_MVE_TILE];
   const int right_only = right_shifts_only(shift, out_c);
-  const int slide = p->stride == 1 && p->kernel % 3 == 0 && p->row == n && (n == 16 * (n / 16));
+  /* 16, 32 or 64 input channels: the taps are whole sixteens */
+  const int slide = p->stride == 1 && p->kernel % 3 == 0 && p->row == n;
   for (int32_t ox = 0; ox < p->out_w; ox += 3) {
     /* the last positions of a length that is not a multiple of three: a block that ends there, of which only
      * the new positions are stored (a stored position may already hold its fused ADD's sum) */
     const int32_t at = ox + 3 <= p->out_w ? ox : p->out_w - 3, fresh = ox - at;
-    if (at < 0 || !blocked) break;
     const int8_t *x = rows_in(p, input, at * p->stride - p->pad_left, rows, pad);
     for (int32_t oc0 = 0; oc0 < out_c; oc0 += EP_MVE_TILE) {
       const int32_t tile = out_c - oc0 < EP_MVE_TILE ? out_c - oc0 : EP_MVE_TILE, even = tile & ~1;
@@ -419,12 +421,10 @@ void ep_conv1d_mve(const ep_conv_params *p, const ep_conv_add *f, const int8_t *
       }
       if (even < tile) /* an odd channel count's last */
         for (int32_t j = 0; j < 3; ++j) sums[j][even] = dot1(x + j * step, w + even * p->row, n, bias_full[oc0 + even]);
-      requant_row(p, f, sums[fresh], mult + oc0, shift + oc0, tile, right_only, output + (at + fresh) * out_c + oc0,
+      requant_rows(p, f, sums[fresh], mult + oc0, shift + oc0, tile, right_only, output + (at + fresh) * out_c + oc0,
                   3 - fresh);
     }
   }
-  for (int32_t ox = blocked; ox < p->out_w; ++ox)
-    position(p, f, input, filter, bias_full, mult, shift, pad, output, ox);
 }
 
 #endif
