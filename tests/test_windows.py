@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,20 @@ def test_hr_classes_cover_30_to_209_bpm():
     np.testing.assert_array_equal(hr_to_class(np.array([30.0, 30.4, 209.0, 209.49])), [0, 0, 179, 179])
     assert hr_to_class(np.array([29.4]))[0] < 0 and hr_to_class(np.array([209.6]))[0] > 179
     np.testing.assert_array_equal(class_to_hr(np.array([0, 179])), [30.0, 209.0])
+
+
+def test_infinite_and_huge_labels_map_outside_the_classes_without_a_cast_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns when it casts inf or 1e300 to an integer
+        cls = hr_to_class(np.array([np.inf, -np.inf, np.nan, 1e300, -1e300]))
+    assert list(cls < 0) == [False, True, True, False, True] and (cls[[0, 3]] > 179).all()
+    ppg = np.random.default_rng(0).normal(3.0, 2.0, 25 * 40)
+    hr = np.full(window_count(len(ppg)), 80.0)
+    hr[1], hr[2] = np.inf, -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = window_recording(_recording(ppg, hr))
+    assert w.dropped == {"HR outside 30-209 BPM": 2}
 
 
 def test_labels_are_the_mean_interval_whose_midpoints_fall_in_the_window():

@@ -27,8 +27,10 @@ STATUS_REASONS = {1: "flat signal", 2: "NaN in PPG"}  # the device preprocessing
 
 
 def hr_to_class(hr: np.ndarray) -> np.ndarray:
-    """Nearest one-BPM bin; values outside 30..209 BPM map outside 0..179."""
-    return np.rint(hr).astype(np.int64) - HR_LOW
+    """Nearest one-BPM bin; values outside 30..209 BPM (infinities and NaN included) map outside 0..179.
+    Clipped before the cast: numpy casts a non-finite or huge float to garbage, with a warning."""
+    hr = np.nan_to_num(np.asarray(hr, np.float64), nan=-1.0, posinf=1e6, neginf=-1e6)
+    return np.rint(np.clip(hr, -1e6, 1e6)).astype(np.int64) - HR_LOW
 
 
 def class_to_hr(cls: np.ndarray) -> np.ndarray:
@@ -211,7 +213,7 @@ def labelled_windows(subject: str, source: str, seconds: float, x: np.ndarray, s
     ok = reasons == ""
     if stream:
         x = streamed.compose(x, ok, np.rint(np.asarray(start_s, np.float64) / STRIDE_S))
-    cls = hr_to_class(np.nan_to_num(hr, nan=-1.0))
+    cls = hr_to_class(hr)
     reasons[ok & ((cls < 0) | (cls >= N_CLASSES))] = "HR outside 30-209 BPM"
     reasons[ok & np.isnan(hr)] = "no label"
     keep = reasons == ""
