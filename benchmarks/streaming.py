@@ -1,14 +1,15 @@
 """Compute each sample once (issue #27): the streaming family beside window models of the same size.
 
-Four runs of the reference recipe (edgeppg.recipe: 144 participants x 7.5 min, a third climbing, the
-accelerometer front end with its step stage, augmentation, 30 epochs, tracker read-out), each from the
-labels, trained into runs/streaming and reused when finished with the same config:
+Pairs of runs of the reference recipe (edgeppg.recipe: 144 participants x 7.5 min, a third climbing, the
+accelerometer front end with its step stage, augmentation, 30 epochs, tracker read-out), trained into
+runs/streaming and reused when finished with the same config:
 - the student's size (3 blocks x 16, stride-2 stem) and a 6-block model of the teacher's widths (32-64),
   both with kernel 5 and block strides 1,5,... (strides must divide the 2 s hop; at kernel 9 the
   streaming student scored about 2 BPM worse than its window twin in the small-budget runs, at kernel 5 on
   a par: docs/results.md);
 - each as a window model (per-window normalisation, 'same' padding) and as a streaming model
-  (edgeppg.models.stream: `--stream`).
+  (edgeppg.models.stream: `--stream`), trained alike: from the labels, and by DKD from the shipped
+  teacher (as the shipped student is); the DKD pair at the student's size with seeds 0 and 1.
 Each is scored on its test participants (all, still, motion), the cadence scenario and the real watch
 recording (as recorded and lag-aligned; scored only), exported to int8 and run on the emulated Cortex-M4
 (native kernels, -O2): a window model per window, a streaming model per 2 s update (its per-update
@@ -23,6 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from common import measure_runs
 from rich.console import Console
 
@@ -36,7 +38,8 @@ from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET
 from edgeppg.eval_sets import cadence_step_locks
-from edgeppg.metrics import evaluate_set, still_motion
+from edgeppg.data.windows import HR_LOW
+from edgeppg.metrics import evaluate_set, predict_logits, still_motion
 from edgeppg.models import ModelSpec
 from edgeppg.models.complexity import count_macs
 from edgeppg.runs import load_model
@@ -46,14 +49,25 @@ SIZES = {"student": ModelSpec(blocks=3, width=16, kernel=5, stem_stride=2, block
          "6-block": ModelSpec(blocks=6, width=32, kernel=5, stem_stride=2, block_strides="1,5,1,1,1,1")}
 
 
+# Each pair trained alike: from the labels (scratch) and by DKD from the shipped teacher (as the shipped
+# student is); the DKD pair at the student's size over two seeds, the rest (8 min a 6-block run) one.
+SEEDS = {("scratch", "student"): (0,), ("scratch", "6-block"): (0,), ("dkd", "student"): (0, 1),
+         ("dkd", "6-block"): (0,)}
+
+
 def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
     """name -> (what it is, run config or None for a shipped model, folder)."""
-    base = recipe.configs(models / recipe.TEACHER_RUN)["scratch"]
+    configs = recipe.configs(models / recipe.TEACHER_RUN)
     out: dict[str, tuple[str, RunConfig | None, Path]] = {}
-    for size, spec in SIZES.items():
-        for mode in ("window", "stream"):
-            config = replace(base, model=spec, data=replace(base.data, stream=mode == "stream"))
-            out[f"{size}-{mode}"] = (f"{spec.describe()}, {mode}", config, RUNS / f"{size}-{mode}")
+    for training in ("scratch", "dkd"):
+        for size, spec in SIZES.items():
+            for seed in SEEDS[training, size]:
+                for mode in ("window", "stream"):
+                    base = configs[training]
+                    config = replace(base, model=spec, data=replace(base.data, stream=mode == "stream"),
+                                     train=replace(base.train, seed=seed))
+                    name = f"{size}-{mode}" + ("" if training == "scratch" else f"-{training}") + (f"-s{seed}" if seed else "")
+                    out[name] = (f"{spec.describe()}, {mode}, {training}, seed {seed}", config, RUNS / name)
     out["student (shipped)"] = ("models/student", None, models / recipe.STUDENT_RUN)
     out["teacher (shipped)"] = ("models/teacher", None, models / recipe.TEACHER_RUN)
     return out
@@ -76,6 +90,23 @@ def device(folder: Path, console: Console, shipped: bool) -> dict:
             "bit_exact": r["bit_exact"]}
 
 
+def persistence(model, ws, gross: float = 10.0) -> dict:
+    """How long a gross error (argmax more than `gross` BPM off) lasts: the chance that the next window of
+    the participant is gross too, and the mean length of a gross run in windows. A tracker can outvote a
+    lone wrong window, not a run of them."""
+    wrong = np.abs(predict_logits(model, ws.x).numpy().argmax(1) + HR_LOW - ws.hr) > gross
+    pairs = both = 0
+    runs: list[int] = []
+    for who in np.unique(ws.subject):
+        idx = np.flatnonzero(ws.subject == who)
+        w = wrong[idx[np.argsort(ws.start_s[idx], kind="stable")]]
+        pairs, both = pairs + int(w[:-1].sum()), both + int((w[:-1] & w[1:]).sum())
+        edges = np.flatnonzero(np.diff(np.r_[0, w.astype(np.int8), 0]))
+        runs += list(edges[1::2] - edges[::2])
+    return {"gross_share": float(wrong.mean()), "gross_repeat": both / max(pairs, 1),
+            "gross_run_windows": float(np.mean(runs)) if runs else 0.0}
+
+
 def score(folder: Path) -> dict:
     model, cfg = load_model(folder)
     test = load_splits(cfg.data).test
@@ -85,14 +116,17 @@ def score(folder: Path) -> dict:
     w = watch_errors(model, e2e_recording.load(inputs=cfg.data.inputs, streaming=cfg.data.stream),
                      e2e_recording.REFERENCE_LAG_WINDOWS)
     window_macs = count_macs(model)
-    return {"model": cfg.model.describe(), "blocks": cfg.model.blocks, "mode": "streaming" if cfg.data.stream else "window",
+    training, seed = cfg.distill.strategy, cfg.train.seed
+    pair = "".join([f", {training.upper()}" if training != "scratch" else "", f", seed {seed}" if seed else ""])
+    return {"model": cfg.model.describe() + pair, "training": training, "seed": seed, "blocks": cfg.model.blocks,
+            "mode": "streaming" if cfg.data.stream else "window",
             "params": sum(p.numel() for p in model.parameters()),
             "macs_per_window": window_macs,
             "macs_per_update": model.update_macs() if cfg.data.stream else window_macs,
             "test_track": m["mae_track"], "test_argmax": m["mae_argmax"],
             "test_still_track": parts["still"]["mae"], "test_motion_track": parts["motion"]["mae"],
             "cadence_track": cadence["mae_track"], "step_lock_s": cadence_step_locks(model, climbing)["track"],
-            "watch_track": w["tracked"], "watch_track_lag": w["tracked_lag"]}
+            "watch_track": w["tracked"], "watch_track_lag": w["tracked_lag"], **persistence(model, test)}
 
 
 def main() -> None:
