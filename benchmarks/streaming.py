@@ -37,8 +37,8 @@ from edgeppg.config import RunConfig
 from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET
-from edgeppg.eval_sets import cadence_step_locks
 from edgeppg.data.windows import HR_LOW
+from edgeppg.eval_sets import cadence_step_locks
 from edgeppg.metrics import evaluate_set, predict_logits, still_motion
 from edgeppg.models import ModelSpec
 from edgeppg.models.complexity import count_macs
@@ -67,7 +67,8 @@ def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
                     base = configs[training]
                     config = replace(base, model=spec, data=replace(base.data, stream=mode == "stream"),
                                      train=replace(base.train, seed=seed))
-                    name = f"{size}-{mode}" + ("" if training == "scratch" else f"-{training}") + (f"-s{seed}" if seed else "")
+                    name = "-".join([size, mode, *([training] if training != "scratch" else []),
+                                     *([f"s{seed}"] if seed else [])])
                     out[name] = (f"{spec.describe()}, {mode}, {training}, seed {seed}", config, RUNS / name)
     out["student (shipped)"] = ("models/student", None, models / recipe.STUDENT_RUN)
     out["teacher (shipped)"] = ("models/teacher", None, models / recipe.TEACHER_RUN)
