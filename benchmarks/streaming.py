@@ -39,7 +39,7 @@ from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET
 from edgeppg.data.windows import HR_LOW
 from edgeppg.eval_sets import cadence_step_locks
-from edgeppg.metrics import evaluate_set, predict_logits, still_motion
+from edgeppg.metrics import evaluate_logits, evaluate_set, predict_logits, still_motion
 from edgeppg.models import ModelSpec
 from edgeppg.models.complexity import count_macs
 from edgeppg.runs import load_model
@@ -61,10 +61,10 @@ def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
     configs = recipe.configs(models / recipe.TEACHER_RUN)
     out: dict[str, tuple[str, RunConfig | None, Path]] = {}
     for training in ("scratch", "dkd"):
+        base = configs[training]
         for size, spec in SIZES.items():
             for seed in SEEDS[training, size]:
                 for mode in ("window", "stream"):
-                    base = configs[training]
                     config = replace(base, model=spec, data=replace(base.data, stream=mode == "stream"),
                                      train=replace(base.train, seed=seed))
                     name = "-".join([size, mode, *([training] if training != "scratch" else []),
@@ -92,11 +92,11 @@ def device(folder: Path, console: Console, shipped: bool) -> dict:
             "bit_exact": r["bit_exact"]}
 
 
-def persistence(model, ws, gross: float = 10.0) -> dict:
+def persistence(logits: np.ndarray, ws, gross: float = 10.0) -> dict:
     """How long a gross error (argmax more than `gross` BPM off) lasts: the chance that the next window of
     the participant is gross too, and the mean length of a gross run in windows. A tracker can outvote a
     lone wrong window, not a run of them."""
-    wrong = np.abs(predict_logits(model, ws.x).numpy().argmax(1) + HR_LOW - ws.hr) > gross
+    wrong = np.abs(logits.argmax(1) + HR_LOW - ws.hr) > gross
     pairs = both = 0
     runs: list[int] = []
     for who in np.unique(ws.subject):
@@ -112,7 +112,9 @@ def persistence(model, ws, gross: float = 10.0) -> dict:
 def score(folder: Path) -> dict:
     model, cfg = load_model(folder)
     test = load_splits(cfg.data).test
-    m, parts = evaluate_set(model, test), still_motion(model, test, "track")
+    logits = predict_logits(model, test.x)  # once, for every read-out and the persistence of its errors
+    m = evaluate_logits(logits, test.hr, order=(test.subject, test.start_s, test.steps))
+    parts = still_motion(model, test, "track")
     climbing = load_windows(replace(DataConfig(synthetic=CADENCE_SET), inputs=cfg.data.inputs, stream=cfg.data.stream))
     cadence = evaluate_set(model, climbing)
     w = watch_errors(model, e2e_recording.load(inputs=cfg.data.inputs, streaming=cfg.data.stream),
@@ -128,7 +130,8 @@ def score(folder: Path) -> dict:
             "test_track": m["mae_track"], "test_argmax": m["mae_argmax"],
             "test_still_track": parts["still"]["mae"], "test_motion_track": parts["motion"]["mae"],
             "cadence_track": cadence["mae_track"], "step_lock_s": cadence_step_locks(model, climbing)["track"],
-            "watch_track": w["tracked"], "watch_track_lag": w["tracked_lag"], **persistence(model, test)}
+            "watch_track": w["tracked"], "watch_track_lag": w["tracked_lag"],
+            **persistence(logits.numpy(), test)}
 
 
 def main() -> None:

@@ -155,9 +155,8 @@ CORE_BUILDS = {"m4": ("mps2_an386", False), "m55-mve": ("mps3_an547", True), "m0
                "m55": ("mps3_an547", False)}
 # each kind's first case on the plain C cores; on the M7, M33 and M55's DSP build, which compile the M4's C
 # for another core, a convolution and a fused residual
-SPREAD = {"m0": {"conv", "residual", "input_residual", "pad_mean", "dense", "crop"},
-          "m3": {"conv", "residual", "input_residual", "pad_mean", "dense", "crop"},
-          "m7": {"conv", "residual"}, "m33": {"conv", "residual"}, "m55": {"conv", "residual"}}
+EVERY_KIND, CONV_AND_RESIDUAL = {"conv", "residual", "input_residual", "pad_mean", "dense", "crop"}, {"conv", "residual"}
+SPREAD = {"m0": EVERY_KIND, "m3": EVERY_KIND, "m7": CONV_AND_RESIDUAL, "m33": CONV_AND_RESIDUAL, "m55": CONV_AND_RESIDUAL}
 
 
 def _core_cases():
