@@ -32,7 +32,7 @@ from edgeppg import recipe
 from edgeppg.bench.cortex_m4 import bench_cortex_m4
 from edgeppg.card.collect import watch_errors
 from edgeppg.export.pipeline import ensure_export
-from edgeppg.files import bench_mcu_json, read_json
+from edgeppg.files import METRICS, bench_mcu_json, read_json
 from edgeppg.config import RunConfig
 from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import DataConfig, load_splits, load_windows
@@ -51,25 +51,28 @@ SIZES = {"student": ModelSpec(blocks=3, width=16, kernel=5, stem_stride=2, block
 
 # Each pair trained alike: from the labels (scratch) and by DKD from the shipped teacher (as the shipped
 # student is); the DKD pairs over three seeds (student size) and two (6-block: 8 min a run), the scratch
-# pairs one.
+# pairs one. "dkd-cal": DKD with the tracker's temperature fitted on validation (edgeppg.calibrate), the
+# streaming twin's read-out over each update's newest 2 s (ModelSpec.pool_s): the lead docs/results.md measured.
 SEEDS = {("scratch", "student"): (0,), ("scratch", "6-block"): (0,), ("dkd", "student"): (0, 1, 2),
-         ("dkd", "6-block"): (0, 1)}
+         ("dkd", "6-block"): (0, 1), ("dkd-cal", "student"): (0, 1, 2), ("dkd-cal", "6-block"): (0, 1)}
+STREAM_POOL_S = {"scratch": 8, "dkd": 8, "dkd-cal": 2}
 
 
 def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
     """name -> (what it is, run config or None for a shipped model, folder)."""
     configs = recipe.configs(models / recipe.TEACHER_RUN)
     out: dict[str, tuple[str, RunConfig | None, Path]] = {}
-    for training in ("scratch", "dkd"):
-        base = configs[training]
+    for training in ("scratch", "dkd", "dkd-cal"):
+        base = configs[training.removesuffix("-cal")]
         for size, spec in SIZES.items():
             for seed in SEEDS[training, size]:
                 for mode in ("window", "stream"):
-                    config = replace(base, model=spec, data=replace(base.data, stream=mode == "stream"),
-                                     train=replace(base.train, seed=seed))
+                    model = replace(spec, pool_s=STREAM_POOL_S[training]) if mode == "stream" else spec
+                    config = replace(base, model=model, data=replace(base.data, stream=mode == "stream"),
+                                     train=replace(base.train, seed=seed, calibrate=training.endswith("-cal")))
                     name = "-".join([size, mode, *([training] if training != "scratch" else []),
                                      *([f"s{seed}"] if seed else [])])
-                    out[name] = (f"{spec.describe()}, {mode}, {training}, seed {seed}", config, RUNS / name)
+                    out[name] = (f"{model.describe()}, {mode}, {training}, seed {seed}", config, RUNS / name)
     out["student (shipped)"] = ("models/student", None, models / recipe.STUDENT_RUN)
     out["teacher (shipped)"] = ("models/teacher", None, models / recipe.TEACHER_RUN)
     return out
@@ -120,10 +123,15 @@ def score(folder: Path) -> dict:
     w = watch_errors(model, e2e_recording.load(inputs=cfg.data.inputs, streaming=cfg.data.stream),
                      e2e_recording.REFERENCE_LAG_WINDOWS)
     window_macs = count_macs(model)
-    training, seed = cfg.distill.strategy, cfg.train.seed
-    pair = "".join([f", {training.upper()}" if training != "scratch" else "", f", seed {seed}" if seed else ""])
-    return {"model": cfg.model.describe() + pair, "training": training, "seed": seed, "blocks": cfg.model.blocks,
-            "mode": "streaming" if cfg.data.stream else "window",
+    strategy, calibrated, seed = cfg.distill.strategy, cfg.train.calibrate, cfg.train.seed
+    training = strategy + (", calibrated" if calibrated else "")
+    pair = "".join([f", {strategy.upper()}" if strategy != "scratch" else "", ", calibrated" if calibrated else "",
+                    f", seed {seed}" if seed else ""])
+    calibration = read_json(folder / METRICS).get("calibration", {}) if (folder / METRICS).is_file() else {}
+    # a pair is named by the window twin's architecture: the streaming one may pool less (pool_s)
+    return {"model": replace(cfg.model, pool_s=8).describe() + pair, "training": training, "seed": seed,
+            "blocks": cfg.model.blocks, "mode": "streaming" if cfg.data.stream else "window",
+            "pool_s": cfg.model.pool_s, "temperature": calibration.get("temperature", 1.0),
             "params": sum(p.numel() for p in model.parameters()),
             "macs_per_window": window_macs,
             "macs_per_update": model.update_macs() if cfg.data.stream else window_macs,

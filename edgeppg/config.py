@@ -10,7 +10,7 @@ from edgeppg.distill import STRATEGIES, strategy
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import READOUTS
 from edgeppg.models.spec import ModelSpec
-from edgeppg.settings import SettingError, build, check, one_of, real, text, whole
+from edgeppg.settings import SettingError, build, check, flag, one_of, real, text, whole
 
 
 
@@ -25,6 +25,8 @@ class TrainConfig:
     readout: str = field(default="argmax", metadata=one_of(*READOUTS))
     # chance per window of each label-keeping augmentation (edgeppg.data.augment); 0 = none
     augment: float = field(default=0.0, metadata=real(0.0, 1.0))
+    # end by fitting the tracker's temperature on validation and folding it into the head (edgeppg.calibrate)
+    calibrate: bool = field(default=False, metadata=flag())
     seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
     threads: int = field(default=0, metadata=whole(0, 1024))  # torch intra-op threads; 0 = one per core
     device: str = field(default="auto", metadata=text())  # auto, cpu, cuda or cuda:N (edgeppg.compute)

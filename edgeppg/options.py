@@ -50,7 +50,11 @@ StudentStream = Annotated[Optional[bool], typer.Option("--student-stream/--stude
     "The student in the streaming family, or not (default: as the teacher)."))]
 StudentInputs = Annotated[Optional[str], typer.Option(help="What the student sees, ppg, ppg-acc or ppg-acc-steps "
                                                            "(default: the teacher's).")]
+Calibrate = Annotated[bool, typer.Option(help="End by fitting the tracker's temperature on the validation "
+                                              "participants, folded into the head (edgeppg/calibrate.py).")]
 Augment = Annotated[float, typer.Option(help="Chance per window of each label-keeping augmentation (0 = none).")]
+PoolS = Annotated[int, typer.Option(help="Streaming ResNet1D: seconds of the newest frames the read-out averages "
+                                         "(8: the window; 2: each update's new frames).")]
 StemStride = Annotated[int, typer.Option(help="ResNet1D stem stride (2: later layers see twice as far, at half "
                                               "the cost).")]
 Split = Annotated[str, typer.Option(help="'random' (by participant) or 'loso:<participant>'.")]

@@ -30,6 +30,7 @@ from edgeppg.distill import make_distiller, strategy, teacher_too_small
 from edgeppg.distill.base import Distiller
 from edgeppg.distill.teacher import teacher_targets
 from edgeppg import compute, lock, schema
+from edgeppg.calibrate import calibrate
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set, mae_by_subject
 from edgeppg.models.complexity import count_macs, count_params
@@ -228,13 +229,14 @@ def fit(
 
     student.load_state_dict(state["best_state"])
     student.cpu()  # model.pt is device-independent, and the final scores are the CPU reference's
+    calibration = calibrate(student, splits.val) if tc.calibrate else None
     save_model(run_dir / MODEL, student, config)
     metrics = {
         "model": config.model.describe(), "strategy": config.distill.strategy,
         "params": count_params(student), "macs": count_macs(student),
         "epochs_run": state["epoch"], "best_epoch": state["best_epoch"] + 1,
         "stopped_early": state["epoch"] < tc.epochs, "train_seconds": round(state["seconds"], 2),
-        "readout": tc.readout,
+        "readout": tc.readout, **({"calibration": calibration} if calibration else {}),
         "val": evaluate_set(student, splits.val, tc.readout),
         "test": evaluate_set(student, splits.test, tc.readout),
         # per test participant: what a study's paired comparisons resample

@@ -12,7 +12,7 @@ import torch
 from edgeppg.config import DistillConfig, RunConfig
 from edgeppg.device import streaming as streamed
 from edgeppg.data.dataset import load_windows
-from edgeppg.device.spec import CONTEXT, STRIDE, WINDOW
+from edgeppg.device.spec import CONTEXT, FS, STRIDE, WINDOW
 from edgeppg.errors import EdgeppgError
 from edgeppg.models import ModelSpec, build_model, count_macs
 from edgeppg.bench.streaming import bench_stream
@@ -31,8 +31,8 @@ def _features(model, x):
         return model.forward_features(x)[1]
 
 
-@pytest.mark.parametrize("spec", [STUDENT, ModelSpec(blocks=6, width=32, kernel=5, stem_stride=2,
-                                                    block_strides="1,5,1,1,1,1")])
+@pytest.mark.parametrize("spec", [STUDENT, replace(STUDENT, pool_s=2),
+                                  ModelSpec(blocks=6, width=32, kernel=5, stem_stride=2, block_strides="1,5,1,1,1,1")])
 def test_overlapping_windows_share_every_frame_they_overlap_in(spec):
     """Two windows a hop apart, cut from one stream: every layer's frames of the later window are the earlier
     window's frames moved by one hop, plus new ones; so a device computes only the new ones."""
@@ -46,9 +46,9 @@ def test_overlapping_windows_share_every_frame_they_overlap_in(spec):
         hop = STRIDE // per_frame
         assert torch.allclose(a[..., hop:], b[..., :-hop], atol=1e-5)
         assert not torch.allclose(a[..., -hop:], b[..., -hop:])  # the newest frames are new
-    assert first[-1].shape[-1] * model.frame == WINDOW  # the read-out averages the last 8 s of frames
+    assert first[-1].shape[-1] * model.frame == spec.pool_s * FS  # the read-out averages the last pool_s of frames
     # the window form's cost falls to a quarter per update: each layer computes a hop's frames of its four
-    window = build_model(spec)
+    window = build_model(replace(spec, pool_s=8))
     assert model.update_macs() < 0.26 * count_macs(window)
 
 
@@ -79,6 +79,17 @@ def test_strides_and_reach_the_stream_cannot_give_are_refused():
         build_model(ModelSpec(arch="mlp"), stream=True)
     with pytest.raises(EdgeppgError, match="block_strides: must be 3 whole numbers"):
         ModelSpec(blocks=3, block_strides="1,5")
+    with pytest.raises(EdgeppgError, match="pool_s: must be whole 2 s updates, got 3"):
+        ModelSpec(pool_s=3)
+    with pytest.raises(EdgeppgError, match="--pool-s 4: a window model pools its whole window"):
+        build_model(replace(STUDENT, pool_s=4))
+
+
+def test_a_shorter_read_out_reads_less_of_the_stream():
+    """Pooling the newest 2 s instead of 8: the model reads 6 s (150 samples) less of the stream, the
+    samples only the frames it no longer averages depended on."""
+    needed = [build_model(replace(STUDENT, pool_s=p), stream=True).needed for p in (8, 6, 4, 2)]
+    assert np.diff(needed).tolist() == [-2 * FS] * 3
 
 
 def test_compose_takes_each_chunk_from_the_window_it_ended():

@@ -1,16 +1,16 @@
 """The streaming family's per-update program: the window form's int8 graph, computing each sample once.
 
 A streaming model's int8 graph (edgeppg.models.stream) is a window computation: 'valid' convolutions
-over the last 24 s of the stream, crops for the shortcuts, the mean of the last 8 s of frames. Every
-frame in it depends only on the samples before it, so a device keeps, for each feature map, the frames
-its readers still need (a convolution: kernel - stride of them; the mean: the last 8 s) and computes, per
-2 s update, only the newest frames of every layer, with the same kernels and constants:
+over the last 24 s of the stream, crops for the shortcuts, the mean of the read-out's frames (the last 8 s,
+or fewer). Every frame in it depends only on the samples before it, so a device keeps, for each feature
+map, the frames its readers still need (a convolution: kernel - stride of them; the mean: its read-out
+span) and computes, per 2 s update, only the newest frames of every layer, with the same kernels and constants:
 
 - a feature map becomes a buffer of `frames` rows: the history its readers need, then the update's new
   rows (`new` = the hop divided by the map's samples per frame);
 - a convolution reads the newest `new + kernel - stride` input rows and writes its `new / stride` rows;
 - a crop or a reshape is a view: a shortcut reads the newest rows of its block's input;
-- an ADD adds the new rows, the MEAN averages the buffer's rows (the last 8 s), the head runs once;
+- an ADD adds the new rows, the MEAN averages the buffer's rows (the read-out span), the head runs once;
 - after the update every buffer drops its oldest `new` rows.
 
 Each op's integer arithmetic on a row is the window form's, so an update's logits equal the window
@@ -133,7 +133,7 @@ def program(graph: Graph) -> Program:
                 need(t, n)
                 where[(i, a)] = n
             out.append(replace(s, params={**s.params, "size": n * maps[views[s.writes]].channels}))
-        else:  # the mean of the last 8 s of rows
+        else:  # the mean of the read-out's rows (the last 8 s, or fewer: its input's length)
             length = _length(graph, s.reads[0])
             need(s.reads[0], length)
             where[(i, 0)] = length

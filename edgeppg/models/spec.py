@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from torch import nn
 
+from edgeppg.device.spec import FS, STRIDE_S, WINDOW_S
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.mlp import MLP
 from edgeppg.models.resnet1d import ResNet1D
@@ -28,6 +29,9 @@ class ModelSpec:
     stem_stride: int = field(default=1, metadata=whole(1, 8))
     # resnet1d: each block's stride, comma-separated ("1,5,1"); "" downsamples every second block by 2
     block_strides: str = field(default="", metadata=text())
+    # resnet1d streaming: seconds of the newest last-layer frames the read-out averages (8: the window; 2: each
+    # update's new frames only, so consecutive outputs share none and the tracker sees fresh evidence)
+    pool_s: int = field(default=8, metadata=whole(2, 8))
     hidden: int = field(default=64, metadata=whole(1, 65_536))  # mlp: units per layer
     layers: int = field(default=2, metadata=whole(1, 64, option=None))  # mlp: hidden layers
 
@@ -37,6 +41,8 @@ class ModelSpec:
         if strides and (not all(s.strip().isdigit() and int(s) >= 1 for s in strides) or len(strides) != self.blocks):
             raise SettingError(type(self), "block_strides", f"must be {self.blocks} whole numbers >= 1 separated by "
                                                             f"commas (one per block), got {self.block_strides!r}")
+        if self.pool_s % STRIDE_S:
+            raise SettingError(type(self), "pool_s", f"must be whole {STRIDE_S:g} s updates, got {self.pool_s}")
 
     @property
     def strides(self) -> tuple[int, ...]:
@@ -54,6 +60,7 @@ class ModelSpec:
         extras += [f"stem stride {self.stem_stride}"] if self.stem_stride != 1 else []
         extras += [f"kernel {self.kernel}"] if self.kernel != 9 else []
         extras += [f"block strides {self.block_strides}"] if self.block_strides else []
+        extras += [f"pool {self.pool_s} s"] if self.pool_s != WINDOW_S else []
         return f"{name} ({', '.join(extras)})" if extras else name
 
     def short(self) -> str:
@@ -63,7 +70,8 @@ class ModelSpec:
         return " ".join([f"ResNet {self.blocks}b", *([f"w{self.width}"] if self.width != 32 else []),
                          *([f"s{self.stem_stride}"] if self.stem_stride != 1 else []),
                          *([f"k{self.kernel}"] if self.kernel != 9 else []),
-                         *([f"b{self.block_strides.replace(',', '')}"] if self.block_strides else [])])
+                         *([f"b{self.block_strides.replace(',', '')}"] if self.block_strides else []),
+                         *([f"p{self.pool_s}"] if self.pool_s != WINDOW_S else [])])
 
     @property
     def depth(self) -> int:
@@ -75,11 +83,15 @@ def build_model(spec: ModelSpec, stream: bool = False) -> nn.Module:
     """The model a spec names; `stream` (the data's): its streaming form (edgeppg.models.stream)."""
     if spec.arch == "resnet1d" and stream:
         try:
-            return StreamResNet1D(spec.blocks, spec.width, spec.kernel, spec.stem_stride, spec.strides)
+            return StreamResNet1D(spec.blocks, spec.width, spec.kernel, spec.stem_stride, spec.strides,
+                                  pool=int(spec.pool_s * FS))
         except ValueError as e:
             raise EdgeppgError(f"--stream: {e}") from None
     if stream:
         raise EdgeppgError(f"--stream: the {spec.arch} has no streaming form (use --arch resnet1d)")
+    if spec.pool_s != WINDOW_S:
+        raise EdgeppgError(f"--pool-s {spec.pool_s}: a window model pools its whole window; only a streaming model "
+                           "(--stream) pools less")
     if spec.arch == "resnet1d":  # the spec checked its own ranges when it was made
         return ResNet1D(spec.blocks, spec.width, spec.kernel, stem_stride=spec.stem_stride, block_strides=spec.strides)
     if spec.arch == "mlp":

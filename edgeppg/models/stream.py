@@ -11,7 +11,9 @@ both:
   before it, never on where a window starts, so a device keeps each layer's last few frames and computes
   only the frames of the newest 2 s;
 - strides divide the 2 s hop (50 samples), so every update adds whole frames to every layer;
-- the read-out averages the frames of the last 8 s (a device keeps them and averages again).
+- the read-out averages the frames of the last 8 s (a device keeps them and averages again), or of the
+  newest 2-6 s (`pool`): then consecutive outputs share fewer frames, and with 2 s none, so each update hands
+  the tracker evidence the one before did not contain.
 
 The window form here is the one training, export and the host use; codegen.stream turns its int8 graph
 into the per-update program, and the two agree bit for bit.
@@ -52,9 +54,9 @@ def hop_strides(stem_stride: int, strides: list[int]) -> int:
     return total
 
 
-def needed_input(kernel: int, stem_stride: int, strides: list[int]) -> int:
-    """Samples the window's last-8 s frames depend on, from the frames back to the input."""
-    n = WINDOW // hop_strides(stem_stride, strides)
+def needed_input(kernel: int, stem_stride: int, strides: list[int], pool: int = WINDOW) -> int:
+    """Samples the read-out's frames (those of the newest `pool` samples) depend on, back to the input."""
+    n = pool // hop_strides(stem_stride, strides)
     for s in reversed(strides):
         n = (n + kernel - 2) * s + kernel  # conv2 (stride 1), then conv1 (stride s)
     return (n - 1) * stem_stride + kernel
@@ -65,9 +67,11 @@ class StreamResNet1D(ResNet1D):
     block = StreamBlock
 
     def __init__(self, blocks: int = 6, width: int = 32, kernel: int = 9, stem_stride: int = 1,
-                 block_strides: tuple[int, ...] = ()):
+                 block_strides: tuple[int, ...] = (), pool: int = WINDOW):
         strides = [s for _, s in block_plan(blocks, width, block_strides)]
-        self.needed = needed_input(kernel, stem_stride, strides)
+        if pool % STRIDE or not 0 < pool <= WINDOW:
+            raise ValueError(f"the read-out pools {pool} samples; it must be whole {STRIDE}-sample updates, at most {WINDOW}")
+        self.needed = needed_input(kernel, stem_stride, strides, pool)
         if self.needed > self.input_len:
             raise ValueError(f"a streaming model of {blocks} blocks, kernel {kernel} and strides "
                              f"{stem_stride}/{','.join(map(str, strides))} looks back {(self.needed - WINDOW) / 25:g} s; "
