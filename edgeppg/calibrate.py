@@ -3,8 +3,9 @@
 The tracker (edgeppg.device.tracker) multiplies each window's softmax into its belief. Training leaves the
 logits' scale wherever the loss put it: an overconfident softmax lets a run of wrong windows outvote the
 track, an underconfident one lets it drift. With `--calibrate` (TrainConfig.calibrate) training ends by
-choosing, from TEMPERATURES, the temperature T whose tracked MAE on the validation participants is lowest,
-and dividing the head's weights and bias by it (temperature scaling: Guo et al., "On Calibration of Modern
+choosing, from TEMPERATURES, the temperature T whose tracked MAE on the validation participants is lowest
+(with the track read-out each epoch is scored so too: the epoch kept is the best as it will be read), and
+dividing the head's weights and bias by it (temperature scaling: Guo et al., "On Calibration of Modern
 Neural Networks", ICML 2017, here chosen for the tracker's error rather than the likelihood). The model's
 own logits are then the tracker's evidence at the contract's temperature 1: the host's tracker, the
 exported ONNX and int8 models and the device all see the same, and nothing beside the weights carries it.
@@ -41,6 +42,14 @@ def fold(model: nn.Module, temperature: float) -> None:
     model.head.weight.div_(temperature)
     if model.head.bias is not None:
         model.head.bias.div_(temperature)
+
+
+def validation_score(model: nn.Module, val) -> dict[str, float]:
+    """Tracked MAE and RMSE on the validation WindowSet `val` at the temperature that suits the model best:
+    what a calibrated run keeps its best epoch by, since that is how it will be read."""
+    z = predict_logits(model, val.x).numpy().astype(np.float64)
+    t, _ = fit_temperature(z, val)
+    return {"temperature": t, **errors(track_hr(z / t, val.subject, val.start_s, val.steps), val.hr)}
 
 
 def calibrate(model: nn.Module, val) -> dict:

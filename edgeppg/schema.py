@@ -77,7 +77,7 @@ _SPLIT = {"windows": int, "*": NUM}
 METRICS = {"model": str, "strategy": str, "params": int, "macs": NUM, "readout": str, "test": _SPLIT, "val?": _SPLIT,
            "subjects?": Each(Each(str)), "epochs_run?": int, "best_epoch?": int, "stopped_early?": bool,
            "train_seconds?": NUM, "history?": Each({"epoch": int, "val_mae": NUM, "*": NUM}),
-           "test_by_subject?": Each(NUM)}
+           "test_by_subject?": Each(NUM), "calibration?": {"temperature": NUM, "val_mae_track": Each(NUM)}}
 EXPORT = {"model?": str, "readout?": str, "seed?": int, "held_out?": {"windows?": int, "participants?": Each(str)},
           "accuracy": Each({"windows": int, "mae": NUM, "argmax_agreement?": NUM}), "artefacts": Each({"bytes?": int}),
           "int8_mae_loss_bpm?": NUM, "tflite_micro?": {"windows_checked?": int, "windows_mismatched?": int}}

@@ -30,7 +30,7 @@ from edgeppg.distill import make_distiller, strategy, teacher_too_small
 from edgeppg.distill.base import Distiller
 from edgeppg.distill.teacher import teacher_targets
 from edgeppg import compute, lock, schema
-from edgeppg.calibrate import calibrate
+from edgeppg.calibrate import calibrate, validation_score
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set, mae_by_subject
 from edgeppg.models.complexity import count_macs, count_params
@@ -209,7 +209,8 @@ def fit(
             progress.reset(task, total=steps, description=f"epoch {epoch + 1}/{tc.epochs}")
             train_losses = _train_epoch(distiller, opt, sched, tensors, batch, steps, tc.seed, epoch,
                                         lambda: progress.advance(task), device, tc.augment)
-            val = evaluate_set(student, splits.val, tc.readout, track=False)
+            val = (validation_score(student, splits.val) if tc.calibrate and tc.readout == "track"
+                   else evaluate_set(student, splits.val, tc.readout, track=False))
             improved = val["mae"] < state["best_mae"]
             if improved:
                 state.update(best_mae=val["mae"], best_epoch=epoch, bad_epochs=0,
@@ -219,7 +220,8 @@ def fit(
             state["seconds"] += time.perf_counter() - t0
             state["epoch"] = epoch + 1
             state["history"].append({"epoch": epoch + 1, **train_losses, "val_mae": val["mae"], "val_rmse": val["rmse"],
-                                     "lr": sched.get_last_lr()[0]})
+                                     "lr": sched.get_last_lr()[0],
+                                     **({"val_temperature": val["temperature"]} if "temperature" in val else {})})
             save_torch(run_dir / CHECKPOINT, {"distiller": distiller.state_dict(), "optimizer": opt.state_dict(),
                                               "scheduler": sched.state_dict(), "state": state,
                                               "teacher_sha256": teacher})

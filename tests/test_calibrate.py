@@ -67,6 +67,10 @@ def test_a_calibrated_run_is_the_plain_run_with_its_logits_divided(tiny_data, qu
     t, table = metrics["calibration"]["temperature"], metrics["calibration"]["val_mae_track"]
     assert t in TEMPERATURES and table[f"{t:g}"] == min(table.values())
     assert abs(metrics["val"]["mae_track"] - table[f"{t:g}"]) < 1e-3
+    # each epoch was scored at its own best temperature, and the epoch kept is the best so scored
+    history = metrics["history"]
+    assert all(h["val_temperature"] in TEMPERATURES for h in history)
+    assert abs(history[metrics["best_epoch"] - 1]["val_mae"] - table[f"{t:g}"]) < 1e-3
     val = load_splits(tiny_data).val
     plain, calibrated = (predict_logits(load_model(tmp_path / r)[0], val.x) for r in ("plain", "calibrated"))
     torch.testing.assert_close(calibrated, plain / t, rtol=1e-4, atol=1e-4)
