@@ -266,7 +266,9 @@ def streaming() -> str:
     return _table(["run", "mode", "test (track)", "test (argmax)", "test still / motion", "cadence scenario",
                    "watch: as recorded / lag-aligned", "gross errors: repeat / run", "M4 instructions per 2 s",
                    "/ window twin", "RAM (B)", "flash (B)", "bit-exact"], out) + (
-        "\nMAE in BPM, tracked unless argmax. Runs: size-mode[-training][-seed] (scratch and seed 0 unnamed); the "
+        "\nMAE in BPM, tracked unless argmax. Runs: size-mode[-training][-seed] (scratch and seed 0 unnamed; dkd-cal: "
+        "DKD with the tracker's temperature chosen on validation (`--calibrate`), the streaming twin's read-out over "
+        "the newest 2 s (`--pool-s 2`)); the "
         "architectures: student 3 blocks x 16 (stem stride 2, kernel 5, block strides 1,5,1), 6-block the teacher's "
         "widths (kernel 5, strides 1,5,1,1,1,1). Gross errors (argmax more than 10 BPM off, test): the chance the "
         "next window is gross too, and a gross run's mean length in windows. Cortex-M4 under QEMU, native kernels, "

@@ -1,6 +1,7 @@
 """The tracker's temperature, chosen on validation and folded into the head (edgeppg.calibrate)."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -74,3 +75,8 @@ def test_a_calibrated_run_is_the_plain_run_with_its_logits_divided(tiny_data, qu
     val = load_splits(tiny_data).val
     plain, calibrated = (predict_logits(load_model(tmp_path / r)[0], val.x) for r in ("plain", "calibrated"))
     torch.testing.assert_close(calibrated, plain / t, rtol=1e-4, atol=1e-4)
+    # its card says so
+    from edgeppg.card import write_card
+
+    md, _ = write_card(tmp_path / "calibrated", tmp_path / "card")
+    assert f"Its logits were divided by {t:g}, the temperature whose tracked MAE" in Path(md).read_text()

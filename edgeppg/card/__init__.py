@@ -94,7 +94,10 @@ def _accuracy_blocks(facts: RunFacts) -> list[doc.Block]:
                  "BPM, on participants no model trains on."
                  + (f" The longest stretch its estimate follows the step rate (or half or twice it) instead of the "
                     f"heart: {facts.step_lock['track']:.0f} s tracked, {facts.step_lock['argmax']:.0f} s window by "
-                    "window." if facts.step_lock else "")),
+                    "window." if facts.step_lock else "")
+                 + (f" Its logits were divided by {facts.metrics['calibration']['temperature']:g}, the temperature "
+                    "whose tracked MAE on the validation participants was lowest, folded into the head "
+                    "(`--calibrate`)." if "calibration" in facts.metrics else "")),
         doc.Table(("windows from", "windows", "MAE argmax", "MAE expectation", "MAE track", f"RMSE {readout}"),
                   tuple(rows), caption="MAE (BPM) per split and read-out, float model")]
     if facts.watch is not None:
