@@ -8,8 +8,10 @@ runs/streaming and reused when finished with the same config:
   streaming student scored about 2 BPM worse than its window twin in the small-budget runs, at kernel 5 on
   a par: docs/results.md);
 - each as a window model (per-window normalisation, 'same' padding) and as a streaming model
-  (edgeppg.models.stream: `--stream`), trained alike: from the labels, and by DKD from the shipped
-  teacher (as the shipped student is); the DKD pairs with seeds 0-2 (student size) and 0-1 (6-block).
+  (edgeppg.models.stream: `--stream`), trained alike: from the labels; by DKD from the shipped teacher
+  (as the shipped student is); and by DKD with the tracker's temperature chosen on validation
+  (`--calibrate`) and the streaming twin's read-out over its newest 4 s (`--pool-s 4`), or 2 s; the DKD
+  pairs with seeds 0-2 (student size) and 0-1 (6-block) (VARIANTS).
 Each is scored on its test participants (all, still, motion), the cadence scenario and the real watch
 recording (as recorded and lag-aligned; scored only), exported to int8 and run on the emulated Cortex-M4
 (native kernels, -O2): a window model per window, a streaming model per 2 s update (its per-update
@@ -49,33 +51,48 @@ SIZES = {"student": ModelSpec(blocks=3, width=16, kernel=5, stem_stride=2, block
          "6-block": ModelSpec(blocks=6, width=32, kernel=5, stem_stride=2, block_strides="1,5,1,1,1,1")}
 
 
-# Each pair trained alike: from the labels (scratch) and by DKD from the shipped teacher (as the shipped
-# student is); the DKD pairs over three seeds (student size) and two (6-block: 8 min a run), the scratch
-# pairs one. "dkd-cal": DKD with the tracker's temperature fitted on validation (edgeppg.calibrate), the
-# streaming twin's read-out over each update's newest 2 s (ModelSpec.pool_s): the lead docs/results.md measured.
-SEEDS = {("scratch", "student"): (0,), ("scratch", "6-block"): (0,), ("dkd", "student"): (0, 1, 2),
-         ("dkd", "6-block"): (0, 1), ("dkd-cal", "student"): (0, 1, 2), ("dkd-cal", "6-block"): (0, 1)}
-STREAM_POOL_S = {"scratch": 8, "dkd": 8, "dkd-cal": 2}
+# Each variant's pairs trained alike: from the labels (scratch) and by DKD from the shipped teacher (as the
+# shipped student is), over three seeds at the student's size and two at the 6-block size (8 min a run),
+# the scratch pairs one. "dkd-cal": DKD with the tracker's temperature chosen on validation (--calibrate,
+# both twins) and the streaming twin's read-out over the newest 4 s (--pool-s 4: validation preferred it to
+# 2 s, over the student's three seeds); "dkd-cal-p2": the same with 2 s, streaming only (it pairs with the
+# dkd-cal window twins).
+VARIANTS = {  # name: (training, calibrated, the streaming twin's read-out span in s, modes)
+    "scratch": ("scratch", False, 8, ("window", "stream")), "dkd": ("dkd", False, 8, ("window", "stream")),
+    "dkd-cal": ("dkd", True, 4, ("window", "stream")), "dkd-cal-p2": ("dkd", True, 2, ("stream",))}
+SEEDS = {"student": (0, 1, 2), "6-block": (0, 1)}
+ONE_SEED = {("scratch", "student"), ("scratch", "6-block")}  # seed 0 only
 
 
 def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
     """name -> (what it is, run config or None for a shipped model, folder)."""
     configs = recipe.configs(models / recipe.TEACHER_RUN)
     out: dict[str, tuple[str, RunConfig | None, Path]] = {}
-    for training in ("scratch", "dkd", "dkd-cal"):
-        base = configs[training.removesuffix("-cal")]
+    for variant, (training, calibrated, pool_s, modes) in VARIANTS.items():
+        base = configs[training]
         for size, spec in SIZES.items():
-            for seed in SEEDS[training, size]:
-                for mode in ("window", "stream"):
-                    model = replace(spec, pool_s=STREAM_POOL_S[training]) if mode == "stream" else spec
+            for seed in (0,) if (variant, size) in ONE_SEED else SEEDS[size]:
+                for mode in modes:
+                    model = replace(spec, pool_s=pool_s) if mode == "stream" else spec
                     config = replace(base, model=model, data=replace(base.data, stream=mode == "stream"),
-                                     train=replace(base.train, seed=seed, calibrate=training.endswith("-cal")))
-                    name = "-".join([size, mode, *([training] if training != "scratch" else []),
+                                     train=replace(base.train, seed=seed, calibrate=calibrated))
+                    name = "-".join([size, mode, *([variant] if variant != "scratch" else []),
                                      *([f"s{seed}"] if seed else [])])
-                    out[name] = (f"{model.describe()}, {mode}, {training}, seed {seed}", config, RUNS / name)
+                    out[name] = (f"{model.describe()}, {mode}, {variant}, seed {seed}", config, RUNS / name)
     out["student (shipped)"] = ("models/student", None, models / recipe.STUDENT_RUN)
     out["teacher (shipped)"] = ("models/teacher", None, models / recipe.TEACHER_RUN)
     return out
+
+
+def pair_key(cfg: RunConfig) -> str:
+    """What a window model and its streaming twin share: the window twin's architecture, the training and the
+    seed; a streaming model whose read-out span is not its variant's own stays unpaired."""
+    strategy, calibrated, seed = cfg.distill.strategy, cfg.train.calibrate, cfg.train.seed
+    span = next(p for t, c, p, _ in VARIANTS.values() if (t, c) == (strategy, calibrated))
+    unpaired = cfg.data.stream and cfg.model.pool_s != span
+    return "".join([replace(cfg.model, pool_s=8).describe(), f", {strategy.upper()}" if strategy != "scratch" else "",
+                    ", calibrated" if calibrated else "", f", pool {cfg.model.pool_s} s" if unpaired else "",
+                    f", seed {seed}" if seed else ""])
 
 
 def device(folder: Path, console: Console, shipped: bool) -> dict:
@@ -123,13 +140,10 @@ def score(folder: Path) -> dict:
     w = watch_errors(model, e2e_recording.load(inputs=cfg.data.inputs, streaming=cfg.data.stream),
                      e2e_recording.REFERENCE_LAG_WINDOWS)
     window_macs = count_macs(model)
-    strategy, calibrated, seed = cfg.distill.strategy, cfg.train.calibrate, cfg.train.seed
-    training = strategy + (", calibrated" if calibrated else "")
-    pair = "".join([f", {strategy.upper()}" if strategy != "scratch" else "", ", calibrated" if calibrated else "",
-                    f", seed {seed}" if seed else ""])
+    calibrated = cfg.train.calibrate
+    training = cfg.distill.strategy + (", calibrated" if calibrated else "")
     calibration = read_json(folder / METRICS).get("calibration", {}) if (folder / METRICS).is_file() else {}
-    # a pair is named by the window twin's architecture: the streaming one may pool less (pool_s)
-    return {"model": replace(cfg.model, pool_s=8).describe() + pair, "training": training, "seed": seed,
+    return {"model": pair_key(cfg), "training": training, "seed": cfg.train.seed,
             "blocks": cfg.model.blocks, "mode": "streaming" if cfg.data.stream else "window",
             "pool_s": cfg.model.pool_s, "temperature": calibration.get("temperature", 1.0),
             "params": sum(p.numel() for p in model.parameters()),
