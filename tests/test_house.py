@@ -16,7 +16,7 @@ LAYERS = (
     ("data", "recordings"),
     ("models",),
     ("distill",),
-    ("metrics", "reports"),
+    ("metrics", "reports", "calibrate"),
     ("config",),
     ("runs", "eval_sets"),
     ("train",),
