@@ -41,7 +41,7 @@ from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET
 from edgeppg.data.windows import HR_LOW
 from edgeppg.eval_sets import cadence_step_locks
-from edgeppg.metrics import evaluate_logits, evaluate_set, predict_logits, still_motion
+from edgeppg.metrics import errors, evaluate_set, hr_from_logits, predict_logits, split_still_motion, track_hr
 from edgeppg.models import ModelSpec
 from edgeppg.models.complexity import count_macs
 from edgeppg.runs import load_model
@@ -53,10 +53,10 @@ SIZES = {"student": ModelSpec(blocks=3, width=16, kernel=5, stem_stride=2, block
 
 # Each variant's pairs trained alike: from the labels (scratch) and by DKD from the shipped teacher (as the
 # shipped student is), over three seeds at the student's size and two at the 6-block size (8 min a run),
-# the scratch pairs and the 6-block dkd-cal-p2 model one. "dkd-cal": DKD with the tracker's temperature chosen on validation (--calibrate,
-# both twins) and the streaming twin's read-out over the newest 4 s (--pool-s 4: validation preferred it to
-# 2 s, over the student's three seeds); "dkd-cal-p2": the same with 2 s, streaming only (it pairs with the
-# dkd-cal window twins).
+# the scratch pairs and the 6-block dkd-cal-p2 model one. "dkd-cal": DKD with the tracker's temperature
+# chosen on validation (--calibrate, both twins) and the streaming twin's read-out over the newest 4 s
+# (--pool-s 4: validation preferred it to 2 s, over the student's three seeds, in runs with one torch
+# thread); "dkd-cal-p2": the same with 2 s, streaming only (it pairs with the dkd-cal window twins).
 VARIANTS = {  # name: (training, calibrated, the streaming twin's read-out span in s, modes)
     "scratch": ("scratch", False, 8, ("window", "stream")), "dkd": ("dkd", False, 8, ("window", "stream")),
     "dkd-cal": ("dkd", True, 4, ("window", "stream")), "dkd-cal-p2": ("dkd", True, 2, ("stream",))}
@@ -90,7 +90,8 @@ def pair_key(cfg: RunConfig) -> str:
     strategy, calibrated, seed = cfg.distill.strategy, cfg.train.calibrate, cfg.train.seed
     span = next(p for t, c, p, _ in VARIANTS.values() if (t, c) == (strategy, calibrated))
     unpaired = cfg.data.stream and cfg.model.pool_s != span
-    return "".join([replace(cfg.model, pool_s=8).describe(), f", {strategy.upper()}" if strategy != "scratch" else "",
+    return "".join([replace(cfg.model, pool_s=ModelSpec.pool_s).describe(),
+                    f", {strategy.upper()}" if strategy != "scratch" else "",
                     ", calibrated" if calibrated else "", f", pool {cfg.model.pool_s} s" if unpaired else "",
                     f", seed {seed}" if seed else ""])
 
@@ -133,8 +134,8 @@ def score(folder: Path) -> dict:
     model, cfg = load_model(folder)
     test = load_splits(cfg.data).test
     logits = predict_logits(model, test.x)  # once, for every read-out and the persistence of its errors
-    m = evaluate_logits(logits, test.hr, order=(test.subject, test.start_s, test.steps))
-    parts = still_motion(model, test, "track")
+    tracked = track_hr(logits, test.subject, test.start_s, test.steps)  # once, for all and still / motion
+    parts = split_still_motion(tracked, test)
     climbing = load_windows(replace(DataConfig(synthetic=CADENCE_SET), inputs=cfg.data.inputs, stream=cfg.data.stream))
     cadence = evaluate_set(model, climbing)
     w = watch_errors(model, e2e_recording.load(inputs=cfg.data.inputs, streaming=cfg.data.stream),
@@ -149,7 +150,8 @@ def score(folder: Path) -> dict:
             "params": sum(p.numel() for p in model.parameters()),
             "macs_per_window": window_macs,
             "macs_per_update": model.update_macs() if cfg.data.stream else window_macs,
-            "test_track": m["mae_track"], "test_argmax": m["mae_argmax"],
+            "test_track": errors(tracked, test.hr)["mae"],
+            "test_argmax": errors(hr_from_logits(logits).numpy(), test.hr)["mae"],
             "test_still_track": parts["still"]["mae"], "test_motion_track": parts["motion"]["mae"],
             "cadence_track": cadence["mae_track"], "step_lock_s": cadence_step_locks(model, climbing)["track"],
             "watch_track": w["tracked"], "watch_track_lag": w["tracked_lag"],

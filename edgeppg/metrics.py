@@ -150,6 +150,12 @@ def still_motion(model: nn.Module, ws, readout: str = "argmax") -> dict[str, dic
     logits = predict_logits(model, ws.x)
     pred = (track_hr(logits, ws.subject, ws.start_s, ws.steps) if readout == "track"
             else hr_from_logits(logits, readout).numpy())
+    return split_still_motion(pred, ws)
+
+
+def split_still_motion(pred: np.ndarray, ws) -> dict[str, dict[str, float]]:
+    """Errors of the heart rates `pred` (one per window of WindowSet `ws`) over its still and its motion
+    windows: for a caller that already has the read-out."""
     moving = np.nan_to_num(ws.motion, nan=0.0) > MOTION_G
     return {name: {"windows": int(sel.sum()), **errors(pred[sel], ws.hr[sel])}
             for name, sel in (("still", ~moving), ("motion", moving)) if sel.any()}

@@ -31,7 +31,7 @@ class ModelSpec:
     block_strides: str = field(default="", metadata=text())
     # resnet1d streaming: seconds of the newest last-layer frames the read-out averages (8: the window; 2: each
     # update's new frames only, so consecutive outputs share none and the tracker sees fresh evidence)
-    pool_s: int = field(default=8, metadata=whole(2, 8))
+    pool_s: int = field(default=int(WINDOW_S), metadata=whole(int(STRIDE_S), int(WINDOW_S)))
     hidden: int = field(default=64, metadata=whole(1, 65_536))  # mlp: units per layer
     layers: int = field(default=2, metadata=whole(1, 64, option=None))  # mlp: hidden layers
 
