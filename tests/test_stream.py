@@ -319,6 +319,30 @@ def test_monitor_firmware_links_for_the_nrf52840dk_and_fits(exported):
     assert boards.fits(fw.flash_bytes, fw.static_ram_bytes + section_sizes(fw.elf)[".stack"], "nrf52840dk")
 
 
+@needs_qemu
+def test_the_shipped_students_monitor_fits_the_micro_bit(tmp_path):
+    """The shipped student's heart-rate monitor, accelerometer front end included, on the Cortex-M0: the watch
+    recording streams bit-exact with the host, and the monitor as the micro:bit v1 runs it (16 KiB of RAM)
+    fits, the stack it measured within what its link reserves."""
+    import shutil
+    from pathlib import Path
+
+    from edgeppg import recordings
+    from edgeppg.mcu import boards
+    from edgeppg.mcu.build import section_sizes
+    from edgeppg.mcu.stream import build_stream_firmware, run_stream
+
+    run = tmp_path / "student"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "models" / "student", run,
+                    ignore=shutil.ignore_patterns("firmware", "card", "stream_*.json"))
+    r = run_stream(run, recordings.load("e2epyppg", run), board="microbit")
+    assert r["agree"] == 1.0 and r["agree_tracked"] == 1.0 and r["int8_input_mismatches"] == 0
+    assert r["fits_board"] == "microbit_v1" and r["fits"] and r["ram_bytes"] < r["ram_bytes_with_dump"]
+    fw = build_stream_firmware(run, board="microbit_v1", dump_inputs=False)  # links against the part's 16 KiB
+    assert r["stack_bytes"] <= section_sizes(fw.elf)[".stack"]
+    assert boards.fits(fw.flash_bytes, fw.static_ram_bytes + section_sizes(fw.elf)[".stack"], "microbit_v1")
+
+
 @pytest.fixture(scope="module")
 def exported_acc(tmp_path_factory):
     """A tiny model trained on the accelerometer front end (climbing and running), exported."""

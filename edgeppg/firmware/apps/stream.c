@@ -20,26 +20,37 @@
 #include "ep_model.h"
 
 #define MAX_CHUNK 64
-#define QUEUE 8
+#define ACC_PIECE 16 /* an accelerometer block is read and pushed this many samples at a time */
+/* Windows one block can hand on: the two a block of MAX_CHUNK samples at most completes, and the two the
+ * monitor may hold back for their acceleration. */
+#define QUEUE 4
 
-/* Windows completed inside one push, printed after it returns (printing is not part of what is timed). */
+/* Windows completed inside one block's pushes, printed after them (printing is not part of what is timed). */
 typedef struct {
   ep_hr hr;
+#ifdef EP_STREAM_DUMP_INPUT
   int8_t input[EP_WINDOW];
+#endif
 } done_window;
 static done_window queue[QUEUE];
 static int queued;
+#ifdef EP_STREAM_DUMP_INPUT
+static char line[192 + 2 * EP_WINDOW]; /* a window's fields, then its input as hex */
+#else
+static char line[192];
+#endif
 
 static void on_hr(void *user, const ep_hr *hr) {
   (void)user;
-  if (queued == QUEUE) return; /* cannot happen: a push of MAX_CHUNK samples completes at most one window */
+  if (queued == QUEUE) return; /* cannot happen (QUEUE) */
   queue[queued].hr = *hr;
+#ifdef EP_STREAM_DUMP_INPUT
   if (hr->input) memcpy(queue[queued].input, hr->input, EP_WINDOW);
+#endif
   queued++;
 }
 
 static void print_window(const done_window *w, uint64_t pre) {
-  static char line[192 + 2 * EP_WINDOW]; /* the fields, then the window as hex */
   static const char hex[] = "0123456789abcdef";
   char *p = ep_fmt_str(line, "hr i=");
   p = ep_fmt_i64(p, w->hr.index);
@@ -88,7 +99,7 @@ static int32_t read_upto(void *buf, int32_t n) {
 
 int main(void) {
   static const int32_t chunks[] = {1, 7, 64, 13, 32, 3, 50}; /* any chunk size works: exercise several */
-  char line[128], *p;
+  char *p;
   ep_board_init();
   struct {
     char magic[4];
@@ -124,20 +135,28 @@ int main(void) {
   uint32_t pushed = 0, windows = 0;
   uint64_t pre = 0; /* preprocessing ticks since the last window */
 #if EP_HRM_ACC
-  static float xyz[3 * MAX_CHUNK];
+  static float xyz[3 * ACC_PIECE];
   (void)chunks;
   for (;;) {
     int32_t n = 0, m = 0;
     if (read_upto(&n, 4) != 4 || n < 0 || n > MAX_CHUNK) break;
     const int32_t got = read_upto(samples, n * (int32_t)sizeof(float)) / (int32_t)sizeof(float);
-    const int ended = got < n || read_upto(&m, 4) != 4 || m < 0 || m > MAX_CHUNK ||
-                      read_upto(xyz, 3 * m * (int32_t)sizeof(float)) != 3 * m * (int32_t)sizeof(float);
+    int ended = got < n || read_upto(&m, 4) != 4 || m < 0 || m > MAX_CHUNK;
     n = got;
     queued = 0;
-    const uint64_t t0 = ep_board_ticks();
+    uint64_t t0 = ep_board_ticks();
     ep_hrm_push(samples, n, on_hr, 0);
-    if (!ended) ep_hrm_push_acc(xyz, m, on_hr, 0);
     uint64_t spent = ep_board_ticks() - t0;
+    for (int32_t done = 0; !ended && done < m; done += ACC_PIECE) {
+      const int32_t k = m - done < ACC_PIECE ? m - done : ACC_PIECE;
+      if (read_upto(xyz, 3 * k * (int32_t)sizeof(float)) != 3 * k * (int32_t)sizeof(float)) {
+        ended = 1; /* the stream stopped inside the block: what came before is pushed */
+        break;
+      }
+      t0 = ep_board_ticks();
+      ep_hrm_push_acc(xyz, k, on_hr, 0);
+      spent += ep_board_ticks() - t0;
+    }
 #else
   for (int c = 0; pushed < header.count; c = (c + 1) % (int)(sizeof chunks / sizeof chunks[0])) {
     int32_t n = chunks[c];

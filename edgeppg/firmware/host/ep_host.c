@@ -1,6 +1,7 @@
 /* Host-only helpers around the device's preprocessing, for edgeppg.device.native: whole recordings
  * and whole arrays per call instead of one ctypes call per sample. Never built into firmware. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ep_cancel.h"
 #include "ep_stream.h"
@@ -32,8 +33,10 @@ int32_t ep_host_raw_windows(const ep_resampler_design *d, const float *x, int32_
   if (s == NULL) return -1;
   ep_stream_init(s, d);
   int32_t count = 0;
-  for (int32_t i = 0; i < n && count < max_windows; ++i)
-    if (ep_stream_push(s, x[i])) ep_stream_raw(s, out + (size_t)(count++) * EP_WINDOW);
+  for (int32_t i = 0; i < n && count < max_windows; ++i) {
+    if (!ep_stream_push(s, x[i])) continue;
+    memcpy(out + (size_t)(count++) * EP_WINDOW, ep_stream_samples(s, s->windows - 1), EP_WINDOW * sizeof(float));
+  }
   free(s);
   return count;
 }
@@ -41,13 +44,17 @@ int32_t ep_host_raw_windows(const ep_resampler_design *d, const float *x, int32_
 /* The accelerometer front end on n windows: ppg (n x EP_WINDOW, normalised), acc (n x 3 x EP_WINDOW, g). */
 void ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t harmonics, float *out, int32_t *cancelled,
                     int32_t *steps) {
-  for (int32_t w = 0; w < n; ++w)
-    cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, acc + (size_t)w * 3 * EP_WINDOW, harmonics,
-                             out + (size_t)w * EP_WINDOW, steps + w);
+  for (int32_t w = 0; w < n; ++w) {
+    const float *a = acc + (size_t)w * 3 * EP_WINDOW, *const axes[3] = {a, a + EP_WINDOW, a + 2 * EP_WINDOW};
+    cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, axes, harmonics, out + (size_t)w * EP_WINDOW, steps + w);
+  }
 }
 
 void ep_host_step_rates(const float *acc, int32_t n, int32_t *out) {
-  for (int32_t w = 0; w < n; ++w) out[w] = ep_cancel_step_rate(acc + (size_t)w * 3 * EP_WINDOW);
+  for (int32_t w = 0; w < n; ++w) {
+    const float *a = acc + (size_t)w * 3 * EP_WINDOW, *const axes[3] = {a, a + EP_WINDOW, a + 2 * EP_WINDOW};
+    out[w] = ep_cancel_step_rate(axes);
+  }
 }
 
 void ep_host_quantize(const float *x, int32_t n, float scale, int32_t zero_point, int8_t *out) {

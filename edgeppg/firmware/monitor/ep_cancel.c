@@ -2,6 +2,14 @@
 
 #include <math.h>
 
+/* The fit's system, the step stage and its spectrum each get a frame of their own, one after another: inlined
+ * into one, their arrays would sit on the stack together (measured: 3.2 KiB at the deepest, 1.6 apart). */
+#if defined(__GNUC__)
+#define EP_OWN_FRAME __attribute__((noinline))
+#else
+#define EP_OWN_FRAME
+#endif
+
 /* Regressor t: axis t / LAGS, delayed by t % LAGS samples (the window's first sample before it), centred. */
 typedef struct {
   const float *x;
@@ -64,14 +72,14 @@ static void rotate(float *c, float *s, int32_t steps) {
 
 /* The accelerometer's dominant rate in BPM (EP_HR_LOW_BPM .. + EP_CLASSES - 1): the largest power at a one-BPM
  * class, summed over the centred axes under a Welch window, each class by Goertzel's recurrence. */
-static int32_t step_rate(const float *acc, const float *mean) {
+EP_OWN_FRAME static int32_t step_rate(const float *const acc[3], const float *mean) {
   float power[EP_CLASSES], xw[EP_WINDOW];
   const float half = 0.5f * (float)(EP_WINDOW - 1), inv = 1.0f / (0.5f * (float)(EP_WINDOW + 1));
   for (int32_t b = 0; b < EP_CLASSES; ++b) power[b] = 0.0f;
   for (int32_t a = 0; a < 3; ++a) {
     for (int32_t i = 0; i < EP_WINDOW; ++i) {
       const float u = ((float)i - half) * inv;
-      xw[i] = (acc[a * EP_WINDOW + i] - mean[a]) * (1.0f - u * u);
+      xw[i] = (acc[a][i] - mean[a]) * (1.0f - u * u);
     }
     float c = 1.0f, s = 0.0f;
     rotate(&c, &s, EP_HR_LOW_BPM);
@@ -92,10 +100,10 @@ static int32_t step_rate(const float *acc, const float *mean) {
   return EP_HR_LOW_BPM + best;
 }
 
-int32_t ep_cancel_step_rate(const float *acc) {
+int32_t ep_cancel_step_rate(const float *const acc[3]) {
   float mean[3] = {0.0f, 0.0f, 0.0f};
   for (int32_t a = 0; a < 3; ++a) {
-    for (int32_t i = 0; i < EP_WINDOW; ++i) mean[a] += acc[a * EP_WINDOW + i];
+    for (int32_t i = 0; i < EP_WINDOW; ++i) mean[a] += acc[a][i];
     mean[a] /= (float)EP_WINDOW;
   }
   return step_rate(acc, mean);
@@ -130,7 +138,7 @@ static void steps_next(ep_steps *t, float *v) {
 /* Removes from x (in place) its least-squares fit on cosines and sines at the accelerometer's dominant rate
  * and its second harmonic (up to `harmonics`, those below the last class): motion whose rhythm the
  * accelerometer shows but whose shape in the PPG no fixed mix of the axes explains. */
-static int32_t remove_steps(float *x, const float *acc, const float *mean, int32_t harmonics) {
+EP_OWN_FRAME static int32_t remove_steps(float *x, const float *const acc[3], const float *mean, int32_t harmonics) {
   const int32_t bpm = step_rate(acc, mean);
   ep_steps t;
   t.n = 0;
@@ -167,38 +175,13 @@ static int32_t remove_steps(float *x, const float *acc, const float *mean, int32
   return bpm;
 }
 
-static void copy(const float *ppg, float *out) {
-  if (out != ppg)
-    for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = ppg[i];
-}
-
-int32_t ep_cancel(const float *ppg, const float *acc, int32_t harmonics, float *out, int32_t *step_bpm) {
-  if (step_bpm) *step_bpm = -1;
-  /* the gate: the spread of |acc| over the window */
-  float mag_mean = 0.0f, mag_var = 0.0f, mean[3] = {0.0f, 0.0f, 0.0f};
-  for (int32_t i = 0; i < EP_WINDOW; ++i) {
-    const float x = acc[i], y = acc[EP_WINDOW + i], z = acc[2 * EP_WINDOW + i];
-    mag_mean += sqrtf(x * x + y * y + z * z);
-    mean[0] += x;
-    mean[1] += y;
-    mean[2] += z;
-  }
-  mag_mean /= (float)EP_WINDOW;
-  for (int32_t a = 0; a < 3; ++a) mean[a] /= (float)EP_WINDOW;
-  for (int32_t i = 0; i < EP_WINDOW; ++i) {
-    const float x = acc[i], y = acc[EP_WINDOW + i], z = acc[2 * EP_WINDOW + i];
-    const float d = sqrtf(x * x + y * y + z * z) - mag_mean;
-    mag_var += d * d;
-  }
-  if (!(sqrtf(mag_var / (float)EP_WINDOW) > EP_CANCEL_GATE_G)) {
-    copy(ppg, out);
-    return 0;
-  }
-  /* normal equations of the ridge fit: (R^T R + lambda I) w = R^T ppg, lambda relative to R^T R's diagonal */
+/* What the axes explain, subtracted from ppg into out: a ridge fit (R^T R + lambda I) w = R^T ppg, lambda
+ * relative to R^T R's diagonal; 0 when the normal equations are singular. */
+EP_OWN_FRAME static int32_t subtract_axes(const float *ppg, const float *const acc[3], const float *mean, float *out) {
   float g[EP_CANCEL_TERMS][EP_CANCEL_TERMS], b[EP_CANCEL_TERMS], trace = 0.0f;
   ep_regressor r[EP_CANCEL_TERMS];
   for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) {
-    r[t].x = acc + (t / EP_CANCEL_LAGS) * EP_WINDOW;
+    r[t].x = acc[t / EP_CANCEL_LAGS];
     r[t].lag = t % EP_CANCEL_LAGS;
     r[t].mean = mean[t / EP_CANCEL_LAGS];
   }
@@ -214,21 +197,52 @@ int32_t ep_cancel(const float *ppg, const float *acc, int32_t harmonics, float *
   }
   const float lambda = EP_CANCEL_RIDGE * trace / (float)EP_CANCEL_TERMS + 1e-12f;
   for (int32_t s = 0; s < EP_CANCEL_TERMS; ++s) g[s][s] += lambda;
-  if (!solve(g, b, EP_CANCEL_TERMS)) {
-    copy(ppg, out);
-    return 0;
-  }
-  /* subtract the fit, then renormalise: the model sees a zero-mean, unit-spread window as always */
-  float m = 0.0f, v = 0.0f;
+  if (!solve(g, b, EP_CANCEL_TERMS)) return 0;
   for (int32_t i = 0; i < EP_WINDOW; ++i) {
     float fit = 0.0f;
     for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) fit += b[t] * at(&r[t], i);
     out[i] = ppg[i] - fit;
   }
+  return 1;
+}
+
+static void copy(const float *ppg, float *out) {
+  if (out != ppg)
+    for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = ppg[i];
+}
+
+int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics, float *out, int32_t *step_bpm) {
+  if (step_bpm) *step_bpm = -1;
+  /* the gate: the spread of |acc| over the window */
+  float mag_mean = 0.0f, mag_var = 0.0f, mean[3] = {0.0f, 0.0f, 0.0f};
+  for (int32_t i = 0; i < EP_WINDOW; ++i) {
+    const float x = acc[0][i], y = acc[1][i], z = acc[2][i];
+    mag_mean += sqrtf(x * x + y * y + z * z);
+    mean[0] += x;
+    mean[1] += y;
+    mean[2] += z;
+  }
+  mag_mean /= (float)EP_WINDOW;
+  for (int32_t a = 0; a < 3; ++a) mean[a] /= (float)EP_WINDOW;
+  for (int32_t i = 0; i < EP_WINDOW; ++i) {
+    const float x = acc[0][i], y = acc[1][i], z = acc[2][i];
+    const float d = sqrtf(x * x + y * y + z * z) - mag_mean;
+    mag_var += d * d;
+  }
+  if (!(sqrtf(mag_var / (float)EP_WINDOW) > EP_CANCEL_GATE_G)) {
+    copy(ppg, out);
+    return 0;
+  }
+  if (!subtract_axes(ppg, acc, mean, out)) {
+    copy(ppg, out);
+    return 0;
+  }
   if (harmonics > 0) {
     const int32_t bpm = remove_steps(out, acc, mean, harmonics);
     if (step_bpm) *step_bpm = bpm;
   }
+  /* renormalise: the model sees a zero-mean, unit-spread window as always */
+  float m = 0.0f, v = 0.0f;
   for (int32_t i = 0; i < EP_WINDOW; ++i) m += out[i];
   m /= (float)EP_WINDOW;
   for (int32_t i = 0; i < EP_WINDOW; ++i) v += (out[i] - m) * (out[i] - m);

@@ -20,6 +20,23 @@ static int8_t kept_input[EP_WINDOW]; /* the model's input is overwritten by its 
 
 static uint64_t now(void) { return clock_fn ? clock_fn() : 0; }
 
+#if EP_HRM_ACC
+/* The accelerometer's three axes, each through its own copy of the PPG's resampler. Each stream holds its
+ * newest window until its next one is complete, so a window is read where its streams hold it: no copies. */
+static ep_stream acc_stream[3];
+static int acc_ready;
+static int32_t waiting;          /* the newest PPG window, waiting in its stream for its acceleration; -1: none */
+static int parked;               /* 1: the window before it waits here, taken out of the stream (ppg, parked_w) */
+static ep_window parked_w;
+static float ppg[EP_WINDOW];     /* the window handed on (or parked), normalised */
+static float cleaned[EP_WINDOW]; /* and as the front end left it */
+static int32_t step_class;       /* the window's step rate as a class for the tracker, -1 for none */
+#define EP_HRM_ACC_STATE \
+  (sizeof acc_stream + sizeof waiting + sizeof parked + sizeof parked_w + sizeof ppg + sizeof cleaned + sizeof step_class)
+#else
+#define EP_HRM_ACC_STATE 0
+#endif
+
 #if EP_MODEL_STREAMING
 #include "ep_model_stream.h"
 /* A model of the streaming family (codegen/stream.py) keeps the stream it has seen: each window hands it
@@ -50,6 +67,10 @@ int ep_hrm_init(float sample_rate_hz) {
     if (ep_resamplers[i].rate_hz == sample_rate_hz) {
       ep_stream_init(&stream, &ep_resamplers[i]);
       ep_tracker_init(&tracker);
+#if EP_HRM_ACC
+      waiting = -1;
+      parked = 0;
+#endif
 #if EP_MODEL_STREAMING
       ep_model_stream_reset();
 #endif
@@ -61,28 +82,6 @@ int ep_hrm_init(float sample_rate_hz) {
 }
 
 void ep_hrm_set_clock(uint64_t (*ticks)(void)) { clock_fn = ticks; }
-
-#if EP_HRM_ACC
-/* The accelerometer's three axes, each through its own copy of the PPG's resampler, and the windows that
- * wait for their other half: slot = window index % EP_HRM_PENDING. */
-static ep_stream acc_stream[3];
-static int acc_ready;
-static struct {
-  int32_t index; /* -1: empty */
-  ep_window w;
-  float x[EP_WINDOW]; /* normalised PPG */
-} ppg_wait[EP_HRM_PENDING];
-static struct {
-  int32_t index;
-  float xyz[3 * EP_WINDOW]; /* axis-major, g */
-} acc_wait[EP_HRM_PENDING];
-static int32_t next_window; /* the next window to hand to the model, in order */
-static float cleaned[EP_WINDOW];
-static int32_t step_class; /* the window's step rate as a class for the tracker, -1 for none */
-#define EP_HRM_ACC_STATE (sizeof acc_stream + sizeof ppg_wait + sizeof acc_wait + sizeof cleaned + sizeof step_class)
-#else
-#define EP_HRM_ACC_STATE 0
-#endif
 
 uint32_t ep_hrm_state_bytes(void) { return (uint32_t)(sizeof stream + sizeof tracker + EP_HRM_ACC_STATE); }
 
@@ -116,40 +115,52 @@ static void run_window(const ep_window *wp, ep_hr_fn on_hr, void *user) {
   on_hr(user, &hr);
 }
 
-/* The window in `slot` to the front end (when its acceleration is in), the model and the tracker. */
-static void hand_on(int32_t slot, int use_acc, ep_hr_fn on_hr, void *user) {
-  const ep_window *w = &ppg_wait[slot].w;
+/* PPG window `index` (one the stream holds), normalised into ppg when usable. */
+static ep_window take(int32_t index) {
+  const ep_window w = ep_stream_window_at(&stream, index);
+  if (w.status == EP_WINDOW_OK) ep_stream_normalised(&stream, &w, ppg);
+  return w;
+}
+
+/* A window (its PPG in ppg) to the front end (with its acceleration, when `use_acc`), the model, the tracker. */
+static void hand_on(const ep_window *w, int use_acc, ep_hr_fn on_hr, void *user) {
   step_class = -1;
   if (w->status == EP_WINDOW_OK) {
-    const float *x = ppg_wait[slot].x;
+    const float *x = ppg;
     int32_t step_bpm = -1;
-    if (use_acc && ep_cancel(x, acc_wait[slot].xyz, EP_CANCEL_HARMONICS, cleaned, &step_bpm)) x = cleaned;
+    if (use_acc) {
+      const float *const axes[3] = {ep_stream_samples(&acc_stream[0], w->index),
+                                    ep_stream_samples(&acc_stream[1], w->index),
+                                    ep_stream_samples(&acc_stream[2], w->index)};
+      if (ep_cancel(ppg, axes, EP_CANCEL_HARMONICS, cleaned, &step_bpm)) x = cleaned;
+    }
     step_class = step_bpm >= 0 ? step_bpm - EP_HR_LOW_BPM : -1;
     for (int32_t i = 0; i < EP_WINDOW; ++i)
       MODEL_INPUT[i] = ep_quantize(x[i], EP_MODEL_INPUT_SCALE, EP_MODEL_INPUT_ZERO_POINT);
   }
-  ppg_wait[slot].index = -1;
-  next_window++;
   run_window(w, on_hr, user);
 }
 
-/* A completed PPG window waits in its slot for its acceleration. When the slot still holds the window
- * EP_HRM_PENDING before it (its acceleration never came), that one goes on first, as a still window. */
+/* A PPG window is complete. Windows go on in order, each once its acceleration is in: the one parked two
+ * windows back goes on now as a still window (its acceleration did not come); the one that waited in the
+ * stream is parked (the stream is about to drop it); this one goes on at once when its acceleration is in
+ * (as a still one when the accelerometer ran more than a window ahead), else waits. */
 static void window(ep_hr_fn on_hr, void *user) {
-  const ep_window w = ep_stream_window(&stream);
-  const int32_t slot = w.index % EP_HRM_PENDING;
-  if (ppg_wait[slot].index >= 0 && ppg_wait[slot].index == next_window) hand_on(slot, 0, on_hr, user);
-  ppg_wait[slot].index = w.index;
-  ppg_wait[slot].w = w;
-  ep_stream_normalised(&stream, &w, ppg_wait[slot].x);
-}
-
-/* Hand on, in order, every window whose PPG and acceleration are both in. */
-static void drain(ep_hr_fn on_hr, void *user) {
-  for (;;) {
-    const int32_t slot = next_window % EP_HRM_PENDING;
-    if (ppg_wait[slot].index != next_window || acc_wait[slot].index != next_window) return;
-    hand_on(slot, 1, on_hr, user);
+  const int32_t index = stream.windows - 1;
+  if (parked) {
+    parked = 0;
+    hand_on(&parked_w, 0, on_hr, user);
+  }
+  if (waiting >= 0) {
+    parked_w = take(waiting);
+    parked = 1;
+    waiting = -1;
+  }
+  if (!parked && acc_stream[0].windows > index) {
+    const ep_window w = take(index);
+    hand_on(&w, ep_stream_has(&acc_stream[0], index), on_hr, user);
+  } else {
+    waiting = index;
   }
 }
 #else
@@ -189,16 +200,13 @@ void ep_hrm_push(const float *samples, int32_t n, ep_hr_fn on_hr, void *user) {
   if (!ready) return;
   for (int32_t i = 0; i < n; ++i)
     if (ep_stream_push(&stream, samples[i])) window(on_hr, user);
-#if EP_HRM_ACC
-  drain(on_hr, user);
-#endif
 }
 
 #if EP_HRM_ACC
 int ep_hrm_init_acc(float sample_rate_hz) {
   acc_ready = 0;
-  next_window = 0;
-  for (int32_t k = 0; k < EP_HRM_PENDING; ++k) ppg_wait[k].index = acc_wait[k].index = -1;
+  waiting = -1;
+  parked = 0;
   for (int32_t i = 0; i < EP_RESAMPLER_COUNT; ++i) {
     if (ep_resamplers[i].rate_hz == sample_rate_hz) {
       for (int32_t a = 0; a < 3; ++a) ep_stream_init(&acc_stream[a], &ep_resamplers[i]);
@@ -215,10 +223,15 @@ void ep_hrm_push_acc(const float *xyz, int32_t n, ep_hr_fn on_hr, void *user) {
     int done = 0;
     for (int32_t a = 0; a < 3; ++a) done = ep_stream_push(&acc_stream[a], xyz[3 * i + a]); /* the axes move together */
     if (!done) continue;
-    const int32_t index = acc_stream[0].windows - 1, slot = index % EP_HRM_PENDING;
-    acc_wait[slot].index = index;
-    for (int32_t a = 0; a < 3; ++a) ep_stream_raw(&acc_stream[a], acc_wait[slot].xyz + a * EP_WINDOW);
+    const int32_t index = acc_stream[0].windows - 1;
+    if (parked && parked_w.index == index) {
+      parked = 0;
+      hand_on(&parked_w, 1, on_hr, user);
+    } else if (!parked && waiting == index) {
+      waiting = -1;
+      const ep_window w = take(index);
+      hand_on(&w, 1, on_hr, user);
+    }
   }
-  drain(on_hr, user);
 }
 #endif

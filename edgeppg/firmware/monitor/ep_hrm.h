@@ -13,9 +13,11 @@
  *   ep_hrm_init_acc(32.0f);                    // after ep_hrm_init: a rate the contract lists
  *   ep_hrm_push_acc(xyz, n, on_heart_rate, ctx); // n samples of x, y, z interleaved, in g
  *
- * A window is handed to the model once both its PPG and its acceleration are in; the accelerometer may
- * run up to EP_HRM_PENDING windows behind the PPG (a window whose acceleration is later still goes on
- * as a still one, when the PPG needs its slot). */
+ * A window is handed to the model once both its PPG and its acceleration are in: the PPG may run up to two
+ * windows (4 s) ahead of the accelerometer, the accelerometer one window ahead of the PPG (each stream holds
+ * its newest window until its next one is complete). A PPG window whose acceleration has not come two PPG
+ * windows later goes on as a still one, and so does one whose acceleration is gone (the accelerometer ran
+ * further ahead). */
 #ifndef EP_HRM_H
 #define EP_HRM_H
 #include <stdint.h>
@@ -46,7 +48,6 @@ void ep_hrm_push(const float *samples, int32_t n, ep_hr_fn on_hr, void *user);
 /* Optional: a monotonic counter, to measure the model's and the tracker's share of the time. */
 void ep_hrm_set_clock(uint64_t (*ticks)(void));
 #if EP_HRM_ACC
-#define EP_HRM_PENDING 2
 /* 0, or -1 when the contract has no resampler for this rate. */
 int ep_hrm_init_acc(float sample_rate_hz);
 void ep_hrm_push_acc(const float *xyz, int32_t n, ep_hr_fn on_hr, void *user);

@@ -12,28 +12,45 @@ void ep_stream_init(ep_stream *s, const ep_resampler_design *d) {
   s->last_raw = 0.0f;
   s->nan_hold = 0;
   s->changed = 0;
-  s->head = 0;
+  s->len = 0;
+  s->base = 0;
   s->until_window = EP_WINDOW;
   s->windows = 0;
-  for (int32_t i = 0; i < EP_WINDOW; ++i) {
-    s->ring[i] = 0.0f;
-    s->flags[i] = 0;
+  for (int32_t i = 0; i < EP_STREAM_KEEP; ++i) s->out[i] = 0.0f;
+  for (int32_t b = 0; b < EP_STREAM_BLOCKS; ++b) s->changes[b] = s->invalid[b] = 0;
+}
+
+/* One output at the end of out; when out is full, its oldest stride goes first. */
+static void append(ep_stream *s, float y, int32_t changed, int32_t invalid) {
+  if (s->len == EP_STREAM_KEEP) {
+    for (int32_t i = EP_STRIDE; i < EP_STREAM_KEEP; ++i) s->out[i - EP_STRIDE] = s->out[i];
+    for (int32_t b = 1; b < EP_STREAM_BLOCKS; ++b) {
+      s->changes[b - 1] = s->changes[b];
+      s->invalid[b - 1] = s->invalid[b];
+    }
+    s->len -= EP_STRIDE;
+    s->base++;
   }
+  const int32_t b = s->len / EP_STRIDE;
+  if (s->len % EP_STRIDE == 0) s->changes[b] = s->invalid[b] = 0;
+  s->out[s->len++] = y;
+  s->changes[b] = (int16_t)(s->changes[b] + changed);
+  s->invalid[b] = (uint8_t)(s->invalid[b] | invalid);
 }
 
 static void remember(ep_stream *s, float x) {
-  const int32_t k = s->d->taps_per_phase;
-  s->pos = s->pos == 0 ? k - 1 : s->pos - 1;
+  s->pos = s->pos == 0 ? s->d->taps_per_phase - 1 : s->pos - 1;
   s->hist[s->pos] = x;
-  s->hist[s->pos + k] = x;
 }
 
-/* One output at phase p from the newest K inputs, summed in a fixed order (float32, no contraction). */
+/* One output at phase p from the newest K inputs, newest first (hist from pos to its end, then from its
+ * start), summed in that fixed order (float32, no contraction). */
 static float filter(const ep_stream *s, int32_t p) {
-  const int32_t k = s->d->taps_per_phase;
+  const int32_t k = s->d->taps_per_phase, wrap = k - s->pos;
   const float *h = s->d->taps + p * k, *x = s->hist + s->pos;
   float acc = 0.0f;
-  for (int32_t i = 0; i < k; ++i) acc += h[i] * x[i];
+  for (int32_t i = 0; i < wrap; ++i) acc += h[i] * x[i];
+  for (int32_t i = wrap; i < k; ++i) acc += h[i] * s->hist[i - wrap];
   return acc;
 }
 
@@ -56,10 +73,8 @@ int ep_stream_push(ep_stream *s, float x) {
   s->acc -= s->d->up;
   int done = 0;
   while (s->acc < s->d->up) {
-    s->ring[s->head] = filter(s, s->acc);
-    s->flags[s->head] = (uint8_t)(s->changed | (s->nan_hold > 0 ? 2 : 0));
+    append(s, filter(s, s->acc), s->changed, s->nan_hold > 0);
     s->changed = 0;
-    s->head = s->head + 1 == EP_WINDOW ? 0 : s->head + 1;
     s->acc += s->d->down;
     if (--s->until_window == 0) {
       s->until_window = EP_STRIDE;
@@ -70,36 +85,36 @@ int ep_stream_push(ep_stream *s, float x) {
   return done;
 }
 
-ep_window ep_stream_window(const ep_stream *s) {
-  ep_window w = {s->windows - 1, EP_WINDOW_OK, 0.0f, 0.0f};
+int ep_stream_has(const ep_stream *s, int32_t index) {
+  const int32_t offset = (index - s->base) * EP_STRIDE;
+  return index >= 0 && index < s->windows && offset >= 0 && offset + EP_WINDOW <= s->len;
+}
+
+ep_window ep_stream_window(const ep_stream *s) { return ep_stream_window_at(s, s->windows - 1); }
+
+ep_window ep_stream_window_at(const ep_stream *s, int32_t index) {
+  ep_window w = {index, EP_WINDOW_OK, 0.0f, 0.0f, (index - s->base) * EP_STRIDE};
+  const float *x = s->out + w.offset;
   int32_t changes = 0, invalid = 0;
-  for (int32_t i = 0; i < EP_WINDOW; ++i) {
-    const int32_t j = s->head + i < EP_WINDOW ? s->head + i : s->head + i - EP_WINDOW;
-    w.mean += s->ring[j];
-    changes += s->flags[j] & 1;
-    invalid |= s->flags[j] & 2;
+  for (int32_t b = 0; b < EP_WINDOW / EP_STRIDE; ++b) {
+    changes += s->changes[w.offset / EP_STRIDE + b];
+    invalid |= s->invalid[w.offset / EP_STRIDE + b];
   }
+  for (int32_t i = 0; i < EP_WINDOW; ++i) w.mean += x[i];
   w.mean /= (float)EP_WINDOW;
   float var = 0.0f;
-  for (int32_t i = 0; i < EP_WINDOW; ++i) {
-    const int32_t j = s->head + i < EP_WINDOW ? s->head + i : s->head + i - EP_WINDOW;
-    var += (s->ring[j] - w.mean) * (s->ring[j] - w.mean);
-  }
+  for (int32_t i = 0; i < EP_WINDOW; ++i) var += (x[i] - w.mean) * (x[i] - w.mean);
   w.std = sqrtf(var / (float)EP_WINDOW);
   if (invalid || !finite(w.mean) || !finite(w.std)) w.status = EP_WINDOW_INVALID;
   else if (changes < EP_MIN_RAW_CHANGES || !(w.std >= EP_MIN_STD)) w.status = EP_WINDOW_FLAT;
   return w;
 }
 
-void ep_stream_raw(const ep_stream *s, float *out) {
-  for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = s->ring[s->head + i < EP_WINDOW ? s->head + i : s->head + i - EP_WINDOW];
-}
+const float *ep_stream_samples(const ep_stream *s, int32_t index) { return s->out + (index - s->base) * EP_STRIDE; }
 
 void ep_stream_normalised(const ep_stream *s, const ep_window *w, float *out) {
-  for (int32_t i = 0; i < EP_WINDOW; ++i) {
-    const int32_t j = s->head + i < EP_WINDOW ? s->head + i : s->head + i - EP_WINDOW;
-    out[i] = (s->ring[j] - w->mean) / w->std;
-  }
+  const float *x = s->out + w->offset;
+  for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = (x[i] - w->mean) / w->std;
 }
 
 int8_t ep_quantize(float x, float scale, int32_t zero_point) {
@@ -108,8 +123,6 @@ int8_t ep_quantize(float x, float scale, int32_t zero_point) {
 }
 
 void ep_stream_quantised(const ep_stream *s, const ep_window *w, float scale, int32_t zero_point, int8_t *out) {
-  for (int32_t i = 0; i < EP_WINDOW; ++i) {
-    const int32_t j = s->head + i < EP_WINDOW ? s->head + i : s->head + i - EP_WINDOW;
-    out[i] = ep_quantize((s->ring[j] - w->mean) / w->std, scale, zero_point);
-  }
+  const float *x = s->out + w->offset;
+  for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = ep_quantize((x[i] - w->mean) / w->std, scale, zero_point);
 }

@@ -1,7 +1,7 @@
 /* Streaming preprocessing: a sensor's raw PPG samples in, normalised 8 s windows out every 2 s.
  *
- * Sensor-agnostic and model-agnostic: a polyphase FIR resampler from the sensor's rate to 25 Hz, a ring
- * of the last window, per-window normalisation and int8 quantisation. The host compiles this same file
+ * Sensor-agnostic and model-agnostic: a polyphase FIR resampler from the sensor's rate to 25 Hz, the newest
+ * window and the stride after it, per-window normalisation and int8 quantisation. The host compiles this same file
  * (with -ffp-contract=off on both sides) and trains on its windows, so a model sees on the device
  * exactly the numbers it was trained on. The constants (window, stride, thresholds) come from the
  * generated ep_contract.h. */
@@ -28,38 +28,55 @@ typedef struct {
 
 enum { EP_WINDOW_OK = 0, EP_WINDOW_FLAT = 1, EP_WINDOW_INVALID = 2 };
 
+/* Outputs kept: a window and the stride after it, so a window stays readable until the next one is complete
+ * (a monitor pairs the PPG's window with the accelerometer's, whichever comes second, without copying
+ * either). Kept in order, oldest first, so a window is one run of floats; every stride they move down. */
+#define EP_STREAM_KEEP (EP_WINDOW + EP_STRIDE)
+#define EP_STREAM_BLOCKS (EP_STREAM_KEEP / EP_STRIDE)
+#if EP_WINDOW % EP_STRIDE
+#error "the window must be whole strides"
+#endif
+
 typedef struct {
   const ep_resampler_design *d;
-  float hist[2 * EP_RESAMPLER_MAX_TAPS]; /* the newest K inputs, twice, so they read as one run */
-  int32_t pos;                           /* hist[pos .. pos + K) is newest-first */
+  float hist[EP_RESAMPLER_MAX_TAPS]; /* the newest K inputs, a ring: newest first from hist[pos] */
+  int32_t pos;
   int32_t acc;                           /* next output's position after the newest input, upsampled */
   int32_t started;
   float last_raw;
   int32_t nan_hold; /* inputs until a non-finite sample has left the filter */
   uint8_t changed;  /* some raw sample differed from the one before it since the last output */
-  float ring[EP_WINDOW];
-  uint8_t flags[EP_WINDOW]; /* per output: bit 0 raw signal changed, bit 1 touched by a non-finite input */
-  int32_t head;             /* where the next output goes in ring */
-  int32_t until_window;     /* outputs until the next window is complete */
-  int32_t windows;          /* windows completed so far */
+  float out[EP_STREAM_KEEP];         /* outputs, oldest first: out[0] is output number base * EP_STRIDE */
+  int16_t changes[EP_STREAM_BLOCKS]; /* per stride of out: outputs whose raw signal changed */
+  uint8_t invalid[EP_STREAM_BLOCKS]; /* per stride of out: 1 when an output was touched by a non-finite input */
+  int32_t len;                       /* outputs held */
+  int32_t base;                      /* strides dropped from the front so far */
+  int32_t until_window;              /* outputs until the next window is complete */
+  int32_t windows;                   /* windows completed so far */
 } ep_stream;
 
-/* A complete window: ring order starts at `start`. */
+/* A complete window: the newest, or an older one the stream still holds. */
 typedef struct {
   int32_t index;  /* the window covers [index * stride, index * stride + window) output samples */
   int32_t status; /* EP_WINDOW_OK, _FLAT (the raw signal did not change, or too small a spread), _INVALID */
   float mean, std;
+  int32_t offset; /* where its first sample is in out (while ep_stream_has(index)) */
 } ep_window;
 
 void ep_stream_init(ep_stream *s, const ep_resampler_design *d);
 /* Push one raw sample; returns 1 when it completed a window (then call ep_stream_window). */
 int ep_stream_push(ep_stream *s, float x);
+/* 1 when window `index` is complete and still held: from its completion until the next one's. */
+int ep_stream_has(const ep_stream *s, int32_t index);
+/* The newest complete window; and window `index`, which ep_stream_has. */
 ep_window ep_stream_window(const ep_stream *s);
-/* The completed window as resampled (25 Hz, not normalised), oldest first: an accelerometer axis in g. */
-void ep_stream_raw(const ep_stream *s, float *out);
-/* The completed window, normalised: (x - mean) / std, oldest first. */
+ep_window ep_stream_window_at(const ep_stream *s, int32_t index);
+/* Window `index` (one ep_stream_has) as resampled (25 Hz, not normalised), oldest first, where the stream
+ * holds it: an accelerometer axis in g. */
+const float *ep_stream_samples(const ep_stream *s, int32_t index);
+/* The window, normalised: (x - mean) / std, oldest first. */
 void ep_stream_normalised(const ep_stream *s, const ep_window *w, float *out);
-/* The completed window, normalised and quantised as TFLite's QUANTIZE does (round half away from zero). */
+/* The window, normalised and quantised as TFLite's QUANTIZE does (round half away from zero). */
 void ep_stream_quantised(const ep_stream *s, const ep_window *w, float scale, int32_t zero_point, int8_t *out);
 int8_t ep_quantize(float x, float scale, int32_t zero_point);
 
