@@ -31,7 +31,7 @@ from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.export.pipeline import ensure_export
-from edgeppg.metrics import evaluate_set, still_motion
+from edgeppg.metrics import evaluate_set, evaluate_set_parts
 from edgeppg.models.spec import ModelSpec
 from edgeppg import files
 from edgeppg.runs import METRICS, load_model, read_json
@@ -58,7 +58,6 @@ def levers() -> dict[str, tuple[str, RunConfig, Path]]:
     """name -> (what it changes, run config, run folder); in the order they build on each other. The
     reference teacher and student are the runs `edgeppg reference` ships (same configs, same folders)."""
     reference = recipe.configs(REFERENCE / recipe.TEACHER_RUN, inputs="ppg")  # the levers were all PPG-only
-    teacher = str(REFERENCE / recipe.TEACHER_RUN)
     dkd = reference["dkd"].distill
     table = {
         "basic": ("original generator, 1-block student, no augmentation", RunConfig(BASIC, ONE, PLAIN)),
@@ -95,8 +94,7 @@ def levers() -> dict[str, tuple[str, RunConfig, Path]]:
 def score(run: Path, held_out, watch) -> dict:
     model, cfg = load_model(run)
     own = evaluate_set(model, load_splits(cfg.data).test)
-    held = evaluate_set(model, held_out)
-    parts = still_motion(model, held_out, "track")
+    held, parts = evaluate_set_parts(model, held_out)
     w = watch_errors(model, watch, LAG)
     return {"own_test_mae": own["mae"], "own_test_track": own["mae_track"],
             "held_mae": held["mae"], "held_track": held["mae_track"],

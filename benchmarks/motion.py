@@ -32,7 +32,7 @@ from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET, SyntheticConfig
 from edgeppg.eval_sets import cadence_step_locks
-from edgeppg.metrics import evaluate_set, still_motion
+from edgeppg.metrics import evaluate_set, evaluate_set_parts
 from edgeppg.runs import load_model
 
 RUNS = Path("runs/motion")
@@ -90,12 +90,12 @@ def score(folder: Path) -> dict:
     model, cfg = load_model(folder)
     inputs = cfg.data.inputs
     test = load_splits(cfg.data).test
-    m, parts = evaluate_set(model, test), still_motion(model, test, "track")
+    m, parts = evaluate_set_parts(model, test)
     climbing = load_windows(replace(DataConfig(synthetic=CADENCE_SET), inputs=inputs))
     cadence = evaluate_set(model, climbing)
     lock = cadence_step_locks(model, climbing)["track"]
     held = load_windows(replace(HELD_OUT, inputs=inputs))
-    h, hparts = evaluate_set(model, held), still_motion(model, held, "track")
+    h, hparts = evaluate_set_parts(model, held)
     w = watch_errors(model, e2e_recording.load(inputs=inputs), e2e_recording.REFERENCE_LAG_WINDOWS)
     m4 = folder / files.bench_mcu_json("mps2_an386", "native")
     cost = files.read_json(m4) if m4.is_file() else {}

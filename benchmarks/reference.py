@@ -30,7 +30,7 @@ from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import data_config, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET
 from edgeppg.eval_sets import cadence_step_locks
-from edgeppg.metrics import evaluate_set, still_motion
+from edgeppg.metrics import evaluate_set, evaluate_set_parts
 from edgeppg.runs import load_model
 
 
@@ -44,8 +44,7 @@ def one_block_cost() -> dict:
 def measure(folder: Path) -> dict:
     model, cfg = load_model(folder)
     test = load_splits(cfg.data).test
-    m = evaluate_set(model, test)
-    parts = still_motion(model, test, "track")
+    m, parts = evaluate_set_parts(model, test)
     climbing = load_windows(data_config(synthetic_config=CADENCE_SET, inputs=cfg.data.inputs))
     cadence = evaluate_set(model, climbing)
     lock = cadence_step_locks(model, climbing)

@@ -153,6 +153,16 @@ def still_motion(model: nn.Module, ws, readout: str = "argmax") -> dict[str, dic
     return split_still_motion(pred, ws)
 
 
+def evaluate_set_parts(model: nn.Module, ws, readout: str = "track"
+                       ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """evaluate_set (every read-out) and still_motion (of `readout`) from one pass of the model over the
+    windows: what a benchmark row reports."""
+    logits = predict_logits(model, ws.x)
+    order = (ws.subject, ws.start_s, ws.steps)
+    pred = track_hr(logits, *order) if readout == "track" else hr_from_logits(logits, readout).numpy()
+    return evaluate_logits(logits, ws.hr, "argmax", order), split_still_motion(pred, ws)
+
+
 def split_still_motion(pred: np.ndarray, ws) -> dict[str, dict[str, float]]:
     """Errors of the heart rates `pred` (one per window of WindowSet `ws`) over its still and its motion
     windows: for a caller that already has the read-out."""

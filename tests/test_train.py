@@ -263,3 +263,14 @@ def test_still_and_motion_windows_are_scored_apart(teacher_dir, tiny_data):
     whole = evaluate_set(model, test)["mae"]
     pooled = (parts["still"]["mae"] * parts["still"]["windows"] + parts["motion"]["mae"] * parts["motion"]["windows"])
     assert pooled / len(test) == pytest.approx(whole)
+
+
+def test_one_pass_scores_equal_the_separate_ones(teacher_dir, tiny_data):
+    """evaluate_set_parts (what benchmark rows report) is evaluate_set and still_motion, from one prediction."""
+    from edgeppg.metrics import evaluate_set, evaluate_set_parts, still_motion
+
+    model, _ = load_model(teacher_dir)
+    test = load_splits(tiny_data).test
+    scores, parts = evaluate_set_parts(model, test)
+    assert scores == evaluate_set(model, test) and parts == still_motion(model, test, "track")
+    assert evaluate_set_parts(model, test, "argmax")[1] == still_motion(model, test, "argmax")

@@ -24,10 +24,10 @@ extern "C" {
 #define EP_CANCEL_TERMS (3 * EP_CANCEL_LAGS)
 
 /* ppg: a normalised window (EP_WINDOW); acc: the window's three axes in g at 25 Hz (x, y, z: EP_WINDOW
- * each, where the axes' streams hold them); harmonics: of the step rate removed after the axes' fit (0: none, at most 2). Writes the
- * cleaned, renormalised window to out (not ppg itself), and to *step_bpm (when not NULL) the step rate the
- * step stage removed, or -1 when it did not run. Returns 1 when the gate opened and the fit was removed, 0
- * when the window was copied as it was. */
+ * each, where the axes' streams hold them); harmonics: of the step rate removed after the axes' fit (0: none,
+ * at most 2). Writes the cleaned, renormalised window to out (not ppg itself), and to *step_bpm (when not
+ * NULL) the step rate the step stage removed, or -1 when it did not run. Returns 1 when the gate opened and
+ * the fit was removed, 0 when the window was copied as it was. */
 int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics, float *out, int32_t *step_bpm);
 
 /* The accelerometer's dominant rate in BPM over a window (its three axes, g), as the step stage finds it. */

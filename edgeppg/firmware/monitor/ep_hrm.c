@@ -31,8 +31,9 @@ static ep_window parked_w;
 static float ppg[EP_WINDOW];     /* the window handed on (or parked), normalised */
 static float cleaned[EP_WINDOW]; /* and as the front end left it */
 static int32_t step_class;       /* the window's step rate as a class for the tracker, -1 for none */
-#define EP_HRM_ACC_STATE \
-  (sizeof acc_stream + sizeof waiting + sizeof parked + sizeof parked_w + sizeof ppg + sizeof cleaned + sizeof step_class)
+#define EP_HRM_ACC_STATE                                                                        \
+  (sizeof acc_stream + sizeof waiting + sizeof parked + sizeof parked_w + sizeof ppg + sizeof cleaned + \
+   sizeof step_class)
 #else
 #define EP_HRM_ACC_STATE 0
 #endif
