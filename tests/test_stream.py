@@ -441,3 +441,36 @@ def test_the_monitor_streams_bit_exact_with_the_host_on_another_core(exported_ac
     assert r["windows"] > 50 and r["agree"] == 1.0 and r["agree_tracked"] == 1.0 and r["int8_input_mismatches"] == 0
     assert r["core"] == target and (exported_acc / stream_json(rec.name, board)).is_file()
     assert r["fits_board"] == boards.part(board).name
+
+
+@needs_qemu
+@pytest.mark.slow
+def test_the_monitor_pairs_windows_whichever_sensor_runs_ahead(exported_acc):
+    """The monitor keeps no copies of waiting windows (each stream holds its newest window until the next is
+    complete): with the accelerometer's FIFO 1.4 s behind the PPG's, or 1.5 s ahead, every window still gets its
+    acceleration (inputs equal the host's); 5 s behind, the PPG's windows go on as still ones (the PPG alone,
+    normalised) but for the last two, whose acceleration comes once the PPG has ended; 5 s ahead, all but the last
+    (the accelerometer's newest window, which its stream still holds when the PPG's comes)."""
+    from edgeppg import recordings
+    from edgeppg.device import contract as device_contract
+    from edgeppg.mcu.stream import build_stream_firmware, host_stream, run_qemu_stream
+
+    rec = recordings.load(recordings.default_synthetic(exported_acc), exported_acc)
+    c = device_contract.read(exported_acc)
+    fw = build_stream_firmware(exported_acc, contract=c)
+    with_acc = host_stream(exported_acc, rec.samples, rec.rate_hz, c, rec.acc, rec.rate_hz).inputs
+    alone = native.windows(rec.samples, rec.rate_hz, c.resampler(rec.rate_hz),
+                           quant=(c.input_scale, c.input_zero_point))[2]
+    assert len(with_acc) > 50 and not np.array_equal(with_acc, alone)  # the front end changes some windows
+
+    def inputs(lag: float) -> np.ndarray:
+        d = run_qemu_stream(fw.elf, rec.samples, rec.rate_hz, acc=rec.acc, acc_rate_hz=rec.rate_hz, acc_lag_s=lag)
+        assert np.array_equal(d.index, np.arange(len(with_acc)))  # every window, once, in order
+        return d.inputs
+
+    for lag in (1.4, -1.5):
+        assert np.array_equal(inputs(lag), with_acc), lag
+    late = inputs(5.0)
+    assert np.array_equal(late[:-2], alone[:-2]) and np.array_equal(late[-2:], with_acc[-2:])
+    ahead = inputs(-5.0)  # the last window's acceleration is the accelerometer's newest: it is still held
+    assert np.array_equal(ahead[:-1], alone[:-1]) and np.array_equal(ahead[-1], with_acc[-1])

@@ -58,10 +58,11 @@ MAX_CHUNK = 64  # firmware/apps/stream.c's
 
 
 def stream_bytes(samples: np.ndarray, rate_hz: float, acc: np.ndarray | None = None,
-                 acc_rate_hz: float | None = None) -> bytes:
+                 acc_rate_hz: float | None = None, acc_lag_s: float = 0.0) -> bytes:
     """What firmware/apps/stream.c reads: EPS1 and the samples, or (a monitor that takes the accelerometer)
     EPS2 and blocks as two sensor FIFOs deliver them: PPG chunks, each followed by the acceleration up to
-    the same moment."""
+    the same moment, or up to `acc_lag_s` seconds before it (after it, when negative: a driver whose
+    accelerometer FIFO runs ahead)."""
     x = np.asarray(samples, "<f4")
     if acc is None:
         return b"EPS1" + struct.pack("<fI", rate_hz, len(x)) + x.tobytes()
@@ -73,7 +74,8 @@ def stream_bytes(samples: np.ndarray, rate_hz: float, acc: np.ndarray | None = N
         n = min(CHUNKS[c % len(CHUNKS)], len(x) - pushed)
         c += 1
         pushed += n
-        due = len(a) if pushed == len(x) else min(len(a), int(pushed * rate_a / rate_hz))
+        lagged = int((pushed - acc_lag_s * rate_hz) * rate_a / rate_hz)  # the accelerometer's samples by now
+        due = len(a) if pushed == len(x) else min(len(a), max(0, lagged))
         m = min(max(0, due - pushed_a), MAX_CHUNK)
         out += [struct.pack("<i", n), x[pushed - n: pushed].tobytes(), struct.pack("<i", m),
                 a[pushed_a: pushed_a + m].tobytes()]
@@ -124,10 +126,10 @@ def parse(text: str, what: str) -> DeviceStream:
 
 def run_qemu_stream(elf: Path, samples: np.ndarray, rate_hz: float, timeout: float = 1800.0,
                     acc: np.ndarray | None = None, acc_rate_hz: float | None = None,
-                    machine: str = "mps2-an386") -> DeviceStream:
+                    machine: str = "mps2-an386", acc_lag_s: float = 0.0) -> DeviceStream:
     require("qemu-system-arm")
     with tempfile.TemporaryDirectory(prefix="edgeppg-stream-") as tmp:
-        (Path(tmp) / INPUT_FILE).write_bytes(stream_bytes(samples, rate_hz, acc, acc_rate_hz))
+        (Path(tmp) / INPUT_FILE).write_bytes(stream_bytes(samples, rate_hz, acc, acc_rate_hz, acc_lag_s))
         try:
             proc = subprocess.run(qemu_command(elf.resolve(), machine), capture_output=True, text=True, timeout=timeout,
                                   cwd=tmp, stdin=subprocess.DEVNULL)  # QEMU runs in tmp: the ELF's path is absolute
