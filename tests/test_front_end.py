@@ -108,7 +108,7 @@ def test_an_accelerometer_teacher_teaches_a_ppg_only_student(tmp_path, tiny_data
     assert metrics["strategy"] == "dkd" and metrics["test"]["windows"] > 0
 
 
-def test_the_contract_says_what_the_model_sees_and_the_monitor_refuses_what_it_cannot_feed(tmp_path):
+def test_the_contract_says_what_the_model_sees():
     from edgeppg.device import contract
 
     acc = contract.make((0.05, 3), (0.2, 40), inputs="ppg-acc")
@@ -117,9 +117,6 @@ def test_the_contract_says_what_the_model_sees_and_the_monitor_refuses_what_it_c
     old = acc.to_dict()
     del old["inputs"]  # a contract exported before the front end existed
     assert contract.Contract.from_dict(old).inputs == "ppg"
-    contract.require_ppg_monitor(contract.make((0.05, 3), (0.2, 40)), tmp_path)
-    with pytest.raises(EdgeppgError, match="trained on inputs ppg-acc, and a board's serial stream does not carry"):
-        contract.require_ppg_monitor(back, tmp_path)
 
 
 def steps_reference(x: np.ndarray, acc: np.ndarray) -> np.ndarray:

@@ -245,30 +245,27 @@ print('ok')
     assert res.returncode == 0 and res.stdout.strip().endswith("ok"), res.stderr[-2000:]
 
 
-@needs_qemu
-def test_flash_stream_sends_the_recording_as_the_board_asks_and_shows_its_heart_rate(exported, monkeypatch):
-    """Hardware in the loop with the probe and the serial port replaced: the board's requests are answered
-    with exactly the stream's bytes, in order, and each window's line is shown beside the reference."""
+def _flash_stream(run, monkeypatch, x: np.ndarray, rate: float, acc: np.ndarray | None = None):
+    """`edgeppg flash RUN --stream` with the probe and the serial port replaced by a board that asks for the
+    stream's bytes (EDGEPPG_READY) and then prints, line for line, what the real firmware printed for them under
+    QEMU. Returns the CLI's result, the bytes the board received and its window lines."""
     import serial
     from typer.testing import CliRunner
 
-    from edgeppg import cli
+    from edgeppg import cli, recordings
     from edgeppg.mcu import flash
-    from edgeppg.mcu.stream import build_stream_firmware, run_qemu_stream
+    from edgeppg.mcu.stream import build_stream_firmware, run_qemu_stream, stream_bytes
 
-    run, _ = exported
-    x = _signal(64, 14, seed=9)
-    # what the real firmware prints for this stream (from QEMU), replayed by a fake board
     fw = build_stream_firmware(run, dump_inputs=False)
-    dev = run_qemu_stream(fw.elf, x, 64.0)
+    dev = run_qemu_stream(fw.elf, x, rate, acc=acc, acc_rate_hz=rate)
     board_lines = [f"hr i={i} status={s} argmax={a} tracked={t} conf_ppm=500000 avail=1 pre=100 model=64000 tracker=50"
                    for i, s, a, t in zip(dev.index, dev.status, dev.argmax_bpm, dev.tracked_bpm)]
+    total = len(stream_bytes(x, rate, acc, rate))
     received = bytearray()
 
     class FakeBoard:
         def __init__(self, port, baud, timeout):
             self.out = [b"EDGEPPG_READY 12\n"]
-            self.asks = 0
 
         def __enter__(self):
             return self
@@ -281,9 +278,8 @@ def test_flash_stream_sends_the_recording_as_the_board_asks_and_shows_its_heart_
 
         def write(self, chunk):
             received.extend(chunk)
-            samples = (len(received) - 12) // 4
-            if samples < len(x):
-                self.out.append(f"EDGEPPG_READY {min(256, 4 * (len(x) - samples))}\n".encode())
+            if len(received) < total:
+                self.out.append(f"EDGEPPG_READY {min(256, total - len(received))}\n".encode())
             else:
                 self.out += [(ln + "\n").encode() for ln in board_lines]
                 self.out.append(b"EDGEPPG_STREAM windows=%d samples=%d tick_instructions=0 stack=900 state=2180 "
@@ -293,16 +289,49 @@ def test_flash_stream_sends_the_recording_as_the_board_asks_and_shows_its_heart_
     monkeypatch.setattr(flash, "connected_probes", lambda: [type("P", (), {"unique_id": "PROBE1"})()])
     monkeypatch.setattr(flash, "program", lambda elf, b, uid: None)
     monkeypatch.setattr(flash, "console_port", lambda port, uid: "/dev/fake")
-    from edgeppg import recordings
-
     monkeypatch.setattr(recordings, "load", lambda name, folder: recordings.StreamRecording(
-        name, x, 64.0, np.full(len(board_lines), 72.0), "test stream"))
+        name, x, rate, np.full(len(board_lines), 72.0), "test stream", acc))
     res = CliRunner().invoke(cli.app, ["flash", str(run), "--board", "nrf52840dk", "--stream", "synthetic:S01"])
-    assert res.exit_code == 0, res.output
+    return res, bytes(received), board_lines
+
+
+@needs_qemu
+def test_flash_stream_sends_the_recording_as_the_board_asks_and_shows_its_heart_rate(exported, monkeypatch):
+    """Hardware in the loop with the probe and the serial port replaced: the board's requests are answered
+    with exactly the stream's bytes, in order, and each window's line is shown beside the reference."""
     from edgeppg.mcu.stream import stream_bytes
 
-    assert bytes(received) == stream_bytes(x, 64.0)
+    run, _ = exported
+    x = _signal(64, 14, seed=9)
+    res, received, board_lines = _flash_stream(run, monkeypatch, x, 64.0)
+    assert res.exit_code == 0, res.output
+    assert received == stream_bytes(x, 64.0)
     assert res.output.count("reference  72.0") == len(board_lines) and f"{len(board_lines)} windows" in res.output
+
+
+@needs_qemu
+def test_flash_stream_feeds_a_real_board_the_accelerometer_too(exported_acc, monkeypatch, capsys):
+    """A model trained on the accelerometer front end, on a board: its serial stream carries the recording's
+    accelerometer as the two FIFOs deliver it (what edgeppg stream feeds QEMU); a recording without one is
+    one line and exit 2, before anything is built or flashed."""
+    from edgeppg import recordings
+    from edgeppg.mcu.stream import stream_bytes
+
+    rec = recordings.load(recordings.default_synthetic(exported_acc), exported_acc)
+    x, acc = rec.samples[: int(30 * rec.rate_hz)], rec.acc[: int(30 * rec.rate_hz)]
+    res, received, board_lines = _flash_stream(exported_acc, monkeypatch, x, rec.rate_hz, acc)
+    assert res.exit_code == 0, res.output
+    assert received[:4] == b"EPS2" and received == stream_bytes(x, rec.rate_hz, acc, rec.rate_hz)
+    assert len(board_lines) >= 10 and res.output.count("reference  72.0") == len(board_lines)
+    from edgeppg import cli
+
+    monkeypatch.setattr(recordings, "load", lambda name, folder: recordings.StreamRecording(
+        name, x, rec.rate_hz, np.full(12, 72.0), "no accelerometer"))
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["flash", str(exported_acc), "--board", "nrf52840dk", "--stream", "still.csv"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "--stream still.csv: no accelerometer" in err
 
 
 @needs_qemu

@@ -100,16 +100,6 @@ def make(input_q: tuple[float, int], output_q: tuple[float, int], rates: tuple[f
                     inputs, model_sha256)
 
 
-def require_ppg_monitor(contract: Contract, folder: Path) -> None:
-    """`edgeppg flash --stream` sends a real board the PPG alone (its serial protocol carries no
-    accelerometer yet): a model trained on the accelerometer front end's windows would be fed what it
-    never saw, so it is refused, not run wrong."""
-    if contract.inputs != "ppg":
-        raise EdgeppgError(f"{folder}: the model was trained on inputs {contract.inputs}, and a board's serial stream "
-                           "does not carry the accelerometer yet; use edgeppg stream (QEMU) for it, or a model "
-                           "trained with --inputs ppg (the self-test and Cortex-M4 bench run as they are)")
-
-
 def write(folder: Path, contract: Contract, inputs: np.ndarray, expected: np.ndarray) -> None:
     """device.json and device_vectors.npz: the vectors first, so the contract only names what exists."""
     import io

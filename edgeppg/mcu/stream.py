@@ -220,6 +220,18 @@ def mae(pred: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> float | None:
     return float(np.abs(np.asarray(pred, np.float64)[mask] - ref[mask]).mean()) if mask.any() else None
 
 
+def accelerometer(contract: device_contract.Contract, rec: StreamRecording, folder: Path,
+                  option: str) -> np.ndarray | None:
+    """The recording's acceleration (at the PPG's rate) when the model takes it; a recording without one is one
+    line naming it and the option that gave it."""
+    if contract.inputs == "ppg":
+        return None
+    if rec.acc is None:
+        raise EdgeppgError(f"{option} {rec.name}: no accelerometer, which {folder}'s model needs "
+                           f"(inputs {contract.inputs})")
+    return rec.acc
+
+
 def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Console | None = None,
                board: str = "mps2_an386") -> dict:
     """`edgeppg stream`: the recording through the monitor firmware under QEMU (on `board`'s core) and through
@@ -230,12 +242,7 @@ def run_stream(folder: Path, rec: StreamRecording, opt: str = "-O2", console: Co
         raise EdgeppgError(f"--board {b.name} is not emulated: edgeppg flash --stream runs the monitor on it")
     console = console or Console(stderr=True)
     contract = device_contract.read(folder)
-    acc = None
-    if contract.inputs != "ppg":  # the monitor takes the accelerometer, at the PPG's rate here
-        if rec.acc is None:
-            raise EdgeppgError(f"--recording {rec.name}: no accelerometer, which {folder}'s model needs "
-                               f"(inputs {contract.inputs})")
-        acc = rec.acc
+    acc = accelerometer(contract, rec, folder, "--recording")
     contract.resampler(rec.rate_hz)  # an unsupported rate fails here, before building
     with lock.run_folder(folder, "stream"):
         with console.status("building the heart-rate monitor firmware"):
@@ -286,13 +293,14 @@ def stream_rows(report: dict) -> list[tuple[str, str]]:
 
 def flash_stream(folder: Path, board: str, uid: str, port: str | None, rec: StreamRecording, opt: str,
                  out: Console, log: Console) -> dict:
-    """The monitor firmware on a real board, fed a recording over its serial port: each window's heart rate
-    printed to `out` beside the reference as it comes (other lines to `log`), then the MAE over them."""
+    """The monitor firmware on a real board, fed a recording over its serial port (with its accelerometer, for a
+    model that takes it, as `edgeppg stream` feeds QEMU): each window's heart rate printed to `out` beside the
+    reference as it comes (other lines to `log`), then the MAE over them."""
     from edgeppg.mcu import flash as board_io
 
     b = boards.board(board)
     contract = device_contract.read(folder)
-    device_contract.require_ppg_monitor(contract, folder)
+    acc = accelerometer(contract, rec, folder, "--stream")
     contract.resampler(rec.rate_hz)
     fw = build_stream_firmware(folder, opt, b.name, dump_inputs=False, contract=contract)
     board_io.program(fw.elf, b, uid)
@@ -309,7 +317,8 @@ def flash_stream(folder: Path, board: str, uid: str, port: str | None, rec: Stre
         out.print(f"{i * STRIDE_S + WINDOW_S:6.0f} s  HR {shown} (window alone {m['argmax']:3d})  reference {truth}  "
                   f"{m['model'] / (b.clock_mhz * 1e3):.1f} ms model", highlight=False)
 
-    text = board_io.stream_to_board(board_io.console_port(port, uid), stream_bytes(rec.samples, rec.rate_hz), show)
+    data = stream_bytes(rec.samples, rec.rate_hz, acc, rec.rate_hz)
+    text = board_io.stream_to_board(board_io.console_port(port, uid), data, show)
     dev = parse(text, f"{b.name} console")
     n = min(len(dev.index), len(ref))
     return {"windows": len(dev.index), "mae_bpm": mae(dev.tracked_bpm[:n], ref[:n], np.isfinite(ref[:n]))}
