@@ -484,7 +484,10 @@ def test_the_monitor_pairs_windows_whichever_sensor_runs_ahead(exported_acc):
     from edgeppg.device import contract as device_contract
     from edgeppg.mcu.stream import build_stream_firmware, host_stream, run_qemu_stream
 
-    rec = recordings.load(recordings.default_synthetic(exported_acc), exported_acc)
+    whole = recordings.load(recordings.default_synthetic(exported_acc), exported_acc)
+    n = int(240 * whole.rate_hz)  # four minutes of it: 115 windows
+    rec = recordings.StreamRecording(whole.name, whole.samples[:n], whole.rate_hz, whole.reference_bpm, whole.note,
+                                     whole.acc[:n])
     c = device_contract.read(exported_acc)
     fw = build_stream_firmware(exported_acc, contract=c)
     with_acc = host_stream(exported_acc, rec.samples, rec.rate_hz, c, rec.acc, rec.rate_hz).inputs
