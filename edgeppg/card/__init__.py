@@ -29,6 +29,11 @@ from edgeppg.metrics import MOTION_G
 WATCH_LAG_WINDOWS = e2e_recording.REFERENCE_LAG_WINDOWS
 
 
+def _setting(value: object) -> str:
+    """A model setting as the card shows it: an empty one (block_strides) is its default plan."""
+    return "default" if value == "" else str(value)
+
+
 def _f(v: float | None, digits: int = 2) -> str:
     return "n/a" if v is None else f"{v:,.{digits}f}"
 
@@ -211,7 +216,7 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
     blocks += _data_blocks(facts)
     m = cfg.model
     blocks += [doc.Heading("Architecture"),
-               doc.Table(("setting", "value"), tuple((f.name, str(getattr(m, f.name))) for f in fields(m)) + (
+               doc.Table(("setting", "value"), tuple((f.name, _setting(getattr(m, f.name))) for f in fields(m)) + (
                    ("parameters", f"{met.get('params', 0):,}"), ("MACs per window", f"{met.get('macs', 0):,}"),
                    ("input", ("the stream's last 24 s at 25 Hz, each 2 s normalised once with the 8 s window it "
                               "ended (the streaming family: each sample computed once)" if cfg.data.stream else
