@@ -41,7 +41,7 @@ from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET
 from edgeppg.data.windows import HR_LOW
 from edgeppg.eval_sets import cadence_step_locks
-from edgeppg.metrics import errors, evaluate_set, hr_from_logits, predict_logits, split_still_motion, track_hr
+from edgeppg.metrics import evaluate_logits_parts, evaluate_set, predict_logits
 from edgeppg.models import ModelSpec
 from edgeppg.models.complexity import count_macs
 from edgeppg.runs import load_model
@@ -134,8 +134,7 @@ def score(folder: Path) -> dict:
     model, cfg = load_model(folder)
     test = load_splits(cfg.data).test
     logits = predict_logits(model, test.x)  # once, for every read-out and the persistence of its errors
-    tracked = track_hr(logits, test.subject, test.start_s, test.steps)  # once, for all and still / motion
-    parts = split_still_motion(tracked, test)
+    m, parts = evaluate_logits_parts(logits, test)  # the track once, for all and still / motion
     climbing = load_windows(replace(DataConfig(synthetic=CADENCE_SET), inputs=cfg.data.inputs, stream=cfg.data.stream))
     cadence = evaluate_set(model, climbing)
     w = watch_errors(model, e2e_recording.load(inputs=cfg.data.inputs, streaming=cfg.data.stream),
@@ -150,8 +149,7 @@ def score(folder: Path) -> dict:
             "params": sum(p.numel() for p in model.parameters()),
             "macs_per_window": window_macs,
             "macs_per_update": model.update_macs() if cfg.data.stream else window_macs,
-            "test_track": errors(tracked, test.hr)["mae"],
-            "test_argmax": errors(hr_from_logits(logits).numpy(), test.hr)["mae"],
+            "test_track": m["mae_track"], "test_argmax": m["mae_argmax"],
             "test_still_track": parts["still"]["mae"], "test_motion_track": parts["motion"]["mae"],
             "cadence_track": cadence["mae_track"], "step_lock_s": cadence_step_locks(model, climbing)["track"],
             "watch_track": w["tracked"], "watch_track_lag": w["tracked_lag"],

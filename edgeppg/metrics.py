@@ -109,22 +109,32 @@ def predict_logits(model: nn.Module, x: np.ndarray, batch_size: int = 1024) -> T
         model.train(was_training)
 
 
-def evaluate_logits(logits: Tensor, hr_true: np.ndarray, readout: str = "argmax",
-                    order: tuple[np.ndarray, ...] | None = None) -> dict[str, float]:
-    """MAE/RMSE for every read-out; `mae` and `rmse` are those of the chosen one. The track read-out is
-    scored when `order` = (participant, start time of each window[, step rate]) says which windows follow
-    which (and where the accelerometer showed steps)."""
-    out: dict[str, float] = {"windows": int(len(hr_true))}
+def readouts(logits: Tensor, order: tuple[np.ndarray, ...] | None = None) -> dict[str, np.ndarray]:
+    """Each read-out's heart rates: the window read-outs, and the track when `order` = (participant, start
+    time of each window[, step rate]) says which windows follow which (and where the accelerometer showed
+    steps)."""
     preds = {r: hr_from_logits(logits, r).numpy() for r in WINDOW_READOUTS}
-    if order is not None and len(hr_true):
+    if order is not None and len(logits):
         preds["track"] = track_hr(logits, *order)
-    elif readout == "track":
-        raise ValueError("the track read-out needs the windows' order (participant and start time)")
+    return preds
+
+
+def _scores(preds: dict[str, np.ndarray], hr_true: np.ndarray, readout: str) -> dict[str, float]:
+    out: dict[str, float] = {"windows": int(len(hr_true))}
     for r, pred in preds.items():
         for k, v in errors(pred, hr_true).items():
             out[f"{k}_{r}"] = v
     out["mae"], out["rmse"] = out[f"mae_{readout}"], out[f"rmse_{readout}"]
     return out
+
+
+def evaluate_logits(logits: Tensor, hr_true: np.ndarray, readout: str = "argmax",
+                    order: tuple[np.ndarray, ...] | None = None) -> dict[str, float]:
+    """MAE/RMSE for every read-out (readouts); `mae` and `rmse` are those of the chosen one."""
+    preds = readouts(logits, order)
+    if readout == "track" and "track" not in preds:
+        raise ValueError("the track read-out needs the windows' order (participant and start time)")
+    return _scores(preds, hr_true, readout)
 
 
 def evaluate(model: nn.Module, x: np.ndarray, hr_true: np.ndarray, readout: str = "argmax",
@@ -153,14 +163,18 @@ def still_motion(model: nn.Module, ws, readout: str = "argmax") -> dict[str, dic
     return split_still_motion(pred, ws)
 
 
+def evaluate_logits_parts(logits: Tensor, ws, readout: str = "track"
+                          ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """evaluate_set's scores (every read-out) and still_motion's split (of `readout`) from a WindowSet's
+    logits, each read-out computed once: what a benchmark row reports."""
+    preds = readouts(logits, (ws.subject, ws.start_s, ws.steps))
+    return _scores(preds, ws.hr, "argmax"), split_still_motion(preds[readout], ws)
+
+
 def evaluate_set_parts(model: nn.Module, ws, readout: str = "track"
                        ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """evaluate_set (every read-out) and still_motion (of `readout`) from one pass of the model over the
-    windows: what a benchmark row reports."""
-    logits = predict_logits(model, ws.x)
-    order = (ws.subject, ws.start_s, ws.steps)
-    pred = track_hr(logits, *order) if readout == "track" else hr_from_logits(logits, readout).numpy()
-    return evaluate_logits(logits, ws.hr, "argmax", order), split_still_motion(pred, ws)
+    """evaluate_logits_parts from one pass of the model over the windows."""
+    return evaluate_logits_parts(predict_logits(model, ws.x), ws, readout)
 
 
 def split_still_motion(pred: np.ndarray, ws) -> dict[str, dict[str, float]]:
