@@ -85,15 +85,18 @@ int ep_stream_push(ep_stream *s, float x) {
   return done;
 }
 
+/* Where window `index`'s first sample is in out (windows start on whole strides, as out's front moves). */
+static int32_t offset_of(const ep_stream *s, int32_t index) { return (index - s->base) * EP_STRIDE; }
+
 int ep_stream_has(const ep_stream *s, int32_t index) {
-  const int32_t offset = (index - s->base) * EP_STRIDE;
+  const int32_t offset = offset_of(s, index);
   return index >= 0 && index < s->windows && offset >= 0 && offset + EP_WINDOW <= s->len;
 }
 
 ep_window ep_stream_window(const ep_stream *s) { return ep_stream_window_at(s, s->windows - 1); }
 
 ep_window ep_stream_window_at(const ep_stream *s, int32_t index) {
-  ep_window w = {index, EP_WINDOW_OK, 0.0f, 0.0f, (index - s->base) * EP_STRIDE};
+  ep_window w = {index, EP_WINDOW_OK, 0.0f, 0.0f, offset_of(s, index)};
   const float *x = s->out + w.offset;
   int32_t changes = 0, invalid = 0;
   for (int32_t b = 0; b < EP_WINDOW / EP_STRIDE; ++b) {
@@ -110,7 +113,7 @@ ep_window ep_stream_window_at(const ep_stream *s, int32_t index) {
   return w;
 }
 
-const float *ep_stream_samples(const ep_stream *s, int32_t index) { return s->out + (index - s->base) * EP_STRIDE; }
+const float *ep_stream_samples(const ep_stream *s, int32_t index) { return s->out + offset_of(s, index); }
 
 void ep_stream_normalised(const ep_stream *s, const ep_window *w, float *out) {
   const float *x = s->out + w->offset;
