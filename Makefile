@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup toolchain demo test bench clean
 
-setup: $(STAMP)
+# setup is everything a command needs: the Python environment and the firmware tools.
+setup: $(STAMP) toolchain
 
 # Reinstall whenever the pins or the package metadata change.
 $(STAMP): requirements.txt constraints.txt pyproject.toml Makefile
@@ -25,16 +26,16 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml Makefile
 toolchain:
 	@scripts/install-toolchain.sh
 
-demo: setup toolchain
+demo: setup
 	$(BIN)/edgeppg demo --out runs/demo
 
-test: setup toolchain
+test: setup
 	$(BIN)/python -m pytest -q
 
 # The figures in docs/results.md: each script writes benchmarks/results/, then docs.py rewrites the
 # tables from them (by hand, before docs.py: the medium study, half an hour, benchmarks/study.py medium;
 # the lever table, about two hours, benchmarks/levers.py; models/ itself, edgeppg reference).
-bench: setup toolchain
+bench: setup
 	$(BIN)/python benchmarks/train_throughput.py
 	$(BIN)/python benchmarks/host_latency.py
 	$(BIN)/python benchmarks/demo.py --out runs/demo
