@@ -297,11 +297,25 @@ def streaming_pairs() -> str:
         for key in ("test_track", "test_argmax", "watch_track", "gross_repeat"):
             w, s = (float(np.mean([r[key] for r in rows])) for rows in (window, g["streaming"]))
             row.append(f"{w:.2f} / {s:.2f} ({s - w:+.2f})")
+        row += [_gap_interval(window, g["streaming"], key) for key in ("test_track", "watch_track")]
         out.append(row)
     return _table(["size", "training", "streaming read-out", "seeds", "test tracked: window / streaming (gap)",
-                   "test argmax", "watch tracked", "gross repeat"], out) + (
+                   "test argmax", "watch tracked", "gross repeat", "test gap: 95% CI", "watch gap: 95% CI"], out) + (
         "\nMeans over the seeds each pair was trained with (window and streaming alike; a read-out span other than "
-        "the variant's own pairs with the same window twins); the target is a gap within 0.3 BPM.\n")
+        "the variant's own pairs with the same window twins); the target is a gap within 0.3 BPM. The intervals: "
+        "Student's t over the seeds' gaps (streaming minus the window twin of the same seed).\n")
+
+
+def _gap_interval(window: list[dict], streaming: list[dict], key: str) -> str:
+    """95% t-interval of the mean gap between twins of the same seed; '-' with fewer than two seeds."""
+    from scipy import stats
+
+    twin = {r["seed"]: r[key] for r in window}
+    gaps = np.array([r[key] - twin[r["seed"]] for r in streaming if r["seed"] in twin])
+    if len(gaps) < 2:
+        return "-"
+    half = stats.t.ppf(0.975, len(gaps) - 1) * gaps.std(ddof=1) / np.sqrt(len(gaps))
+    return f"{gaps.mean() - half:+.2f} to {gaps.mean() + half:+.2f}"
 
 
 RENDERERS: dict[str, Callable[[], str]] = {"streaming": streaming, "streaming-pairs": streaming_pairs, "targets": targets, "targets-ratios": targets_ratios, "motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
