@@ -27,6 +27,9 @@ class TrainConfig:
     augment: float = field(default=0.0, metadata=real(0.0, 1.0))
     # end by fitting the tracker's temperature on validation and folding it into the head (edgeppg.calibrate)
     calibrate: bool = field(default=False, metadata=flag())
+    # decay per step of an exponential moving average of the weights, which is what is validated and kept:
+    # it smooths the epoch-to-epoch noise the best-validation pick otherwise draws from (0 = none)
+    ema: float = field(default=0.0, metadata=real(0.0, 0.9999))
     seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
     threads: int = field(default=0, metadata=whole(0, 1024))  # torch intra-op threads; 0 = one per core
     device: str = field(default="auto", metadata=text())  # auto, cpu, cuda or cuda:N (edgeppg.compute)

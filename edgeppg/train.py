@@ -1,10 +1,11 @@
 """The training loop, shared by teachers, scratch students and every distillation strategy.
 
-AdamW with a cosine learning-rate schedule stepped per batch; after each epoch the student is scored
-on the validation participants (HR MAE in BPM), the best weights are kept, and training stops early
-when the MAE has not improved for `patience` epochs. The whole state is checkpointed atomically after
-every epoch. Batches are drawn from a permutation seeded by (seed, epoch), so a resumed run takes
-exactly the batches an uninterrupted one would have, and ends with the same weights.
+AdamW with a cosine learning-rate schedule stepped per batch; after each epoch the student (with `ema`,
+the moving average of its weights) is scored on the validation participants (HR MAE in BPM), the best
+weights are kept, and training stops early when the MAE has not improved for `patience` epochs. The
+whole state is checkpointed atomically after every epoch. Batches are drawn from a permutation seeded by
+(seed, epoch), so a resumed run takes exactly the batches an uninterrupted one would have, and ends with
+the same weights.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from edgeppg.config import RunConfig, diff
 from edgeppg.data.augment import augment
@@ -195,9 +197,12 @@ def fit(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
     state = {"epoch": 0, "best_mae": math.inf, "best_epoch": -1, "bad_epochs": 0, "history": [],
              "best_state": copy.deepcopy(student.state_dict()), "seconds": 0.0}
+    # what is validated and kept: the student itself, or the moving average of its weights (and BatchNorm's)
+    averaged = AveragedModel(student, multi_avg_fn=get_ema_multi_avg_fn(tc.ema), use_buffers=True) if tc.ema else None
+    kept = averaged.module if averaged else student
     teacher = _teacher_identity(config)
     if resume:
-        state = _restore(run_dir / CHECKPOINT, distiller, opt, sched, teacher)
+        state = _restore(run_dir / CHECKPOINT, distiller, opt, sched, teacher, averaged)
         console.print(f"resuming {run_dir} after epoch {state['epoch']}")
 
     with _progress(console) as progress:
@@ -208,13 +213,13 @@ def fit(
             t0 = time.perf_counter()
             progress.reset(task, total=steps, description=f"epoch {epoch + 1}/{tc.epochs}")
             train_losses = _train_epoch(distiller, opt, sched, tensors, batch, steps, tc.seed, epoch,
-                                        lambda: progress.advance(task), device, tc.augment)
-            val = (validation_score(student, splits.val) if tc.calibrate and tc.readout == "track"
-                   else evaluate_set(student, splits.val, tc.readout, track=False))
+                                        lambda: progress.advance(task), device, tc.augment, averaged)
+            val = (validation_score(kept, splits.val) if tc.calibrate and tc.readout == "track"
+                   else evaluate_set(kept, splits.val, tc.readout, track=False))
             improved = val["mae"] < state["best_mae"]
             if improved:
                 state.update(best_mae=val["mae"], best_epoch=epoch, bad_epochs=0,
-                             best_state=copy.deepcopy(student.state_dict()))
+                             best_state=copy.deepcopy(kept.state_dict()))
             else:
                 state["bad_epochs"] += 1
             state["seconds"] += time.perf_counter() - t0
@@ -224,7 +229,8 @@ def fit(
                                      **({"val_temperature": val["temperature"]} if "temperature" in val else {})})
             save_torch(run_dir / CHECKPOINT, {"distiller": distiller.state_dict(), "optimizer": opt.state_dict(),
                                               "scheduler": sched.state_dict(), "state": state,
-                                              "teacher_sha256": teacher})
+                                              "teacher_sha256": teacher,
+                                              **({"averaged": averaged.state_dict()} if averaged else {})})
             loss_text = "  ".join(f"{k} {v:.3f}" for k, v in train_losses.items())
             console.print(f"epoch {epoch + 1:3d}  {loss_text}  val MAE {val['mae']:6.2f} BPM"
                           f"{'  *' if improved else ''}")
@@ -262,10 +268,10 @@ CHECKPOINT_KEYS = ("distiller", "optimizer", "scheduler", "state")
 STATE_KEYS = ("epoch", "best_mae", "best_epoch", "bad_epochs", "history", "best_state", "seconds")
 
 
-def _restore(path: Path, distiller: Distiller, opt, sched, teacher: str) -> dict:
+def _restore(path: Path, distiller: Distiller, opt, sched, teacher: str, averaged: AveragedModel | None) -> dict:
     """Training state from checkpoint.pt, checked key by key so a damaged file is one clear error."""
     ckpt = load_torch(path)
-    missing = [k for k in CHECKPOINT_KEYS if k not in ckpt]
+    missing = [k for k in CHECKPOINT_KEYS + (("averaged",) if averaged else ()) if k not in ckpt]
     if not missing and isinstance(ckpt["state"], dict):
         missing = [f"state.{k}" for k in STATE_KEYS if k not in ckpt["state"]]
     if missing:
@@ -277,6 +283,8 @@ def _restore(path: Path, distiller: Distiller, opt, sched, teacher: str) -> dict
         distiller.load_state_dict(ckpt["distiller"])
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
+        if averaged:
+            averaged.load_state_dict(ckpt["averaged"])
     except (RuntimeError, ValueError, KeyError, TypeError) as e:
         detail = " ".join(str(e).split())[:200]
         raise EdgeppgError(f"{path}: does not fit this run's model and optimiser ({detail})") from e
@@ -291,7 +299,8 @@ def config_teacher(checkpoint: Path) -> str:
 
 
 def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, advance,
-                 device: torch.device = torch.device("cpu"), p_augment: float = 0.0) -> dict[str, float]:
+                 device: torch.device = torch.device("cpu"), p_augment: float = 0.0,
+                 averaged: AveragedModel | None = None) -> dict[str, float]:
     distiller.train()
     # the batch order and the augmentations come from CPU generators on every device, seeded by the
     # epoch, so they are the same everywhere and a resumed run draws what an uninterrupted one would
@@ -313,6 +322,8 @@ def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, adva
         loss.backward()
         opt.step()
         sched.step()
+        if averaged:
+            averaged.update_parameters(distiller.student)
         for k, v in losses.items():
             sums[k] += v.item() / steps
         advance()

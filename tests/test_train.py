@@ -41,8 +41,10 @@ def test_teacher_run_folder_is_complete_and_model_learns(teacher_dir, tiny_data)
     assert metrics["test"]["windows"] == len(splits.test)
 
 
-def test_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_data, quick_train, monkeypatch):
-    config = RunConfig(tiny_data, ModelSpec(blocks=1, width=8), quick_train)
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_data, quick_train, monkeypatch, ema):
+    # with a moving average of the weights, the checkpoint must carry the average too
+    config = RunConfig(tiny_data, ModelSpec(blocks=1, width=8), replace(quick_train, ema=ema))
     whole = run(config, tmp_path / "whole")
 
     real_epoch = train_mod._train_epoch
@@ -67,6 +69,12 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_data, quick_
     a = torch.load(tmp_path / "whole" / "model.pt", weights_only=True)["state_dict"]
     b = torch.load(tmp_path / "split" / "model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
+    if ema:  # what was kept is the average, not the last step's weights
+        kept = load_torch(tmp_path / "whole" / "checkpoint.pt")
+        last = kept["distiller"]
+        assert not all(torch.equal(a[k], last[f"student.{k}"]) for k in a if f"student.{k}" in last)
+        if kept["state"]["best_epoch"] == kept["state"]["epoch"] - 1:
+            assert all(torch.equal(a[k], kept["averaged"][f"module.{k}"]) for k in a)
 
 
 @pytest.mark.slow
