@@ -23,10 +23,10 @@ from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
 from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, BlockStrides, BoardName, CadenceShare,
-                             Calibrate, Channel, Dataset, DataSeed, Device, Epochs, Inputs, LabelSource, Lr, Minutes,
-                             Opt, OutDir, Patience, PoolS, Port, Probe, Readout, Resume, Root, Scenario, Seed, Site,
-                             Split, StemStride, Strategy, Stream, StudentInputs, StudentKernel, StudentStream,
-                             StudentWidth, Subjects, Target, Tau, Threads, Variety, Windows)
+                             Calibrate, Channel, Dataset, DataSeed, Device, Ema, Epochs, Inputs, LabelSource, Lr,
+                             Minutes, Opt, OutDir, Patience, PoolS, Port, Probe, Readout, Resume, Root, Scenario,
+                             Seed, Site, Split, StemStride, Strategy, Stream, StudentInputs, StudentKernel,
+                             StudentStream, StudentWidth, Subjects, Target, Tau, Threads, Variety, Windows)
 from edgeppg.settings import SettingError
 
 app = typer.Typer(help="PPG heart-rate models: train, distil, export to int8 and run on Cortex-M.",
@@ -40,9 +40,9 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 120, emoji=Fal
 
 
 def _train_config(epochs: int, batch_size: int, lr: float, seed: int, patience: int, threads: int,
-                  readout: Readout, device: str, augment: float = 0.0, calibrate: bool = False) -> TrainConfig:
-    return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, patience=patience,
-                       threads=threads, readout=readout.value, device=device, augment=augment, calibrate=calibrate)
+                  readout: Readout, device: str, augment: float, calibrate: bool, ema: float) -> TrainConfig:
+    return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, patience=patience, threads=threads,
+                       readout=readout.value, device=device, augment=augment, calibrate=calibrate, ema=ema)
 
 
 @app.command()
@@ -93,7 +93,7 @@ def train(
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
     patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
     readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
-    augment: Augment = TC.augment, calibrate: Calibrate = TC.calibrate, resume: Resume = False,
+    augment: Augment = TC.augment, calibrate: Calibrate = TC.calibrate, ema: Ema = TC.ema, resume: Resume = False,
 ) -> None:
     """Train a model from the labels (a teacher, or a student from scratch)."""
     config = RunConfig(
@@ -102,7 +102,7 @@ def train(
                          site, channel, label, inputs, stream),
         model=ModelSpec(arch=arch.value, blocks=blocks, width=width, kernel=kernel, hidden=hidden,
                         stem_stride=stem_stride, block_strides=block_strides, pool_s=pool_s),
-        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment, calibrate),
+        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment, calibrate, ema),
     )
     _train(config, out_dir, resume)
 
@@ -128,7 +128,7 @@ def distill(
     epochs: Epochs = TC.epochs, batch_size: BatchSize = TC.batch_size, lr: Lr = TC.lr, seed: Seed = TC.seed,
     patience: Patience = TC.patience, threads: Threads = TC.threads, device: Device = TC.device,
     readout: Annotated[Readout, typer.Option(help="HR read-out.")] = Readout(TC.readout),
-    augment: Augment = TC.augment, calibrate: Calibrate = TC.calibrate, resume: Resume = False,
+    augment: Augment = TC.augment, calibrate: Calibrate = TC.calibrate, ema: Ema = TC.ema, resume: Resume = False,
 ) -> None:
     """Train a student from a teacher. The student uses the teacher's data and participant split."""
     from edgeppg.runs import load_model
@@ -142,7 +142,7 @@ def distill(
                         kernel=student_kernel or teacher_cfg.model.kernel, hidden=student_hidden,
                         stem_stride=student_stem_stride, block_strides=student_block_strides,
                         pool_s=student_pool_s),
-        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment, calibrate),
+        train=_train_config(epochs, batch_size, lr, seed, patience, threads, readout, device, augment, calibrate, ema),
         distill=DistillConfig(strategy=strategy.value, teacher=str(teacher), tau=tau, alpha=alpha, beta=beta,
                               warmup=warmup, feature_weight=feature_weight, feature_layer=feature_layer),
     )

@@ -149,6 +149,7 @@ CASES: list[tuple[str, Callable, str]] = [
     ("cadence-share-above-one", lambda t, *_: ["train", "--out", t / "r", "--cadence-share", "1.5"], "--cadence-share"),
     ("inputs-unknown", lambda t, *_: ["train", "--out", t / "r", "--inputs", "ppg-gyro"], "--inputs"),
     ("augment-above-one", lambda t, *_: ["train", "--out", t / "r", "--augment", "1.5"], "--augment"),
+    ("ema-one", lambda t, *_: ["train", "--out", t / "r", "--ema", "1"], "--ema"),
     ("stem-stride-zero", lambda t, *_: ["train", "--out", t / "r", "--stem-stride", "0"], "--stem-stride"),
     ("distill-student-stem-stride", lambda t, te, _: ["distill", "--teacher", te, "--out", t / "r",
                                                       "--student-stem-stride", "0"], "--student-stem-stride"),

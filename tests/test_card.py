@@ -86,7 +86,7 @@ def test_the_cards_command_remakes_the_run(tmp_path):
     made = _cli("train", "--out", str(first), "--blocks", "1", "--width", "8", "--kernel", "5", "--subjects", "4",
                 "--minutes", "2", "--data-seed", "3", "--epochs", "1", "--batch-size", "64", "--lr", "0.002",
                 "--seed", "7", "--readout", "track", "--variety", "noise,motion", "--augment", "0.25",
-                "--stem-stride", "2")
+                "--stem-stride", "2", "--ema", "0.5")
     assert made.returncode == 0, made.stderr
     res = _cli("card", str(first), "--no-watch")
     assert res.returncode == 0, res.stderr
