@@ -292,6 +292,7 @@ def streaming_pairs() -> str:
         window = g.get("window") or twin.get("window")
         if not (window and g.get("streaming")):
             continue  # a shipped model: no streaming twin
+        window = [r for r in window if r["seed"] in {s["seed"] for s in g["streaming"]}]  # the same seeds
         span = {r.get("pool_s", 8) for r in g["streaming"]}
         row = [f"{blocks} blocks", training, f"{'/'.join(map(str, sorted(span)))} s", str(len(g["streaming"]))]
         for key in ("test_track", "test_argmax", "watch_track", "gross_repeat"):
@@ -302,8 +303,8 @@ def streaming_pairs() -> str:
     return _table(["size", "training", "streaming read-out", "seeds", "test tracked: window / streaming (gap)",
                    "test argmax", "watch tracked", "gross repeat", "test gap: 95% CI", "watch gap: 95% CI"], out) + (
         "\nMeans over the seeds each pair was trained with (window and streaming alike; a read-out span other than "
-        "the variant's own pairs with the same window twins); the target is a gap within 0.3 BPM. The intervals: "
-        "Student's t over the seeds' gaps (streaming minus the window twin of the same seed).\n")
+        "the variant's own pairs with the window twins of its seeds); the target is a gap within 0.3 BPM. The "
+        "intervals: Student's t over the seeds' gaps (streaming minus the window twin of the same seed).\n")
 
 
 def _gap_interval(window: list[dict], streaming: list[dict], key: str) -> str:
