@@ -54,7 +54,8 @@ Calibrate = Annotated[bool, typer.Option(help="End by fitting the tracker's temp
                                               "participants, folded into the head (edgeppg/calibrate.py).")]
 Augment = Annotated[float, typer.Option(help="Chance per window of each label-keeping augmentation (0 = none).")]
 Ema = Annotated[float, typer.Option(min=0.0, max=0.9999, help=(
-    "Decay per step of a moving average of the weights, which is validated and kept (0 = none)."))]
+    "Decay per step of a moving average of the weights, which is validated and kept; 1 / (1 - decay) steps "
+    "should span a few epochs (0 = none)."))]
 PoolS = Annotated[int, typer.Option(help="Streaming ResNet1D: seconds of the newest frames the read-out averages "
                                          "(8: the window; 2: each update's new frames).")]
 StemStride = Annotated[int, typer.Option(help="ResNet1D stem stride (2: later layers see twice as far, at half "
