@@ -292,13 +292,14 @@ def streaming_pairs() -> str:
         window = g.get("window") or twin.get("window")
         if not (window and g.get("streaming")):
             continue  # a shipped model: no streaming twin
-        window = [r for r in window if r["seed"] in {s["seed"] for s in g["streaming"]}]  # the same seeds
-        span = {r.get("pool_s", 8) for r in g["streaming"]}
-        row = [f"{blocks} blocks", training, f"{'/'.join(map(str, sorted(span)))} s", str(len(g["streaming"]))]
+        seeds = {r["seed"] for r in window} & {r["seed"] for r in g["streaming"]}  # the same seeds on both sides
+        window, streaming = ([r for r in rows if r["seed"] in seeds] for rows in (window, g["streaming"]))
+        span = {r.get("pool_s", 8) for r in streaming}
+        row = [f"{blocks} blocks", training, f"{'/'.join(map(str, sorted(span)))} s", str(len(streaming))]
         for key in ("test_track", "test_argmax", "watch_track", "gross_repeat"):
-            w, s = (float(np.mean([r[key] for r in rows])) for rows in (window, g["streaming"]))
+            w, s = (float(np.mean([r[key] for r in rows])) for rows in (window, streaming))
             row.append(f"{w:.2f} / {s:.2f} ({s - w:+.2f})")
-        row += [_gap_interval(window, g["streaming"], key) for key in ("test_track", "watch_track")]
+        row += [_gap_interval(window, streaming, key) for key in ("test_track", "watch_track")]
         out.append(row)
     return _table(["size", "training", "streaming read-out", "seeds", "test tracked: window / streaming (gap)",
                    "test argmax", "watch tracked", "gross repeat", "test gap: 95% CI", "watch gap: 95% CI"], out) + (
@@ -308,11 +309,12 @@ def streaming_pairs() -> str:
 
 
 def _gap_interval(window: list[dict], streaming: list[dict], key: str) -> str:
-    """95% t-interval of the mean gap between twins of the same seed; '-' with fewer than two seeds."""
+    """95% t-interval of the mean gap between twins of the same seed (both lists hold the same seeds); '-' with
+    fewer than two seeds."""
     from scipy import stats
 
     twin = {r["seed"]: r[key] for r in window}
-    gaps = np.array([r[key] - twin[r["seed"]] for r in streaming if r["seed"] in twin])
+    gaps = np.array([r[key] - twin[r["seed"]] for r in streaming])
     if len(gaps) < 2:
         return "-"
     half = stats.t.ppf(0.975, len(gaps) - 1) * gaps.std(ddof=1) / np.sqrt(len(gaps))
