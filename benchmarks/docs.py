@@ -268,7 +268,7 @@ def streaming() -> str:
                    "/ window twin", "RAM (B)", "flash (B)", "bit-exact"], out) + (
         "\nMAE in BPM, tracked unless argmax. Runs: size-mode[-training][-seed] (scratch and seed 0 unnamed; dkd-cal: "
         "DKD with the tracker's temperature chosen on validation (`--calibrate`), the streaming twin's read-out over "
-        "the newest 4 s (`--pool-s 4`); dkd-cal-p2: the same over 2 s, streaming only); the "
+        "the newest 4 s (`--pool-s 4`); dkd-cal-p2 and -p8: the same over 2 s and 8 s, streaming only); the "
         "architectures: student 3 blocks x 16 (stem stride 2, kernel 5, block strides 1,5,1), 6-block the teacher's "
         "widths (kernel 5, strides 1,5,1,1,1,1). Gross errors (argmax more than 10 BPM off, test): the chance the "
         "next window is gross too, and a gross run's mean length in windows. Cortex-M4 under QEMU, native kernels, "
