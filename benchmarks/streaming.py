@@ -77,8 +77,9 @@ VARIANTS = {"scratch": Variant("scratch", False, 8, ("window", "stream")),
             "dkd-cal-p8": Variant("dkd", True, 8, ("stream",)),
             "dkd-cal-ema": Variant("dkd", True, 4, ("window", "stream"), ema=0.999)}
 SEEDS = {"student": (0, 1, 2), "6-block": (0, 1)}
-# Where a variant's seeds are not its size's: seed 0 only, or (dkd-cal, the variant the streaming family is
-# claimed by) more, as its pairs' gaps spread by up to 0.9 BPM seed by seed, more than the mean gaps.
+# Where a variant's seeds are not its size's: seed 0 only, none (the 8 s read-out was asked about the student's
+# size), or (dkd-cal, the variant the streaming family is claimed by) more, as its pairs' gaps spread by up to
+# 1.4 BPM seed by seed, more than the mean gaps.
 VARIANT_SEEDS = {("scratch", "student"): (0,), ("scratch", "6-block"): (0,), ("dkd-cal-p2", "6-block"): (0,),
                  ("dkd-cal-p8", "student"): (0, 1, 2, 3, 4), ("dkd-cal-p8", "6-block"): (),
                  ("dkd-cal", "student"): (0, 1, 2, 3, 4), ("dkd-cal", "6-block"): (0, 1, 2, 3, 4)}
