@@ -29,8 +29,10 @@ toolchain:
 demo: setup
 	$(BIN)/edgeppg demo --out runs/demo
 
+# one worker per core, at most four (pytest-xdist): the suite is mostly one process at a time (builds, QEMU,
+# small trainings), so on two cores two workers take it from about 17 to about 11 minutes
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist worksteal
 
 # The figures in docs/results.md: each script writes benchmarks/results/, then docs.py rewrites the
 # tables from them (by hand, before docs.py: the medium study, half an hour, benchmarks/study.py medium;
