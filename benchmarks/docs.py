@@ -268,7 +268,9 @@ def streaming() -> str:
                    "/ window twin", "RAM (B)", "flash (B)", "bit-exact"], out) + (
         "\nMAE in BPM, tracked unless argmax. Runs: size-mode[-training][-seed] (scratch and seed 0 unnamed; dkd-cal: "
         "DKD with the tracker's temperature chosen on validation (`--calibrate`), the streaming twin's read-out over "
-        "the newest 4 s (`--pool-s 4`); dkd-cal-p2 and -p8: the same over 2 s and 8 s, streaming only); the "
+        "the newest 4 s (`--pool-s 4`); dkd-cal-p2 and -p8: the same over 2 s and 8 s, streaming only; dkd-cal-rs: "
+        "dkd-cal's streaming twin trained with restarts, a quarter of its inputs with their oldest 1-8 chunks zeros "
+        "as after a reset (`TrainConfig.restart` 0.25), streaming only); the "
         "architectures: student 3 blocks x 16 (stem stride 2, kernel 5, block strides 1,5,1), 6-block the teacher's "
         "widths (kernel 5, strides 1,5,1,1,1,1). Gross errors (argmax more than 10 BPM off, test): the chance the "
         "next window is gross too, and a gross run's mean length in windows. Cortex-M4 under QEMU, native kernels, "
@@ -287,8 +289,10 @@ def streaming_pairs() -> str:
                               ).setdefault(r["mode"], []).append(r)
     out = []
     for (blocks, training, model), g in sorted(groups.items()):
-        # a streaming model of another read-out span than its variant's pairs with the same window twins
-        twin = groups.get((blocks, training, re.sub(r", pool \d+ s$", "", model)), {})
+        # a streaming model of another read-out span than its variant's, or trained with restarts, pairs with the
+        # same window twins
+        twin = groups.get((blocks, training.removesuffix(", restarts"),
+                           re.sub(r"(, pool \d+ s)?(, restarts [\d.]+)?$", "", model)), {})
         window = g.get("window") or twin.get("window")
         if not (window and g.get("streaming")):
             continue  # a shipped model: no streaming twin

@@ -12,8 +12,9 @@ runs/streaming and reused when finished with the same config:
   (as the shipped student is); and by DKD with the tracker's temperature chosen on validation
   (`--calibrate`) and the streaming twin's read-out over its newest 4 s (`--pool-s 4`), or 2 s, or 8 s
   (student size, seeds 0-4); the DKD pairs with seeds 0-2 (student size) and 0-1 (6-block), the dkd-cal
-  pairs 0-4 at both sizes; and dkd-cal with the moving average of the weights validated and kept (`--ema 0.999`,
-  both twins) (VARIANTS).
+  pairs 0-4 at both sizes; dkd-cal with the moving average of the weights validated and kept (`--ema 0.999`,
+  both twins); and dkd-cal's streaming student trained with restarted histories (TrainConfig.restart 0.25,
+  seeds 0-4, paired with the dkd-cal window twins) (VARIANTS).
 Each is scored on its test participants (all, still, motion), the cadence scenario and the real watch
 recording (as recorded and lag-aligned; scored only), exported to int8 and run on the emulated Cortex-M4
 (native kernels, -O2): a window model per window, a streaming model per 2 s update (its per-update
@@ -62,12 +63,15 @@ SIZES = {"student": ModelSpec(blocks=3, width=16, kernel=5, stem_stride=2, block
 # thread); "dkd-cal-p2": the same with 2 s, and "dkd-cal-p8" with 8 s (is the 4 s read-out what puts the streaming
 # student behind by argmax?), streaming only (they pair with the dkd-cal window twins).
 # "dkd-cal-ema": dkd-cal with the moving average of the weights validated and kept (--ema 0.999, both twins).
+# "dkd-cal-rs": dkd-cal's streaming twin with a quarter of its training inputs restarted (their oldest 1-8 chunks
+# zeros, as the device holds them after a reset): is the start of a recording what puts it behind?
 class Variant(NamedTuple):
     training: str  # recipe.configs' role: scratch or dkd
     calibrated: bool
     pool_s: int  # the streaming twin's read-out span in s
     modes: tuple[str, ...]
     ema: float = 0.0
+    restart: float = 0.0  # the streaming twin trained with restarted histories (augment.restart)
 
 
 VARIANTS = {"scratch": Variant("scratch", False, 8, ("window", "stream")),
@@ -75,28 +79,31 @@ VARIANTS = {"scratch": Variant("scratch", False, 8, ("window", "stream")),
             "dkd-cal": Variant("dkd", True, 4, ("window", "stream")),
             "dkd-cal-p2": Variant("dkd", True, 2, ("stream",)),
             "dkd-cal-p8": Variant("dkd", True, 8, ("stream",)),
-            "dkd-cal-ema": Variant("dkd", True, 4, ("window", "stream"), ema=0.999)}
+            "dkd-cal-ema": Variant("dkd", True, 4, ("window", "stream"), ema=0.999),
+            "dkd-cal-rs": Variant("dkd", True, 4, ("stream",), restart=0.25)}
 SEEDS = {"student": (0, 1, 2), "6-block": (0, 1)}
 # Where a variant's seeds are not its size's: seed 0 only, none (the 8 s read-out was asked about the student's
 # size), or (dkd-cal, the variant the streaming family is claimed by) more, as its pairs' gaps spread by up to
 # 1.4 BPM seed by seed, more than the mean gaps.
 VARIANT_SEEDS = {("scratch", "student"): (0,), ("scratch", "6-block"): (0,), ("dkd-cal-p2", "6-block"): (0,),
                  ("dkd-cal-p8", "student"): (0, 1, 2, 3, 4), ("dkd-cal-p8", "6-block"): (),
-                 ("dkd-cal", "student"): (0, 1, 2, 3, 4), ("dkd-cal", "6-block"): (0, 1, 2, 3, 4)}
+                 ("dkd-cal", "student"): (0, 1, 2, 3, 4), ("dkd-cal", "6-block"): (0, 1, 2, 3, 4),
+                 ("dkd-cal-rs", "student"): (0, 1, 2, 3, 4), ("dkd-cal-rs", "6-block"): ()}
 
 
 def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
     """name -> (what it is, run config or None for a shipped model, folder)."""
     configs = recipe.configs(models / recipe.TEACHER_RUN)
     out: dict[str, tuple[str, RunConfig | None, Path]] = {}
-    for variant, (training, calibrated, pool_s, modes, ema) in VARIANTS.items():
+    for variant, (training, calibrated, pool_s, modes, ema, restart) in VARIANTS.items():
         base = configs[training]
         for size, spec in SIZES.items():
             for seed in VARIANT_SEEDS.get((variant, size), SEEDS[size]):
                 for mode in modes:
                     model = replace(spec, pool_s=pool_s) if mode == "stream" else spec
                     config = replace(base, model=model, data=replace(base.data, stream=mode == "stream"),
-                                     train=replace(base.train, seed=seed, calibrate=calibrated, ema=ema))
+                                     train=replace(base.train, seed=seed, calibrate=calibrated, ema=ema,
+                                                   restart=restart if mode == "stream" else 0.0))
                     name = "-".join([size, mode, *([variant] if variant != "scratch" else []),
                                      *([f"s{seed}"] if seed else [])])
                     out[name] = (f"{model.describe()}, {mode}, {variant}, seed {seed}", config, RUNS / name)
@@ -116,6 +123,7 @@ def pair_key(cfg: RunConfig) -> str:
                     f", {strategy.upper()}" if strategy != "scratch" else "",
                     ", calibrated" if calibrated else "", f", EMA {ema:g}" if ema else "",
                     f", pool {cfg.model.pool_s} s" if unpaired else "",
+                    f", restarts {cfg.train.restart:g}" if cfg.train.restart else "",
                     f", seed {seed}" if seed else ""])
 
 
@@ -164,7 +172,8 @@ def score(folder: Path) -> dict:
                      e2e_recording.REFERENCE_LAG_WINDOWS)
     window_macs = count_macs(model)
     calibrated = cfg.train.calibrate
-    training = cfg.distill.strategy + (", calibrated" if calibrated else "") + (", EMA" if cfg.train.ema else "")
+    training = (cfg.distill.strategy + (", calibrated" if calibrated else "") + (", EMA" if cfg.train.ema else "")
+                + (", restarts" if cfg.train.restart else ""))
     calibration = read_json(folder / METRICS).get("calibration", {}) if (folder / METRICS).is_file() else {}
     return {"model": pair_key(cfg), "training": training, "seed": cfg.train.seed,
             "blocks": cfg.model.blocks, "mode": "streaming" if cfg.data.stream else "window",

@@ -30,6 +30,9 @@ class TrainConfig:
     # decay per step of an exponential moving average of the weights, which is what is validated and kept:
     # it smooths the epoch-to-epoch noise the best-validation pick otherwise draws from (0 = none)
     ema: float = field(default=0.0, metadata=real(0.0, 0.9999))
+    # a streaming model: chance per input that its oldest context is zeros, as after the device's state was
+    # reset (edgeppg.data.augment.restart); 0 = none
+    restart: float = field(default=0.0, metadata=real(0.0, 1.0))
     seed: int = field(default=0, metadata=whole(0, 2**32 - 1))
     threads: int = field(default=0, metadata=whole(0, 1024))  # torch intra-op threads; 0 = one per core
     device: str = field(default="auto", metadata=text())  # auto, cpu, cuda or cuda:N (edgeppg.compute)
@@ -68,6 +71,10 @@ class RunConfig:
     model: ModelSpec = field(default_factory=ModelSpec)
     train: TrainConfig = field(default_factory=TrainConfig)
     distill: DistillConfig = field(default_factory=DistillConfig)
+
+    def __post_init__(self) -> None:
+        if self.train.restart and not self.data.stream:
+            raise SettingError(TrainConfig, "restart", "applies to streaming models only (--stream)")
 
     def to_dict(self) -> dict:
         return asdict(self)

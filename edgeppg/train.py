@@ -25,9 +25,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from edgeppg.config import RunConfig, diff
-from edgeppg.data.augment import augment
+from edgeppg.data.augment import augment, restart
 from edgeppg.data.dataset import Splits, load_splits, split_subjects
 from edgeppg.data.dataset import load_windows
+from edgeppg.device.streaming import CONTEXT_CHUNKS
 from edgeppg.distill import make_distiller, strategy, teacher_too_small
 from edgeppg.distill.base import Distiller
 from edgeppg.distill.teacher import teacher_targets
@@ -213,7 +214,8 @@ def fit(
             t0 = time.perf_counter()
             progress.reset(task, total=steps, description=f"epoch {epoch + 1}/{tc.epochs}")
             train_losses = _train_epoch(distiller, opt, sched, tensors, batch, steps, tc.seed, epoch,
-                                        lambda: progress.advance(task), device, tc.augment, averaged)
+                                        lambda: progress.advance(task), device, tc.augment, averaged,
+                                        tc.restart)
             val = (validation_score(kept, splits.val) if tc.calibrate and tc.readout == "track"
                    else evaluate_set(kept, splits.val, tc.readout, track=False))
             improved = val["mae"] < state["best_mae"]
@@ -300,7 +302,7 @@ def config_teacher(checkpoint: Path) -> str:
 
 def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, advance,
                  device: torch.device = torch.device("cpu"), p_augment: float = 0.0,
-                 averaged: AveragedModel | None = None) -> dict[str, float]:
+                 averaged: AveragedModel | None = None, p_restart: float = 0.0) -> dict[str, float]:
     distiller.train()
     # the batch order and the augmentations come from CPU generators on every device, seeded by the
     # epoch, so they are the same everywhere and a resumed run draws what an uninterrupted one would
@@ -312,6 +314,8 @@ def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, adva
         idx = perm[step * batch : (step + 1) * batch]
         batch_tensors = {k: v[idx] for k, v in tensors.items()}
         batch_tensors["x"] = augment(batch_tensors["x"], p_augment, draws)
+        if p_restart:
+            batch_tensors["x"] = restart(batch_tensors["x"], p_restart, draws, CONTEXT_CHUNKS)
         with compute.autocast(device):
             _, losses = distiller(batch_tensors, epoch)
         losses = {k: v.float() for k, v in losses.items()}

@@ -1,7 +1,11 @@
 import numpy as np
+import pytest
 import torch
 
-from edgeppg.data.augment import augment, normalise
+from edgeppg.config import RunConfig, TrainConfig
+from edgeppg.data.augment import augment, normalise, restart
+from edgeppg.device import streaming
+from edgeppg.errors import EdgeppgError
 
 FS = 25.0
 
@@ -53,3 +57,32 @@ def test_the_pulse_rate_under_the_augmentation_is_unchanged():
     y = augment(x, 0.5, torch.Generator().manual_seed(6))
     assert np.median(np.abs(peak_bpm(y) - bpm)) < 1.0
     assert (np.abs(peak_bpm(y) - bpm) < 3).mean() > 0.85
+
+
+def test_a_restarted_stream_is_what_the_device_holds_in_the_first_windows_of_a_recording():
+    """The device's own start: window k of a recording (k < 8) has its oldest 8 - k chunks zeros and the rest
+    as streamed; restart() makes a later window's input look like one of those, never touching its own 8 s."""
+    n, chunks = 12, streaming.CONTEXT_CHUNKS
+    x = np.random.default_rng(0).normal(size=(n, streaming.WINDOW)).astype(np.float32) + 5.0  # never zero
+    composed = streaming.compose(x, np.ones(n, bool), np.arange(n)).reshape(n, -1, streaming.STRIDE)
+    zeros_at_start = [int((~composed[k].any(axis=1)).sum()) for k in range(chunks)]
+    assert zeros_at_start == list(range(chunks, 0, -1))
+    full = torch.tensor(composed[chunks:].reshape(n - chunks, -1)).repeat(50, 1)
+    out = restart(full, 1.0, torch.Generator().manual_seed(1), chunks).reshape(len(full), -1, streaming.STRIDE)
+    zeroed = (~out.bool().any(dim=2)).sum(dim=1)
+    assert set(zeroed.tolist()) == set(range(1, chunks + 1))  # every start the device has, each drawn
+    for row, m, given in zip(out, zeroed, full):  # the zeros are the oldest chunks; the rest is as it was
+        assert not row[:m].any() and torch.equal(row[m:], given.reshape(-1, streaming.STRIDE)[m:])
+
+
+def test_restarts_are_drawn_at_their_rate_reproducibly_and_none_at_zero():
+    x = torch.ones(2000, (streaming.CONTEXT_CHUNKS + 4) * streaming.STRIDE)
+    assert restart(x, 0.0, torch.Generator().manual_seed(0), streaming.CONTEXT_CHUNKS) is x
+    a = restart(x, 0.25, torch.Generator().manual_seed(3), streaming.CONTEXT_CHUNKS)
+    b = restart(x, 0.25, torch.Generator().manual_seed(3), streaming.CONTEXT_CHUNKS)
+    assert torch.equal(a, b) and 0.2 < (a[:, 0] == 0).float().mean() < 0.3
+
+
+def test_restarts_are_refused_for_a_window_model():
+    with pytest.raises(EdgeppgError, match="restart: applies to streaming models only"):
+        RunConfig(train=TrainConfig(restart=0.25))

@@ -18,7 +18,7 @@ import math
 import torch
 from torch import Tensor
 
-from edgeppg.device.spec import FS
+from edgeppg.device.spec import FS, STRIDE
 
 MAX_TREND = 2.0  # ramp and slow wave, in window spreads
 MAX_STEP = 1.5  # contact shift, in window spreads
@@ -63,3 +63,18 @@ def normalise(x: Tensor) -> Tensor:
     """Zero mean and unit spread per window, as the device's preprocessing leaves it."""
     x = x - x.mean(dim=1, keepdim=True)
     return x / x.std(dim=1, unbiased=False, keepdim=True).clamp_min(1e-6)
+
+
+def restart(x: Tensor, p: float, generator: torch.Generator, context_chunks: int) -> Tensor:
+    """Streamed inputs (batch, (context_chunks + 4) * STRIDE) as the device gives them some updates after its
+    state was reset (a new recording, or windows it could not use): with probability p, the oldest 1 to
+    `context_chunks` 2 s chunks are zeros, as the state holds them then (edgeppg.device.streaming). A model
+    trained only on whole histories meets zeros at the start of every recording and answers them badly, and
+    a tracker that starts on such an answer can hold it for a minute (docs/results.md)."""
+    if p <= 0:
+        return x
+    n = x.shape[0]
+    hit = torch.rand(n, generator=generator) < p
+    zeros = torch.randint(1, context_chunks + 1, (n,), generator=generator) * hit  # chunks zeroed per input
+    keep = torch.arange(x.shape[1])[None, :] >= (zeros * STRIDE)[:, None]
+    return x * keep.to(device=x.device, dtype=x.dtype)
