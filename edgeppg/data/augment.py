@@ -68,9 +68,9 @@ def normalise(x: Tensor) -> Tensor:
 def restart(x: Tensor, p: float, generator: torch.Generator, context_chunks: int) -> Tensor:
     """Streamed inputs (batch, (context_chunks + 4) * STRIDE) as the device gives them some updates after its
     state was reset (a new recording, or windows it could not use): with probability p, the oldest 1 to
-    `context_chunks` 2 s chunks are zeros, as the state holds them then (edgeppg.device.streaming). A model
-    trained only on whole histories meets zeros at the start of every recording and answers them badly, and
-    a tracker that starts on such an answer can hold it for a minute (docs/results.md)."""
+    `context_chunks` 2 s chunks are zeros, as the state holds them then (edgeppg.device.streaming). Why
+    try it: a model trained on whole histories meets those zeros at the start of every recording and answers
+    worse there. Measured, it made the streaming student worse, at the start too (docs/results.md)."""
     if p <= 0:
         return x
     n = x.shape[0]
