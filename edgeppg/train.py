@@ -28,7 +28,6 @@ from edgeppg.config import RunConfig, diff
 from edgeppg.data.augment import augment, restart
 from edgeppg.data.dataset import Splits, load_splits, split_subjects
 from edgeppg.data.dataset import load_windows
-from edgeppg.device.streaming import CONTEXT_CHUNKS
 from edgeppg.distill import make_distiller, strategy, teacher_too_small
 from edgeppg.distill.base import Distiller
 from edgeppg.distill.teacher import teacher_targets
@@ -315,7 +314,7 @@ def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, adva
         batch_tensors = {k: v[idx] for k, v in tensors.items()}
         batch_tensors["x"] = augment(batch_tensors["x"], p_augment, draws)
         if p_restart:
-            batch_tensors["x"] = restart(batch_tensors["x"], p_restart, draws, CONTEXT_CHUNKS)
+            batch_tensors["x"] = restart(batch_tensors["x"], p_restart, draws)
         with compute.autocast(device):
             _, losses = distiller(batch_tensors, epoch)
         losses = {k: v.float() for k, v in losses.items()}

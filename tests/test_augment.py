@@ -68,7 +68,7 @@ def test_a_restarted_stream_is_what_the_device_holds_in_the_first_windows_of_a_r
     zeros_at_start = [int((~composed[k].any(axis=1)).sum()) for k in range(chunks)]
     assert zeros_at_start == list(range(chunks, 0, -1))
     full = torch.tensor(composed[chunks:].reshape(n - chunks, -1)).repeat(50, 1)
-    out = restart(full, 1.0, torch.Generator().manual_seed(1), chunks).reshape(len(full), -1, streaming.STRIDE)
+    out = restart(full, 1.0, torch.Generator().manual_seed(1)).reshape(len(full), -1, streaming.STRIDE)
     zeroed = (~out.bool().any(dim=2)).sum(dim=1)
     assert set(zeroed.tolist()) == set(range(1, chunks + 1))  # every start the device has, each drawn
     for row, m, given in zip(out, zeroed, full):  # the zeros are the oldest chunks; the rest is as it was
@@ -77,9 +77,9 @@ def test_a_restarted_stream_is_what_the_device_holds_in_the_first_windows_of_a_r
 
 def test_restarts_are_drawn_at_their_rate_reproducibly_and_none_at_zero():
     x = torch.ones(2000, (streaming.CONTEXT_CHUNKS + 4) * streaming.STRIDE)
-    assert restart(x, 0.0, torch.Generator().manual_seed(0), streaming.CONTEXT_CHUNKS) is x
-    a = restart(x, 0.25, torch.Generator().manual_seed(3), streaming.CONTEXT_CHUNKS)
-    b = restart(x, 0.25, torch.Generator().manual_seed(3), streaming.CONTEXT_CHUNKS)
+    assert restart(x, 0.0, torch.Generator().manual_seed(0)) is x
+    a = restart(x, 0.25, torch.Generator().manual_seed(3))
+    b = restart(x, 0.25, torch.Generator().manual_seed(3))
     assert torch.equal(a, b) and 0.2 < (a[:, 0] == 0).float().mean() < 0.3
 
 

@@ -18,7 +18,7 @@ import math
 import torch
 from torch import Tensor
 
-from edgeppg.device.spec import FS, STRIDE
+from edgeppg.device.spec import FS, STRIDE, WINDOW
 
 MAX_TREND = 2.0  # ramp and slow wave, in window spreads
 MAX_STEP = 1.5  # contact shift, in window spreads
@@ -65,15 +65,15 @@ def normalise(x: Tensor) -> Tensor:
     return x / x.std(dim=1, unbiased=False, keepdim=True).clamp_min(1e-6)
 
 
-def restart(x: Tensor, p: float, generator: torch.Generator, context_chunks: int) -> Tensor:
-    """Streamed inputs (batch, (context_chunks + 4) * STRIDE) as the device gives them some updates after its
-    state was reset (a new recording, or windows it could not use): with probability p, the oldest 1 to
-    `context_chunks` 2 s chunks are zeros, as the state holds them then (edgeppg.device.streaming). Why
+def restart(x: Tensor, p: float, generator: torch.Generator) -> Tensor:
+    """Streamed inputs (batch, context + WINDOW) as the device gives them some updates after its state was
+    reset (a new recording, or windows it could not use): with probability p, the oldest 1 to all of the
+    context's 2 s chunks are zeros, as the state holds them then (edgeppg.device.streaming). Why
     try it: a model trained on whole histories meets those zeros at the start of every recording and answers
     worse there. Measured, it made the streaming student worse, at the start too (docs/results.md)."""
     if p <= 0:
         return x
-    n = x.shape[0]
+    n, context_chunks = x.shape[0], (x.shape[1] - WINDOW) // STRIDE
     hit = torch.rand(n, generator=generator) < p
     zeros = torch.randint(1, context_chunks + 1, (n,), generator=generator) * hit  # chunks zeroed per input
     keep = torch.arange(x.shape[1])[None, :] >= (zeros * STRIDE)[:, None]
