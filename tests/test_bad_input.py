@@ -315,6 +315,8 @@ CASES: list[tuple[str, Callable, str]] = [
     ("csv-too-slow", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(60, rate=5.0))], "too slow"),
     ("csv-no-reference", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, hr=False))],
      "no reference heart rate"),
+    ("csv-hr-all-unknown", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400).replace(",72\n", ",0\n"))],
+     "its hr column has no heart rate"),
     ("csv-missing", lambda t, te, _: ["eval", te, "--recording", t / "none.csv"], "none.csv: file not found"),
     ("csv-and-dataset", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400)), "--eval-dataset",
                                           "synthetic"], "--recording and --eval-dataset"),

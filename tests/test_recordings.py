@@ -110,3 +110,18 @@ def test_samples_that_share_a_time_stamp_are_averaged(tmp_path):
     grid = np.arange(0.0, t[-1], 1 / 25.0)
     np.testing.assert_allclose(got.ppg, np.interp(grid, np.arange(300) / 20.0, np.sin(2 * np.pi * 1.2 * np.arange(300) / 20.0)),
                                atol=1e-9)
+
+
+def test_a_spreadsheet_s_csv_is_read_like_the_plain_one(tmp_path):
+    """What spreadsheets and other tools write: a UTF-8 byte-order mark, quoted column names, CRLF line ends and
+    blank lines at the end. The same samples, the same recording."""
+    t = np.arange(300) / 25.0
+    plain = _write(tmp_path / "plain.csv", t, np.sin(2 * np.pi * 1.3 * t), hr=np.full(len(t), 78.0))
+    head, *rest = plain.read_text().splitlines()
+    quoted = ",".join(f'"{name}"' for name in head.split(","))
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([quoted, *rest, "", ""]).encode())
+    a, b = csv_recording.read(plain), csv_recording.read(sheet)
+    np.testing.assert_array_equal(a.ppg, b.ppg)
+    np.testing.assert_array_equal(a.reference_bpm, b.reference_bpm)
+    assert a.rate_hz == b.rate_hz == 25.0

@@ -6,7 +6,8 @@
 
 A header row names the columns: `time_s` (seconds) and `ppg` (raw PPG, larger = more blood volume) are
 needed; `acc_x`, `acc_y`, `acc_z` (g, all three or none) and `hr` (a reference heart rate in BPM,
-where known; empty cells are unknown) are optional; other columns are ignored. The rate comes from the
+where known; empty cells and values not above 0 are unknown) are optional; other columns are ignored (a
+spreadsheet's byte-order mark, quoted names and blank lines at the end are read as well). The rate comes from the
 time column: a steady rate the device takes is kept, anything else (another rate, or uneven sampling)
 is interpolated once on the host onto the model's 25 Hz grid, as for the e2epyppg watch. A file that
 cannot be read as such (a column missing, a value that is not a number, time going backwards or
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeppg.data.tables import read_csv
+from edgeppg.data.tables import read_csv, read_rows
 from edgeppg.data.windows import WindowSet, front_end, labelled_windows
 from edgeppg.device import native
 from edgeppg.device.spec import FS, SENSOR_RATES, STRIDE_S, WINDOW_S
@@ -40,6 +41,7 @@ class CsvRecording:
     acc: np.ndarray | None  # (n, 3) g at rate_hz, or None
     reference_bpm: np.ndarray  # per 8 s / 2 s window, NaN where unknown
     note: str
+    hr_column: bool = False  # the file has an hr column (its values may all be unknown)
 
     @property
     def seconds(self) -> float:
@@ -49,8 +51,9 @@ class CsvRecording:
         """The labelled windows `edgeppg eval` scores, cut by the device's preprocessing, as a model with
         `inputs` sees them."""
         if not np.isfinite(self.reference_bpm).any():
-            raise EdgeppgError(f"{self.path}: no reference heart rate (an hr column) to score against; "
-                               "edgeppg stream runs a recording without one")
+            what = ("its hr column has no heart rate (every value empty or not above 0)" if self.hr_column
+                    else "no reference heart rate (an hr column)")
+            raise EdgeppgError(f"{self.path}: {what} to score against; edgeppg stream runs a recording without one")
         x, status, _ = native.windows(self.ppg, self.rate_hz)
         x, steps = front_end(x, self.acc, self.rate_hz, inputs, str(self.path))
         n = min(len(x), len(self.reference_bpm))
@@ -117,7 +120,7 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
     ref = _reference(t0, d["hr"], n) if "hr" in d else np.full(n, np.nan)
     note = (f"{path.name}: {how}; {'accelerometer' if acc is not None else 'no accelerometer'}; "
             f"{'reference: its hr column' if 'hr' in d else 'no reference heart rate'}")
-    return CsvRecording(path, np.asarray(ppg, np.float64), float(out_rate), acc, ref, note)
+    return CsvRecording(path, np.asarray(ppg, np.float64), float(out_rate), acc, ref, note, "hr" in d)
 
 
 def _merge_repeated(d: dict[str, np.ndarray], t: np.ndarray) -> dict[str, np.ndarray]:
@@ -137,16 +140,8 @@ def _merge_repeated(d: dict[str, np.ndarray], t: np.ndarray) -> dict[str, np.nda
 
 
 def _header(path: Path) -> list[str]:
-    try:
-        with open(path, newline="") as fh:
-            line = fh.readline()
-    except FileNotFoundError:
-        raise EdgeppgError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise EdgeppgError(f"{path}: a folder, not a CSV file") from None
-    except UnicodeDecodeError as e:
-        raise EdgeppgError(f"{path}: not a readable CSV file ({e})") from e
-    header = [h.strip() for h in line.split(",")]
+    first = read_rows(path, first=True)
+    header = [h.strip() for h in first[0]] if first else []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise EdgeppgError(f"{path}: no column '{missing[0]}' (a recording needs a header row with time_s and ppg; "

@@ -10,15 +10,27 @@ import numpy as np
 from edgeppg.errors import EdgeppgError
 
 
-def read_csv(path: Path, columns: tuple[str, ...], numeric: tuple[str, ...], delimiter: str = ",") -> dict[str, np.ndarray]:
-    """The named columns of a CSV file; errors name the file, the column or the line."""
+def read_rows(path: Path, delimiter: str = ",", first: bool = False) -> list[list[str]]:
+    """A CSV file's rows (only the header row with `first`), as spreadsheets write them too: a UTF-8 byte-order
+    mark, quoted names and blank lines at the end are read, not refused."""
     try:
-        with open(path, newline="") as fh:
-            rows = list(csv.reader(fh, delimiter=delimiter))
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            out = [next(reader, [])] if first else list(reader)
     except FileNotFoundError:
         raise EdgeppgError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise EdgeppgError(f"{path}: a folder, not a CSV file") from None
     except (UnicodeDecodeError, csv.Error) as e:
         raise EdgeppgError(f"{path}: not a readable CSV file ({e})") from e
+    while out and not any(v.strip() for v in out[-1]):
+        out.pop()
+    return out
+
+
+def read_csv(path: Path, columns: tuple[str, ...], numeric: tuple[str, ...], delimiter: str = ",") -> dict[str, np.ndarray]:
+    """The named columns of a CSV file; errors name the file, the column or the line."""
+    rows = read_rows(path, delimiter)
     if not rows:
         raise EdgeppgError(f"{path}: empty file")
     header = [h.strip() for h in rows[0]]
