@@ -197,18 +197,18 @@ def bench(
     n_runs: Annotated[int, typer.Option("--runs", min=1, help="host: timed batch-1 inferences per runtime.")] = 200,
     batch: Annotated[int, typer.Option(min=1, help="host: batch for the throughput figure.")] = 64,
     threads: Annotated[int, typer.Option(min=1, help="host: threads per runtime.")] = 1,
-    opt: Annotated[str, typer.Option(help="cortex-m4: compiler optimisation, -O2 or -Os.")] = "-O2",
-    windows: Annotated[int, typer.Option(min=1, help="cortex-m4: held-out windows checked bit for bit.")] = 16,
-    plain_c: Annotated[bool, typer.Option("--plain-c", help="A core: kernels without DSP instructions.")] = False,
+    opt: Annotated[str, typer.Option(help="a core: compiler optimisation, -O2 or -Os.")] = "-O2",
+    windows: Annotated[int, typer.Option(min=1, help="a core: held-out windows checked bit for bit.")] = 16,
+    plain_c: Annotated[bool, typer.Option("--plain-c", help="a core: kernels without DSP instructions.")] = False,
     helium: Annotated[bool, typer.Option("--helium", help="cortex-m55: the Helium (MVE) kernels.")] = False,
     backend: Backend = "native",
     board: BoardName = None, probe: Probe = None, port: Port = None,
-    battery_mah: Annotated[float, typer.Option(min=0.001, help="cortex-m4: battery capacity (mAh) for the "
+    battery_mah: Annotated[float, typer.Option(min=0.001, help="a core: battery capacity (mAh) for the "
                                                                  "battery-life estimate.")] = 100.0,
-    profile: Annotated[bool, typer.Option("--profile", help="cortex-m4: instructions, MACs and instructions/MAC "
+    profile: Annotated[bool, typer.Option("--profile", help="a core: instructions, MACs and instructions/MAC "
                                                             "per op, for either backend.")] = False,
 ) -> None:
-    """Latency and memory: on the host (PyTorch, onnxruntime, TFLite, TFLite Micro) or on a Cortex-M4."""
+    """Latency and memory: on the host (PyTorch, onnxruntime, TFLite, TFLite Micro) or on a Cortex-M core."""
     from edgeppg.bench.runs import bench_runs
 
     bench_runs(runs_, target, err, out.print, compare, host=dict(runtimes=runtime, n_runs=n_runs, batch=batch,
