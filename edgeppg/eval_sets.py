@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeppg.config import RunConfig
-from edgeppg.data.dataset import data_config, load_splits, load_windows
+from edgeppg.data.dataset import DataConfig, data_config, load_splits, load_windows
 from edgeppg.data.windows import WindowSet
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set, hr_from_logits, predict_logits, step_lock_s, track_hr
@@ -22,6 +22,9 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
               label: str = "polar-hr", recording: Path | None = None) -> tuple[str, dict[str, WindowSet]]:
     """(a title, {what the windows are: the windows}) for a run trained with `cfg`; `recording` is a CSV
     recording of one's own (edgeppg.data.csv_recording)."""
+    _refuse_unused(eval_dataset, recording, {"--eval-root": eval_root, "--site": site != DataConfig.site and site,
+                                             "--channel": channel != DataConfig.channel and channel,
+                                             "--label": label != DataConfig.label and label})
     if recording is not None:
         if eval_dataset is not None:
             raise EdgeppgError("--recording and --eval-dataset: give one of them")
@@ -52,6 +55,21 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
                         stream=cfg.data.stream, options=("--eval-dataset", "--eval-root"), also=(WATCH, CADENCE))
     return (f"{run} (trained on {cfg.data.dataset}) evaluated on {eval_dataset}",
             {f"{eval_dataset}: all participants": load_windows(other)})
+
+
+def _refuse_unused(eval_dataset: str | None, recording: Path | None, given: dict[str, object]) -> None:
+    """A data set's options (`given`: falsy when not given) where no data set is read would be silently
+    ignored: refuse them. (data_config refuses those the named data set does not read.)"""
+    if recording is not None:
+        what = "--recording reads its own file"
+    elif eval_dataset in (None, WATCH, CADENCE):
+        what = {None: "without --eval-dataset the run's own data is scored", WATCH: f"{WATCH} is bundled",
+                CADENCE: f"{CADENCE} is built in"}[eval_dataset]
+    else:
+        return
+    option, value = next(((k, v) for k, v in given.items() if v), (None, None))
+    if option:
+        raise EdgeppgError(f"{option} {value}: {what}, so it would be ignored; leave it out")
 
 
 def cadence_step_rates(ws: WindowSet) -> np.ndarray:

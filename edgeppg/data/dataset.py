@@ -81,6 +81,13 @@ def data_config(dataset: str = "synthetic", root: Path | None = None, split: str
         raise EdgeppgError(f"{name} {dataset}: unknown (available: {', '.join((*DATASETS, *also))})")
     if dataset != "synthetic" and root is None:
         raise EdgeppgError(f"{name} {dataset} needs {folder}, the data set's folder")
+    if dataset == "synthetic" and root is not None:
+        raise EdgeppgError(f"{folder} {root}: {name} synthetic is generated and reads no folder; leave it out")
+    for option, value, default, reader in (("--site", site, DataConfig.site, "wildppg"),
+                                           ("--channel", channel, DataConfig.channel, "wildppg"),
+                                           ("--label", label, DataConfig.label, "galaxyppg")):
+        if value != default and dataset != reader:  # silently ignored otherwise
+            raise EdgeppgError(f"{option} {value}: only {reader} reads it, not {dataset}; leave it out")
     if root is not None and Path(root).expanduser().is_file():
         raise EdgeppgError(f"{root}: a file, not a folder ({folder} is the {dataset} data set's folder)")
     if root is not None and not Path(root).expanduser().is_dir():
