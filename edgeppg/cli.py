@@ -22,6 +22,7 @@ from edgeppg.data.dataset import DataConfig, data_config
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
+from edgeppg.study.config import packaged_studies
 from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, BlockStrides, BoardName, CadenceShare,
                              Calibrate, Channel, Dataset, DataSeed, Device, Ema, Epochs, Inputs, LabelSource, Lr,
                              Minutes, Opt, OutDir, Patience, PoolS, Port, Probe, Readout, Resume, Root, Scenario,
@@ -300,8 +301,8 @@ def stream(
 
 @app.command()
 def sweep(
-    config: Annotated[str, typer.Argument(help="A study file (YAML), or the name of one shipped with edgeppg: "
-                                               "quick or paper.")],
+    config: Annotated[str, typer.Argument(help="A study file (YAML), or the name of one shipped with edgeppg "
+                                               f"({', '.join(packaged_studies())}).")],
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Study folder (default: runs/<name>).")] = None,
     workers: Annotated[int, typer.Option(min=0, help="Cells run at once on this machine (0: one per core).")] = 0,
     ray: Annotated[Optional[str], typer.Option("--ray", help="Run the cells on a Ray cluster: its address, or auto.")] = None,
