@@ -125,10 +125,16 @@ def check_study(study: Study, where: str) -> None:
     for key, value_rule in (("teachers", rule(ModelSpec, "blocks")), ("students", rule(ModelSpec, "blocks")),
                             ("seeds", rule(TrainConfig, "seed")), ("betas", rule(DistillConfig, "beta")),
                             ("strategies", rule(DistillConfig, "strategy"))):
-        for value in getattr(study, key):
+        values = getattr(study, key)
+        for value in values:
             problem = problem_with(value, value_rule)
             if problem:
                 raise EdgeppgError(f"{where}: {key}: {problem}")
+        twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        if twice is not None:  # the same cells twice: one would overwrite the other's results
+            raise EdgeppgError(f"{where}: {key}: {twice} is given twice")
+    if "dkd" in study.strategies and not study.betas:
+        raise EdgeppgError(f"{where}: betas: empty, so strategy dkd would have no cells (give at least one beta)")
     try:
         data = data_config(study)
         teachers, students = cells(study)
