@@ -324,6 +324,8 @@ CASES: list[tuple[str, Callable, str]] = [
     ("csv-two-acc-axes", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, axes="acc_x,acc_y"))],
      "not all of acc_x, acc_y, acc_z"),
     ("csv-too-slow", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(60, rate=5.0))], "too slow"),
+    ("csv-time-in-ms", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, rate=0.025))],
+     "this looks like milliseconds"),
     ("csv-no-reference", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, hr=False))],
      "no reference heart rate"),
     ("csv-hr-all-unknown", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400).replace(",72\n", ",0\n"))],

@@ -101,7 +101,9 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
         raise EdgeppgError(f"{path}: lasts {seconds:.1f} s, less than one {WINDOW_S:g} s window")
     rate = 1.0 / float(np.median(dt))
     if rate < MIN_RATE_HZ:
-        raise EdgeppgError(f"{path}: sampled at {rate:.3g} Hz: too slow for heart rate (at least {MIN_RATE_HZ:g} Hz)")
+        unit = "; time_s is in seconds, and this looks like milliseconds" if rate * 1000 >= MIN_RATE_HZ else ""
+        raise EdgeppgError(f"{path}: sampled at {rate:.3g} Hz: too slow for heart rate (at least {MIN_RATE_HZ:g} Hz)"
+                           + unit)
     acc = np.stack([d[c] for c in ACC], axis=1) if present else None
     steady = np.abs(dt * rate - 1.0).max() <= STEADY and not repeated
     taken = next((r for r in rates if abs(rate / r - 1.0) <= STEADY), None)
