@@ -28,13 +28,23 @@ SHIPPED = (files.MODEL, files.CONFIG, files.METRICS, files.ENV, files.EXPORT_JSO
 MEASURED = (files.BENCH_HOST_JSON, files.bench_mcu_json("mps2_an386", "native"), files.stream_json("e2epyppg"))
 
 
+def check_destination(out: Path) -> None:
+    """Where a shipped model goes: nothing, or a shipped model (the only thing ever replaced), in a folder."""
+    for above in (out.parent, *out.parent.parents):
+        if above.exists():
+            if not above.is_dir():
+                raise EdgeppgError(f"{above}: a file, not a folder; choose another --out")
+            break
+    if out.exists() and not (out / files.MODEL).is_file():
+        raise EdgeppgError(f"{out}: exists and holds no shipped model ({files.MODEL}); choose another --out")
+
+
 def ship(run_dir: Path, out: Path) -> None:
     """Copy the run's shipped files and its card into `out`, replacing what was there."""
     missing = [name for name in SHIPPED + (files.CARD_DIR,) if not (run_dir / name).exists()]
     if missing:
         raise EdgeppgError(f"{run_dir}: no {missing[0]} to ship")
-    if out.exists() and not (out / files.MODEL).is_file():  # only a shipped model is ever replaced
-        raise EdgeppgError(f"{out}: exists and holds no shipped model ({files.MODEL}); choose another --out")
+    check_destination(out)
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -67,6 +77,8 @@ def make_reference(runs: Path, out: Path, console: Console, threads: int = recip
                    device: str = "auto", budget: recipe.Budget = recipe.Budget(), inputs: str = recipe.DATA.inputs,
                    finish: Callable[[Path, Console], None] = finish_run) -> dict[str, dict]:
     """Train (or reuse) both models, `finish` each run folder (export, benchmarks, stream, card), ship."""
+    for name in ROLES.values():  # before hours of work, not after
+        check_destination(out / name)
     configs = recipe.configs(runs / recipe.TEACHER_RUN, budget, threads=threads, device=device, inputs=inputs)
     metrics = {}
     for role, name in ROLES.items():

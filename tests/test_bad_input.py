@@ -188,6 +188,8 @@ CASES: list[tuple[str, Callable, str]] = [
      "--eval-dataset dalia needs --eval-root"),
     ("eval-root-is-a-file", lambda t, te, _: ["eval", te, "--eval-dataset", "dalia", "--eval-root", _csv(t, "x\n")],
      "a file, not a folder (--eval-root"),
+    ("reference-out-is-a-file", lambda t, *_: ["reference", "--out", _csv(t, "x\n"), "--runs", t / "runs"],
+     "rec.csv: a file, not a folder; choose another --out"),
     ("root-is-a-file", lambda t, *_: ["train", "--out", t / "r", "--dataset", "dalia", "--root", _csv(t, "x\n")],
      "a file, not a folder (--root"),
     # a data set's option where nothing reads it (it was silently ignored)

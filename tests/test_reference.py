@@ -86,3 +86,21 @@ def test_ship_never_replaces_a_folder_that_holds_no_shipped_model(tmp_path):
     ship(run, tmp_path / "fresh")  # a new folder, and then a shipped one, are fine
     ship(run, tmp_path / "fresh")
     assert (tmp_path / "fresh" / files.MODEL).is_file()
+
+
+@pytest.mark.parametrize("where", ["a-file", "a-file/models", "models-with-mine"])
+def test_reference_refuses_its_destination_before_any_training(tmp_path, where):
+    """Hours of training are not spent to fail at the copy: --out is checked first, and no run is started."""
+    from rich.console import Console
+
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "models-with-mine" / recipe.TEACHER_RUN).mkdir(parents=True)
+    (tmp_path / "models-with-mine" / recipe.TEACHER_RUN / "notes.txt").write_text("mine")
+
+    def finish(folder, console):
+        raise AssertionError("nothing should be trained or finished")
+
+    with pytest.raises(EdgeppgError, match="a file, not a folder|holds no shipped model"):
+        make_reference(tmp_path / "runs", tmp_path / where, Console(stderr=True), finish=finish)
+    assert not (tmp_path / "runs").exists()
+    assert (tmp_path / "models-with-mine" / recipe.TEACHER_RUN / "notes.txt").read_text() == "mine"
