@@ -70,7 +70,21 @@ def test_uneven_or_other_rates_are_interpolated_onto_25_hz(tmp_path):
     assert np.nanmax(np.abs(got.reference_bpm - 75.0)) == 0
     steady_40 = np.arange(40 * 12) / 40.0  # 40 Hz: steady, but not a rate the device takes
     other = csv_recording.read(_write(tmp_path / "forty.csv", steady_40, np.sin(steady_40), extra=False))
-    assert other.rate_hz == 25.0 and "40 Hz interpolated" in other.note and "64" in other.note
+    assert other.rate_hz == 25.0 and "40 Hz low-passed and interpolated" in other.note and "64" in other.note
+
+
+def test_a_faster_rate_is_low_passed_before_it_is_taken_onto_25_hz(tmp_path):
+    """200 Hz is no rate the device takes: onto 25 Hz on the host, without letting what lies above 12.5 Hz fold
+    into the pulse band (a 26 Hz tone lands on 1 Hz if sampled at 25 Hz as it is)."""
+    t = np.arange(200 * 60) / 200.0
+    ppg = np.sin(2 * np.pi * 1.25 * t) + 0.5 * np.sin(2 * np.pi * 26 * t)
+    got = csv_recording.read(_write(tmp_path / "fast.csv", t, ppg, acc=np.zeros((len(t), 3)) + [0.0, 0.0, 1.0],
+                                    hr=np.full(len(t), 75.0)))
+    grid = np.arange(len(got.ppg)) / 25.0
+    assert got.rate_hz == 25.0 and "200 Hz low-passed" in got.note and len(got.ppg) == 1500
+    err = got.ppg - np.sin(2 * np.pi * 1.25 * grid)
+    assert np.sqrt(np.mean(err[50:-50] ** 2)) < 0.01  # folded, the tone would leave 0.35
+    np.testing.assert_allclose(got.acc[50:-50], [[0.0, 0.0, 1.0]] * (len(got.acc) - 100), atol=1e-6)
 
 
 def test_eval_scores_a_csv_recording(tmp_path, teacher_dir):

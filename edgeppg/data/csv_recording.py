@@ -9,7 +9,8 @@ needed; `acc_x`, `acc_y`, `acc_z` (g, all three or none) and `hr` (a reference h
 where known; empty cells and values not above 0 are unknown) are optional; other columns are ignored (a
 spreadsheet's byte-order mark, quoted names and blank lines at the end are read as well). The rate comes from the
 time column: a steady rate the device takes is kept, anything else (another rate, or uneven sampling)
-is interpolated once on the host onto the model's 25 Hz grid, as for the e2epyppg watch. A file that
+is interpolated once on the host onto the model's 25 Hz grid, as for the e2epyppg watch (low-passed
+first when faster, so that nothing above 12.5 Hz folds into the pulse band). A file that
 cannot be read as such (a column missing, a value that is not a number, time going backwards or
 standing still, a gap in the PPG, too short for one window) is one line naming the file and the line.
 """
@@ -17,9 +18,11 @@ standing still, a gap in the PPG, too short for one window) is one line naming t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from scipy.signal import resample_poly
 
 from edgeppg.data.tables import read_csv, read_rows
 from edgeppg.data.windows import WindowSet, front_end, labelled_windows
@@ -111,11 +114,16 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
     if steady and taken is not None:
         ppg, out_rate, how = d["ppg"], taken, f"{taken:g} Hz as recorded"
     else:  # another rate, or uneven sampling: onto the model's grid once, on the host
+        columns, at = np.column_stack([d["ppg"]] + ([] if acc is None else [acc])), t0
+        faster = rate > FS * (1 + STEADY)
+        if faster:  # low-pass first: what lies above 12.5 Hz (mains, sensor noise) would fold into the pulse band
+            columns, at = _antialiased(columns, t0, rate)
         grid = np.arange(0.0, t0[-1], 1.0 / FS)
-        ppg = np.interp(grid, t0, d["ppg"])
-        acc = None if acc is None else np.stack([np.interp(grid, t0, acc[:, k]) for k in range(3)], axis=1)
+        columns = np.column_stack([np.interp(grid, at, c) for c in columns.T])
+        ppg, acc = columns[:, 0], None if acc is None else columns[:, 1:]
         out_rate = FS
-        how = (f"{'uneven ' if not steady else ''}{rate:.3g} Hz interpolated on the host onto {FS:g} Hz "
+        how = (f"{'uneven ' if not steady else ''}{rate:.3g} Hz {'low-passed and ' if faster else ''}"
+               f"interpolated on the host onto {FS:g} Hz "
                f"(the device takes {', '.join(f'{r:g}' for r in rates)} Hz as they are)"
                + (f"; {repeated} repeated time stamps averaged" if repeated else ""))
     n = max(0, int((len(ppg) / out_rate - WINDOW_S) // STRIDE_S) + 1)
@@ -123,6 +131,16 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
     note = (f"{path.name}: {how}; {'accelerometer' if acc is not None else 'no accelerometer'}; "
             f"{'reference: its hr column' if 'hr' in d else 'no reference heart rate'}")
     return CsvRecording(path, np.asarray(ppg, np.float64), float(out_rate), acc, ref, note, "hr" in d)
+
+
+def _antialiased(columns: np.ndarray, t: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Columns sampled at times `t` (about `rate` Hz, faster than the model's grid) -> at FS Hz, low-passed
+    below FS / 2 (polyphase, scipy), on an even grid from t = 0: (columns, their times)."""
+    even = np.arange(0.0, t[-1], 1.0 / rate)
+    on_even = np.column_stack([np.interp(even, t, c) for c in columns.T])
+    ratio = Fraction(FS / rate).limit_denominator(1000)
+    out = resample_poly(on_even, ratio.numerator, ratio.denominator, axis=0, padtype="line")
+    return out, np.arange(len(out)) * ratio.denominator / (ratio.numerator * rate)
 
 
 def _merge_repeated(d: dict[str, np.ndarray], t: np.ndarray) -> dict[str, np.ndarray]:
