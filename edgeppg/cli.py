@@ -198,7 +198,7 @@ def bench(
     n_runs: Annotated[int, typer.Option("--runs", min=1, help="host: timed batch-1 inferences per runtime.")] = 200,
     batch: Annotated[int, typer.Option(min=1, help="host: batch for the throughput figure.")] = 64,
     threads: Annotated[int, typer.Option(min=1, help="host: threads per runtime.")] = 1,
-    opt: Annotated[str, typer.Option(help="a core: compiler optimisation, -O2 or -Os.")] = "-O2",
+    opt: Annotated[str, typer.Option(help="a core: compiler optimisation, -O1, -O2, -O3 or -Os.")] = "-O2",
     windows: Annotated[int, typer.Option(min=1, help="a core: held-out windows checked bit for bit.")] = 16,
     plain_c: Annotated[bool, typer.Option("--plain-c", help="a core: kernels without DSP instructions.")] = False,
     helium: Annotated[bool, typer.Option("--helium", help="cortex-m55: the Helium (MVE) kernels.")] = False,

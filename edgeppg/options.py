@@ -74,7 +74,7 @@ Patience = Annotated[int, typer.Option(help="Stop after this many epochs without
 Threads = Annotated[int, typer.Option(help="Torch threads (0: one per core).")]
 Device = Annotated[str, typer.Option(help="auto (a GPU when there is one), cpu, cuda or cuda:N. CUDA trains "
                                           "under bfloat16 autocast; the CPU is the bit-exact reference.")]
-Opt = Annotated[str, typer.Option(help="Compiler optimisation, -O2 or -Os.")]
+Opt = Annotated[str, typer.Option(help="Compiler optimisation, -O1, -O2, -O3 or -Os.")]
 Backend = Annotated[str, typer.Option(help="native (edgeppg's C), tflm-cmsis-nn (alias tflm) or tflm-reference "
                                            "(TFLite Micro: needs a TFLM tree, README.md).")]
 Windows = Annotated[int, typer.Option(min=1, help="Held-out windows compiled in for the self-test.")]
