@@ -192,8 +192,11 @@ CASES: list[tuple[str, Callable, str]] = [
      "rec.csv: a file, not a folder; choose another --out"),
     ("root-is-a-file", lambda t, *_: ["train", "--out", t / "r", "--dataset", "dalia", "--root", _csv(t, "x\n")],
      "a file, not a folder (--root"),
+    ("opt-unknown", lambda t, _, ex: ["build", ex, "--opt", "-O9"],
+     "unknown optimisation '-O9' (use -O1, -O2, -O3 or -Os)"),
     # a data set's option where nothing reads it (it was silently ignored)
-    ("root-for-synthetic", lambda t, *_: ["train", "--out", t / "r", "--root", t], "synthetic is generated and reads no"),
+    ("root-for-synthetic", lambda t, *_: ["train", "--out", t / "r", "--root", t],
+     "synthetic is generated and reads no"),
     ("site-for-dalia", lambda t, *_: ["train", "--out", t / "r", "--dataset", "dalia", "--root", t, "--site", "head"],
      "--site head: only wildppg reads it, not dalia"),
     ("eval-root-for-the-bundled-watch", lambda t, te, _: ["eval", te, "--eval-dataset", "e2epyppg", "--eval-root", t],
