@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -58,19 +59,20 @@ def load_torch(path: Path) -> dict:
             warnings.simplefilter("ignore")  # torch's notes on a damaged file would be a second line
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for a corrupt or hostile file
-        raise EdgeppgError(f"{path}: not a readable checkpoint ({_load_failure(e)})") from e
+        raise EdgeppgError(f"{path}: not a readable checkpoint ({_load_failure(e, path)})") from e
     if not isinstance(obj, dict):
         raise EdgeppgError(f"{path}: not an edgeppg checkpoint (holds a {type(obj).__name__})")
     return obj
 
 
-def _load_failure(e: Exception) -> str:
+def _load_failure(e: Exception, path: Path) -> str:
     """Why torch refused a file, without torch's advice to reload it with weights_only=False: that would
     let the file run code, which is exactly what a hostile checkpoint wants."""
     text = " ".join(str(e).split())
     if "GLOBAL" in text:
         return "it holds Python objects, not just tensors; edgeppg refuses to load those"
-    if "Unsupported operand" in text or "weights_only" in text or "PytorchStreamReader" in text:
+    if ("Unsupported operand" in text or "weights_only" in text or "PytorchStreamReader" in text
+            or not zipfile.is_zipfile(path)):  # torch.save writes a zip archive; anything else is another file
         return "not a PyTorch file, or a damaged one"
     return text[:200] or type(e).__name__
 

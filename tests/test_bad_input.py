@@ -192,6 +192,8 @@ CASES: list[tuple[str, Callable, str]] = [
      "rec.csv: a file, not a folder; choose another --out"),
     ("root-is-a-file", lambda t, *_: ["train", "--out", t / "r", "--dataset", "dalia", "--root", _csv(t, "x\n")],
      "a file, not a folder (--root"),
+    ("teacher-is-a-csv", lambda t, *_: ["distill", "--teacher", _csv(t, _rows(400)), "--out", t / "s"],
+     "rec.csv: not a readable checkpoint (not a PyTorch file, or a damaged one)"),
     ("opt-unknown", lambda t, _, ex: ["build", ex, "--opt", "-O9"],
      "unknown optimisation '-O9' (use -O1, -O2, -O3 or -Os)"),
     # a data set's option where nothing reads it (it was silently ignored)
