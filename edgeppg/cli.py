@@ -22,13 +22,13 @@ from edgeppg.data.dataset import DataConfig, data_config
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
-from edgeppg.study.config import packaged_studies
 from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, BlockStrides, BoardName, CadenceShare,
                              Calibrate, Channel, Dataset, DataSeed, Device, Ema, Epochs, Inputs, LabelSource, Lr,
                              Minutes, Opt, OutDir, Patience, PoolS, Port, Probe, Readout, Resume, Root, Scenario,
                              Seed, Site, Split, StemStride, Strategy, Stream, StudentInputs, StudentKernel,
                              StudentStream, StudentWidth, Subjects, Target, Tau, Threads, Variety, Windows)
 from edgeppg.settings import SettingError
+from edgeppg.study.config import packaged_studies
 
 app = typer.Typer(help="PPG heart-rate models: train, distil, export to int8 and run on Cortex-M.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
