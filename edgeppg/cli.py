@@ -20,7 +20,7 @@ from edgeppg import extras, recipe, settings
 from edgeppg.config import DistillConfig, RunConfig, TrainConfig
 from edgeppg.data.dataset import DataConfig, data_config
 from edgeppg.data.synthetic import SyntheticConfig
-from edgeppg.errors import EdgeppgError
+from edgeppg.errors import EdgeppgError, Interrupted
 from edgeppg.models.spec import ModelSpec
 from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, BlockStrides, BoardName, CadenceShare,
                              Calibrate, Channel, Dataset, DataSeed, Device, Ema, Epochs, Inputs, LabelSource, Lr,
@@ -118,8 +118,7 @@ def distill(
     student_hidden: Annotated[int, typer.Option(help="MLP student units per layer.")] = MS.hidden,
     student_width: StudentWidth = None, student_kernel: StudentKernel = None,
     student_stem_stride: StemStride = MS.stem_stride, student_block_strides: BlockStrides = MS.block_strides,
-    student_pool_s: PoolS = MS.pool_s,
-    student_stream: StudentStream = None, student_inputs: StudentInputs = None,
+    student_pool_s: PoolS = MS.pool_s, student_stream: StudentStream = None, student_inputs: StudentInputs = None,
     tau: Tau = DC.tau,
     alpha: Annotated[float, typer.Option(help="DKD: TCKD weight.")] = DC.alpha,
     beta: Annotated[float, typer.Option(help="DKD: NCKD weight.")] = DC.beta,
@@ -202,8 +201,7 @@ def bench(
     windows: Annotated[int, typer.Option(min=1, help="a core: held-out windows checked bit for bit.")] = 16,
     plain_c: Annotated[bool, typer.Option("--plain-c", help="a core: kernels without DSP instructions.")] = False,
     helium: Annotated[bool, typer.Option("--helium", help="cortex-m55: the Helium (MVE) kernels.")] = False,
-    backend: Backend = "native",
-    board: BoardName = None, probe: Probe = None, port: Port = None,
+    backend: Backend = "native", board: BoardName = None, probe: Probe = None, port: Port = None,
     battery_mah: Annotated[float, typer.Option(min=0.001, help="a core: battery capacity (mAh) for the "
                                                                  "battery-life estimate.")] = 100.0,
     profile: Annotated[bool, typer.Option("--profile", help="a core: instructions, MACs and instructions/MAC "
@@ -316,7 +314,7 @@ def sweep(
     try:
         run = run_sweep(config, out_dir, err, workers, ray, device, gpus_per_cell)
     except KeyboardInterrupt:  # the sweep said what was kept
-        raise typer.Exit(130) from None
+        raise Interrupted("") from None
     out.print(f"results: {run.results}  (edgeppg report {run.results})")
     if run.failed:
         for r in run.failed:
@@ -415,8 +413,7 @@ def _resumable(run_dir: Path | None = None) -> Iterator[None]:
     except KeyboardInterrupt:
         from edgeppg.runs import interrupted
 
-        err.print(interrupted(run_dir))
-        raise typer.Exit(130) from None
+        raise Interrupted(interrupted(run_dir)) from None
 
 
 def _fail(message: str) -> None:
@@ -442,8 +439,12 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as e:  # disk full, permission denied, a file that vanished: the stage cleaned up after itself
         _fail(f"{e.filename or 'edgeppg'}: {e.strerror or e} (errno {e.errno})" if e.errno else
               f"{e.filename or 'edgeppg'}: {e}")
-    except (KeyboardInterrupt, typer.Abort):  # files are written whole or not at all: nothing half-written stays
+    except Interrupted as e:  # the command said what it kept
+        err.print(str(e), highlight=False, end="\n" if str(e) else "")
+        sys.exit(130)
+    except (KeyboardInterrupt, typer.Abort):  # outside a command; inside one, typer makes it exit code 130
+        code = 130
+    if code == 130:  # files are written whole or not at all: nothing half-written stays
         err.print(f"interrupted: edgeppg {command or ''} stopped; what it had not finished was not kept",
                   highlight=False)
-        sys.exit(130)
     sys.exit(code or 0)

@@ -555,6 +555,24 @@ def test_ctrl_c_in_the_first_epoch_says_there_is_nothing_to_resume(tmp_path):
     assert json.loads((tmp_path / "r" / "status.json").read_text())["status"] == "interrupted"
     assert debris(tmp_path) == []
 
+    assert err.count("interrupted") == 1  # said once: by the run, not again by the command line
+
+
+@pytest.mark.parametrize("command", ["card", "export"])
+def test_ctrl_c_in_any_command_says_it_stopped_in_one_line(tmp_path, command):
+    """typer makes Ctrl-C inside a command a silent exit 130; every command says that it stopped."""
+    stage = {"card": ("edgeppg.card", "write_card"), "export": ("edgeppg.export", "export_run")}[command]
+    prelude = (f"import time, {stage[0]} as stage\n"
+               "def slow(*a, **k):\n    print('ready', flush=True)\n    time.sleep(60)\n"
+               f"stage.{stage[1]} = slow\n")
+    child = _child([command, tmp_path], tmp_path, prelude)
+    assert child.stdout.readline().strip() == "ready"
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    said = f"interrupted: edgeppg {command} stopped; what it had not finished was not kept"
+    assert err.strip().splitlines() == [said]
+
 
 ENOSPC = """
 import errno, os, pathlib
