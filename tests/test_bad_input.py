@@ -574,6 +574,23 @@ def test_ctrl_c_in_any_command_says_it_stopped_in_one_line(tmp_path, command):
     assert err.strip().splitlines() == [said]
 
 
+
+def test_ctrl_c_while_the_command_line_loads_is_one_line_too(tmp_path):
+    """Loading the command line takes seconds (torch); Ctrl-C then is not a traceback from inside an import."""
+    prelude = ("import builtins, time\nreal = builtins.__import__\n"
+               "def slow(name, *a, **k):\n"
+               "    if name == 'edgeppg.cli':\n        print('ready', flush=True)\n        time.sleep(60)\n"
+               "    return real(name, *a, **k)\nbuiltins.__import__ = slow\n")
+    child = subprocess.Popen([sys.executable, "-c", prelude + "from edgeppg.__main__ import run\nrun()\n", "card"],
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert child.stdout.readline().strip() == "ready"
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert err.strip().splitlines() == ["interrupted: edgeppg stopped while it was starting; nothing was done"]
+
+
 ENOSPC = """
 import errno, os, pathlib
 _real = pathlib.Path.write_bytes
