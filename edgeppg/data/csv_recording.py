@@ -18,14 +18,12 @@ standing still, a gap in the PPG, too short for one window) is one line naming t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from edgeppg.data.tables import read_csv, read_rows
-from edgeppg.data.windows import WindowSet, front_end, labelled_windows
+from edgeppg.data.windows import WindowSet, front_end, labelled_windows, resample, resample_ratio
 from edgeppg.device import native
 from edgeppg.device.spec import FS, SENSOR_RATES, STRIDE_S, WINDOW_S
 from edgeppg.errors import EdgeppgError
@@ -137,10 +135,8 @@ def _antialiased(columns: np.ndarray, t: np.ndarray, rate: float) -> tuple[np.nd
     """Columns sampled at times `t` (about `rate` Hz, faster than the model's grid) -> at FS Hz, low-passed
     below FS / 2 (polyphase, scipy), on an even grid from t = 0: (columns, their times)."""
     even = np.arange(0.0, t[-1], 1.0 / rate)
-    on_even = np.column_stack([np.interp(even, t, c) for c in columns.T])
-    ratio = Fraction(FS / rate).limit_denominator(1000)
-    out = resample_poly(on_even, ratio.numerator, ratio.denominator, axis=0, padtype="line")
-    return out, np.arange(len(out)) * ratio.denominator / (ratio.numerator * rate)
+    out = resample(np.column_stack([np.interp(even, t, c) for c in columns.T]), rate, FS, padtype="line")
+    return out, np.arange(len(out)) / (rate * resample_ratio(rate, FS))
 
 
 def _merge_repeated(d: dict[str, np.ndarray], t: np.ndarray) -> dict[str, np.ndarray]:

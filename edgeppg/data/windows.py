@@ -37,13 +37,21 @@ def class_to_hr(cls: np.ndarray) -> np.ndarray:
     return np.asarray(cls, dtype=np.float64) + HR_LOW
 
 
-def resample(x: np.ndarray, fs_in: float, fs_out: float = FS) -> np.ndarray:
+def resample_ratio(fs_in: float, fs_out: float = FS) -> Fraction:
+    """The up / down factors `resample` uses for fs_in -> fs_out (a denominator of at most 1000): its output
+    rate is fs_in times this."""
+    return Fraction(fs_out / fs_in).limit_denominator(1000)
+
+
+def resample(x: np.ndarray, fs_in: float, fs_out: float = FS, padtype: str = "constant") -> np.ndarray:
     """Polyphase resampling along axis 0 (anti-aliased; scipy): for the accelerometer, which only ever
-    describes windows on the host. The PPG goes through the device's resampler instead."""
+    describes windows on the host, and a CSV recording at a rate the device does not take. The PPG of the
+    data sets goes through the device's resampler instead."""
     if fs_in == fs_out:
         return np.asarray(x, dtype=np.float64)
-    ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
-    return resample_poly(np.asarray(x, dtype=np.float64), ratio.numerator, ratio.denominator, axis=0)
+    ratio = resample_ratio(fs_in, fs_out)
+    return resample_poly(np.asarray(x, dtype=np.float64), ratio.numerator, ratio.denominator, axis=0,
+                         padtype=padtype)
 
 
 def window_count(n_samples: int) -> int:
