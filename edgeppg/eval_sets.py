@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeppg.config import RunConfig
-from edgeppg.data.dataset import DataConfig, data_config, load_splits, load_windows
+from edgeppg.data.dataset import data_config, given_options, load_splits, load_windows
 from edgeppg.data.windows import WindowSet
 from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set, hr_from_logits, predict_logits, step_lock_s, track_hr
@@ -22,9 +22,8 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
               label: str = "polar-hr", recording: Path | None = None) -> tuple[str, dict[str, WindowSet]]:
     """(a title, {what the windows are: the windows}) for a run trained with `cfg`; `recording` is a CSV
     recording of one's own (edgeppg.data.csv_recording)."""
-    _refuse_unused(eval_dataset, recording, {"--eval-root": eval_root, "--site": site != DataConfig.site and site,
-                                             "--channel": channel != DataConfig.channel and channel,
-                                             "--label": label != DataConfig.label and label})
+    _refuse_unused(eval_dataset, recording,
+                   {"--eval-root": eval_root, **given_options(site=site, channel=channel, label=label)})
     if recording is not None:
         if eval_dataset is not None:
             raise EdgeppgError("--recording and --eval-dataset: give one of them")
@@ -58,7 +57,7 @@ def eval_sets(cfg: RunConfig, run: Path, readout: str, eval_dataset: str | None 
 
 
 def _refuse_unused(eval_dataset: str | None, recording: Path | None, given: dict[str, object]) -> None:
-    """A data set's options (`given`: falsy when not given) where no data set is read would be silently
+    """A data set's options (`given`: None when not given) where no data set is read would be silently
     ignored: refuse them. (data_config refuses those the named data set does not read.)"""
     if recording is not None:
         what = "--recording reads its own file"

@@ -70,6 +70,16 @@ class DataConfig:
         return build(DataConfig, d, where)
 
 
+# The options only one data set reads: option -> (its DataConfig field, that data set)
+READ_BY = {"--site": ("site", "wildppg"), "--channel": ("channel", "wildppg"), "--label": ("label", "galaxyppg")}
+
+
+def given_options(**values: str) -> dict[str, str]:
+    """Of READ_BY's options (by field: site=..., channel=..., label=...), those given other than DataConfig's
+    default, by option name."""
+    return {option: values[f] for option, (f, _) in READ_BY.items() if values[f] != getattr(DataConfig, f)}
+
+
 def data_config(dataset: str = "synthetic", root: Path | None = None, split: str = "random",
                 synthetic_config: synthetic.SyntheticConfig | None = None, site: str = "wrist",
                 channel: str = "ppg_g", label: str = "polar-hr", inputs: str = "ppg", stream: bool = False,
@@ -83,11 +93,9 @@ def data_config(dataset: str = "synthetic", root: Path | None = None, split: str
         raise EdgeppgError(f"{name} {dataset} needs {folder}, the data set's folder")
     if dataset == "synthetic" and root is not None:
         raise EdgeppgError(f"{folder} {root}: {name} synthetic is generated and reads no folder; leave it out")
-    for option, value, default, reader in (("--site", site, DataConfig.site, "wildppg"),
-                                           ("--channel", channel, DataConfig.channel, "wildppg"),
-                                           ("--label", label, DataConfig.label, "galaxyppg")):
-        if value != default and dataset != reader:  # silently ignored otherwise
-            raise EdgeppgError(f"{option} {value}: only {reader} reads it, not {dataset}; leave it out")
+    for option, value in given_options(site=site, channel=channel, label=label).items():
+        if dataset != READ_BY[option][1]:  # silently ignored otherwise
+            raise EdgeppgError(f"{option} {value}: only {READ_BY[option][1]} reads it, not {dataset}; leave it out")
     if root is not None and Path(root).expanduser().is_file():
         raise EdgeppgError(f"{root}: a file, not a folder ({folder} is the {dataset} data set's folder)")
     if root is not None and not Path(root).expanduser().is_dir():
