@@ -313,8 +313,7 @@ def _train_epoch(distiller, opt, sched, tensors, batch, steps, seed, epoch, adva
         idx = perm[step * batch : (step + 1) * batch]
         batch_tensors = {k: v[idx] for k, v in tensors.items()}
         batch_tensors["x"] = augment(batch_tensors["x"], p_augment, draws)
-        if p_restart:
-            batch_tensors["x"] = restart(batch_tensors["x"], p_restart, draws)
+        batch_tensors["x"] = restart(batch_tensors["x"], p_restart, draws)  # draws nothing at 0
         with compute.autocast(device):
             _, losses = distiller(batch_tensors, epoch)
         losses = {k: v.float() for k, v in losses.items()}
