@@ -23,8 +23,8 @@ from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.errors import EdgeppgError, Interrupted
 from edgeppg.models.spec import ModelSpec
 from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize, BlockStrides, BoardName, CadenceShare,
-                             Calibrate, Channel, Dataset, DataSeed, Device, Ema, Epochs, Inputs, LabelSource, Lr,
-                             Minutes, Opt, OutDir, Patience, PoolS, Port, Probe, Readout, Resume, Root, Scenario,
+                             Calibrate, Channel, Dataset, DataSeed, DevBoard, Device, Ema, Epochs, Inputs, LabelSource,
+                             Lr, Minutes, Opt, OutDir, Patience, PoolS, Port, Probe, Readout, Resume, Root, Scenario,
                              Seed, Site, Split, StemStride, Strategy, Stream, StudentInputs, StudentKernel,
                              StudentStream, StudentWidth, Subjects, Target, Tau, Threads, Variety, Windows)
 from edgeppg.settings import SettingError
@@ -238,14 +238,13 @@ def build(
 @app.command()
 def flash(
     run_dir: Annotated[Path, typer.Argument(help="Run folder with an exported model_int8.tflite.")],
-    board: Annotated[str, typer.Option(help="The dev board: nrf52840dk, microbit_v1, nrf9160dk or nucleo_f767zi.")
-                     ] = "nrf52840dk",
+    board: DevBoard = "nrf52840dk",
     no_build: Annotated[bool, typer.Option("--no-build", help="Program the firmware built before.")] = False,
     probe: Probe = None, port: Port = None,
     backend: Backend = "native", opt: Opt = "-O2", windows: Windows = 16,
     stream_: Annotated[Optional[str], typer.Option("--stream", help=(
-        "Program the heart-rate monitor instead of the self-test and stream this recording to it over the serial "
-        "port: synthetic:<participant> or e2epyppg (as for edgeppg stream)."))] = None,
+        "Program the heart-rate monitor instead of the self-test and stream this recording to it over its "
+        "console: synthetic:<participant> or e2epyppg (as for edgeppg stream)."))] = None,
 ) -> None:
     """Build the firmware for a board, program it with pyOCD and print HR and cycles from its console."""
     from edgeppg.files import exported_folder
@@ -256,7 +255,7 @@ def flash(
     if not b.pyocd_target:
         raise EdgeppgError(f"board '{board}' is emulated, not flashed: use edgeppg bench --target {b.core}")
     extras.require("board", "edgeppg flash")
-    uid = choose_probe(probe)
+    uid = choose_probe(probe, b, port)
     if stream_ is not None:
         from edgeppg import recordings
         from edgeppg.mcu.stream import flash_stream

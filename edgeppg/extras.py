@@ -12,7 +12,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "export": ("onnx", "onnxruntime", "onnx2tf", "tensorflow", "tf_keras", "onnx_graphsurgeon", "sng4onnx",
                "ai_edge_litert", "tflite", "tflite_micro", "psutil"),
     "mcu": ("tflite",),
-    "board": ("tflite", "pyocd", "serial"),
+    "board": ("tflite", "pyocd", "serial", "elftools"),
     "ray": ("ray",),
 }
 

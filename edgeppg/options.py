@@ -12,6 +12,7 @@ import typer
 from edgeppg.config import DistillConfig, TrainConfig
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.distill import FROM_TEACHER, STRATEGIES
+from edgeppg.mcu.boards import BOARDS
 from edgeppg.metrics import READOUTS
 from edgeppg.models.spec import ARCHS, ModelSpec
 
@@ -78,11 +79,14 @@ Opt = Annotated[str, typer.Option(help="Compiler optimisation, -O1, -O2, -O3 or 
 Backend = Annotated[str, typer.Option(help="native (edgeppg's C), tflm-cmsis-nn (alias tflm) or tflm-reference "
                                            "(TFLite Micro: needs a TFLM tree, README.md).")]
 Windows = Annotated[int, typer.Option(min=1, help="Held-out windows compiled in for the self-test.")]
+PARTS = ", ".join(n for n, b in BOARDS.items() if b.pyocd_target)  # the real boards
 BoardName = Annotated[Optional[str], typer.Option("--board", help=(
-    "A board: a core's QEMU one (mps2_an386, ...) or a real one (nrf52840dk, microbit_v1, nrf9160dk, nucleo_f767zi). "
+    f"A board: a core's QEMU one (mps2_an386, ...) or a real one ({PARTS}). "
     "Default: bench and stream the core's QEMU board, build its wearable part."))]
+DevBoard = Annotated[str, typer.Option(help=f"The dev board: {PARTS}.")]
 Probe = Annotated[Optional[str], typer.Option(help="A real board: debug probe unique id (when several are attached).")]
-Port = Annotated[Optional[str], typer.Option(help="A real board: serial port of its console (default: the probe's).")]
+Port = Annotated[Optional[str], typer.Option(help="A real board: serial port of its console (default: the probe's; "
+                                                  "none on a board whose console is RTT).")]
 Target = Annotated[Optional[str], typer.Option(help="A core: cortex-m0, -m3, -m4, -m7, -m33 or -m55 (default: the "
                                                     "board's, else cortex-m4).")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out.")]

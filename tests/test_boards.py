@@ -1,11 +1,16 @@
-"""Real dev boards (a wearable part per core: nRF52840 DK, micro:bit v1, nRF9160 DK, NUCLEO-F767ZI), the
+"""Real dev boards (a wearable part per core: nRF52840 DK, micro:bit v1, nRF9160 DK, NUCLEO-F767ZI, Alif B1), the
 emulated cores and the TensorFlow Lite Micro backend: what can be checked without the boards or a TFLM tree
 is checked here; what needs them says why it is skipped."""
 
+import contextlib
+from fractions import Fraction
 import re
+import socket
 import subprocess
 import sys
+import time
 
+import numpy as np
 import pytest
 
 from edgeppg.codegen.tflm import arena_size, device_arena, generate_tflm, resolver_ops
@@ -17,6 +22,7 @@ from edgeppg.mcu.tflm import TFLM_COMMIT, tflm_dir, tflm_tree_commit
 from edgeppg.mcu.qemu import qemu_command
 
 needs_arm, needs_cxx = pytest.mark.arm_gcc, pytest.mark.cxx  # skipped where the tool is missing (conftest)
+needs_qemu = pytest.mark.m4
 
 
 def cli(*args, env=None):
@@ -28,8 +34,9 @@ PARTS = [b.name for b in boards.BOARDS.values() if b.pyocd_target]
 
 
 def test_every_core_has_its_wearable_part_and_emulated_boards_answer_fits_for_it():
-    assert set(PARTS) == {"nrf52840dk", "microbit_v1", "nrf9160dk", "nucleo_f767zi"}
-    assert {boards.board(p).core for p in PARTS} == {"cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33"}
+    assert set(PARTS) == {"nrf52840dk", "microbit_v1", "nrf9160dk", "nucleo_f767zi", "alif_b1_dk"}
+    assert {boards.board(p).core for p in PARTS} == {"cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"}
+    assert set(boards.cores()) - {"cortex-m3"} == {boards.board(p).core for p in PARTS}  # every core but the M3
     for b in boards.BOARDS.values():
         if b.qemu_machine and b.part:
             assert boards.part(b.name).core == b.core and boards.part(b.name).pyocd_target
@@ -96,14 +103,14 @@ def test_the_microbit_firmware_runs_under_qemu_with_its_uart_as_the_serial_port(
         started[0].stdin.write('{"execute": "qmp_capabilities"}\n{"execute": "cont"}\n')
         started[0].stdin.flush()
 
-    def read_console(port, on_line):  # the board starts once the port is open, as a real one resets after programming
+    def read_console(link, on_line):  # the board starts once the port is open, as a real one resets after programming
         import threading
 
         threading.Timer(0.5, start).start()
-        return flash.read_console(port, on_line, timeout=60)
+        return flash.read_console(link, on_line, timeout=60)
 
     monkeypatch.setattr(firmware, "program", program)
-    monkeypatch.setattr(firmware, "console_port", console_port)
+    monkeypatch.setattr(flash, "console_port", console_port)
     monkeypatch.setattr(firmware, "read_console", read_console)
     try:
         result = firmware.flash_selftest(run, "microbit_v1", "QEMU", None, "native", "-O2", 4, False,
@@ -113,6 +120,167 @@ def test_the_microbit_firmware_runs_under_qemu_with_its_uart_as_the_serial_port(
             started[0].kill()
     assert result.windows == 4 and result.mismatched == 0 and result.counter == "systick-cycles"
     assert result.tick_instructions == 0 and min(result.window_ticks) > 0
+
+
+class QemuGdbTarget:
+    """What pyOCD's RTT code asks of a target (memory reads and writes while the core runs), served by QEMU's
+    gdbstub: each access stops the machine, reads or writes, and lets it run on, as a probe's would not need
+    (QEMU takes tens of milliseconds to run again after a stop, so an access waits until it has run RUN_S)."""
+
+    RUN_S = 0.05
+
+    def __init__(self, port: int):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.pending = b""
+        self.resumed = 0.0
+        self.sock.sendall(b"+")
+
+    def _reply(self) -> str:
+        while True:
+            start = self.pending.find(b"$")
+            end = self.pending.find(b"#", start)
+            if start >= 0 and end >= 0 and len(self.pending) >= end + 3:
+                body, self.pending = self.pending[start + 1:end], self.pending[end + 3:]
+                self.sock.sendall(b"+")
+                return body.decode()
+            self.pending += self.sock.recv(4096)
+
+    def _send(self, body: str) -> None:
+        self.sock.sendall(b"$%s#%02x" % (body.encode(), sum(body.encode()) & 0xFF))
+
+    def _stopped(self, body: str) -> str:
+        time.sleep(max(0.0, self.resumed + self.RUN_S - time.monotonic()))
+        self.sock.sendall(b"\x03")
+        self._reply()  # the stop reply
+        self._send(body)
+        reply = self._reply()
+        self.resume()
+        return reply
+
+    def resume(self) -> None:
+        self._send("c")
+        self.resumed = time.monotonic()
+
+    def read_memory_block8(self, addr: int, n: int) -> list[int]:
+        return list(bytes.fromhex(self._stopped(f"m{addr:x},{n:x}")))
+
+    def read_memory_block32(self, addr: int, n: int) -> list[int]:
+        data = bytes(self.read_memory_block8(addr, 4 * n))
+        return [int.from_bytes(data[i:i + 4], "little") for i in range(0, len(data), 4)]
+
+    def read32(self, addr: int) -> int:
+        return self.read_memory_block32(addr, 1)[0]
+
+    def write_memory_block8(self, addr: int, data) -> None:
+        if len(data):
+            assert self._stopped(f"M{addr:x},{len(data):x}:{bytes(data).hex()}") == "OK"
+
+    def write32(self, addr: int, value: int) -> None:
+        self.write_memory_block8(addr, value.to_bytes(4, "little"))
+
+
+@contextlib.contextmanager
+def _rtt_board(run, out, app: str, vectors=None):
+    """The Alif B1's console (platform/segger_rtt) on QEMU's M4, whose memory map its image also fits: the
+    firmware built with it, running, and edgeppg's RTTConsole reading it through QEMU's gdbstub."""
+    from edgeppg.codegen.emit import generate
+    from edgeppg.device import contract
+    from edgeppg.files import firmware_dir
+
+    generate(run / "model_int8.tflite", out / "gen", vectors, contract.read(run))
+    subprocess.run(["make", "-s", "-C", str(firmware_dir()), f"GEN={out / 'gen'}", f"OUT={out}", f"APP={app}",
+                    "BOARD=mps2_an386", "BSP_SHARED=segger_rtt", "BOARD_DEFINES="], check=True, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    qemu = subprocess.Popen(["qemu-system-arm", "-M", "mps2-an386", "-display", "none", "-monitor", "none", "-serial",
+                             "none", "-semihosting-config", "enable=off", "-gdb", f"tcp:127.0.0.1:{port}", "-S",
+                             "-kernel", str(out / "app.elf")])
+    try:
+        for _ in range(100):  # until QEMU listens
+            try:
+                target = QemuGdbTarget(port)
+                break
+            except OSError:
+                time.sleep(0.05)
+        target.resume()  # started halted (-S)
+        yield flash.RTTConsole(target, flash.symbol(out / "app.elf", flash.RTT_BLOCK))
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
+@needs_qemu
+def test_the_rtt_console_carries_the_self_test_and_a_stream_with_the_probe_replaced_by_qemu(exported, tmp_path):
+    """The console of a board read through its debug probe (SEGGER RTT: the Alif B1's), with pyOCD's own RTT
+    code on QEMU's gdbstub: the self-test's lines arrive whole and bit-exact, and the monitor, fed a recording
+    as it asks for it through the down ring, computes every window as the host does."""
+    from edgeppg.mcu.firmware import test_vectors
+    from edgeppg.mcu.qemu import parse
+    from edgeppg.mcu.stream import compare, host_stream, stream_bytes
+    from edgeppg.mcu.stream import parse as parse_stream
+
+    run, _ = exported
+    with _rtt_board(run, tmp_path / "selftest", "selftest", test_vectors(run, 3)) as link:
+        lines = []
+        result = parse(flash.read_console(link, lines.append, timeout=60), 0, "RTT console")
+    assert result.windows == 3 and result.mismatched == 0 and result.counter == "dwt-cycles"
+    assert len(lines) == 4 and all(line.startswith("window=") for line in lines[:3])
+
+    rng = np.random.default_rng(5)
+    t = np.arange(int(24 * 25)) / 25
+    x = np.sin(2 * np.pi * 1.3 * t) + 0.1 * rng.standard_normal(len(t))
+    with _rtt_board(run, tmp_path / "stream", "stream") as link:
+        text = flash.stream_to_board(link, stream_bytes(x, 25.0), lambda line: None, timeout=120)
+    device, host = parse_stream(text, "RTT console"), host_stream(run, x, 25.0)
+    figures = compare(device, host, np.full(len(device.index), np.nan), Fraction(1))
+    assert figures["windows"] == 9 and figures["agree"] == 1.0 and figures["agree_tracked"] == 1.0
+
+
+def test_a_ram_loaded_part_gets_a_pyocd_target_from_its_memory_and_starts_from_its_vector_table(tmp_path):
+    """pyOCD knows no Alif part: edgeppg registers one whose memory is the B1's TCMs (RAM: written, not
+    erased), and starts the loaded image as a reset would (VTOR, the stack, the reset handler, Thumb)."""
+    from pyocd.target import TARGET
+
+    b1 = boards.board("alif_b1_dk")
+    name = flash.pyocd_target(b1)
+    assert flash.pyocd_target(b1) == name and name in TARGET
+    regions = TARGET[name].__init__.__closure__  # the map the class was made with
+    memory = next(c.cell_contents for c in regions if hasattr(c.cell_contents, "regions"))
+    assert [(r.start, r.length, r.is_ram) for r in memory.regions] == [(0, 512 << 10, True), (0x20000000, 1496 << 10, True)]
+    assert flash.pyocd_target(boards.board("nrf52840dk")) == "nrf52840"  # pyOCD's own target, as it is
+
+    elf = tmp_path / "app.elf"
+    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m55", "-mthumb", "-nostdlib", "-x", "c", "-", "-o", str(elf),
+                    "-Wl,--section-start=.isr_vector=0x0", "-Wl,-e,reset"],
+                   input='void reset(void) { for (;;) {} }\n__attribute__((section(".isr_vector"), used)) '
+                         'const void *vectors[2] = {(void *)0x20004000, (void *)reset};\n',
+                   text=True, check=True)
+    calls = []
+
+    class Target:
+        def write32(self, addr, value):
+            calls.append(("write32", addr, value))
+
+        def write_core_register(self, reg, value):
+            calls.append((reg, value))
+
+        def resume(self):
+            calls.append(("resume",))
+
+    flash.start_in_ram(Target(), elf)
+    vtor, sp, reset = flash.image_start(elf)
+    assert (vtor, sp) == (0, 0x20004000) and reset & 1  # a Thumb address
+    assert calls == [("write32", 0xE000ED08, 0), ("msp", 0x20004000), ("pc", reset & ~1), ("xpsr", 1 << 24),
+                     ("resume",)]
+
+
+def test_flash_says_a_port_is_no_console_of_an_rtt_board(exported):
+    run, _ = exported
+    res = cli("flash", str(run), "--board", "alif_b1_dk", "--port", "/dev/ttyACM0")
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == ["error: --port: the alif_b1_dk's console is RTT through its debug "
+                                               "probe, not a serial port"]
 
 
 def test_flash_without_a_probe_says_so_in_one_line(exported):
@@ -148,10 +316,10 @@ def test_board_console_is_parsed_into_cycles(monkeypatch, tmp_path, exported, na
     b = boards.board(name)
     monkeypatch.setattr(cortex_m4, "choose_probe", lambda probe: "PROBE1")
     monkeypatch.setattr(firmware, "program", lambda elf, board, uid: None)
-    monkeypatch.setattr(firmware, "console_port", lambda port, uid: "/dev/fake")
+    monkeypatch.setattr(firmware, "board_console", lambda board, port, uid, elf: contextlib.nullcontext("link"))
     console = "".join(f"window={i} hr_argmax=70 hr_expectation_x10=701 ticks={640000 + i}\n" for i in range(3))
     console += "EDGEPPG_RESULT windows=3 mismatched=0 ticks=640000 tick_instructions=0 stack=400 arena=9000 counter=dwt-cycles\n"
-    monkeypatch.setattr(firmware, "read_console", lambda port, on_line: console)
+    monkeypatch.setattr(firmware, "read_console", lambda link, on_line: console)
     r = cortex_m4.bench_cortex_m4(run, windows=3, board=name)
     assert r["cycles_per_inference"] == 640001
     assert r["measured_ms"][f"{b.clock_mhz:g} MHz"] == pytest.approx(640001 / (b.clock_mhz * 1e3))

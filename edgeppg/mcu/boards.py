@@ -36,6 +36,8 @@ class Board:
     dsp: bool = True  # the DSP extension (SMLAD): the kernels' fast path; without it, their plain C
     helium: bool = False  # the M-profile vector extension (MVE): the kernels' Helium inner loops
     part: str = ""  # the wearable board whose memory answers "does it fit" for this one ('' : its own)
+    ram_image: bool = False  # loaded into its RAM (code and data) over the probe and started there, not flashed
+    rtt: bool = False  # its console is SEGGER RTT over the debug probe, not a serial port
 
 
 EMULATED = "instructions (SysTick under -icount)"
@@ -60,8 +62,9 @@ BOARDS = {
                         NRF52840, counter=EMULATED, core="cortex-m33", qemu_machine="mps2-an505", part="nrf9160dk"),
     "mps3_an547": Board("mps3_an547", "QEMU mps3-an547 (Cortex-M55 with Helium, emulated)", 32.0, 512 << 10,
                         512 << 10, NRF52840, counter=EMULATED, core="cortex-m55", qemu_machine="mps3-an547",
-                        helium=True),
-    # the wearable parts, one per core, that `edgeppg flash` programs with pyOCD's built-in targets
+                        helium=True, part="alif_b1_dk"),
+    # the wearable parts, one per core, that `edgeppg flash` programs with pyOCD (its built-in targets; for the
+    # M55, whose part pyOCD does not know, a target made from the part's TCMs: edgeppg.mcu.flash)
     "nrf52840dk": Board("nrf52840dk", "Nordic nRF52840 DK (Cortex-M4F, 64 MHz)", 64.0, 1 << 20, 256 << 10, NRF52840,
                         pyocd_target="nrf52840", counter=CYCLES),
     "microbit_v1": Board("microbit_v1", "BBC micro:bit v1 (nRF51822, Cortex-M0, 16 MHz)", 16.0, 256 << 10, 16 << 10,
@@ -71,6 +74,9 @@ BOARDS = {
     "nucleo_f767zi": Board("nucleo_f767zi", "ST NUCLEO-F767ZI (STM32F767, Cortex-M7, at its 16 MHz reset clock)",
                            16.0, 2 << 20, 512 << 10, None, pyocd_target="stm32f767zi", counter=CYCLES,
                            core="cortex-m7"),
+    "alif_b1_dk": Board("alif_b1_dk", "Alif Balletto B1 DevKit (Cortex-M55 with Helium, RTSS-HE at 160 MHz)", 160.0,
+                        512 << 10, 1496 << 10, None, pyocd_target="alif_b1_he", counter=CYCLES, core="cortex-m55",
+                        helium=True, ram_image=True, rtt=True),
 }
 
 
@@ -91,6 +97,12 @@ def for_target(target: str | None, name: str | None = None, wearable: bool = Fal
     if not emulated:
         raise EdgeppgError(f"unknown target '{target}' (available: host, {', '.join(cores())})")
     return part(emulated[0].name) if wearable else emulated[0]
+
+
+def fastest_kernels(b: Board) -> bool:
+    """Whether firmware for the board takes the Helium kernels: a real part with Helium runs its fastest build
+    (`build`, `flash`); on a QEMU board both are measured, and `--helium` chooses."""
+    return b.helium and bool(b.pyocd_target)
 
 
 def board(name: str) -> Board:

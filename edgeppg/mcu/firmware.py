@@ -17,7 +17,7 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.files import FIRMWARE_DIR, INT8_TFLITE, exported_folder
 from edgeppg.mcu import boards, tflm
 from edgeppg.mcu.build import Build, build_cortex_m4, build_tflm
-from edgeppg.mcu.flash import choose_probe, console_port, program, read_console
+from edgeppg.mcu.flash import board_console, choose_probe, program, read_console
 from edgeppg.mcu.qemu import SelfTest, parse, run_qemu
 
 BACKENDS = ("native", *tflm.KERNELS)  # and 'tflm', short for tflm-cmsis-nn
@@ -79,9 +79,10 @@ def tflm_device_arena(folder: Path, contract: device_contract.Contract, x: np.nd
 
 
 def run_on_board(elf: Path, b: boards.Board, uid: str, port: str | None, console: Console) -> SelfTest:
-    """Program the board, then read its self-test from the serial console, echoing each line."""
+    """Program the board, then read its self-test from its console, echoing each line."""
     program(elf, b, uid)
-    text = read_console(console_port(port, uid), lambda line: console.print(line, highlight=False))
+    with board_console(b, port, uid, elf) as link:
+        text = read_console(link, lambda line: console.print(line, highlight=False))
     # a board has no exit status to report: the summary line's mismatch count is the verdict
     return parse(text, 0, f"{b.name} console")
 
@@ -93,7 +94,7 @@ def build_for_board(run_dir: Path, board: str, backend: str, opt: str, windows: 
     folder = exported_folder(run_dir)
     x, y = test_vectors(folder, windows)
     with lock.run_folder(folder, "build"):
-        fw = build(folder, x, y, opt, False, backend, b.name, console)
+        fw = build(folder, x, y, opt, False, backend, b.name, console, helium=boards.fastest_kernels(b))
     stack = fw.sections.get(".stack", 0)  # not run, so the stack counts as the linker reserves it
     flash, ram = fw.flash_bytes - x.nbytes - y.nbytes, fw.static_ram_bytes + stack
     return {"elf": fw.elf, "board": b, "flash_bytes": flash, "ram_bytes": ram, "static_ram_bytes": fw.static_ram_bytes,
@@ -106,11 +107,12 @@ def flash_selftest(run_dir: Path, board: str, uid: str, port: str | None, backen
     b = boards.board(board)
     folder = exported_folder(run_dir)
     if no_build:
-        elf = firmware_out(folder, b.name, opt, backend) / elf_name(backend)
+        elf = firmware_out(folder, b.name, opt, backend, helium=boards.fastest_kernels(b)) / elf_name(backend)
         if not elf.is_file():
             raise EdgeppgError(f"{elf}: no firmware built before (drop --no-build)")
     else:
-        elf = build(folder, *test_vectors(folder, windows), opt, False, backend, b.name, console).elf
+        elf = build(folder, *test_vectors(folder, windows), opt, False, backend, b.name, console,
+                    helium=boards.fastest_kernels(b)).elf
     return run_on_board(elf, b, uid, port, console)
 
 

@@ -84,13 +84,15 @@ def stream_bytes(samples: np.ndarray, rate_hz: float, acc: np.ndarray | None = N
 
 
 def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an386", dump_inputs: bool = True,
-                          contract: device_contract.Contract | None = None) -> Build:
+                          contract: device_contract.Contract | None = None, helium: bool = False) -> Build:
     """The heart-rate monitor firmware for a run's exported model and device contract: with `dump_inputs`, each
     window's int8 input printed for the comparison with the host (edgeppg stream); without, as a board runs it."""
     contract = contract or device_contract.read(folder)
-    out = folder / FIRMWARE_DIR / f"{boards.board(board).name}{opt}-stream{'' if dump_inputs else '-monitor'}"
+    out = folder / FIRMWARE_DIR / (f"{boards.board(board).name}{opt}-stream{'' if dump_inputs else '-monitor'}"
+                                   f"{'-mve' if helium else ''}")
     return build_cortex_m4(folder / INT8_TFLITE, None, out, opt, board=board, contract=contract, app="stream",
-                           extra_cflags="-DEP_STREAM_DUMP_INPUT -DEP_HRM_KEEP_INPUT" if dump_inputs else "")
+                           extra_cflags="-DEP_STREAM_DUMP_INPUT -DEP_HRM_KEEP_INPUT" if dump_inputs else "",
+                           helium=helium)
 
 
 _KEYS = ("index", "status", "argmax", "tracked", "conf_ppm", "available", "pre", "model", "tracker")
@@ -293,7 +295,7 @@ def stream_rows(report: dict) -> list[tuple[str, str]]:
 
 def flash_stream(folder: Path, board: str, uid: str, port: str | None, rec: StreamRecording, opt: str,
                  out: Console, log: Console) -> dict:
-    """The monitor firmware on a real board, fed a recording over its serial port (with its accelerometer, for a
+    """The monitor firmware on a real board, fed a recording over its console (with its accelerometer, for a
     model that takes it, as `edgeppg stream` feeds QEMU): each window's heart rate printed to `out` beside the
     reference as it comes (other lines to `log`), then the MAE over them."""
     from edgeppg.mcu import flash as board_io
@@ -302,7 +304,8 @@ def flash_stream(folder: Path, board: str, uid: str, port: str | None, rec: Stre
     contract = device_contract.read(folder)
     acc = accelerometer(contract, rec, folder, "--stream")
     contract.resampler(rec.rate_hz)
-    fw = build_stream_firmware(folder, opt, b.name, dump_inputs=False, contract=contract)
+    fw = build_stream_firmware(folder, opt, b.name, dump_inputs=False, contract=contract,
+                               helium=boards.fastest_kernels(b))
     board_io.program(fw.elf, b, uid)
     ref = rec.reference_bpm
 
@@ -318,7 +321,8 @@ def flash_stream(folder: Path, board: str, uid: str, port: str | None, rec: Stre
                   f"{m['model'] / (b.clock_mhz * 1e3):.1f} ms model", highlight=False)
 
     data = stream_bytes(rec.samples, rec.rate_hz, acc, rec.rate_hz)
-    text = board_io.stream_to_board(board_io.console_port(port, uid), data, show)
+    with board_io.board_console(b, port, uid, fw.elf) as link:
+        text = board_io.stream_to_board(link, data, show)
     dev = parse(text, f"{b.name} console")
     n = min(len(dev.index), len(ref))
     return {"windows": len(dev.index), "mae_bpm": mae(dev.tracked_bpm[:n], ref[:n], np.isfinite(ref[:n]))}
