@@ -215,6 +215,10 @@ CASES: list[tuple[str, Callable, str]] = [
     ("card-out-is-a-file", lambda t, _, ex: ["card", ex, "--out", (t / "f").write_text("x") and t / "f"],
      "is a file"),
     ("flash-emulated-board", lambda t, _, ex: ["flash", ex, "--board", "mps2_an386"], "mps2_an386"),
+    ("bench-host-with-a-board", lambda t, _, ex: ["bench", ex, "--board", "alif_b1_dk"],
+     "--board: a core's option, not the host's: give --target (--board alif_b1_dk is a cortex-m55)"),
+    ("bench-host-with-profile", lambda t, _, ex: ["bench", ex, "--profile", "--helium"],
+     "--helium, --profile: a core's option, not the host's: give --target"),
     # run folders and checkpoints
     ("out-is-a-file", lambda t, *_: ["train", "--out", (t / "f").write_text("x") and t / "f", "--epochs", "1"],
      "is a file"),

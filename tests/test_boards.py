@@ -275,12 +275,13 @@ def test_a_ram_loaded_part_gets_a_pyocd_target_from_its_memory_and_starts_from_i
                      ("resume",)]
 
 
-def test_flash_says_a_port_is_no_console_of_an_rtt_board(exported):
+def test_flash_and_bench_say_a_port_is_no_console_of_an_rtt_board(exported):
     run, _ = exported
-    res = cli("flash", str(run), "--board", "alif_b1_dk", "--port", "/dev/ttyACM0")
-    assert res.returncode == 2
-    assert res.stderr.strip().splitlines() == ["error: --port: the alif_b1_dk's console is RTT through its debug "
-                                               "probe, not a serial port"]
+    for args in (("flash", str(run), "--board", "alif_b1_dk"), ("bench", str(run), "--target", "cortex-m55", "--board", "alif_b1_dk")):
+        res = cli(*args, "--port", "/dev/ttyACM0")
+        assert res.returncode == 2
+        assert res.stderr.strip().splitlines() == ["error: --port: the alif_b1_dk's console is RTT through its "
+                                                   "debug probe, not a serial port"]
 
 
 def test_flash_without_a_probe_says_so_in_one_line(exported):
@@ -314,7 +315,7 @@ def test_board_console_is_parsed_into_cycles(monkeypatch, tmp_path, exported, na
     run = tmp_path / "run"
     shutil.copytree(exported[0], run, ignore=shutil.ignore_patterns("firmware", "card"))
     b = boards.board(name)
-    monkeypatch.setattr(cortex_m4, "choose_probe", lambda probe: "PROBE1")
+    monkeypatch.setattr(cortex_m4, "choose_probe", lambda probe, board, port: "PROBE1")
     monkeypatch.setattr(firmware, "program", lambda elf, board, uid: None)
     monkeypatch.setattr(firmware, "board_console", lambda board, port, uid, elf: contextlib.nullcontext("link"))
     console = "".join(f"window={i} hr_argmax=70 hr_expectation_x10=701 ticks={640000 + i}\n" for i in range(3))

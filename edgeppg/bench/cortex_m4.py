@@ -47,7 +47,7 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
     backend = backend_name(backend)
     folder = exported_folder(path)
     b = boards.board(board)
-    uid = choose_probe(probe) if b.pyocd_target else None  # fail before building when no board is attached
+    uid = choose_probe(probe, b, port) if b.pyocd_target else None  # fail before building when no board is attached
     x, y = test_vectors(folder, windows)
     fw = build(folder, x, y, opt, plain_c, backend, b.name, console, helium=helium)
     if b.pyocd_target:

@@ -24,6 +24,11 @@ def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[
     from edgeppg.mcu import boards
 
     host, mcu = host or {}, mcu or {}
+    core_only = [f"--{k.replace('_', '-')}" for k in ("board", "probe", "port", "helium", "plain_c") if mcu.get(k)]
+    if target == "host" and (core_only or profile):
+        core = f" (--board {mcu['board']} is a {boards.board(mcu['board']).core})" if mcu.get("board") else ""
+        raise EdgeppgError(f"{', '.join(core_only + ['--profile'] * profile)}: a core's option, not the host's: "
+                           f"give --target{core}")
     if target != "host":  # a core: the named board, or the core's emulated one
         mcu = {**mcu, "board": boards.for_target(target, mcu.get("board")).name}
     board = mcu.get("board", "mps2_an386")
