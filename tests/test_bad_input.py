@@ -217,6 +217,8 @@ CASES: list[tuple[str, Callable, str]] = [
     ("flash-emulated-board", lambda t, _, ex: ["flash", ex, "--board", "mps2_an386"], "mps2_an386"),
     ("bench-host-with-a-board", lambda t, _, ex: ["bench", ex, "--board", "alif_b1_dk"],
      "--board: a core's option, not the host's: give --target (--board alif_b1_dk is a cortex-m55)"),
+    ("bench-core-with-a-runtime", lambda t, _, ex: ["bench", ex, "--target", "cortex-m4", "--runtime", "tflite_int8"],
+     "--runtime: the host's runtimes, not a core's: --target cortex-m4 runs the firmware"),
     ("bench-host-with-profile", lambda t, _, ex: ["bench", ex, "--profile", "--helium"],
      "--helium, --profile: a core's option, not the host's: give --target"),
     # run folders and checkpoints

@@ -29,6 +29,8 @@ def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[
         core = f" (--board {mcu['board']} is a {boards.board(mcu['board']).core})" if mcu.get("board") else ""
         raise EdgeppgError(f"{', '.join(core_only + ['--profile'] * profile)}: a core's option, not the host's: "
                            f"give --target{core}")
+    if target != "host" and host.get("runtimes"):
+        raise EdgeppgError(f"--runtime: the host's runtimes, not a core's: --target {target} runs the firmware")
     if target != "host":  # a core: the named board, or the core's emulated one
         mcu = {**mcu, "board": boards.for_target(target, mcu.get("board")).name}
     board = mcu.get("board", "mps2_an386")
