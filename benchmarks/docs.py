@@ -226,8 +226,8 @@ def targets() -> str:
     return _table(["model", "core", "kernels", "bit-exact", "instructions", "per MAC", "flash (B)", "RAM (B)",
                    "fits its part", "/ TFLM + CMSIS-NN", "/ DSP build"], out) + (
         "\nInstructions per inference under QEMU (`-icount`), -O2; RAM with the measured peak stack; \"fits its "
-        "part\": the core's wearable board in edgeppg.mcu.boards (the M55's: the Alif Balletto B1; the M3, which has "
-        "none registered, its QEMU board). Raw: `benchmarks/results/mcu.json` (`python benchmarks/mcu.py`).\n")
+        "part\": the core's wearable board in edgeppg.mcu.boards (M0 micro:bit v1, M3 MAX32600MBED, M4 nRF52840 DK, "
+        "M7 NUCLEO-F767ZI, M33 nRF9160 DK, M55 Alif Balletto B1). Raw: `benchmarks/results/mcu.json` (`python benchmarks/mcu.py`).\n")
 
 
 def targets_ratios() -> str:

@@ -1,6 +1,6 @@
-"""Real dev boards (a wearable part per core: nRF52840 DK, micro:bit v1, nRF9160 DK, NUCLEO-F767ZI, Alif B1), the
-emulated cores and the TensorFlow Lite Micro backend: what can be checked without the boards or a TFLM tree
-is checked here; what needs them says why it is skipped."""
+"""Real dev boards (a wearable part per core: micro:bit v1, MAX32600MBED, nRF52840 DK, NUCLEO-F767ZI, nRF9160 DK,
+Alif B1), the emulated cores and the TensorFlow Lite Micro backend: what can be checked without the boards or a
+TFLM tree is checked here; what needs them says why it is skipped."""
 
 import contextlib
 from fractions import Fraction
@@ -34,9 +34,8 @@ PARTS = [b.name for b in boards.BOARDS.values() if b.pyocd_target]
 
 
 def test_every_core_has_its_wearable_part_and_emulated_boards_answer_fits_for_it():
-    assert set(PARTS) == {"nrf52840dk", "microbit_v1", "nrf9160dk", "nucleo_f767zi", "alif_b1_dk"}
-    assert {boards.board(p).core for p in PARTS} == {"cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"}
-    assert set(boards.cores()) - {"cortex-m3"} == {boards.board(p).core for p in PARTS}  # every core but the M3
+    assert set(PARTS) == {"nrf52840dk", "microbit_v1", "max32600mbed", "nrf9160dk", "nucleo_f767zi", "alif_b1_dk"}
+    assert sorted(boards.board(p).core for p in PARTS) == sorted(boards.cores())  # one part per core
     for b in boards.BOARDS.values():
         if b.qemu_machine and b.part:
             assert boards.part(b.name).core == b.core and boards.part(b.name).pyocd_target

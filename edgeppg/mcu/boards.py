@@ -53,7 +53,7 @@ BOARDS = {
                       qemu_args=NRF51_ENLARGED, dsp=False, part="microbit_v1"),
     "mps2_an385": Board("mps2_an385", "QEMU mps2-an385 (Cortex-M3, no DSP or FPU, emulated)", 25.0, 4 << 20,
                         4 << 20, NRF52840, counter=EMULATED, core="cortex-m3", qemu_machine="mps2-an385",
-                        dsp=False),  # no M3 wearable part registered: fits its own memory
+                        dsp=False, part="max32600mbed"),
     "mps2_an386": Board("mps2_an386", "QEMU mps2-an386 (Cortex-M4F, emulated)", 25.0, 4 << 20, 4 << 20,
                         NRF52840, counter=EMULATED, qemu_machine="mps2-an386", part="nrf52840dk"),
     "mps2_an500": Board("mps2_an500", "QEMU mps2-an500 (Cortex-M7, emulated)", 25.0, 4 << 20, 4 << 20,
@@ -64,7 +64,8 @@ BOARDS = {
                         512 << 10, NRF52840, counter=EMULATED, core="cortex-m55", qemu_machine="mps3-an547",
                         helium=True, part="alif_b1_dk"),
     # the wearable parts, one per core, that `edgeppg flash` programs with pyOCD (its built-in targets; for the
-    # M55, whose part pyOCD does not know, a target made from the part's TCMs: edgeppg.mcu.flash)
+    # M55, whose part pyOCD does not know, a target made from the part's TCMs: edgeppg.mcu.flash); `rtt`: the
+    # console is read through the probe, so the part's UART needs no set-up of its own
     "nrf52840dk": Board("nrf52840dk", "Nordic nRF52840 DK (Cortex-M4F, 64 MHz)", 64.0, 1 << 20, 256 << 10, NRF52840,
                         pyocd_target="nrf52840", counter=CYCLES),
     "microbit_v1": Board("microbit_v1", "BBC micro:bit v1 (nRF51822, Cortex-M0, 16 MHz)", 16.0, 256 << 10, 16 << 10,
@@ -74,6 +75,9 @@ BOARDS = {
     "nucleo_f767zi": Board("nucleo_f767zi", "ST NUCLEO-F767ZI (STM32F767, Cortex-M7, at its 16 MHz reset clock)",
                            16.0, 2 << 20, 512 << 10, None, pyocd_target="stm32f767zi", counter=CYCLES,
                            core="cortex-m7"),
+    "max32600mbed": Board("max32600mbed", "Maxim MAX32600MBED (MAX32600 wellness MCU, Cortex-M3, 24 MHz)", 24.0,
+                          256 << 10, 32 << 10, None, pyocd_target="max32600", counter=CYCLES, core="cortex-m3",
+                          dsp=False, rtt=True),
     "alif_b1_dk": Board("alif_b1_dk", "Alif Balletto B1 DevKit (Cortex-M55 with Helium, RTSS-HE at 160 MHz)", 160.0,
                         512 << 10, 1496 << 10, None, pyocd_target="alif_b1_he", counter=CYCLES, core="cortex-m55",
                         helium=True, ram_image=True, rtt=True),
