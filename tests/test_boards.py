@@ -188,7 +188,7 @@ def _rtt_board(run, out, app: str, vectors=None):
 
     generate(run / "model_int8.tflite", out / "gen", vectors, contract.read(run))
     subprocess.run(["make", "-s", "-C", str(firmware_dir()), f"GEN={out / 'gen'}", f"OUT={out}", f"APP={app}",
-                    "BOARD=mps2_an386", "BSP_SHARED=segger_rtt", "BOARD_DEFINES="], check=True, capture_output=True)
+                    "BOARD=mps2_an386", "BSP_SHARED=segger_rtt cycles", "BOARD_DEFINES="], check=True, capture_output=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -26,6 +26,15 @@ void ep_cm_ask(int32_t n) {
   ep_board_puts(line);
 }
 
+int32_t ep_cm_read_bytes(void *buf, int32_t max, uint8_t (*next_byte)(void)) {
+  uint8_t *dst = buf;
+  const int32_t n = max < 256 ? max : 256;
+  if (n <= 0) return 0;
+  ep_cm_ask(n);
+  for (int32_t k = 0; k < n; ++k) dst[k] = next_byte();
+  return n;
+}
+
 void ep_cm_halt(int status) {
   ep_board_puts(status == 0 ? "EDGEPPG_EXIT ok\n" : "EDGEPPG_EXIT failed\n");
   for (;;) __asm__ volatile("wfi");

@@ -50,24 +50,11 @@ void ep_board_puts(const char *s) {
   while (*s) put(*s++);
 }
 
-int32_t ep_board_read(void *buf, int32_t max) {
-  uint8_t *dst = buf;
-  const int32_t n = max < 256 ? max : 256;
-  if (n <= 0) return 0;
-  ep_cm_ask(n);
-  for (int32_t k = 0; k < n; ++k) {
-    while (UART_EVENTS_RXDRDY == 0) {
-    }
-    UART_EVENTS_RXDRDY = 0;
-    dst[k] = (uint8_t)UART_RXD;
+static uint8_t next_byte(void) {
+  while (UART_EVENTS_RXDRDY == 0) {
   }
-  return n;
+  UART_EVENTS_RXDRDY = 0;
+  return (uint8_t)UART_RXD;
 }
 
-uint64_t ep_board_ticks(void) { return ep_systick_ticks(); }
-
-uint32_t ep_board_tick_instructions(void) { return 0; } /* ticks are cycles, not instructions */
-uint32_t ep_board_tick_divisor(void) { return 1; }
-const char *ep_board_counter_name(void) { return "systick-cycles"; }
-
-void ep_board_exit(int status) { ep_cm_halt(status); }
+int32_t ep_board_read(void *buf, int32_t max) { return ep_cm_read_bytes(buf, max, next_byte); }

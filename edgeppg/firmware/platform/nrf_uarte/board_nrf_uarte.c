@@ -84,11 +84,3 @@ int32_t ep_board_read(void *buf, int32_t max) {
   memcpy(buf, rx, (size_t)got);
   return got;
 }
-
-uint64_t ep_board_ticks(void) { return ep_dwt_ticks(); }
-
-uint32_t ep_board_tick_instructions(void) { return 0; } /* ticks are cycles, not instructions */
-uint32_t ep_board_tick_divisor(void) { return 1; }
-const char *ep_board_counter_name(void) { return "dwt-cycles"; }
-
-void ep_board_exit(int status) { ep_cm_halt(status); }

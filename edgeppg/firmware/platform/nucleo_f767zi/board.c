@@ -43,24 +43,13 @@ void ep_board_puts(const char *s) {
   }
 }
 
-int32_t ep_board_read(void *buf, int32_t max) {
-  uint8_t *dst = buf;
-  const int32_t n = max < 256 ? max : 256;
-  if (n <= 0) return 0;
-  USART_ICR = ISR_ORE; /* a stale overrun would stop reception */
-  ep_cm_ask(n);
-  for (int32_t k = 0; k < n; ++k) {
-    while (!(USART_ISR & ISR_RXNE)) {
-    }
-    dst[k] = (uint8_t)USART_RDR;
+static uint8_t next_byte(void) {
+  while (!(USART_ISR & ISR_RXNE)) {
   }
-  return n;
+  return (uint8_t)USART_RDR;
 }
 
-uint64_t ep_board_ticks(void) { return ep_dwt_ticks(); }
-
-uint32_t ep_board_tick_instructions(void) { return 0; } /* ticks are cycles, not instructions */
-uint32_t ep_board_tick_divisor(void) { return 1; }
-const char *ep_board_counter_name(void) { return "dwt-cycles"; }
-
-void ep_board_exit(int status) { ep_cm_halt(status); }
+int32_t ep_board_read(void *buf, int32_t max) {
+  USART_ICR = ISR_ORE; /* a stale overrun would stop reception */
+  return ep_cm_read_bytes(buf, max, next_byte);
+}

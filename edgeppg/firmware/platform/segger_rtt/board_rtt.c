@@ -1,10 +1,10 @@
-/* The console over the debug probe (SEGGER's RTT protocol) and DWT's cycle counter: for parts whose UART the
- * host cannot reach without board-specific clock and pin set-up (the Alif Balletto B1's M55), the debugger
- * reads and writes two rings in RAM while the core runs. The layout below is the protocol's (a 16-byte id,
- * the ring counts, then each ring's name, buffer, size, write and read offsets, flags), which pyOCD's
- * `pyocd.debug.rtt` reads; the host finds the block by its symbol, `ep_rtt` (edgeppg.mcu.flash).
- * Console lines wait while the up ring is full, so none is lost to a slow host, and the stream's bytes
- * arrive in the down ring after each EDGEPPG_READY, as the serial boards take theirs. */
+/* The console over the debug probe (SEGGER's RTT protocol), its counter DWT's cycles (platform/cycles): for
+ * parts whose UART the host cannot reach without board-specific clock and pin set-up (the Alif Balletto B1's
+ * M55, the MAX32600), the debugger reads and writes two rings in RAM while the core runs. The layout below is
+ * the protocol's (a 16-byte id, the ring counts, then each ring's name, buffer, size, write and read offsets,
+ * flags), which pyOCD's `pyocd.debug.rtt` reads; the host finds the block by its symbol, `ep_rtt`
+ * (edgeppg.mcu.flash). Console lines wait while the up ring is full, so none is lost to a slow host, and the
+ * stream's bytes arrive in the down ring after each EDGEPPG_READY, as the serial boards take theirs. */
 #include <stdint.h>
 
 #include "board.h"
@@ -64,26 +64,14 @@ void ep_board_puts(const char *s) {
   }
 }
 
-int32_t ep_board_read(void *buf, int32_t max) {
-  uint8_t *dst = buf;
-  const int32_t n = max < 256 ? max : 256;
-  if (n <= 0) return 0;
-  ep_cm_ask(n);
-  for (int32_t k = 0; k < n; ++k) {
-    const uint32_t at = ep_rtt.down.read;
-    while (at == ep_rtt.down.write) {
-    }
-    barrier();
-    dst[k] = (uint8_t)down_buffer[at];
-    ep_rtt.down.read = (at + 1u) % DOWN_SIZE;
+static uint8_t next_byte(void) {
+  const uint32_t at = ep_rtt.down.read;
+  while (at == ep_rtt.down.write) {
   }
-  return n;
+  barrier();
+  const uint8_t byte = (uint8_t)down_buffer[at];
+  ep_rtt.down.read = (at + 1u) % DOWN_SIZE;
+  return byte;
 }
 
-uint64_t ep_board_ticks(void) { return ep_dwt_ticks(); }
-
-uint32_t ep_board_tick_instructions(void) { return 0; } /* ticks are cycles, not instructions */
-uint32_t ep_board_tick_divisor(void) { return 1; }
-const char *ep_board_counter_name(void) { return "dwt-cycles"; }
-
-void ep_board_exit(int status) { ep_cm_halt(status); }
+int32_t ep_board_read(void *buf, int32_t max) { return ep_cm_read_bytes(buf, max, next_byte); }
