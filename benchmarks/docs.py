@@ -214,6 +214,8 @@ def targets() -> str:
     cmsis = {(r["model"], r["target"]): r["instructions"] for r in rows if r["backend"] == "tflm-cmsis-nn"}
     dsp = {(r["model"], r["target"]): r["instructions"] for r in rows
            if r["backend"] == "native" and r["kernels"] == "DSP (SMLAD)"}
+    parts = ", ".join(f"{c.removeprefix('cortex-').upper()} {boards.for_target(c, wearable=True).name}"
+                      for c in boards.cores())
     out = []
     for r in rows:
         k = (r["model"], r["target"])
@@ -226,8 +228,8 @@ def targets() -> str:
     return _table(["model", "core", "kernels", "bit-exact", "instructions", "per MAC", "flash (B)", "RAM (B)",
                    "fits its part", "/ TFLM + CMSIS-NN", "/ DSP build"], out) + (
         "\nInstructions per inference under QEMU (`-icount`), -O2; RAM with the measured peak stack; \"fits its "
-        "part\": the core's wearable board in edgeppg.mcu.boards (M0 micro:bit v1, M3 MAX32600MBED, M4 nRF52840 DK, "
-        "M7 NUCLEO-F767ZI, M33 nRF9160 DK, M55 Alif Balletto B1). Raw: `benchmarks/results/mcu.json` (`python benchmarks/mcu.py`).\n")
+        f"part\": the core's wearable board in edgeppg.mcu.boards ({parts}). Raw: `benchmarks/results/mcu.json` "
+        "(`python benchmarks/mcu.py`).\n")
 
 
 def targets_ratios() -> str:

@@ -188,7 +188,8 @@ def _rtt_board(run, out, app: str, vectors=None):
 
     generate(run / "model_int8.tflite", out / "gen", vectors, contract.read(run))
     subprocess.run(["make", "-s", "-C", str(firmware_dir()), f"GEN={out / 'gen'}", f"OUT={out}", f"APP={app}",
-                    "BOARD=mps2_an386", "BSP_SHARED=segger_rtt cycles", "BOARD_DEFINES="], check=True, capture_output=True)
+                    "BOARD=mps2_an386", "BSP_SHARED=segger_rtt cycles", "BOARD_DEFINES="],
+                   check=True, capture_output=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -246,7 +247,8 @@ def test_a_ram_loaded_part_gets_a_pyocd_target_from_its_memory_and_starts_from_i
     assert flash.pyocd_target(b1) == name and name in TARGET
     regions = TARGET[name].__init__.__closure__  # the map the class was made with
     memory = next(c.cell_contents for c in regions if hasattr(c.cell_contents, "regions"))
-    assert [(r.start, r.length, r.is_ram) for r in memory.regions] == [(0, 512 << 10, True), (0x20000000, 1496 << 10, True)]
+    assert [(r.start, r.length, r.is_ram) for r in memory.regions] == [(0, 512 << 10, True),
+                                                                      (0x20000000, 1496 << 10, True)]
     assert flash.pyocd_target(boards.board("nrf52840dk")) == "nrf52840"  # pyOCD's own target, as it is
 
     elf = tmp_path / "app.elf"
@@ -276,7 +278,8 @@ def test_a_ram_loaded_part_gets_a_pyocd_target_from_its_memory_and_starts_from_i
 
 def test_flash_and_bench_say_a_port_is_no_console_of_an_rtt_board(exported):
     run, _ = exported
-    for args in (("flash", str(run), "--board", "alif_b1_dk"), ("bench", str(run), "--target", "cortex-m55", "--board", "alif_b1_dk")):
+    for args in (("flash", str(run), "--board", "alif_b1_dk"),
+                 ("bench", str(run), "--target", "cortex-m55", "--board", "alif_b1_dk")):
         res = cli(*args, "--port", "/dev/ttyACM0")
         assert res.returncode == 2
         assert res.stderr.strip().splitlines() == ["error: --port: the alif_b1_dk's console is RTT through its "
