@@ -28,7 +28,7 @@ void ep_cm_ask(int32_t n) {
 
 int32_t ep_cm_read_bytes(void *buf, int32_t max, uint8_t (*next_byte)(void)) {
   uint8_t *dst = buf;
-  const int32_t n = max < 256 ? max : 256;
+  const int32_t n = max < EP_CM_CHUNK ? max : EP_CM_CHUNK;
   if (n <= 0) return 0;
   ep_cm_ask(n);
   for (int32_t k = 0; k < n; ++k) dst[k] = next_byte();

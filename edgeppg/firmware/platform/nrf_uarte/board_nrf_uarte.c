@@ -70,7 +70,7 @@ void ep_board_puts(const char *s) {
 /* The host sends exactly the bytes asked for, only after EDGEPPG_READY: EasyDMA receives them whole
  * while the CPU waits, so nothing is lost however long the model ran before. */
 int32_t ep_board_read(void *buf, int32_t max) {
-  static uint8_t rx[256];
+  static uint8_t rx[EP_CM_CHUNK];
   const int32_t n = max < (int32_t)sizeof rx ? max : (int32_t)sizeof rx;
   if (n <= 0) return 0;
   UARTE_RXD_PTR = (uint32_t)(uintptr_t)rx;

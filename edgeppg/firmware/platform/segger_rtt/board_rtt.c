@@ -11,7 +11,7 @@
 #include "cortex_m/ep_cortex_m.h"
 
 #define UP_SIZE 1024u
-#define DOWN_SIZE 512u /* more than the 256 bytes one EDGEPPG_READY asks for */
+#define DOWN_SIZE (2u * EP_CM_CHUNK) /* more than one EDGEPPG_READY asks for */
 #define BLOCK_IF_FULL 2u
 
 typedef struct {
