@@ -64,17 +64,23 @@ def pyocd_target(board: Board) -> str:
 
     if not board.ram_image or board.pyocd_target in TARGET:
         return board.pyocd_target
-    from pyocd.core.memory_map import MemoryMap, RamRegion
     from pyocd.coresight.coresight_target import CoreSightTarget
 
-    memory = MemoryMap(RamRegion(name="code", start=CODE_BASE, length=board.flash_bytes, access="rwx"),
-                       RamRegion(name="data", start=DATA_BASE, length=board.ram_bytes, access="rwx"))
+    memory = ram_memory(board)
 
     def init(self, session):
         CoreSightTarget.__init__(self, session, memory)
 
     TARGET[board.pyocd_target] = type(board.pyocd_target, (CoreSightTarget,), {"VENDOR": "edgeppg", "__init__": init})
     return board.pyocd_target
+
+
+def ram_memory(board: Board):
+    """A RAM-loaded part's memory as pyOCD maps it: its code RAM and its data RAM, both written directly."""
+    from pyocd.core.memory_map import MemoryMap, RamRegion
+
+    return MemoryMap(RamRegion(name="code", start=CODE_BASE, length=board.flash_bytes, access="rwx"),
+                     RamRegion(name="data", start=DATA_BASE, length=board.ram_bytes, access="rwx"))
 
 
 def _session(board: Board, probe_uid: str, attach: bool = False):
