@@ -36,6 +36,11 @@ class Build:
     arena_bytes: int
 
 
+def helium_suffix(helium: bool) -> str:
+    """What a firmware folder's name adds when its kernels are Helium's, so the two builds never share one."""
+    return "-mve" if helium else ""
+
+
 def _make(args: list[str], what: str, env: dict[str, str] | None = None) -> None:
     proc = subprocess.run(["make", "-s", "-C", str(firmware_dir()), *args], capture_output=True, text=True, env=env)
     if proc.returncode != 0:

@@ -16,7 +16,7 @@ from edgeppg.device import contract as device_contract
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import FIRMWARE_DIR, INT8_TFLITE, exported_folder
 from edgeppg.mcu import boards, tflm
-from edgeppg.mcu.build import Build, build_cortex_m4, build_tflm
+from edgeppg.mcu.build import Build, build_cortex_m4, build_tflm, helium_suffix
 from edgeppg.mcu.flash import board_console, choose_probe, program, read_console
 from edgeppg.mcu.qemu import SelfTest, parse, run_qemu
 
@@ -45,7 +45,7 @@ def test_vectors(folder: Path, windows: int) -> tuple[np.ndarray, np.ndarray]:
 def firmware_out(folder: Path, board: str, opt: str, backend: str, plain_c: bool = False, helium: bool = False) -> Path:
     name = backend_name(backend)
     return folder / FIRMWARE_DIR / (f"{board}{opt}{'' if name == 'native' else '-' + name}{'-plain' if plain_c else ''}"
-                                    f"{'-mve' if helium else ''}")
+                                    f"{helium_suffix(helium)}")
 
 
 def build(folder: Path, x: np.ndarray, y: np.ndarray, opt: str, plain_c: bool, backend: str, board: str,

@@ -31,7 +31,7 @@ from edgeppg.recordings import StreamRecording
 from edgeppg.mcu import boards
 from edgeppg.codegen.stream import is_streaming
 from edgeppg.device import streaming as streamed
-from edgeppg.mcu.build import Build, build_cortex_m4
+from edgeppg.mcu.build import Build, build_cortex_m4, helium_suffix
 from edgeppg.mcu.qemu import qemu_command, tick_instructions
 from edgeppg.mcu.toolchain import require
 
@@ -89,7 +89,7 @@ def build_stream_firmware(folder: Path, opt: str = "-O2", board: str = "mps2_an3
     window's int8 input printed for the comparison with the host (edgeppg stream); without, as a board runs it."""
     contract = contract or device_contract.read(folder)
     out = folder / FIRMWARE_DIR / (f"{boards.board(board).name}{opt}-stream{'' if dump_inputs else '-monitor'}"
-                                   f"{'-mve' if helium else ''}")
+                                   f"{helium_suffix(helium)}")
     return build_cortex_m4(folder / INT8_TFLITE, None, out, opt, board=board, contract=contract, app="stream",
                            extra_cflags="-DEP_STREAM_DUMP_INPUT -DEP_HRM_KEEP_INPUT" if dump_inputs else "",
                            helium=helium)
