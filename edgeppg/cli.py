@@ -237,6 +237,7 @@ def build(
 
 @app.command()
 def flash(
+    ctx: typer.Context,
     run_dir: Annotated[Path, typer.Argument(help="Run folder with an exported model_int8.tflite.")],
     board: DevBoard = "nrf52840dk",
     no_build: Annotated[bool, typer.Option("--no-build", help="Program the firmware built before.")] = False,
@@ -244,7 +245,7 @@ def flash(
     backend: Backend = "native", opt: Opt = "-O2", windows: Windows = 16,
     stream_: Annotated[Optional[str], typer.Option("--stream", help=(
         "Program the heart-rate monitor instead of the self-test and stream this recording to it over its "
-        "console: synthetic:<participant> or e2epyppg (as for edgeppg stream)."))] = None,
+        "console: synthetic:<participant>, e2epyppg or a CSV file (as for edgeppg stream)."))] = None,
 ) -> None:
     """Build the firmware for a board, program it with pyOCD and print HR and cycles from its console."""
     from edgeppg.files import exported_folder
@@ -255,17 +256,14 @@ def flash(
     if not b.pyocd_target:
         raise EdgeppgError(f"board '{board}' is emulated, not flashed: use edgeppg bench --target {b.core}")
     extras.require("board", "edgeppg flash")
-    uid = choose_probe(probe, b, port)
     if stream_ is not None:
-        from edgeppg import recordings
-        from edgeppg.mcu.stream import flash_stream
+        from edgeppg.mcu.stream import flash_recording
 
-        rec = recordings.load(stream_, exported_folder(run_dir))
-        r = flash_stream(exported_folder(run_dir), b.name, uid, port, rec, opt, out, err)
-        mae = "n/a" if r["mae_bpm"] is None else f"{r['mae_bpm']:.2f} BPM"
-        out.print(f"{b.description}: {r['windows']} windows of {rec.name}, MAE {mae} (tracked) against the "
-                  f"recording's reference; {rec.note}")
+        self_test_only = [f"--{p.replace('_', '-')}" for p in ("backend", "no_build", "windows")
+                          if ctx.get_parameter_source(p).name != "DEFAULT"]  # typer vendors click's enum
+        flash_recording(exported_folder(run_dir), b, stream_, probe, port, opt, self_test_only, out, err)
         return
+    uid = choose_probe(probe, b, port)
     result = flash_selftest(run_dir, b.name, uid, port, backend, opt, windows, no_build, err)
     cycles = sum(result.window_ticks) / max(len(result.window_ticks), 1)
     out.print(f"{b.description}: {result.windows} windows, {result.mismatched} differing from TFLite, "

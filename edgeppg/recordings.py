@@ -35,7 +35,8 @@ def is_file(name: str) -> bool:
     return name.lower().endswith(".csv") or Path(name).is_file()
 
 
-def load(name: str, run: Path) -> StreamRecording:
+def load(name: str, run: Path, option: str = "--recording") -> StreamRecording:
+    """A recording by name; `option` is what its errors call it (flash calls it --stream)."""
     if is_file(name):
         return _csv(Path(name), run)
     if name == "e2epyppg":
@@ -48,8 +49,8 @@ def load(name: str, run: Path) -> StreamRecording:
                                "onto 25 Hz; reference: the watch's own HR (lags the PPG by about 6 s)",
                                acc.astype(np.float32))
     if name.startswith("synthetic:"):
-        return _synthetic(name, name.removeprefix("synthetic:"), run)
-    raise EdgeppgError(f"--recording {name}: unknown recording (use synthetic:<participant>, e2epyppg or a .csv file)")
+        return _synthetic(name, name.removeprefix("synthetic:"), run, option)
+    raise EdgeppgError(f"{option} {name}: unknown recording (use synthetic:<participant>, e2epyppg or a .csv file)")
 
 
 def _csv(path: Path, run: Path) -> StreamRecording:
@@ -65,7 +66,7 @@ def _csv(path: Path, run: Path) -> StreamRecording:
                            rec.acc)
 
 
-def _synthetic(name: str, participant: str, run: Path) -> StreamRecording:
+def _synthetic(name: str, participant: str, run: Path, option: str) -> StreamRecording:
     from edgeppg.data import synthetic
     from edgeppg.data.dataset import DataConfig, split_subjects
     from edgeppg.data.windows import hr_from_beats, window_count
@@ -73,10 +74,10 @@ def _synthetic(name: str, participant: str, run: Path) -> StreamRecording:
 
     cfg = DataConfig.from_dict(read_json(run / CONFIG).get("data"), f"{run / CONFIG}: data")
     if cfg.dataset != "synthetic":
-        raise EdgeppgError(f"--recording {name}: {run} was trained on {cfg.dataset}, not the built-in data")
+        raise EdgeppgError(f"{option} {name}: {run} was trained on {cfg.dataset}, not the built-in data")
     subjects = synthetic.subject_names(cfg.synthetic)
     if participant not in subjects:
-        raise EdgeppgError(f"--recording {name}: no participant '{participant}' (have {subjects[0]}..{subjects[-1]})")
+        raise EdgeppgError(f"{option} {name}: no participant '{participant}' (have {subjects[0]}..{subjects[-1]})")
     _, _, test = split_subjects(subjects, cfg.split, cfg.split_seed, cfg.val_fraction, cfg.test_fraction)
     rec = synthetic.generate_one(cfg.synthetic, participant)
     n = window_count(int(len(rec.ppg) / rec.fs * FS))

@@ -215,6 +215,11 @@ CASES: list[tuple[str, Callable, str]] = [
     ("card-out-is-a-file", lambda t, _, ex: ["card", ex, "--out", (t / "f").write_text("x") and t / "f"],
      "is a file"),
     ("flash-emulated-board", lambda t, _, ex: ["flash", ex, "--board", "mps2_an386"], "mps2_an386"),
+    ("flash-stream-recording-unknown", lambda t, _, ex: ["flash", ex, "--stream", "holter:1"],
+     "--stream holter:1: unknown recording"),  # said before any probe is looked for (none is attached here)
+    ("flash-stream-with-self-test-options", lambda t, _, ex: ["flash", ex, "--stream", "e2epyppg", "--backend",
+                                                                "tflm", "--windows", "4"],
+     "--backend, --windows: the self-test's, not the monitor's"),
     ("bench-host-with-a-board", lambda t, _, ex: ["bench", ex, "--board", "alif_b1_dk"],
      "--board: a core's option, not the host's: give --target (--board alif_b1_dk is a cortex-m55)"),
     ("bench-core-with-a-runtime", lambda t, _, ex: ["bench", ex, "--target", "cortex-m4", "--runtime", "tflite_int8"],

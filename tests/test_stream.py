@@ -289,7 +289,7 @@ def _flash_stream(run, monkeypatch, x: np.ndarray, rate: float, acc: np.ndarray 
     monkeypatch.setattr(flash, "connected_probes", lambda: [type("P", (), {"unique_id": "PROBE1"})()])
     monkeypatch.setattr(flash, "program", lambda elf, b, uid: None)
     monkeypatch.setattr(flash, "console_port", lambda port, uid: "/dev/fake")
-    monkeypatch.setattr(recordings, "load", lambda name, folder: recordings.StreamRecording(
+    monkeypatch.setattr(recordings, "load", lambda name, folder, option: recordings.StreamRecording(
         name, x, rate, np.full(len(board_lines), 72.0), "test stream", acc))
     res = CliRunner().invoke(cli.app, ["flash", str(run), "--board", "nrf52840dk", "--stream", "synthetic:S01"])
     return res, bytes(received), board_lines
@@ -325,7 +325,7 @@ def test_flash_stream_feeds_a_real_board_the_accelerometer_too(exported_acc, mon
     assert len(board_lines) >= 10 and res.output.count("reference  72.0") == len(board_lines)
     from edgeppg import cli
 
-    monkeypatch.setattr(recordings, "load", lambda name, folder: recordings.StreamRecording(
+    monkeypatch.setattr(recordings, "load", lambda name, folder, option: recordings.StreamRecording(
         name, x, rec.rate_hz, np.full(12, 72.0), "no accelerometer"))
     with pytest.raises(SystemExit) as exit_:
         cli.main(["flash", str(exported_acc), "--board", "nrf52840dk", "--stream", "still.csv"])

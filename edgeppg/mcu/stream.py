@@ -293,6 +293,24 @@ def stream_rows(report: dict) -> list[tuple[str, str]]:
             (f"fits the {report['fits_board']}", "yes" if report["fits"] else "no")]
 
 
+def flash_recording(folder: Path, b: boards.Board, name: str, probe: str | None, port: str | None, opt: str,
+                    self_test_only: list[str], out: Console, log: Console) -> None:
+    """`edgeppg flash RUN --stream NAME`: the recording read and checked before a probe is looked for, then
+    streamed through the monitor on the board, with the MAE said at the end. The self-test's options given
+    with it (`self_test_only`) are refused, not ignored: the monitor is always built, natively."""
+    from edgeppg import recordings
+    from edgeppg.mcu.flash import choose_probe
+
+    if self_test_only:
+        raise EdgeppgError(f"{', '.join(self_test_only)}: the self-test's, not the monitor's: --stream always builds "
+                           "the monitor with edgeppg's native C")
+    rec = recordings.load(name, folder, "--stream")
+    r = flash_stream(folder, b.name, choose_probe(probe, b, port), port, rec, opt, out, log)
+    mae_text = "n/a" if r["mae_bpm"] is None else f"{r['mae_bpm']:.2f} BPM"
+    out.print(f"{b.description}: {r['windows']} windows of {rec.name}, MAE {mae_text} (tracked) against the "
+              f"recording's reference; {rec.note}")
+
+
 def flash_stream(folder: Path, board: str, uid: str, port: str | None, rec: StreamRecording, opt: str,
                  out: Console, log: Console) -> dict:
     """The monitor firmware on a real board, fed a recording over its console (with its accelerometer, for a
