@@ -214,6 +214,8 @@ CASES: list[tuple[str, Callable, str]] = [
     ("sweep-study-is-a-folder", lambda t, *_: ["sweep", (t / "d").mkdir() or t / "d"], "a folder"),
     ("card-out-is-a-file", lambda t, _, ex: ["card", ex, "--out", (t / "f").write_text("x") and t / "f"],
      "is a file"),
+    ("card-out-holds-a-users-page", lambda t, _, ex: ["card", ex, "--out", _folder_with(t, "card.html", "<p>mine"),
+                                                      "--no-watch"], "holds card.html that no edgeppg card wrote"),
     ("flash-emulated-board", lambda t, _, ex: ["flash", ex, "--board", "mps2_an386"], "mps2_an386"),
     ("flash-stream-recording-unknown", lambda t, _, ex: ["flash", ex, "--stream", "holter:1"],
      "--stream holter:1: unknown recording"),  # said before any probe is looked for (none is attached here)
@@ -311,6 +313,27 @@ CASES: list[tuple[str, Callable, str]] = [
      "device.json: names no model fingerprint"),
     ("vectors-of-another-model", lambda t, _, ex: ["build", _vectors_of_another_model(t, ex)],
      "is not the model export wrote device_vectors.npz for"),
+    # the contract checked where it is read: what the firmware and the host's copy of it act on
+    ("contract-zero-point-outside-int8", lambda t, _, ex: ["build", _contract_edit(
+        t, ex, lambda c: c["input"].update(zero_point=300))], "device.json: input.zero_point is 300"),
+    ("contract-zero-point-fraction", lambda t, _, ex: ["stream", _contract_edit(
+        t, ex, lambda c: c["output"].update(zero_point=1.5))], "'output.zero_point' is float"),
+    ("contract-no-rate", lambda t, _, ex: ["build", _contract_edit(t, ex, lambda c: c.update(resamplers=[]))],
+     "device.json: 'resamplers' is empty"),
+    ("contract-rate-its-filter-does-not-take", lambda t, _, ex: ["stream", _contract_edit(
+        t, ex, lambda c: c["resamplers"][0].update(rate_hz=26.0))], "resamplers.0: up/down 1/1: 26 Hz takes 25/26"),
+    ("contract-taps-cut", lambda t, _, ex: ["build", _contract_edit(
+        t, ex, lambda c: c["resamplers"][-1]["taps"].pop())], "not up x taps_per_phase"),
+    ("contract-tracker-zero-spread", lambda t, _, ex: ["stream", _contract_edit(
+        t, ex, lambda c: c["tracker"].update(sigma_bpm=0))], "device.json: tracker.sigma_bpm is 0"),
+    ("contract-tracker-radius-past-the-classes", lambda t, _, ex: ["build", _contract_edit(
+        t, ex, lambda c: c["tracker"].update(radius=500))], "tracker.radius is 500"),
+    ("contract-tracker-unknown-parameter", lambda t, _, ex: ["build", _contract_edit(
+        t, ex, lambda c: c["tracker"].update(gain=2))], "tracker.gain: not a tracker parameter"),
+    ("contract-unknown-input-set", lambda t, _, ex: ["stream", _contract_edit(
+        t, ex, lambda c: c["inputs"].update(model="ppg-foo"))], "inputs.model is 'ppg-foo'"),
+    ("contract-another-window", lambda t, _, ex: ["build", _contract_edit(
+        t, ex, lambda c: c["signal"].update(min_std=-1))], "(signal.min_std -1, expected 1e-06)"),
     # every JSON file the card reads, damaged six ways (edgeppg.schema)
     ("card-metrics-no-test", lambda t, _, ex: ["card", _json_edit(t, ex, "metrics.json", lambda m: m.pop("test")),
                                                "--no-watch"], "metrics.json: no key 'test'"),
@@ -409,6 +432,14 @@ def _json_edit(tmp: Path, exported: Path, name: str, edit: Callable[[dict], obje
     edit(obj)
     path.write_text(json.dumps(obj))
     return run
+
+
+def _folder_with(tmp: Path, name: str, text: str) -> Path:
+    """A user's folder holding a file of theirs named as one edgeppg writes."""
+    folder = tmp / "users"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text)
+    return folder
 
 
 def _altered_model(tmp: Path, exported: Path) -> Path:

@@ -14,14 +14,29 @@ from pathlib import Path
 
 import numpy as np
 
+from edgeppg import schema
 from edgeppg.device import spec
 from edgeppg.device.resampler import Design, design
 from edgeppg.device.tracker import TrackerParams
 from edgeppg.errors import EdgeppgError
+from edgeppg.schema import NUM, Each
 from edgeppg.files import (DEVICE_JSON, DEVICE_VECTORS, INT8_TFLITE, atomic_write_bytes, fingerprint, read_json,
                            write_json)
 
 FORMAT = "edgeppg-device/1"
+_TRACKER = {"sigma_bpm": NUM, "radius": int, "floor": NUM, "temperature": NUM, "min_confidence": NUM,
+            "step_penalty": NUM, "step_sigma_bpm": NUM, "step_radius": int}
+SCHEMA = {"format": str, "model": str, "model_sha256?": str,  # absent: refused by read() as an older export
+          "signal": {"output_rate_hz": NUM, "window_samples": int, "stride_samples": int, "min_raw_changes": int,
+                     "min_std": NUM, "normalisation?": str},
+          "classes": {"count": int, "class_0_bpm": int, "bpm_per_class": int},
+          "input": {"scale": NUM, "zero_point": int, "dtype?": str, "rounding?": str},
+          "output": {"scale": NUM, "zero_point": int, "dtype?": str},
+          "resamplers": Each({"rate_hz": NUM, "up": int, "down": int, "delay": int, "taps_per_phase": int,
+                              "taps": Each(NUM, min=1)}, min=1),
+          "tracker": _TRACKER, "arena": {"tflm_host_bytes": int},
+          "test_vectors": {"file": str, "windows": int},
+          "inputs?": {"model": str, "accelerometer?": str}}  # absent: exported before the front end, the PPG alone
 
 
 @dataclass(frozen=True)
@@ -72,24 +87,63 @@ class Contract:
 
     @staticmethod
     def from_dict(d: dict, where: str = DEVICE_JSON) -> Contract:
-        if d.get("format") != FORMAT:
-            raise EdgeppgError(f"{where}: not an edgeppg device contract (format {d.get('format')!r}, expected {FORMAT})")
-        try:
-            if (d["signal"]["window_samples"], d["signal"]["stride_samples"], d["classes"]["count"],
-                    d["classes"]["class_0_bpm"]) != (spec.WINDOW, spec.STRIDE, spec.N_CLASSES, spec.HR_LOW):
-                raise EdgeppgError(f"{where}: made for another signal layout than this edgeppg's")
-            for side in ("input", "output"):
-                scale = float(d[side]["scale"])
-                if not (math.isfinite(scale) and scale > 0):
-                    raise EdgeppgError(f"{where}: {side}.scale is {scale!r}; a quantisation scale must be a positive "
-                                       "number (export again)")
-            return Contract(float(d["input"]["scale"]), int(d["input"]["zero_point"]), float(d["output"]["scale"]),
-                            int(d["output"]["zero_point"]), tuple(Design.from_dict(r) for r in d["resamplers"]),
-                            TrackerParams(**d["tracker"]), int(d["arena"]["tflm_host_bytes"]),
-                            int(d["test_vectors"]["windows"]), str(d.get("inputs", {}).get("model", "ppg")),
-                            str(d.get("model_sha256", "")))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise EdgeppgError(f"{where}: a damaged device contract ({type(e).__name__}: {e})") from e
+        """A contract as export wrote it. Everything the firmware and the host's copy of it act on is checked
+        here, one line naming the file and the key: an edited or damaged contract would otherwise build
+        firmware that quietly computes something else (a zero point out of int8, a rate its resampler does not
+        reach 25 Hz from, a tracker that divides by zero)."""
+        if not isinstance(d, dict) or d.get("format") != FORMAT:
+            got = d.get("format") if isinstance(d, dict) else type(d).__name__
+            raise EdgeppgError(f"{where}: not an edgeppg device contract (format {got!r}, expected {FORMAT})")
+        path = Path(where)
+        schema.check(d, SCHEMA, path)
+        layout = {"signal.output_rate_hz": (d["signal"]["output_rate_hz"], spec.FS),
+                  "signal.window_samples": (d["signal"]["window_samples"], spec.WINDOW),
+                  "signal.stride_samples": (d["signal"]["stride_samples"], spec.STRIDE),
+                  "signal.min_raw_changes": (d["signal"]["min_raw_changes"], spec.MIN_RAW_CHANGES),
+                  "signal.min_std": (d["signal"]["min_std"], spec.MIN_STD),
+                  "classes.count": (d["classes"]["count"], spec.N_CLASSES),
+                  "classes.class_0_bpm": (d["classes"]["class_0_bpm"], spec.HR_LOW),
+                  "classes.bpm_per_class": (d["classes"]["bpm_per_class"], 1)}
+        for key, (got, want) in layout.items():
+            if got != want:
+                raise EdgeppgError(f"{where}: made for another signal layout than this edgeppg's ({key} {got!r}, "
+                                   f"expected {want!r})")
+        for key, got, want in (("model", d["model"], INT8_TFLITE),
+                               ("test_vectors.file", d["test_vectors"]["file"], DEVICE_VECTORS)):
+            if got != want:
+                raise EdgeppgError(f"{where}: {key} is {got!r}; export writes {want} beside its contract")
+        for side in ("input", "output"):
+            scale, zero = d[side]["scale"], d[side]["zero_point"]
+            if not (math.isfinite(scale) and scale > 0):
+                raise EdgeppgError(f"{where}: {side}.scale is {scale!r}; a quantisation scale must be a positive "
+                                   "number (export again)")
+            if not -128 <= zero <= 127:
+                raise EdgeppgError(f"{where}: {side}.zero_point is {zero}; an int8 zero point is -128 to 127")
+        resamplers = []
+        for i, r in enumerate(d["resamplers"]):
+            try:
+                resamplers.append(Design.from_dict(r))
+            except ValueError as e:
+                raise EdgeppgError(f"{where}: resamplers.{i}: {e}") from None
+        rates = [r.rate_hz for r in resamplers]
+        if len(set(rates)) != len(rates):
+            raise EdgeppgError(f"{where}: resamplers: a rate listed twice ({', '.join(f'{r:g}' for r in rates)} Hz)")
+        if unknown := sorted(set(d["tracker"]) - set(_TRACKER)):
+            raise EdgeppgError(f"{where}: tracker.{unknown[0]}: not a tracker parameter ({', '.join(_TRACKER)})")
+        tracker = TrackerParams(**d["tracker"])
+        if (problem := tracker.problem()) is not None:
+            raise EdgeppgError(f"{where}: tracker.{problem}")
+        inputs = (d.get("inputs") or {"model": "ppg"})["model"]
+        if inputs not in spec.INPUTS:
+            raise EdgeppgError(f"{where}: inputs.model is {inputs!r}, not an input set this edgeppg knows "
+                               f"({', '.join(spec.INPUTS)})")
+        for key, value in (("arena.tflm_host_bytes", d["arena"]["tflm_host_bytes"]),
+                           ("test_vectors.windows", d["test_vectors"]["windows"])):
+            if value < 0:
+                raise EdgeppgError(f"{where}: {key} is {value}; a count is not negative")
+        return Contract(d["input"]["scale"], d["input"]["zero_point"], d["output"]["scale"], d["output"]["zero_point"],
+                        tuple(resamplers), tracker, d["arena"]["tflm_host_bytes"], d["test_vectors"]["windows"],
+                        inputs, d.get("model_sha256") or "")
 
 
 def make(input_q: tuple[float, int], output_q: tuple[float, int], rates: tuple[float, ...] = spec.SENSOR_RATES,

@@ -43,8 +43,23 @@ class Design:
 
     @staticmethod
     def from_dict(d: dict) -> Design:
-        taps = np.asarray(d["taps"], np.float32).reshape(int(d["up"]), int(d["taps_per_phase"]))
-        return Design(float(d["rate_hz"]), int(d["up"]), int(d["down"]), taps, int(d["delay"]))
+        """A design as to_dict wrote it; one that cannot be (its ratio not the rate's, its taps not up phases
+        of taps_per_phase, each summing to 1) is a ValueError naming the field, for the contract's reader."""
+        rate, up, down, per_phase = d["rate_hz"], d["up"], d["down"], d["taps_per_phase"]
+        try:
+            expected = ratio(rate)
+        except EdgeppgError as e:
+            raise ValueError(f"rate_hz: {e}") from None
+        if (up, down) != expected:
+            raise ValueError(f"up/down {up}/{down}: {rate:g} Hz takes {expected[0]}/{expected[1]} to reach {FS:g} Hz")
+        if per_phase < 1 or len(d["taps"]) != up * per_phase:
+            raise ValueError(f"taps: {len(d['taps'])} of them, not up x taps_per_phase = {up} x {per_phase}")
+        taps = np.asarray(d["taps"], np.float32).reshape(up, per_phase)
+        if not np.all(np.isfinite(taps)) or np.max(np.abs(taps.sum(axis=1) - 1.0)) > 1e-3:
+            raise ValueError("taps: each phase's taps must be finite and sum to 1 (a low-pass filter's)")
+        if d["delay"] < 0:
+            raise ValueError(f"delay is {d['delay']}: must not be negative")
+        return Design(float(rate), up, down, taps, d["delay"])
 
 
 def ratio(rate_hz: float) -> tuple[int, int]:

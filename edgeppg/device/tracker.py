@@ -20,6 +20,7 @@ These were set from the built-in validation participants, never from test partic
 from __future__ import annotations
 
 import ctypes
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -40,6 +41,25 @@ class TrackerParams:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def problem(self) -> str | None:
+        """What makes these parameters no tracker (a field and why), or None: checked where a contract is read,
+        since a zero spread divides by zero and a radius beyond the classes reaches past the belief."""
+        def number(v: object) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+        for name, low, high, open_low in (("sigma_bpm", 0, None, True), ("temperature", 0, None, True),
+                                          ("step_sigma_bpm", 0, None, True), ("floor", 0, 1, True),
+                                          ("min_confidence", 0, 1, False), ("step_penalty", 0, 1, False)):
+            v = getattr(self, name)
+            if not number(v) or (v <= low if open_low else v < low) or (high is not None and v > high):
+                bounds = f"{'above' if open_low else 'at least'} {low}" + (f" and at most {high}" if high else "")
+                return f"{name} is {v!r}: must be a number {bounds}"
+        for name, low in (("radius", 1), ("step_radius", 0)):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not low <= v < spec.N_CLASSES:
+                return f"{name} is {v!r}: must be a whole number of classes from {low} to {spec.N_CLASSES - 1}"
+        return None
 
     def transition(self) -> np.ndarray:
         d = np.arange(-self.radius, self.radius + 1, dtype=np.float64)
