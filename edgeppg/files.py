@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,6 +77,48 @@ def building(path: Path) -> Iterator[Path]:
         raise OSError(e.errno, e.strerror, str(path)) from e
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def publishing(target: Path, names: tuple[str, ...], page: str) -> Iterator[Path]:
+    """A document of several files (a card, a study report) made in a staging folder beside `target` and then
+    published: each of `names` the new one has replaces the old one's, one the new lacks is removed, and
+    `page` (what a reader opens) goes first and comes back last. A failure (a full disk) leaves the old
+    document whole; nothing mixes two; files in `target` with other names are left alone."""
+    target.mkdir(parents=True, exist_ok=True)
+    stage = target.with_name(f".{target.name}.publishing")  # one name: what a killed writer left goes next time
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
+    try:
+        yield stage
+        (target / page).unlink(missing_ok=True)
+        for name in names:
+            if name != page:
+                if (stage / name).is_file():
+                    os.replace(stage / name, target / name)
+                else:
+                    (target / name).unlink(missing_ok=True)
+        os.replace(stage / page, target / page)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def not_ours(target: Path, names: tuple[str, ...], marks: dict[str, str]) -> list[str]:
+    """Which of `names` in `target` a command would replace although no earlier run of it wrote them: each
+    file in `marks` must begin (within its first 4 KiB) with its mark, and the other names count as ours
+    only when those do. So `--out` into a user's folder never overwrites their files."""
+    present = [n for n in names if (target / n).exists()]
+
+    def marked(name: str, mark: str) -> bool:
+        try:
+            with open(target / name, "rb") as fh:
+                return mark.encode() in fh.read(4096)
+        except OSError:
+            return False
+
+    ours = all(marked(n, m) for n, m in marks.items() if (target / n).exists()) and \
+        any((target / n).exists() for n in marks)
+    return [] if not present or ours else present
 
 
 def cache_dir() -> Path:

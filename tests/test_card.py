@@ -14,6 +14,7 @@ import pytest
 
 from edgeppg.card import write_card
 from edgeppg.files import CONFIG
+from edgeppg.errors import EdgeppgError
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # as this machine's closed network needs: no background connections, no first-run, no sandbox as root
@@ -153,7 +154,7 @@ def test_a_card_replaces_the_old_one_whole_and_leaves_other_files_alone(tmp_path
     finally:
         document.to_html = original
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the old card, whole
-    assert not any(p.name.endswith("card-tmp") for p in tmp_path.iterdir())
+    assert not any(p.name.endswith(".publishing") for p in tmp_path.iterdir())
     import edgeppg.card as card_module
 
     def read_only(folder, command):  # what taking the lock does in a folder that cannot be written
@@ -168,3 +169,7 @@ def test_a_card_replaces_the_old_one_whole_and_leaves_other_files_alone(tmp_path
     finally:
         card_module.lock.run_folder = original_lock
     assert "hr_watch.png" not in {p.name for p in out.iterdir()} and (out / "notes.txt").read_text() == "mine"
+    (out / "card.md").write_text("my own notes")  # no card's first line: the folder's card files are not ours
+    with pytest.raises(EdgeppgError, match="holds card.md, card.html, training_curve.png"):
+        write_card(run, out, watch=False)
+    assert (out / "card.md").read_text() == "my own notes"

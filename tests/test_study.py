@@ -279,6 +279,17 @@ def test_quick_study_from_the_command_line_and_its_report(tmp_path):
         assert f"({fig}.png)" in md and (out / "report" / f"{fig}.png").stat().st_size > 5000
     assert "the lowest mean MAE is" in md and "against scratch" in md and "95% CI" in md
     assert "strategy MAE minus scratch MAE" in md  # the sign convention, in words
+    again = subprocess.run([sys.executable, "-m", "edgeppg", "report", str(out)], capture_output=True, text=True,
+                           timeout=300)  # over its own earlier report: replaced whole, nothing staged left over
+    assert again.returncode == 0 and (out / "report" / "report.md").read_text() == md, again.stderr
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    users = tmp_path / "mine"
+    users.mkdir()
+    (users / "report.md").write_text("my notes")
+    refused = subprocess.run([sys.executable, "-m", "edgeppg", "report", str(out), "--out", str(users)],
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "holds report.md that no edgeppg report wrote" in refused.stderr
+    assert (users / "report.md").read_text() == "my notes" and [p.name for p in users.iterdir()] == ["report.md"]
 
 
 def test_distance_from_the_front_is_zero_on_it_and_measured_at_no_higher_cost():

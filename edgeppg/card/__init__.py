@@ -7,8 +7,6 @@ recordings the model was not trained or tuned on (the test participants, and the
 
 from __future__ import annotations
 
-import os
-import shutil
 from contextlib import nullcontext
 from dataclasses import fields
 from pathlib import Path
@@ -27,6 +25,8 @@ from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS
 from edgeppg.metrics import MOTION_G
 
 WATCH_LAG_WINDOWS = e2e_recording.REFERENCE_LAG_WINDOWS
+CARD_TITLE = "Model card: "  # every card's title starts so: how a folder's card is told from a user's files
+FIGURES = ("training_curve", "hr_test", "bland_altman", "hr_watch")  # build_card's figure names (PNG files)
 
 
 def _setting(value: object) -> str:
@@ -207,7 +207,7 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
     who = "trained from the labels" if not strategy(k.strategy).needs_teacher else \
         f"distilled ({k.strategy}{f', beta {k.beta:g}' if k.strategy == 'dkd' else ''}) from `{k.teacher}`"
     test = met.get("test", {})
-    title = f"Model card: {facts.run.name}"
+    title = f"{CARD_TITLE}{facts.run.name}"
     blocks: list[doc.Block] = [
         doc.Text(f"{cfg.model.describe()} ({met.get('params', 0):,} parameters, {met.get('macs', 0) / 1e6:.2f} M "
                  f"multiply-accumulates per window), {who}. Test MAE {_f(test.get('mae'))} BPM ({facts.readout} "
@@ -260,39 +260,27 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
     return title, blocks
 
 
-FIGURES = ("training_curve", "hr_test", "bland_altman", "hr_watch")  # build_card's figure names (PNG files)
-
-
 def write_card(run: Path, out: Path | None = None, watch: bool = True) -> tuple[Path, Path]:
-    """card.md (+ PNGs) and card.html in `out` (default: the run's card/ folder). The card is made in a
-    staging folder beside `out`, then its files replace the old card's (an old figure the new card does not
-    have is removed), so a failure (a full disk) leaves the old card whole and nothing mixes two cards; other
-    files in `out` are left alone. Only a card written into the run folder takes its lock: with `--out`
+    """card.md (+ PNGs) and card.html in `out` (default: the run's card/ folder), published whole over
+    the old card (`files.publishing`); a folder given as `out` that holds files of those names no card wrote
+    is refused. Only a card written into the run folder takes its lock: with `--out`
     elsewhere the run is only read, and may be read-only."""
     run = Path(run)
     folder = run if run.is_dir() else run.parent
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise EdgeppgError(f"--out {out}: is a file, not a folder for the card")
     target = Path(out) if out else folder / files.CARD_DIR
+    names = (files.CARD_MD, files.CARD_HTML, *(f"{f}.png" for f in FIGURES))
+    marks = {files.CARD_MD: f"# {CARD_TITLE}", files.CARD_HTML: f"<title>{CARD_TITLE}"}
+    if out is not None and (theirs := files.not_ours(target, names, marks)):
+        raise EdgeppgError(f"--out {out}: holds {', '.join(theirs)} that no edgeppg card wrote; a card replaces only "
+                           "its own files: choose another folder")
     inside = target.resolve().is_relative_to(folder.resolve())
     with lock.run_folder(folder, "card") if inside and folder.is_dir() else nullcontext():
         facts = collect(run, watch)
         title, blocks = build_card(facts)
-        target.mkdir(parents=True, exist_ok=True)
-        stage = target.with_name(f".{target.name}.card-tmp")
-        shutil.rmtree(stage, ignore_errors=True)
-        stage.mkdir()
-        try:
+        with files.publishing(target, names, files.CARD_HTML) as stage:
             md = doc.to_markdown(title, blocks, stage)
             files.atomic_write_bytes(stage / files.CARD_MD, md.encode())
             files.atomic_write_bytes(stage / files.CARD_HTML, doc.to_html(title, blocks).encode())
-            (target / files.CARD_HTML).unlink(missing_ok=True)  # the page goes first and comes back last
-            for name in (*(f"{f}.png" for f in FIGURES), files.CARD_MD):
-                if (stage / name).is_file():
-                    os.replace(stage / name, target / name)
-                else:
-                    (target / name).unlink(missing_ok=True)
-            os.replace(stage / files.CARD_HTML, target / files.CARD_HTML)
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
     return target / files.CARD_MD, target / files.CARD_HTML

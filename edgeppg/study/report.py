@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgeppg import files
 from edgeppg.errors import EdgeppgError
 
 FIGURES = ("mae_by_strategy", "scaling", "pareto_latency", "pareto_memory", "dkd_beta", "distillation_gap")
@@ -275,6 +276,8 @@ def _save(fig, out: Path, name: str) -> None:
 
 
 FACTS = "facts.json"
+REPORT_MD, REPORT_HTML = "report.md", "report.html"
+TITLE = "edgeppg study report"  # each report's first line and page title: how a folder's report is told apart
 SIGN = ("Every comparison is paired: the same student size, teacher and seed, trained with the strategy and "
         "from scratch, compared on each test participant. The difference is strategy MAE minus scratch MAE, so a "
         "negative difference means the strategy lowered the error. The 95% interval is a bootstrap over seeds "
@@ -353,10 +356,24 @@ def findings(facts: dict) -> list[str]:
 
 
 def write_report(results: Path, out: Path | None = None) -> Path:
-    rows = read_results(results)
+    """report.md, report.html, facts.json and the figures in `out` (default: the study's report/ folder),
+    published whole over an earlier report (`files.publishing`); a folder holding files of those names that no
+    report wrote is refused before any work."""
     results = Path(results)
-    out = Path(out) if out else (results if results.is_dir() else results.parent) / "report"
-    out.mkdir(parents=True, exist_ok=True)
+    target = Path(out) if out else (results if results.is_dir() else results.parent) / "report"
+    names = (REPORT_MD, FACTS, REPORT_HTML, *(f"{n}.png" for n in FIGURES))
+    if out is not None and target.exists() and not target.is_dir():
+        raise EdgeppgError(f"--out {out}: is a file, not a folder for the report")
+    if theirs := files.not_ours(target, names, {REPORT_MD: f"# {TITLE}", REPORT_HTML: f"<title>{TITLE}"}):
+        raise EdgeppgError(f"{'--out ' if out else ''}{target}: holds {', '.join(theirs)} that no edgeppg report "
+                           "wrote; a report replaces only its own files: choose another folder")
+    rows = read_results(results)
+    with files.publishing(target, names, REPORT_HTML) as stage:
+        _write(rows, results, stage)
+    return target
+
+
+def _write(rows: list[dict], results: Path, out: Path) -> None:
     facts = make_figures(rows, out)
     cells_dir = (results if results.is_dir() else results.parent) / "cells"
     facts["comparisons"] = comparisons(rows, cells_dir)
@@ -376,7 +393,7 @@ def write_report(results: Path, out: Path | None = None) -> Path:
     comp_rows = [(str(c["student_blocks"]), str(c["teacher_blocks"]), c["strategy"], f"{c['mean']:+.2f}",
                   f"{c['lo']:+.2f} to {c['hi']:+.2f}", c["verdict"], str(c["seeds"]), str(c["participants"]))
                  for c in facts["comparisons"]]
-    md = ["# edgeppg study report", "", f"{len(rows)} finished cells from `{results}`.", "", "## Findings", "",
+    md = [f"# {TITLE}", "", f"{len(rows)} finished cells from `{results}`.", "", "## Findings", "",
           SIGN, ""]
     md += [f"- {t}" for t in text] + [""]
     md += ["## Strategy against scratch", "", "| " + " | ".join(comp_cols) + " |",
@@ -385,9 +402,9 @@ def write_report(results: Path, out: Path | None = None) -> Path:
         md += [f"![{name}]({name}.png)", ""]
     md += ["## Cells", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     md += ["| " + " | ".join(cells_row(r)) + " |" for r in table_rows]
-    (out / "report.md").write_text("\n".join(md) + "\n")
+    files.write_text(out / REPORT_MD, "\n".join(md) + "\n")
     # the same findings as data, for scripts (benchmarks/docs.py writes docs/results.md's tables from it)
-    (out / FACTS).write_text(json.dumps({"cells": len(rows), "sign_convention": SIGN, "findings": text,
+    files.write_text(out / FACTS, json.dumps({"cells": len(rows), "sign_convention": SIGN, "findings": text,
                                          **facts}, indent=2, default=str) + "\n")
     imgs = "".join(f'<figure><img alt="{n}" src="data:image/png;base64,'
                    f'{base64.b64encode((out / f"{n}.png").read_bytes()).decode()}"></figure>' for n in FIGURES)
@@ -396,14 +413,13 @@ def write_report(results: Path, out: Path | None = None) -> Path:
         rows_ = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in body)
         return f"<table><tr>{head}</tr>{rows_}</table>"
     page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>edgeppg study report</title><style>"
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{TITLE}</title><style>"
         "body{font-family:sans-serif;max-width:900px;margin:2em auto}img{max-width:100%}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-        "td:first-child{text-align:left}</style></head><body><h1>edgeppg study report</h1>"
+        f"td:first-child{{text-align:left}}</style></head><body><h1>{TITLE}</h1>"
         f"<p>{len(rows)} finished cells from <code>{html.escape(str(results))}</code>.</p><h2>Findings</h2>"
         f"<p>{html.escape(SIGN)}</p><ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in text) + "</ul>"
         "<h2>Strategy against scratch</h2>" + html_table(comp_cols, comp_rows) + "<h2>Figures</h2>" + imgs +
         "<h2>Cells</h2>" + html_table(cols, [cells_row(r) for r in table_rows]) + "</body></html>"
     )
-    (out / "report.html").write_text(page)
-    return out
+    files.write_text(out / REPORT_HTML, page)
