@@ -348,6 +348,8 @@ CASES: list[tuple[str, Callable, str]] = [
     ("card-mcu-text-for-bytes", lambda t, _, ex: ["card", _json_edit(
         t, ex, "bench_cortex_m4.json", lambda m: m.update(flash_bytes="38 KB")), "--no-watch"],
      "bench_cortex_m4.json: 'flash_bytes' is str"),
+    ("bench-config-damaged", lambda t, _, ex: ["bench", _json_edit(t, ex, "config.json", lambda c: c.update(data=[])),
+                                               "--runs", "2"], "config.json: data: expected a mapping of settings"),
     ("card-history-entry-without-val", lambda t, _, ex: ["card", _json_edit(
         t, ex, "metrics.json", lambda m: m["history"][0].pop("val_mae")), "--no-watch"],
      "metrics.json: no key 'history.0.val_mae'"),

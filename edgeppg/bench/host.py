@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from edgeppg import lock, schema
+from edgeppg.config import RunConfig
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import BENCH_HOST_JSON, CONFIG
 from edgeppg.export import pipeline as ex
@@ -46,7 +47,8 @@ def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200
     folder = run_folder(path)
     export = schema.read(folder / ex.EXPORT_JSON, schema.EXPORT) if (folder / ex.EXPORT_JSON).is_file() else {}
     metrics = schema.read(folder / METRICS, schema.METRICS) if (folder / METRICS).is_file() else {}
-    config = read_json(folder / CONFIG) if (folder / CONFIG).is_file() else {}
+    config = RunConfig.from_dict(read_json(folder / CONFIG), str(folder / CONFIG)).to_dict() \
+        if (folder / CONFIG).is_file() else {}  # checked here: the workers take the input's length from it
     result = {"run": str(folder), "model": export.get("model") or metrics.get("model"),
               "params": export.get("params", metrics.get("params")), "macs": export.get("macs", metrics.get("macs")),
               "runs": runs, "batch": batch, "threads": threads, "runtimes": {}, "skipped": {},
@@ -62,7 +64,7 @@ def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200
             continue
         if progress:
             progress(rt)
-        row = _measure(rt, folder, runs, batch, threads)
+        row = _measure(rt, folder, runs, batch, threads, bool(config.get("data", {}).get("stream")))
         row["file_bytes"] = file.stat().st_size
         acc = export.get("accuracy", {}).get(_ACCURACY_OF[rt])
         if acc:
@@ -74,9 +76,9 @@ def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200
     return result
 
 
-def _measure(runtime: str, folder: Path, runs: int, batch: int, threads: int) -> dict:
+def _measure(runtime: str, folder: Path, runs: int, batch: int, threads: int, stream: bool) -> dict:
     cmd = [sys.executable, "-m", "edgeppg.bench.worker", runtime, str(folder), "--runs", str(runs),
-           "--batch", str(batch), "--threads", str(threads)]
+           "--batch", str(batch), "--threads", str(threads), *(["--stream"] if stream else [])]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
            "OMP_NUM_THREADS": str(threads)}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)

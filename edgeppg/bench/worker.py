@@ -4,7 +4,10 @@ A fresh process per runtime keeps the memory figures honest: resident memory is 
 runtime's libraries are imported and before the model is loaded, so the growth is what the model and
 its inference cost, not TensorFlow's import or another runtime's leftovers.
 
-    python -m edgeppg.bench.worker RUNTIME RUN_DIR [--runs N] [--batch B] [--threads T]
+    python -m edgeppg.bench.worker RUNTIME RUN_DIR [--runs N] [--batch B] [--threads T] [--stream]
+
+(`--stream`: a streaming model, whose input is its window and the context before it; bench.host reads
+that from the run's config, checked, and says so.)
 """
 
 from __future__ import annotations
@@ -80,14 +83,12 @@ def _import_runtime(runtime: str) -> None:
         rt.tflite_backend()
 
 
-def measure(runtime: str, run_dir: Path, runs: int, batch: int, threads: int, warmup: int = 10) -> dict:
+def measure(runtime: str, run_dir: Path, runs: int, batch: int, threads: int, stream: bool = False,
+            warmup: int = 10) -> dict:
     _import_runtime(runtime)
     base = _rss()
     run, max_batch = _load(runtime, run_dir, threads)
     peak = _rss()  # sampled after each phase: the process's lifetime peak would include the imports
-    from edgeppg.runs import CONFIG, read_json
-
-    stream = bool(read_json(run_dir / CONFIG).get("data", {}).get("stream", False))
     x = np.random.default_rng(0).standard_normal((max(batch, 1), CONTEXT + WINDOW if stream else WINDOW)).astype(np.float32)
     one = x[:1]
     for _ in range(warmup):
@@ -122,8 +123,9 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=200)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--stream", action="store_true")
     a = p.parse_args()
-    json.dump(measure(a.runtime, a.run_dir, a.runs, a.batch, a.threads), sys.stdout)
+    json.dump(measure(a.runtime, a.run_dir, a.runs, a.batch, a.threads, a.stream), sys.stdout)
 
 
 if __name__ == "__main__":
