@@ -26,7 +26,8 @@ from edgeppg.options import (DC, MS, SYN, TC, Arch, Augment, Backend, BatchSize,
                              Calibrate, Channel, Dataset, DataSeed, DevBoard, Device, Ema, Epochs, Inputs, LabelSource,
                              Lr, Minutes, Opt, OutDir, Patience, PoolS, Port, Probe, Readout, Resume, Root, Scenario,
                              Seed, Site, Split, StemStride, Strategy, Stream, StudentInputs, StudentKernel,
-                             StudentStream, StudentWidth, Subjects, Target, Tau, Threads, Variety, Windows)
+                             StudentStream, StudentWidth, Subjects, Target, Tau, Threads, Variety, Windows, given,
+                             refuse_unread)
 from edgeppg.settings import SettingError
 from edgeppg.study.config import packaged_studies
 
@@ -79,7 +80,7 @@ def data_prepare(
 
 @app.command()
 def train(
-    out_dir: OutDir = Path("runs/teacher"),
+    ctx: typer.Context, out_dir: OutDir = Path("runs/teacher"),
     arch: Annotated[Arch, typer.Option(help="Backbone.")] = Arch.resnet1d,
     blocks: Annotated[int, typer.Option(help="ResNet1D residual blocks.")] = 6,
     width: Annotated[int, typer.Option(help="ResNet1D stem channels.")] = MS.width,
@@ -97,6 +98,7 @@ def train(
     augment: Augment = TC.augment, calibrate: Calibrate = TC.calibrate, ema: Ema = TC.ema, resume: Resume = False,
 ) -> None:
     """Train a model from the labels (a teacher, or a student from scratch)."""
+    refuse_unread(ctx, arch.value)
     config = RunConfig(
         data=data_config(dataset, root, split, SyntheticConfig(subjects, minutes, seed=data_seed, variety=variety,
                                                                scenario=scenario, cadence_share=cadence_share),
@@ -110,7 +112,7 @@ def train(
 
 @app.command()
 def distill(
-    teacher: Annotated[Path, typer.Option(help="Teacher run folder (or its model.pt).")],
+    ctx: typer.Context, teacher: Annotated[Path, typer.Option(help="Teacher run folder (or its model.pt).")],
     out_dir: OutDir = Path("runs/student"),
     strategy: Annotated[Strategy, typer.Option(help="Distillation strategy.")] = Strategy.dkd,
     student_arch: Annotated[Arch, typer.Option(help="Student backbone.")] = Arch.resnet1d,
@@ -133,6 +135,7 @@ def distill(
     """Train a student from a teacher. The student uses the teacher's data and participant split."""
     from edgeppg.runs import load_model
 
+    refuse_unread(ctx, student_arch.value, "student_")
     _, teacher_cfg = load_model(teacher)
     config = RunConfig(
         data=replace(teacher_cfg.data, inputs=student_inputs or teacher_cfg.data.inputs,
@@ -259,9 +262,8 @@ def flash(
     if stream_ is not None:
         from edgeppg.mcu.stream import flash_recording
 
-        self_test_only = [f"--{p.replace('_', '-')}" for p in ("backend", "no_build", "windows")
-                          if ctx.get_parameter_source(p).name != "DEFAULT"]  # typer vendors click's enum
-        flash_recording(exported_folder(run_dir), b, stream_, probe, port, opt, self_test_only, out, err)
+        flash_recording(exported_folder(run_dir), b, stream_, probe, port, opt,
+                        given(ctx, "backend", "no_build", "windows"), out, err)
         return
     uid = choose_probe(probe, b, port)
     result = flash_selftest(run_dir, b.name, uid, port, backend, opt, windows, no_build, err)

@@ -15,6 +15,8 @@ from edgeppg.models.stream import StreamResNet1D
 from edgeppg.settings import SettingError, check, one_of, text, whole
 
 ARCHS = ("resnet1d", "mlp")
+READ_BY = {"resnet1d": ("blocks", "width", "kernel", "stem_stride", "block_strides", "pool_s"),
+           "mlp": ("hidden", "layers")}  # the fields each architecture is built from; the others it ignores
 
 
 @dataclass(frozen=True)
