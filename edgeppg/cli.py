@@ -253,7 +253,7 @@ def flash(
     """Build the firmware for a board, program it with pyOCD and print HR and cycles from its console."""
     from edgeppg.files import exported_folder
     from edgeppg.mcu.boards import board as get_board
-    from edgeppg.mcu.firmware import choose_probe, flash_selftest
+    from edgeppg.mcu.firmware import flash_selftest
 
     b = get_board(board)
     if not b.pyocd_target:
@@ -265,8 +265,7 @@ def flash(
         flash_recording(exported_folder(run_dir), b, stream_, probe, port, opt,
                         given(ctx, "backend", "no_build", "windows"), out, err)
         return
-    uid = choose_probe(probe, b, port)
-    result = flash_selftest(run_dir, b.name, uid, port, backend, opt, windows, no_build, err)
+    result = flash_selftest(run_dir, b.name, probe, port, backend, opt, windows, no_build, err)
     cycles = sum(result.window_ticks) / max(len(result.window_ticks), 1)
     out.print(f"{b.description}: {result.windows} windows, {result.mismatched} differing from TFLite, "
               f"{cycles:,.0f} cycles per inference = {cycles / (b.clock_mhz * 1e3):.1f} ms")

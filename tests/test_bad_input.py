@@ -221,6 +221,8 @@ CASES: list[tuple[str, Callable, str]] = [
     ("card-out-holds-a-users-page", lambda t, _, ex: ["card", ex, "--out", _folder_with(t, "card.html", "<p>mine"),
                                                       "--no-watch"], "holds card.html that no edgeppg card wrote"),
     ("flash-emulated-board", lambda t, _, ex: ["flash", ex, "--board", "mps2_an386"], "mps2_an386"),
+    ("flash-not-exported-int8", lambda t, _, ex: ["flash", _damaged_export(t, ex, "device.json", b"{}")],
+     "device.json: not an edgeppg device contract"),  # said before any probe is looked for (none is attached here)
     ("flash-stream-recording-unknown", lambda t, _, ex: ["flash", ex, "--stream", "holter:1"],
      "--stream holter:1: unknown recording"),  # said before any probe is looked for (none is attached here)
     ("flash-stream-with-self-test-options", lambda t, _, ex: ["flash", ex, "--stream", "e2epyppg", "--backend",

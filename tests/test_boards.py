@@ -112,6 +112,7 @@ def test_the_microbit_firmware_runs_under_qemu_with_its_uart_as_the_serial_port(
     monkeypatch.setattr(firmware, "program", program)
     monkeypatch.setattr(flash, "console_port", console_port)
     monkeypatch.setattr(firmware, "read_console", read_console)
+    monkeypatch.setattr(firmware, "choose_probe", lambda probe, b, port: probe)  # the "probe" is QEMU
     try:
         result = firmware.flash_selftest(run, "microbit_v1", "QEMU", None, "native", "-O2", 4, False,
                                          __import__("rich.console").console.Console(stderr=True))

@@ -101,17 +101,21 @@ def build_for_board(run_dir: Path, board: str, backend: str, opt: str, windows: 
             "arena_bytes": fw.arena_bytes, "stack_bytes": stack, "fits": boards.fits(flash, ram, b.name)}
 
 
-def flash_selftest(run_dir: Path, board: str, uid: str, port: str | None, backend: str, opt: str, windows: int,
-                   no_build: bool, console: Console) -> SelfTest:
-    """`edgeppg flash`: the self-test built (or the one built before) and run on a real board."""
+def flash_selftest(run_dir: Path, board: str, probe: str | None, port: str | None, backend: str, opt: str,
+                   windows: int, no_build: bool, console: Console) -> SelfTest:
+    """`edgeppg flash`: the self-test built (or the one built before) and run on a real board. What the user
+    gave is checked before the hardware is looked for, and the probe is found before minutes of building."""
     b = boards.board(board)
     folder = exported_folder(run_dir)
     if no_build:
         elf = firmware_out(folder, b.name, opt, backend, helium=boards.fastest_kernels(b)) / elf_name(backend)
         if not elf.is_file():
             raise EdgeppgError(f"{elf}: no firmware built before (drop --no-build)")
+        uid = choose_probe(probe, b, port)
     else:
-        elf = build(folder, *test_vectors(folder, windows), opt, False, backend, b.name, console,
+        contract, vectors = device_contract.read(folder), test_vectors(folder, windows)
+        uid = choose_probe(probe, b, port)
+        elf = build(folder, *vectors, opt, False, backend, b.name, console, contract=contract,
                     helium=boards.fastest_kernels(b)).elf
     return run_on_board(elf, b, uid, port, console)
 
