@@ -12,9 +12,9 @@ import typer
 from edgeppg.config import DistillConfig, TrainConfig
 from edgeppg.data.synthetic import SyntheticConfig
 from edgeppg.distill import FROM_TEACHER, STRATEGIES
+from edgeppg.errors import EdgeppgError
 from edgeppg.mcu.boards import BOARDS
 from edgeppg.metrics import READOUTS
-from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ARCHS, READ_BY, ModelSpec
 
 
@@ -41,6 +41,7 @@ def refuse_unread(ctx: typer.Context, arch: str, prefix: str = "") -> None:
     if foreign:
         own = [f"--{(prefix + f).replace('_', '-')}" for f in READ_BY[arch] if prefix + f in ctx.params]
         raise EdgeppgError(f"{', '.join(foreign)}: not read by the {arch} (its options: {', '.join(own)})")
+
 
 # Options shared by several commands.
 Subjects = Annotated[int, typer.Option(help="Synthetic data: participants.")]

@@ -19,9 +19,9 @@ from edgeppg.device import spec
 from edgeppg.device.resampler import Design, design
 from edgeppg.device.tracker import TrackerParams
 from edgeppg.errors import EdgeppgError
-from edgeppg.schema import NUM, Each
 from edgeppg.files import (DEVICE_JSON, DEVICE_VECTORS, INT8_TFLITE, atomic_write_bytes, fingerprint, read_json,
                            write_json)
+from edgeppg.schema import NUM, Each
 
 FORMAT = "edgeppg-device/1"
 _TRACKER = {"sigma_bpm": NUM, "radius": int, "floor": NUM, "temperature": NUM, "min_confidence": NUM,
@@ -141,9 +141,9 @@ class Contract:
                            ("test_vectors.windows", d["test_vectors"]["windows"])):
             if value < 0:
                 raise EdgeppgError(f"{where}: {key} is {value}; a count is not negative")
-        return Contract(d["input"]["scale"], d["input"]["zero_point"], d["output"]["scale"], d["output"]["zero_point"],
-                        tuple(resamplers), tracker, d["arena"]["tflm_host_bytes"], d["test_vectors"]["windows"],
-                        inputs, d.get("model_sha256") or "")
+        return Contract(float(d["input"]["scale"]), d["input"]["zero_point"], float(d["output"]["scale"]),
+                        d["output"]["zero_point"], tuple(resamplers), tracker, d["arena"]["tflm_host_bytes"],
+                        d["test_vectors"]["windows"], inputs, d.get("model_sha256") or "")
 
 
 def make(input_q: tuple[float, int], output_q: tuple[float, int], rates: tuple[float, ...] = spec.SENSOR_RATES,
