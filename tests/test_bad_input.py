@@ -51,14 +51,16 @@ def assert_one_line_error(code: int, stderr: str, names: str) -> None:
 # --- the files the cases damage or point at -----------------------------------------------------------------
 
 def _rows(n: int, rate: float = 25.0, bad: dict | None = None, back: int | None = None, gap: tuple | None = None,
-          axes: str = "acc_x,acc_y,acc_z", hr: bool = True) -> str:
-    """A CSV recording's text: n samples of a 72 BPM pulse at `rate`, with the given damage."""
+          axes: str = "acc_x,acc_y,acc_z", hr: bool = True, scale: float = 1.0) -> str:
+    """A CSV recording's text: n samples of a 72 BPM pulse at `rate` (its amplitude `scale`), with the given
+    damage."""
     t = np.arange(n) / rate
     ppg = np.sin(2 * np.pi * 1.2 * t)
     lines = [f"time_s,ppg,{axes}" + (",hr" if hr else "")]
     for i in range(n):
         time = t[i] - (1.0 if back is not None and i == back else 0.0)
-        value = (bad or {}).get(i, "" if gap and gap[0] <= i <= gap[1] else f"{ppg[i]:.4f}")
+        value = (bad or {}).get(i, "" if gap and gap[0] <= i <= gap[1] else
+                                f"{ppg[i]:.4f}" if scale == 1.0 else repr(float(ppg[i] * scale)))
         lines.append(f"{time:.4f},{value}" + ",0.0" * len(axes.split(",")) + (",72" if hr else ""))
     return "\n".join(lines) + "\n"
 
@@ -379,6 +381,12 @@ CASES: list[tuple[str, Callable, str]] = [
      "no reference heart rate"),
     ("csv-hr-all-unknown", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400).replace(",72\n", ",0\n"))],
      "its hr column has no heart rate"),
+    ("csv-ppg-in-amperes", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, scale=1e-8))],
+     "rec.csv: the device can read no window of it: ppg varies by at most 7.1e-09 (std)"),
+    ("csv-ppg-overflows-float32", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, scale=1e30))],
+     "ppg reaches 1e+30, beyond what the device's float32 normalisation holds"),
+    ("csv-ppg-constant", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, scale=0.0))],
+     "ppg never changes within any 8 s window"),
     ("csv-missing", lambda t, te, _: ["eval", te, "--recording", t / "none.csv"], "none.csv: file not found"),
     ("csv-and-dataset", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400)), "--eval-dataset",
                                           "synthetic"], "--recording and --eval-dataset"),

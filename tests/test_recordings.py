@@ -14,6 +14,7 @@ import pytest
 from edgeppg.data import csv_recording, synthetic
 from edgeppg.data.windows import STRIDE_S, WINDOW_S, hr_from_beats, window_count
 from edgeppg.device import native
+from edgeppg.errors import EdgeppgError
 
 
 def _participant():
@@ -139,3 +140,17 @@ def test_a_spreadsheet_s_csv_is_read_like_the_plain_one(tmp_path):
     np.testing.assert_array_equal(a.ppg, b.ppg)
     np.testing.assert_array_equal(a.reference_bpm, b.reference_bpm)
     assert a.rate_hz == b.rate_hz == 25.0
+
+
+def test_a_ppg_in_units_the_device_cannot_read_is_said_and_still_streamable(tmp_path):
+    """A photodiode's current in amperes is flat to the device in every window: the recording still reads (the
+    monitor streams it and shows 'unavailable', as a board would), its note says why, and scoring it says so
+    instead of only 'no usable window'."""
+    rec = _participant()
+    t = np.arange(len(rec.ppg)) / rec.fs
+    amperes = csv_recording.read(_write(tmp_path / "amperes.csv", t, rec.ppg * 1e-9, hr=np.full(len(t), 70.0)))
+    assert "below the device's flat threshold (1e-06): give the column in larger units" in amperes.note
+    with pytest.raises(EdgeppgError, match="the device can read no window of it: ppg varies by at most"):
+        amperes.windows()
+    counts = csv_recording.read(_write(tmp_path / "counts.csv", t, rec.ppg, hr=np.full(len(t), 70.0)))
+    assert counts.unreadable() is None and "flat threshold" not in counts.note and len(counts.windows()) > 0

@@ -25,13 +25,14 @@ import numpy as np
 from edgeppg.data.tables import read_csv, read_rows
 from edgeppg.data.windows import WindowSet, front_end, labelled_windows, resample, resample_ratio
 from edgeppg.device import native
-from edgeppg.device.spec import FS, SENSOR_RATES, STRIDE_S, WINDOW_S
+from edgeppg.device.spec import FS, MIN_STD, SENSOR_RATES, STRIDE_S, WINDOW_S
 from edgeppg.errors import EdgeppgError
 
 REQUIRED = ("time_s", "ppg")
 ACC = ("acc_x", "acc_y", "acc_z")
 MIN_RATE_HZ = 10.0  # below this a pulse wave is too coarsely sampled to interpolate
 STEADY = 0.02  # a rate is steady when every interval is within 2 % of the median one
+MAX_PPG = 1e15  # the device normalises in float32: squares of larger values overflow its window's spread
 
 
 @dataclass
@@ -48,6 +49,23 @@ class CsvRecording:
     def seconds(self) -> float:
         return len(self.ppg) / self.rate_hz
 
+    def unreadable(self) -> str | None:
+        """Why the device finds windows of this PPG unusable when its units are the reason (a photodiode's
+        current in amperes, flat to the device in every window; values whose squares overflow its float32
+        normalisation; a column that never changes), else None: said beside 'no usable window'."""
+        peak = float(np.abs(self.ppg).max())
+        if peak > MAX_PPG:
+            return (f"ppg reaches {peak:.3g}, beyond what the device's float32 normalisation holds "
+                    f"(|ppg| <= {MAX_PPG:g}): give the column in smaller units")
+        per, step = int(round(WINDOW_S * self.rate_hz)), int(round(STRIDE_S * self.rate_hz))
+        spread = max(float(self.ppg[i: i + per].std()) for i in range(0, max(1, len(self.ppg) - per + 1), step))
+        if spread == 0:
+            return f"ppg never changes within any {WINDOW_S:g} s window (a sensor reading nothing?)"
+        if spread < MIN_STD:
+            return (f"ppg varies by at most {spread:.3g} (std) within any {WINDOW_S:g} s window, below the device's "
+                    f"flat threshold ({MIN_STD:g}): give the column in larger units (a sensor's counts or millivolts)")
+        return None
+
     def windows(self, inputs: str = "ppg", stream: bool = False) -> WindowSet:
         """The labelled windows `edgeppg eval` scores, cut by the device's preprocessing, as a model with
         `inputs` sees them."""
@@ -58,9 +76,12 @@ class CsvRecording:
         x, status, _ = native.windows(self.ppg, self.rate_hz)
         x, steps = front_end(x, self.acc, self.rate_hz, inputs, str(self.path))
         n = min(len(x), len(self.reference_bpm))
-        return labelled_windows(self.path.stem, str(self.path), self.seconds, x[:n], status[:n],
-                                self.reference_bpm[:n], np.arange(n) * STRIDE_S, self._motion(n), steps=steps[:n],
-                                stream=stream)
+        ws = labelled_windows(self.path.stem, str(self.path), self.seconds, x[:n], status[:n],
+                              self.reference_bpm[:n], np.arange(n) * STRIDE_S, self._motion(n), steps=steps[:n],
+                              stream=stream)
+        if len(ws) == 0 and (why := self.unreadable()):
+            raise EdgeppgError(f"{self.path}: the device can read no window of it: {why}")
+        return ws
 
     def _motion(self, n: int) -> np.ndarray:
         """Per window, the spread of |acc| (g): what tells still windows from motion ones."""
@@ -128,7 +149,10 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
     ref = _reference(t0, d["hr"], n) if "hr" in d else np.full(n, np.nan)
     note = (f"{path.name}: {how}; {'accelerometer' if acc is not None else 'no accelerometer'}; "
             f"{'reference: its hr column' if 'hr' in d else 'no reference heart rate'}")
-    return CsvRecording(path, np.asarray(ppg, np.float64), float(out_rate), acc, ref, note, "hr" in d)
+    rec = CsvRecording(path, np.asarray(ppg, np.float64), float(out_rate), acc, ref, note, "hr" in d)
+    if why := rec.unreadable():  # streamed all the same: the device's "unavailable" is what it shows
+        rec.note += f"; {why}"
+    return rec
 
 
 def _antialiased(columns: np.ndarray, t: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
