@@ -51,7 +51,8 @@ def assert_one_line_error(code: int, stderr: str, names: str) -> None:
 # --- the files the cases damage or point at -----------------------------------------------------------------
 
 def _rows(n: int, rate: float = 25.0, bad: dict | None = None, back: int | None = None, gap: tuple | None = None,
-          axes: str = "acc_x,acc_y,acc_z", hr: bool = True, scale: float = 1.0) -> str:
+          axes: str = "acc_x,acc_y,acc_z", hr: bool = True, scale: float = 1.0, acc: str = "0.0",
+          bpm: str = "72") -> str:
     """A CSV recording's text: n samples of a 72 BPM pulse at `rate` (its amplitude `scale`), with the given
     damage."""
     t = np.arange(n) / rate
@@ -61,7 +62,7 @@ def _rows(n: int, rate: float = 25.0, bad: dict | None = None, back: int | None 
         time = t[i] - (1.0 if back is not None and i == back else 0.0)
         value = (bad or {}).get(i, "" if gap and gap[0] <= i <= gap[1] else
                                 f"{ppg[i]:.4f}" if scale == 1.0 else repr(float(ppg[i] * scale)))
-        lines.append(f"{time:.4f},{value}" + ",0.0" * len(axes.split(",")) + (",72" if hr else ""))
+        lines.append(f"{time:.4f},{value}" + f",{acc}" * len(axes.split(",")) + (f",{bpm}" if hr else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -387,6 +388,12 @@ CASES: list[tuple[str, Callable, str]] = [
      "ppg reaches 1e+30, beyond what the device's float32 normalisation holds"),
     ("csv-ppg-constant", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, scale=0.0))],
      "ppg never changes within any 8 s window"),
+    ("csv-acc-in-m-s2", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, acc="5.66"))],
+     "look like m/s^2 (their magnitude is typically 9.803, gravity at rest); the layout takes g: divide them by 9.81"),
+    ("csv-acc-in-milli-g", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, acc="577"))],
+     "acc_x, acc_y, acc_z look like milli-g"),
+    ("csv-hr-in-hertz", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400, bpm="1.2"))],
+     "rec.csv: hr is typically 1.2, not a heart rate in BPM (20-300; beats per second are times 60)"),
     ("csv-missing", lambda t, te, _: ["eval", te, "--recording", t / "none.csv"], "none.csv: file not found"),
     ("csv-and-dataset", lambda t, te, _: ["eval", te, "--recording", _csv(t, _rows(400)), "--eval-dataset",
                                           "synthetic"], "--recording and --eval-dataset"),

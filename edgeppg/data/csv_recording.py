@@ -5,8 +5,9 @@
     0.04,51240,0.01,-0.98,0.12,
 
 A header row names the columns: `time_s` (seconds) and `ppg` (raw PPG, larger = more blood volume) are
-needed; `acc_x`, `acc_y`, `acc_z` (g, all three or none) and `hr` (a reference heart rate in BPM,
-where known; empty cells and values not above 0 are unknown) are optional; other columns are ignored (a
+needed; `acc_x`, `acc_y`, `acc_z` (g, all three or none; m/s^2 and milli-g are told by gravity and refused)
+and `hr` (a reference heart rate in BPM, where known; empty cells and values not above 0 are unknown) are
+optional; other columns are ignored (a
 spreadsheet's byte-order mark, quoted names and blank lines at the end are read as well). The rate comes from the
 time column: a steady rate the device takes is kept, anything else (another rate, or uneven sampling)
 is interpolated once on the host onto the model's 25 Hz grid, as for the e2epyppg watch (low-passed
@@ -32,6 +33,7 @@ REQUIRED = ("time_s", "ppg")
 ACC = ("acc_x", "acc_y", "acc_z")
 MIN_RATE_HZ = 10.0  # below this a pulse wave is too coarsely sampled to interpolate
 STEADY = 0.02  # a rate is steady when every interval is within 2 % of the median one
+LOW_BPM, HIGH_BPM = 20.0, 300.0  # a reference whose typical value lies outside these is in another unit
 MAX_PPG = 1e15  # the device normalises in float32: squares of larger values overflow its window's spread
 
 
@@ -127,6 +129,7 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
         raise EdgeppgError(f"{path}: sampled at {rate:.3g} Hz: too slow for heart rate (at least {MIN_RATE_HZ:g} Hz)"
                            + unit)
     acc = np.stack([d[c] for c in ACC], axis=1) if present else None
+    _in_units(path, acc, d.get("hr"))
     steady = np.abs(dt * rate - 1.0).max() <= STEADY and not repeated
     taken = next((r for r in rates if abs(rate / r - 1.0) <= STEADY), None)
     t0 = t - t[0]
@@ -153,6 +156,23 @@ def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:
     if why := rec.unreadable():  # streamed all the same: the device's "unavailable" is what it shows
         rec.note += f"; {why}"
     return rec
+
+
+def _in_units(path: Path, acc: np.ndarray | None, hr: np.ndarray | None) -> None:
+    """Columns in another unit than the layout's would be read as valid and give wrong figures without a word
+    (the motion gate is 0.05 g; MAE against beats per second is nonsense), so the two mistakes a unit makes
+    plain are refused: an accelerometer whose typical magnitude is gravity in m/s^2 or in milli-g, and a
+    reference heart rate outside any heart's range."""
+    if acc is not None:
+        g = float(np.median(np.linalg.norm(acc, axis=1)))
+        for low, high, unit, factor in ((4.9, 19.6, "m/s^2", "9.81"), (490.0, 1960.0, "milli-g", "1000")):
+            if low <= g <= high:
+                raise EdgeppgError(f"{path}: acc_x, acc_y, acc_z look like {unit} (their magnitude is typically "
+                                   f"{g:.4g}, gravity at rest); the layout takes g: divide them by {factor}")
+    known = hr[np.isfinite(hr) & (hr > 0)] if hr is not None else np.empty(0)
+    if known.size and not LOW_BPM <= float(np.median(known)) <= HIGH_BPM:
+        raise EdgeppgError(f"{path}: hr is typically {float(np.median(known)):.3g}, not a heart rate in BPM "
+                           f"({LOW_BPM:g}-{HIGH_BPM:g}; beats per second are times 60)")
 
 
 def _antialiased(columns: np.ndarray, t: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
