@@ -20,7 +20,7 @@ from edgeppg.study import runner
 from edgeppg.study.config import data_config
 from edgeppg.study.stats import MIN_PARTICIPANTS
 from edgeppg.study.config import Study, cells, load_study
-from edgeppg.study.report import fit_scaling, front_distance, pareto
+from edgeppg.study.figures import fit_scaling, front_distance, pareto
 
 TINY = Study(name="tiny", dataset={"name": "synthetic", "subjects": 6, "minutes": 5, "seed": 3}, teachers=(2,),
              students=(1,), strategies=("scratch", "dkd"), betas=(8.0,), epochs=3, width=8, kernel=5)
