@@ -75,6 +75,8 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.train.restart and not self.data.stream:
             raise SettingError(TrainConfig, "restart", "applies to streaming models only (--stream)")
+        if not self.data.stream:
+            self.model.check_window()
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -137,6 +137,9 @@ CASES: list[tuple[str, Callable, str]] = [
      "--stream"),
     ("hidden-zero", lambda t, *_: ["train", "--out", t / "r", "--arch", "mlp", "--hidden", "0"], "--hidden"),
     ("subjects-too-few", lambda t, *_: ["train", "--out", t / "r", "--subjects", "1"], "--subjects"),
+    ("kernel-even", lambda t, *_: ["train", "--out", t / "r", "--kernel", "4"], "--kernel: must be odd"),
+    ("student-kernel-even", lambda t, te, _: ["distill", "--teacher", te, "--out", t / "s", "--student-kernel", "4"],
+     "--student-kernel: must be odd"),
     ("mlp-with-a-kernel", lambda t, *_: ["train", "--out", t / "r", "--arch", "mlp", "--kernel", "5", "--width", "8"],
      "--width, --kernel: not read by the mlp (its options: --hidden)"),
     ("resnet-with-mlp-units", lambda t, te, _: ["distill", "--teacher", te, "--out", t / "s", "--student-hidden", "32"],
@@ -273,6 +276,8 @@ CASES: list[tuple[str, Callable, str]] = [
     # studies
     ("study-epochs-text", lambda t, *_: ["sweep", _study(t, "epochs: ten\n")], "epochs"),
     ("study-width-zero", lambda t, *_: ["sweep", _study(t, "width: 0\n")], "width"),
+    ("study-even-kernel", lambda t, *_: ["sweep", _study(t, "name: s\nkernel: 4\n")],
+     "study.yaml: kernel: must be odd for a window model's 'same' padding, got 4"),
     ("study-unknown-key", lambda t, *_: ["sweep", _study(t, "epoch: 3\n")], "epoch"),
     ("study-duplicate-key", lambda t, *_: ["sweep", _study(t, "seeds: [0, 1]\nepochs: 2\nseeds: [0]\n")],
      "study.yaml: not valid YAML (the key 'seeds' is given twice (line 3))"),

@@ -46,6 +46,12 @@ class ModelSpec:
         if self.pool_s % STRIDE_S:
             raise SettingError(type(self), "pool_s", f"must be whole {STRIDE_S:g} s updates, got {self.pool_s}")
 
+    def check_window(self) -> None:
+        """A window ResNet's 'same' padding needs an odd kernel; a streaming one's valid convolutions take any."""
+        if self.arch == "resnet1d" and self.kernel % 2 == 0:
+            raise SettingError(type(self), "kernel", f"must be odd for a window model's 'same' padding, got "
+                                                     f"{self.kernel} (a streaming model, --stream, takes any)")
+
     @property
     def strides(self) -> tuple[int, ...]:
         """Each block's stride as block_strides gives them; () for the default plan."""
@@ -95,6 +101,7 @@ def build_model(spec: ModelSpec, stream: bool = False) -> nn.Module:
         raise EdgeppgError(f"--pool-s {spec.pool_s}: a window model pools its whole window; only a streaming model "
                            "(--stream) pools less")
     if spec.arch == "resnet1d":  # the spec checked its own ranges when it was made
+        spec.check_window()
         return ResNet1D(spec.blocks, spec.width, spec.kernel, stem_stride=spec.stem_stride, block_strides=spec.strides)
     if spec.arch == "mlp":
         return MLP(spec.hidden, spec.layers)
