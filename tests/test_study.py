@@ -296,3 +296,21 @@ def test_distance_from_the_front_is_zero_on_it_and_measured_at_no_higher_cost():
     pts = [(1.0, 5.0), (2.0, 4.0), (2.5, 4.5), (3.0, 2.0), (0.5, 9.0)]
     assert [pts[i] for i in pareto(pts)] == [(0.5, 9.0), (1.0, 5.0), (2.0, 4.0), (3.0, 2.0)]
     assert front_distance(pts) == [0.0, 0.0, 0.5, 0.0, 0.0]
+
+
+def test_a_study_never_takes_another_studys_cells_as_its_own(tmp_path):
+    """A cell folder made with other settings (another study's epochs) in the study folder is refused before any
+    cell runs, naming the cell and the setting; cells made alike, and new cells beside them, go on as before."""
+    from edgeppg.files import CONFIG, write_json
+    from edgeppg.study.config import run_config
+
+    teachers, students = cells(TINY)
+    for cell in teachers + students:  # as if TINY had run here (its cells' configs, nothing trained)
+        (tmp_path / "cells" / cell.id).mkdir(parents=True)
+        write_json(tmp_path / "cells" / cell.id / CONFIG, run_config(TINY, cell, tmp_path.resolve(), 1).to_dict())
+    other = replace(TINY, epochs=5)
+    with pytest.raises(EdgeppgError, match=r"cell teacher-2b-seed0 was made with other settings \(train.epochs"):
+        runner.run_study(other, tmp_path)
+    assert not (tmp_path / "study.json").exists() and not (tmp_path / "results.csv").exists()
+    more = replace(TINY, seeds=(0, 1))  # the same study with a seed added: its existing cells are its own
+    runner._refuse_others(more, [c for group in cells(more) for c in group], tmp_path.resolve())  # raises nothing

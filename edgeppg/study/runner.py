@@ -21,7 +21,8 @@ from pathlib import Path
 from edgeppg import compute, schema
 from edgeppg.device.spec import WINDOW
 from edgeppg.errors import EdgeppgError
-from edgeppg.runs import CHECKPOINT, METRICS, atomic_write_bytes, read_json, write_json
+from edgeppg.config import diff
+from edgeppg.runs import CHECKPOINT, CONFIG, METRICS, RESUMABLE_CHANGES, atomic_write_bytes, read_json, write_json
 from edgeppg.study.config import Cell, Study, cells, run_config
 
 RESULTS = "results.csv"
@@ -138,15 +139,31 @@ def write_results(study: Study, out: Path) -> Path:
     return out / RESULTS
 
 
+def _refuse_others(study: Study, todo: list[Cell], out: Path) -> None:
+    """A cell folder already in `out` is reused (finished) or resumed only when this study would make it with
+    the same settings; one made by another study (other epochs, data, width...) would be taken as this one's
+    without a word, so the sweep is refused before any cell runs, naming the cell and what differs."""
+    for cell in todo:
+        stored = out / "cells" / cell.id / CONFIG
+        if stored.is_file():
+            changed = [k for k in diff(read_json(stored), run_config(study, cell, out, 1).to_dict())
+                       if k not in RESUMABLE_CHANGES]
+            if changed:
+                raise EdgeppgError(f"{out}: cell {cell.id} was made with other settings ({', '.join(changed[:4])}"
+                                   f"{', ...' if len(changed) > 4 else ''}); this study would take it as its own: "
+                                   "give another --out, or remove the cell")
+
+
 def run_study(study: Study, out: Path, workers: int = 0, ray_address: str | None = None,
               progress: Callable[[dict, int, int], None] | None = None, device: str = "auto",
               gpus_per_cell: float = 1.0) -> Path:
     """Run every cell not finished yet; returns the results table. `device` as for `train`: with
     local processes, GPUs are shared out round-robin; on Ray each cell asks for `gpus_per_cell`."""
     out = out.resolve()  # students name their teacher's folder; workers may run elsewhere
+    teachers, students = cells(study)
+    _refuse_others(study, teachers + students, out)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "study.json", study.to_dict())
-    teachers, students = cells(study)
     workers = workers or max(1, min(os.cpu_count() or 1, len(students) or 1))
     threads = max(1, (os.cpu_count() or 1) // workers)
     engine = _ray_engine(ray_address, threads, device, gpus_per_cell) if ray_address \
