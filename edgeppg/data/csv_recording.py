@@ -7,13 +7,13 @@
 A header row names the columns: `time_s` (seconds) and `ppg` (raw PPG, larger = more blood volume) are
 needed; `acc_x`, `acc_y`, `acc_z` (g, all three or none; m/s^2 and milli-g are told by gravity and refused)
 and `hr` (a reference heart rate in BPM, where known; empty cells and values not above 0 are unknown) are
-optional; other columns are ignored (a
-spreadsheet's byte-order mark, quoted names and blank lines at the end are read as well). The rate comes from the
-time column: a steady rate the device takes is kept, anything else (another rate, or uneven sampling)
-is interpolated once on the host onto the model's 25 Hz grid, as for the e2epyppg watch (low-passed
-first when faster, so that nothing above 12.5 Hz folds into the pulse band). A file that
-cannot be read as such (a column missing, a value that is not a number, time going backwards or
-standing still, a gap in the PPG, too short for one window) is one line naming the file and the line.
+optional; other columns are ignored (a spreadsheet's byte-order mark, quoted names and blank lines at the
+end are read as well). The rate comes from the time column: a steady rate the device takes is kept,
+anything else (another rate, or uneven sampling) is interpolated once on the host onto the model's 25 Hz
+grid, as for the e2epyppg watch (low-passed first when faster, so that nothing above 12.5 Hz folds into the
+pulse band). A file that cannot be read as such (a column missing, a value that is not a number, time going
+backwards or standing still, a gap in the PPG, too short for one window) is one line naming the file and the
+line.
 """
 
 from __future__ import annotations

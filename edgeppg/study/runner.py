@@ -19,9 +19,9 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from edgeppg import compute, schema
+from edgeppg.config import RunConfig, diff
 from edgeppg.device.spec import WINDOW
 from edgeppg.errors import EdgeppgError
-from edgeppg.config import diff
 from edgeppg.runs import CHECKPOINT, CONFIG, METRICS, RESUMABLE_CHANGES, atomic_write_bytes, read_json, write_json
 from edgeppg.study.config import Cell, Study, cells, run_config
 
@@ -145,9 +145,9 @@ def _refuse_others(study: Study, todo: list[Cell], out: Path) -> None:
     without a word, so the sweep is refused before any cell runs, naming the cell and what differs."""
     for cell in todo:
         stored = out / "cells" / cell.id / CONFIG
-        if stored.is_file():
-            changed = [k for k in diff(read_json(stored), run_config(study, cell, out, 1).to_dict())
-                       if k not in RESUMABLE_CHANGES]
+        if stored.is_file():  # read through RunConfig: a setting added since the cell was made counts at its default
+            made = RunConfig.from_dict(read_json(stored), str(stored)).to_dict()
+            changed = [k for k in diff(made, run_config(study, cell, out, 1).to_dict()) if k not in RESUMABLE_CHANGES]
             if changed:
                 raise EdgeppgError(f"{out}: cell {cell.id} was made with other settings ({', '.join(changed[:4])}"
                                    f"{', ...' if len(changed) > 4 else ''}); this study would take it as its own: "
