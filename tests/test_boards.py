@@ -1,6 +1,6 @@
 """Real dev boards (a wearable part per core: micro:bit v1, MAX32600MBED, nRF52840 DK, NUCLEO-F767ZI, nRF54L15 DK
-and nRF9160 DK, Alif B1), the emulated cores and the TensorFlow Lite Micro backend: what can be checked without the boards or a
-TFLM tree is checked here; what needs them says why it is skipped."""
+and nRF9160 DK, Alif B1), the emulated cores and the TensorFlow Lite Micro backend: what can be checked without
+the boards or a TFLM tree is checked here; what needs them says why it is skipped."""
 
 import contextlib
 from fractions import Fraction
@@ -249,8 +249,8 @@ def test_a_ram_loaded_part_gets_a_pyocd_target_from_its_memory_and_starts_from_i
     name = flash.pyocd_target(b1)
     assert flash.pyocd_target(b1) == name and name in TARGET
     assert issubclass(TARGET[name], CoreSightTarget)
-    assert [(r.start, r.length, r.is_ram) for r in flash.ram_memory(b1).regions] == [(0, 512 << 10, True),
-                                                                      (0x20000000, 1496 << 10, True)]
+    assert [(r.start, r.length, r.is_ram) for r in flash.ram_memory(b1).regions] == [
+        (0, 512 << 10, True), (0x20000000, 1496 << 10, True)]
     assert flash.pyocd_target(boards.board("nrf52840dk")) == "nrf52840"  # pyOCD's own target, as it is
 
     elf = tmp_path / "app.elf"

@@ -47,13 +47,13 @@ def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200
     folder = run_folder(path)
     export = schema.read(folder / ex.EXPORT_JSON, schema.EXPORT) if (folder / ex.EXPORT_JSON).is_file() else {}
     metrics = schema.read(folder / METRICS, schema.METRICS) if (folder / METRICS).is_file() else {}
-    config = RunConfig.from_dict(read_json(folder / CONFIG), str(folder / CONFIG)).to_dict() \
-        if (folder / CONFIG).is_file() else {}  # checked here: the workers take the input's length from it
+    config = RunConfig.from_dict(read_json(folder / CONFIG), str(folder / CONFIG)) \
+        if (folder / CONFIG).is_file() else None  # checked here: the workers take the input's length from it
     result = {"run": str(folder), "model": export.get("model") or metrics.get("model"),
               "params": export.get("params", metrics.get("params")), "macs": export.get("macs", metrics.get("macs")),
               "runs": runs, "batch": batch, "threads": threads, "runtimes": {}, "skipped": {},
               # which windows the MAE column comes from: two runs' MAE are compared only on the same ones
-              "mae_scored_on": {"data": config.get("data"),
+              "mae_scored_on": {"data": config.to_dict()["data"] if config else None,
                                 "participants": export.get("held_out", {}).get("participants")}}
     for rt in runtimes:
         if rt not in RUNTIMES:
@@ -64,7 +64,7 @@ def bench_host(path: Path, runtimes: tuple[str, ...] = RUNTIMES, runs: int = 200
             continue
         if progress:
             progress(rt)
-        row = _measure(rt, folder, runs, batch, threads, bool(config.get("data", {}).get("stream")))
+        row = _measure(rt, folder, runs, batch, threads, bool(config and config.data.stream))
         row["file_bytes"] = file.stat().st_size
         acc = export.get("accuracy", {}).get(_ACCURACY_OF[rt])
         if acc:

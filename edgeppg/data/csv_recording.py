@@ -59,8 +59,7 @@ class CsvRecording:
         if peak > MAX_PPG:
             return (f"ppg reaches {peak:.3g}, beyond what the device's float32 normalisation holds "
                     f"(|ppg| <= {MAX_PPG:g}): give the column in smaller units")
-        per, step = int(round(WINDOW_S * self.rate_hz)), int(round(STRIDE_S * self.rate_hz))
-        spread = max(float(self.ppg[i: i + per].std()) for i in range(0, max(1, len(self.ppg) - per + 1), step))
+        spread = float(_per_window_std(self.ppg, self.rate_hz).max())
         if spread == 0:
             return f"ppg never changes within any {WINDOW_S:g} s window (a sensor reading nothing?)"
         if spread < MIN_STD:
@@ -89,10 +88,14 @@ class CsvRecording:
         """Per window, the spread of |acc| (g): what tells still windows from motion ones."""
         if self.acc is None:
             return np.full(n, np.nan)
-        magnitude = np.linalg.norm(self.acc, axis=1)
-        per = int(round(WINDOW_S * self.rate_hz))
-        step = int(round(STRIDE_S * self.rate_hz))
-        return np.array([magnitude[i * step: i * step + per].std() for i in range(n)])
+        return _per_window_std(np.linalg.norm(self.acc, axis=1), self.rate_hz, n)
+
+
+def _per_window_std(x: np.ndarray, rate_hz: float, n: int | None = None) -> np.ndarray:
+    """The spread of `x` (at `rate_hz`) within each 8 s window every 2 s: its first `n`, or every whole one."""
+    per, step = int(round(WINDOW_S * rate_hz)), int(round(STRIDE_S * rate_hz))
+    n = max(1, (len(x) - per) // step + 1) if n is None else n
+    return np.array([x[i * step: i * step + per].std() for i in range(n)])
 
 
 def read(path: Path, rates: tuple[float, ...] = SENSOR_RATES) -> CsvRecording:

@@ -139,7 +139,8 @@ def write_report(results: Path, out: Path | None = None) -> Path:
     published whole over an earlier report (`files.publishing`); a folder holding files of those names that no
     report wrote is refused before any work."""
     results = Path(results)
-    target = Path(out) if out else (results if results.is_dir() else results.parent) / "report"
+    study = results if results.is_dir() else results.parent
+    target = Path(out) if out else study / "report"
     names = (REPORT_MD, FACTS, REPORT_HTML, *(f"{n}.png" for n in FIGURES))
     if out is not None and target.exists() and not target.is_dir():
         raise EdgeppgError(f"--out {out}: is a file, not a folder for the report")
@@ -148,13 +149,12 @@ def write_report(results: Path, out: Path | None = None) -> Path:
                            "wrote; a report replaces only its own files: choose another folder")
     rows = read_results(results)
     with files.publishing(target, names, REPORT_HTML) as stage:
-        _write(rows, results, stage)
+        _write(rows, results, study / "cells", stage)
     return target
 
 
-def _write(rows: list[dict], results: Path, out: Path) -> None:
+def _write(rows: list[dict], results: Path, cells_dir: Path, out: Path) -> None:
     facts = make_figures(rows, out)
-    cells_dir = (results if results.is_dir() else results.parent) / "cells"
     facts["comparisons"] = comparisons(rows, cells_dir)
     text = findings(facts)
     table_rows = sorted(rows, key=lambda r: (r["kind"] != "teacher", r["student_blocks"], r["cell"]))
