@@ -17,6 +17,7 @@ import sys
 import time
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +123,16 @@ def write_status(run_dir: Path, status: str, **extra: object) -> None:
 RESUMABLE_CHANGES = ("train.threads", "train.device", "distill.teacher")
 
 
+def changed_settings(folder: Path, config: RunConfig, ignore: tuple[str, ...] = RESUMABLE_CHANGES,
+                     as_run: Callable[[dict], dict] = lambda d: d) -> list[str]:
+    """The settings (dotted keys) `config` differs in from the one the run in `folder` was made with, minus
+    `ignore`; its config.json is read through RunConfig, so a setting added to edgeppg since counts at its
+    default and a damaged file is one line. `as_run` maps both before they are compared (train.ensure_run
+    resolves the device). The one comparison behind resuming a run, reusing a finished one and a study's cells."""
+    made = RunConfig.from_dict(read_json(folder / CONFIG), str(folder / CONFIG)).to_dict()
+    return [k for k in diff(as_run(made), as_run(config.to_dict())) if k not in ignore]
+
+
 def prepare_run_dir(out: Path, config: RunConfig, resume: bool, device: torch.device | None = None) -> Path:
     """Create a fresh run folder, or check that the one being resumed was made with the same config."""
     if resume:
@@ -129,7 +140,7 @@ def prepare_run_dir(out: Path, config: RunConfig, resume: bool, device: torch.de
             raise EdgeppgError(f"{out}: nothing to resume (no {CHECKPOINT})")
         if (out / METRICS).is_file():
             raise EdgeppgError(f"{out}: this run already finished; nothing to resume")
-        changed = [k for k in diff(read_json(out / CONFIG), config.to_dict()) if k not in RESUMABLE_CHANGES]
+        changed = changed_settings(out, config)
         if changed:
             raise EdgeppgError(f"{out}: cannot resume with a different config (changed: {', '.join(changed)})")
         write_json(out / CONFIG, config.to_dict())  # the thread count or the teacher's place may have changed

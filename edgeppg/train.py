@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from edgeppg.config import RunConfig, diff
+from edgeppg.config import RunConfig
 from edgeppg.data.augment import augment, restart
 from edgeppg.data.dataset import Splits, load_splits, split_subjects
 from edgeppg.data.dataset import load_windows
@@ -37,8 +37,8 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.metrics import evaluate_set, mae_by_subject
 from edgeppg.models.complexity import count_macs, count_params
 from edgeppg.models.spec import build_model
-from edgeppg.runs import (CHECKPOINT, CONFIG, METRICS, MODEL, load_model, load_torch, model_path, prepare_run_dir,
-                          read_json, save_model, save_torch, write_json, write_status)
+from edgeppg.runs import (CHECKPOINT, CONFIG, METRICS, MODEL, changed_settings, load_model, load_torch, model_path,
+                          prepare_run_dir, read_json, save_model, save_torch, write_json, write_status)
 
 
 def set_threads(threads: int) -> int:
@@ -86,9 +86,8 @@ def ensure_run(config: RunConfig, out: Path, console: Console | None = None) -> 
     trained otherwise. A finished run of another config is an error, not a silent stand-in."""
     console = console or Console(stderr=True)
     if (out / METRICS).is_file():
-        # read back through RunConfig, so a setting added since the run was made counts at its default
-        old = RunConfig.from_dict(read_json(out / CONFIG), str(out / CONFIG)).to_dict()
-        changed = diff(_on_this_machine(old), _on_this_machine(config.to_dict()))
+        # nothing may differ for a finished run (the thread count changes its weights), but the device as resolved
+        changed = changed_settings(out, config, ignore=(), as_run=_on_this_machine)
         if changed:
             raise EdgeppgError(f"{out}: finished with another config ({', '.join(changed[:3])} differ); "
                                "remove it or choose another folder")

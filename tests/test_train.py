@@ -18,7 +18,7 @@ from edgeppg.data.dataset import load_splits
 from edgeppg.distill import FROM_TEACHER
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
-from edgeppg.runs import load_model, load_torch, read_json, save_torch
+from edgeppg.runs import load_model, load_torch, prepare_run_dir, read_json, save_torch
 from edgeppg.train import run
 
 
@@ -189,8 +189,6 @@ def test_checkpoints_are_not_unpickled(tmp_path):
 
 
 def test_a_run_never_writes_into_a_folder_of_the_user_s(tmp_path, tiny_data, quick_train):
-    from edgeppg.runs import prepare_run_dir
-
     config = RunConfig(tiny_data, ModelSpec(blocks=1, width=8), replace(quick_train, epochs=1))
     mine = tmp_path / "proj"
     mine.mkdir()
@@ -219,6 +217,17 @@ def test_resume_refuses_a_changed_config(tmp_path, tiny_data, quick_train):
     (tmp_path / "r" / "metrics.json").unlink()
     with pytest.raises(EdgeppgError, match=r"changed: model.blocks"):
         run(replace(config, model=ModelSpec(blocks=2, width=8)), tmp_path / "r", resume=True)
+    # a run interrupted under an older edgeppg, whose config.json lacks a setting added since, resumes: the
+    # stored config is read through RunConfig (as a finished run's and a study's cells are), the setting at its default
+    stored = json.loads((tmp_path / "r" / "config.json").read_text())
+    del stored["train"]["ema"]
+    (tmp_path / "r" / "config.json").write_text(json.dumps(stored))
+    prepare_run_dir(tmp_path / "r", config, resume=True)
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["train"]["ema"] == 0.0
+    stored["train"]["epochs"] = "many"  # and a damaged one is one line naming the file and the setting
+    (tmp_path / "r" / "config.json").write_text(json.dumps(stored))
+    with pytest.raises(EdgeppgError, match=r"r/config.json: .*epochs"):
+        run(config, tmp_path / "r", resume=True)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -19,10 +19,9 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from edgeppg import compute, schema
-from edgeppg.config import RunConfig, diff
 from edgeppg.device.spec import WINDOW
 from edgeppg.errors import EdgeppgError
-from edgeppg.runs import CHECKPOINT, CONFIG, METRICS, RESUMABLE_CHANGES, atomic_write_bytes, read_json, write_json
+from edgeppg.runs import CHECKPOINT, CONFIG, METRICS, atomic_write_bytes, changed_settings, read_json, write_json
 from edgeppg.study.config import Cell, Study, cells, run_config
 
 RESULTS = "results.csv"
@@ -144,10 +143,9 @@ def _refuse_others(study: Study, todo: list[Cell], out: Path) -> None:
     the same settings; one made by another study (other epochs, data, width...) would be taken as this one's
     without a word, so the sweep is refused before any cell runs, naming the cell and what differs."""
     for cell in todo:
-        stored = out / "cells" / cell.id / CONFIG
-        if stored.is_file():  # read through RunConfig: a setting added since the cell was made counts at its default
-            made = RunConfig.from_dict(read_json(stored), str(stored)).to_dict()
-            changed = [k for k in diff(made, run_config(study, cell, out, 1).to_dict()) if k not in RESUMABLE_CHANGES]
+        folder = out / "cells" / cell.id
+        if (folder / CONFIG).is_file():
+            changed = changed_settings(folder, run_config(study, cell, out, 1))
             if changed:
                 raise EdgeppgError(f"{out}: cell {cell.id} was made with other settings ({', '.join(changed[:4])}"
                                    f"{', ...' if len(changed) > 4 else ''}); this study would take it as its own: "
