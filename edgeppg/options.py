@@ -16,6 +16,7 @@ from edgeppg.errors import EdgeppgError
 from edgeppg.mcu.boards import BOARDS
 from edgeppg.metrics import READOUTS
 from edgeppg.models.spec import ARCHS, READ_BY, ModelSpec
+from edgeppg.settings import dashed
 
 
 def _choices(name: str, values: tuple[str, ...]) -> type[Enum]:
@@ -31,7 +32,7 @@ SYN, TC, DC, MS = SyntheticConfig(), TrainConfig(), DistillConfig(), ModelSpec()
 
 def given(ctx: typer.Context, *params: str) -> list[str]:
     """The options among `params` (parameter names) that the command line gave, as the user wrote them."""
-    return [f"--{p.replace('_', '-')}" for p in params
+    return [dashed(p) for p in params
             if p in ctx.params and ctx.get_parameter_source(p).name != "DEFAULT"]  # typer vendors click's enum
 
 
@@ -39,7 +40,7 @@ def refuse_unread(ctx: typer.Context, arch: str, prefix: str = "") -> None:
     """An architecture's options given for another one (`--kernel` for an MLP) are refused, not ignored."""
     foreign = given(ctx, *(prefix + f for a, fields in READ_BY.items() if a != arch for f in fields))
     if foreign:
-        own = [f"--{(prefix + f).replace('_', '-')}" for f in READ_BY[arch] if prefix + f in ctx.params]
+        own = [dashed(prefix + f) for f in READ_BY[arch] if prefix + f in ctx.params]
         raise EdgeppgError(f"{', '.join(foreign)}: not read by the {arch} (its options: {', '.join(own)})")
 
 

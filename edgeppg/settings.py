@@ -52,6 +52,11 @@ def text(option: Option = "") -> dict:
     return {"kind": str, "option": option}
 
 
+def dashed(name: str) -> str:
+    """A parameter's option as the command line spells it (typer's rule: `no_build` is --no-build)."""
+    return "--" + name.replace("_", "-")
+
+
 def option(cls: type, name: str, command: str | None = None) -> str | None:
     """The command-line option that sets field `name` of config class `cls` in `command` (None: the
     command it is usually set in), or None where no option sets it. A class's OPTION_PREFIX renames its
@@ -64,14 +69,14 @@ def option(cls: type, name: str, command: str | None = None) -> str | None:
         return None  # the class's options belong to other commands (a distilled student takes its teacher's data)
     if opt is None:
         return None
-    opt = opt or "--" + name.replace("_", "-")
+    opt = opt or dashed(name)
     prefix = getattr(cls, "OPTION_PREFIX", {}).get(command, "")
     return prefix + opt[2:] if prefix else opt
 
 
 def option_name(cls: type, name: str, command: str | None = None) -> str:
     """The option an error about field `name` names: its own, or --<field-name> when none sets it."""
-    return option(cls, name, command) or "--" + name.replace("_", "-")
+    return option(cls, name, command) or dashed(name)
 
 
 def problem_with(value: object, rule: dict) -> str | None:

@@ -13,6 +13,7 @@ from rich.table import Table
 from edgeppg import extras
 from edgeppg.bench import report
 from edgeppg.errors import EdgeppgError
+from edgeppg.settings import dashed
 
 
 
@@ -24,7 +25,7 @@ def bench_runs(runs: list[Path], target: str, console: Console, show: Callable[[
     from edgeppg.mcu import boards
 
     host, mcu = host or {}, mcu or {}
-    core_only = [f"--{k.replace('_', '-')}" for k in ("board", "probe", "port", "helium", "plain_c") if mcu.get(k)]
+    core_only = [dashed(k) for k in ("board", "probe", "port", "helium", "plain_c") if mcu.get(k)]
     if target == "host" and (core_only or profile):
         core = f" (--board {mcu['board']} is a {boards.board(mcu['board']).core})" if mcu.get("board") else ""
         raise EdgeppgError(f"{', '.join(core_only + ['--profile'] * profile)}: a core's option, not the host's: "
