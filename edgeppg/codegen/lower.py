@@ -188,14 +188,19 @@ def _add(graph: Graph, op: Op) -> Step:
         "table2": fp.add_input_table(-b.zero_point, left_shift, m2, s2)}, [a.index, b.index], out.index)
 
 
-def _pad(graph: Graph, op: Op) -> Step:
-    inp, pads, out = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
+def _moves_values(graph: Graph, op: Op, inp: Tensor, out: Tensor) -> None:
+    """An op that moves int8 values without rescaling them (a pad, a crop): both sides int8, one quantisation."""
     _int8(graph, op, inp)
     _int8(graph, op, out)
-    if pads.data is None:
-        raise _fail(graph, op.describe(), f"{pads.describe()}: paddings must be constant")
     if (inp.scale, inp.zero_point) != (out.scale, out.zero_point):
         raise _fail(graph, op.describe(), "input and output quantisation differ")
+
+
+def _pad(graph: Graph, op: Op) -> Step:
+    inp, pads, out = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
+    _moves_values(graph, op, inp, out)
+    if pads.data is None:
+        raise _fail(graph, op.describe(), f"{pads.describe()}: paddings must be constant")
     p = pads.data.reshape(-1, 2)
     axis = len(p) - 2  # the length axis of [.., L, C]
     if np.any(np.delete(p, axis, axis=0) != 0):
@@ -212,10 +217,7 @@ def _pad(graph: Graph, op: Op) -> Step:
 def _crop(graph: Graph, op: Op) -> Step:
     """A run of the length axis (tflite_model.with_crops: a STRIDED_SLICE, with or without layout TRANSPOSEs)."""
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    _int8(graph, op, inp)
-    _int8(graph, op, out)
-    if (inp.scale, inp.zero_point) != (out.scale, out.zero_point):
-        raise _fail(graph, op.describe(), "input and output quantisation differ")
+    _moves_values(graph, op, inp, out)
     in_w, c = _squeeze_nwc(graph, op, inp)
     out_w, c_out = _squeeze_nwc(graph, op, out)
     if c_out != c or out_w != op.options["length"] or op.options["begin"] + out_w > in_w:

@@ -28,6 +28,18 @@ static inline char *ep_fmt_str(char *p, const char *s) {
   return p;
 }
 
+/* " tick_instructions=I[/D]": what one tick of the board's counter is worth (ep_board_tick_instructions and
+ * ep_board_tick_divisor), in every app's result line; edgeppg.mcu.qemu reads it back. */
+static inline char *ep_fmt_tick_instructions(char *p, uint32_t instructions, uint32_t divisor) {
+  p = ep_fmt_str(p, " tick_instructions=");
+  p = ep_fmt_u64(p, instructions);
+  if (divisor != 1) {
+    p = ep_fmt_str(p, "/");
+    p = ep_fmt_u64(p, divisor);
+  }
+  return p;
+}
+
 /* The test builds' line for the first logit of a window (or update) that differs from what it must be:
  *   MISMATCH <what>=<index> logit=<i> got=<g> expected=<e>
  * written at line, terminated; edgeppg.mcu.qemu reads it back. */

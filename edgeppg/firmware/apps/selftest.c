@@ -91,12 +91,7 @@ int main(void) {
   p = ep_fmt_i64(p, mismatched);
   p = ep_fmt_str(p, " ticks=");
   p = ep_fmt_u64(p, first_ticks);
-  p = ep_fmt_str(p, " tick_instructions=");
-  p = ep_fmt_u64(p, ep_board_tick_instructions());
-  if (ep_board_tick_divisor() != 1) {
-    p = ep_fmt_str(p, "/");
-    p = ep_fmt_u64(p, ep_board_tick_divisor());
-  }
+  p = ep_fmt_tick_instructions(p, ep_board_tick_instructions(), ep_board_tick_divisor());
   p = ep_fmt_str(p, " stack=");
   p = ep_fmt_u64(p, ep_board_stack_peak());
   p = ep_fmt_str(p, " arena=");

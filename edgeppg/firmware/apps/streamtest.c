@@ -63,12 +63,7 @@ int main(void) {
   p = ep_fmt_u64(p, update_ticks);
   p = ep_fmt_str(p, " window_ticks=");
   p = ep_fmt_u64(p, window_ticks);
-  p = ep_fmt_str(p, " tick_instructions=");
-  p = ep_fmt_u64(p, ep_board_tick_instructions());
-  if (ep_board_tick_divisor() != 1) {
-    p = ep_fmt_str(p, "/");
-    p = ep_fmt_u64(p, ep_board_tick_divisor());
-  }
+  p = ep_fmt_tick_instructions(p, ep_board_tick_instructions(), ep_board_tick_divisor());
   p = ep_fmt_str(p, " state=");
   p = ep_fmt_i64(p, (int64_t)ep_model_stream_state_bytes());
   p = ep_fmt_str(p, " stack=");
