@@ -327,9 +327,67 @@ def _gap_interval(window: list[dict], streaming: list[dict], key: str) -> str:
     return f"{gaps.mean() - half:+.2f} to {gaps.mean() + half:+.2f}"
 
 
-RENDERERS: dict[str, Callable[[], str]] = {"streaming": streaming, "streaming-pairs": streaming_pairs, "targets": targets, "targets-ratios": targets_ratios, "motion": motion, "demo": demo, "levers": levers, "reference": reference, "mcu": mcu,
-                                           "mcu-ratios": mcu_ratios, "tracker": tracker, "medium": medium, "medium-front": medium_front,
-                                           "train-throughput": train_throughput}
+def streaming_levers() -> str:
+    """The three levers of benchmarks/streaming_levers.py beside benchmarks/streaming.py's dkd-cal pairs."""
+    rows = _load("streaming_levers.json")["rows"]
+    twins = {r["run"]: r for r in _load("streaming.json")["rows"]}
+
+    def twin(size: str, mode: str, seed: int) -> dict:
+        return twins[f"{size}-{mode}-dkd-cal" + (f"-s{seed}" if seed else "")]
+
+    shared = []
+    for r in (r for r in rows if r["lever"] == "shared"):
+        w, s, p = r["window"], r["streaming"], r["parts"]
+        tw, ts = twin(r["size"], "window", r["seed"]), twin(r["size"], "stream", r["seed"])
+        eight = p["read_out_8s"]
+        shared.append([r["size"], str(r["seed"]), f"{w['test_track']:.2f} / {s['test_track']:.2f} "
+                       f"({s['test_track'] - w['test_track']:+.2f})",
+                       f"{tw['test_track']:.2f} / {ts['test_track']:.2f} ({ts['test_track'] - tw['test_track']:+.2f})",
+                       f"{p['window_form_on_streamed_input']:.2f}", f"{p['streaming_form_without_context']:.2f}",
+                       f"{eight['test_track']:.2f} / {eight['test_argmax']:.2f} (window form {w['test_argmax']:.2f})",
+                       f"{eight['gross_share']:.1%} / {eight['gross_repeat']:.2f} (window form "
+                       f"{w['gross_share']:.1%} / {w['gross_repeat']:.2f})",
+                       f"{p['lag_window']:+.2f} / {p['lag_streaming']:+.2f}"])
+    text = _table(["size", "seed", "one set of weights: window / streaming form (gap)", "trained apart (gap)",
+                   "window form on the streamed input", "streaming form without context",
+                   "streaming form, 8 s read-out: tracked / argmax", "its gross errors: share / repeat",
+                   "lag: window / streaming form"], shared)
+    taper = [[str(r["seed"]), f"{r['streaming']['test_track']:.2f} / {r['streaming']['test_argmax']:.2f} / "
+              f"{r['streaming']['gross_repeat']:.2f}",
+              "{test_track:.2f} / {test_argmax:.2f} / {gross_repeat:.2f}".format(**twin(r["size"], "stream",
+                                                                                         r["seed"]))]
+             for r in rows if r["lever"] == "taper"]
+    text += "\n" + _table(["seed", "Hann-weighted 8 s read-out: tracked / argmax / gross repeat",
+                           "dkd-cal (flat, newest 4 s)"], taper)
+    sticky = [r for r in rows if r["lever"] == "sticky"]
+    summary = []
+    for size in dict.fromkeys(r["size"] for r in sticky):
+        for mode in ("window", "stream"):
+            g = [r for r in sticky if (r["size"], r["mode"]) == (size, mode)]
+            summary.append([size, mode, str(len(g)), f"{np.mean([r['test_today'] for r in g]):.2f}",
+                            f"{np.mean([r['test_chosen'] for r in g]):.2f}",
+                            str(sum(tuple(r["setting"]) == (0.0, 1.0, 1.0) for r in g))])
+    within = {k: sum(abs(s[f"test_{k}"] - w[f"test_{k}"]) <= 0.3 for w, s in _sticky_pairs(sticky))
+              for k in ("today", "chosen")}
+    text += "\n" + _table(["size", "mode", "models", "test tracked, today's tracker", "the sticky tracker as chosen",
+                           "chose today's"], summary)
+    return text + (f"\nTest tracked MAE in BPM; one set of weights, trained apart: seeds 3 and 4 of the dkd-cal "
+                   "pairs above. The sticky tracker's settings chosen per model on validation; pairs within 0.3 BPM "
+                   f"on test: {within['today']} of {len(sticky) // 2} with today's tracker, {within['chosen']} with "
+                   "it. Raw: `benchmarks/results/streaming_levers.json`.\n")
+
+
+def _sticky_pairs(rows: list[dict]) -> list[tuple[dict, dict]]:
+    """(window, streaming) rows of the same size, variant and seed."""
+    by = {r["run"]: r for r in rows}
+    return [(r, by[r["run"].replace("-window-", "-stream-")]) for r in rows if r["mode"] == "window"]
+
+
+RENDERERS: dict[str, Callable[[], str]] = {
+    "streaming": streaming, "streaming-pairs": streaming_pairs, "streaming-levers": streaming_levers,
+    "targets": targets, "targets-ratios": targets_ratios, "motion": motion, "demo": demo, "levers": levers,
+    "reference": reference, "mcu": mcu, "mcu-ratios": mcu_ratios, "tracker": tracker, "medium": medium,
+    "medium-front": medium_front, "train-throughput": train_throughput}
 
 
 def render(doc: str) -> tuple[str, list[str]]:

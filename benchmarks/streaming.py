@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from common import measure_runs
 from rich.console import Console
+from torch import nn
 
 from edgeppg import recipe
 from edgeppg.bench.cortex_m4 import bench_cortex_m4
@@ -165,6 +166,12 @@ def persistence(logits: np.ndarray, ws, gross: float = 10.0) -> dict:
 
 def score(folder: Path) -> dict:
     model, cfg = load_model(folder)
+    calibration = read_json(folder / METRICS).get("calibration", {}) if (folder / METRICS).is_file() else {}
+    return score_model(model, cfg, calibration.get("temperature", 1.0))
+
+
+def score_model(model: nn.Module, cfg: RunConfig, temperature: float = 1.0) -> dict:
+    """A model's row of scores (its temperature, if calibrated, already folded into its head)."""
     test = load_splits(cfg.data).test
     logits = predict_logits(model, test.x)  # once, for every read-out and the persistence of its errors
     m, parts = evaluate_logits_parts(logits, test)  # the track once, for all and still / motion
@@ -173,13 +180,11 @@ def score(folder: Path) -> dict:
     w = watch_errors(model, e2e_recording.load(inputs=cfg.data.inputs, streaming=cfg.data.stream),
                      e2e_recording.REFERENCE_LAG_WINDOWS)
     window_macs = count_macs(model)
-    calibrated = cfg.train.calibrate
-    training = (cfg.distill.strategy + (", calibrated" if calibrated else "") + (", EMA" if cfg.train.ema else "")
-                + (", restarts" if cfg.train.restart else ""))
-    calibration = read_json(folder / METRICS).get("calibration", {}) if (folder / METRICS).is_file() else {}
+    training = (cfg.distill.strategy + (", calibrated" if cfg.train.calibrate else "")
+                + (", EMA" if cfg.train.ema else "") + (", restarts" if cfg.train.restart else ""))
     return {"model": pair_key(cfg), "training": training, "seed": cfg.train.seed,
             "blocks": cfg.model.blocks, "mode": "streaming" if cfg.data.stream else "window",
-            "pool_s": cfg.model.pool_s, "temperature": calibration.get("temperature", 1.0),
+            "pool_s": cfg.model.pool_s, "temperature": temperature,
             "params": sum(p.numel() for p in model.parameters()),
             "macs_per_window": window_macs,
             "macs_per_update": model.update_macs() if cfg.data.stream else window_macs,
