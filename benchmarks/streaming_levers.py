@@ -1,5 +1,6 @@
-"""Three levers on the streaming family's accuracy gap, measured and not taken (issue #27; docs/results.md,
-"Levers measured on the dkd-cal models", 14-16), kept so that their figures can be remade:
+"""Three levers on the streaming family's accuracy gap (issue #27), measured and not taken.
+
+docs/results.md, "Levers measured on the dkd-cal models", 14-16; kept so that their figures can be remade:
 
 - shared: one set of weights in both forms. The window twin and the streaming twin of benchmarks/streaming.py's
   dkd-cal pair built from the same convolution and head tensors (each form its own BatchNorm), trained together
