@@ -156,9 +156,6 @@ def parts(window, stream, cs: RunConfig, window_test, ss) -> dict:
     t, _ = fit_temperature(predict_logits(eight, ss.val.x).numpy(), ss.val)
     z = predict_logits(eight, test.x).numpy()
     m = evaluate_logits_parts(torch.from_numpy(z / t), test)[0]
-    def tracked(model, x, ws) -> float:
-        return evaluate_logits_parts(predict_logits(model, x), ws)[0]["mae_track"]
-
     return {"lag_window": lag(window, window_test), "lag_streaming": lag(stream, test),
             "window_form_on_streamed_input": tracked(window, last, window_test),
             "streaming_form_without_context": tracked(stream, no_context, test),
@@ -166,7 +163,12 @@ def parts(window, stream, cs: RunConfig, window_test, ss) -> dict:
                             **persistence(z, test)}}
 
 
-def lag(model, ws) -> float:
+def tracked(model: torch.nn.Module, x: np.ndarray, ws) -> float:
+    """The tracked MAE of `model` on inputs `x` standing for the windows of WindowSet `ws`."""
+    return evaluate_logits_parts(predict_logits(model, x), ws)[0]["mae_track"]
+
+
+def lag(model: torch.nn.Module, ws) -> float:
     """How much the tracked error grows against the label of one update earlier (each participant's windows in
     order): small for an estimate that lags by about an update."""
     hr = track_hr(predict_logits(model, ws.x), ws.subject, ws.start_s, ws.steps)
@@ -259,7 +261,9 @@ def sticky(console: Console) -> list[dict]:
             _, cfg, folder = named[name]
             ensure_run(cfg, folder, console)
             model, cfg = load_model(folder)
-            splits = data.setdefault(cfg.data.stream, load_splits(cfg.data))
+            if cfg.data.stream not in data:
+                data[cfg.data.stream] = load_splits(cfg.data)
+            splits = data[cfg.data.stream]
             val, test = (predict_logits(model, ws.x).numpy() for ws in (splits.val, splits.test))
             scores = {s: float(np.abs(sticky_track(splits.val, val, *s) - splits.val.hr).mean()) for s in STICKY}
             device = evaluate_logits_parts(torch.from_numpy(val), splits.val)[0]["mae_track"]
