@@ -6,9 +6,9 @@ docs/results.md, "Levers measured on the dkd-cal models", 14-17; kept so that th
   dkd-cal pair built from the same convolution and head tensors (each form its own BatchNorm), trained together
   on DKD's loss for both (each batch through both forms), the best epoch by the sum of the two forms' validation
   MAEs, each form's temperature chosen on its own. If the pairs' gaps were the seeds' spread, the two forms of
-  one set of weights would agree. Scored like benchmarks/streaming.py's rows, and the form's parts on the
-  student size's weights (the window form fed the streamed input; the streaming form without its context, and
-  read out over 8 s).
+  one set of weights would agree. Scored like benchmarks/streaming.py's rows, and what the form's parts cost
+  with those weights (the window form fed the streamed input; the streaming form without its context, and read
+  out over 8 s; how far each form lags).
 - taper: the dkd-cal streaming student read out by a Hann-weighted mean of the last 8 s of frames, so that
   each 2 s chunk weighs much only in the updates where it is central, as a window model's edges make it.
 - chunkdrop: the dkd-cal streaming student trained with one 2 s chunk of a quarter of its inputs zeros, so
