@@ -47,11 +47,10 @@ from edgeppg.data.dataset import load_splits
 from edgeppg.device import tracker
 from edgeppg.device.spec import HR_LOW, STRIDE, STRIDE_S, WINDOW
 from edgeppg.distill.dkd import DKD
-from edgeppg.distill.teacher import teacher_targets
 from edgeppg.metrics import evaluate_logits_parts, predict_logits, track_hr
 from edgeppg.models.spec import build_model
 from edgeppg.runs import MODEL, load_model, save_model
-from edgeppg.train import ensure_run
+from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher logits
 
 SEEDS = (3, 4)
 LEVERS = ("shared", "taper", "chunkdrop", "sticky")
@@ -120,9 +119,9 @@ def drop_chunk(x: torch.Tensor, p: float, generator: torch.Generator) -> torch.T
     return x * (~spoilt).to(x.dtype)
 
 
-def teacher_logits(cfg: RunConfig, x: np.ndarray) -> torch.Tensor:
-    teacher, _ = load_model(Path(cfg.distill.teacher))
-    return teacher_targets(teacher, x, None)["teacher_logits"]
+def teacher_logits(cfg: RunConfig, student: torch.nn.Module, splits) -> torch.Tensor:
+    """The teacher's logits for the training windows, through its own inputs, as train.py computes them."""
+    return _teacher_targets(cfg, student, splits, torch.device("cpu"))["teacher_logits"]
 
 
 def aligned(these, those) -> np.ndarray:
@@ -144,7 +143,7 @@ def shared(size: str, seed: int, console: Console) -> dict:
             theirs[name].weight = m.weight
     stream.head = window.head
     fit_forms([(window, cw, sw.train.x, sw.val), (stream, cs, ss.train.x[aligned(sw.train, ss.train)], ss.val)],
-              sw.train.y, teacher_logits(cw, sw.train.x), seed, console)
+              sw.train.y, teacher_logits(cw, window, sw), seed, console)
     row, alone = {"lever": "shared", "size": size, "seed": seed}, {}
     for mode, model, cfg, splits in (("window", window, cw, sw), ("streaming", stream, cs, ss)):
         alone[mode] = build_model(cfg.model, cfg.data.stream)  # the form alone: its head no longer shared
@@ -221,9 +220,7 @@ def streaming_alone(lever: str, size: str, seed: int, console: Console, taper: b
     stream = build_model(cs.model, True)
     if taper:
         stream.pool = HannPool(WINDOW // stream.frame)
-    window_x = load_splits(replace(cs.data, stream=False)).train  # the teacher's inputs, as train.py gives them
-    fit_forms([(stream, cs, ss.train.x, ss.val)], ss.train.y,
-              teacher_logits(cs, window_x.x[aligned(ss.train, window_x)]), seed, console, drop)
+    fit_forms([(stream, cs, ss.train.x, ss.val)], ss.train.y, teacher_logits(cs, stream, ss), seed, console, drop)
     return {"lever": lever, "size": size, "seed": seed, "drop": drop,
             "streaming": score_model(stream, cs, calibrate(stream, ss.val)["temperature"])}
 
