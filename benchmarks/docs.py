@@ -328,7 +328,7 @@ def _gap_interval(window: list[dict], streaming: list[dict], key: str) -> str:
 
 
 def streaming_levers() -> str:
-    """The four levers of benchmarks/streaming_levers.py beside benchmarks/streaming.py's dkd-cal pairs."""
+    """The levers of benchmarks/streaming_levers.py beside benchmarks/streaming.py's dkd-cal pairs."""
     rows = _load("streaming_levers.json")["rows"]
     twins = {r["run"]: r for r in _load("streaming.json")["rows"]}
 
@@ -352,10 +352,11 @@ def streaming_levers() -> str:
                    "window form on the streamed input", "streaming form without context",
                    "streaming form, 8 s read-out: tracked / argmax", "its gross errors: share / repeat",
                    "lag: window / streaming form"], shared)
-    what = {"taper": "a Hann-weighted 8 s read-out", "chunkdrop": "a chunk of a quarter of the inputs zeros"}
-    alone = [[what[r["lever"]], str(r["seed"]), "{test_track:.2f} / {test_argmax:.2f} / {gross_repeat:.2f}".format(
-              **r["streaming"]), "{test_track:.2f} / {test_argmax:.2f} / {gross_repeat:.2f}".format(
-              **twin(r["size"], "stream", r["seed"]))] for r in rows if r["lever"] in what]
+    what = {"taper": "a Hann-weighted 8 s read-out", "chunkdrop": "a chunk of a quarter of the inputs zeros",
+            "plain": "nothing changed, trained again", "chunknorm": "each 2 s chunk z-scored on its own"}
+    cell = "{test_track:.2f} / {test_argmax:.2f} / {gross_repeat:.2f}".format
+    alone = [[what[r["lever"]] + (f" ({r['cpu']})" if "cpu" in r else ""), str(r["seed"]), cell(**r["streaming"]),
+              cell(**twin(r["size"], "stream", r["seed"]))] for r in rows if r["lever"] in what]
     text += "\n" + _table(["the streaming student with", "seed", "test tracked / argmax / gross repeat",
                            "dkd-cal (flat read-out of the newest 4 s)"], alone)
     sticky = [r for r in rows if r["lever"] == "sticky"]

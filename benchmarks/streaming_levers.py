@@ -1,6 +1,6 @@
-"""Four levers on the streaming family's accuracy gap (issue #27), measured and not taken.
+"""Five levers on the streaming family's accuracy gap (issue #27), measured and not taken.
 
-docs/results.md, "Levers measured on the dkd-cal models", 14-17; kept so that their figures can be remade:
+docs/results.md, "Levers measured on the dkd-cal models", 14-18; kept so that their figures can be remade:
 
 - shared: one set of weights in both forms. The window twin and the streaming twin of benchmarks/streaming.py's
   dkd-cal pair built from the same convolution and head tensors (each form its own BatchNorm), trained together
@@ -17,11 +17,16 @@ docs/results.md, "Levers measured on the dkd-cal models", 14-17; kept so that th
   state in which a window counts as flat, for errors that come in runs; its three settings chosen per model on
   validation (today's tracker among the choices), scored offline on the runs benchmarks/streaming.py keeps in
   runs/streaming (trained first if missing).
+- chunknorm: the dkd-cal streaming student with every 2 s chunk of its input z-scored on its own instead of by
+  the 8 s window it ended, so that an artefact rescales only its own chunk (host only: the device's
+  ep_stream.c would do the same to each newest chunk); `plain` is the same student trained by this script
+  with nothing changed, its baseline on the machine at hand.
 
 Seeds 3 and 4 (those whose dkd-cal runs are kept); training uses one torch thread, so the figures are remade
-exactly. Writes benchmarks/results/streaming_levers.json.
+exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction set: the same
+config trained on another kind scores otherwise). Writes benchmarks/results/streaming_levers.json.
 
-    python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky ...]
+    python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | chunknorm ...]
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import copy
 import itertools
 import json
 import math
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,16 +50,18 @@ from edgeppg.calibrate import calibrate, fit_temperature, validation_score
 from edgeppg.config import RunConfig
 from edgeppg.data.augment import augment
 from edgeppg.data.dataset import load_splits
+from edgeppg.device import streaming as streamed
 from edgeppg.device import tracker
 from edgeppg.device.spec import HR_LOW, STRIDE, STRIDE_S, WINDOW
 from edgeppg.distill.dkd import DKD
+from edgeppg.files import cache_dir
 from edgeppg.metrics import evaluate_logits_parts, predict_logits, track_hr
 from edgeppg.models.spec import build_model
 from edgeppg.runs import MODEL, load_model, save_model
 from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher logits
 
 SEEDS = (3, 4)
-LEVERS = ("shared", "taper", "chunkdrop", "sticky")
+LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "chunknorm")  # chunknorm last: it patches compose
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
 OUT = Path("runs/streaming-levers")
 
@@ -210,8 +218,8 @@ class HannPool(torch.nn.Module):
 
 def streaming_alone(lever: str, size: str, seed: int, console: Console, taper: bool = False,
                     drop: float = 0.0) -> dict:
-    """The dkd-cal streaming twin trained as train.py trains it, with a Hann-weighted 8 s read-out (`taper`) or
-    chunks dropped (`drop`), calibrated and scored."""
+    """The dkd-cal streaming twin trained as train.py trains it, as it is (`plain`), with a Hann-weighted 8 s
+    read-out (`taper`) or chunks dropped (`drop`), calibrated and scored."""
     _, cs = configs(size, seed)
     cs = replace(cs, model=replace(cs.model, pool_s=8)) if taper else cs
     ss = load_splits(cs.data)
@@ -221,7 +229,7 @@ def streaming_alone(lever: str, size: str, seed: int, console: Console, taper: b
     if taper:
         stream.pool = HannPool(WINDOW // stream.frame)
     fit_forms([(stream, cs, ss.train.x, ss.val)], ss.train.y, teacher_logits(cs, stream, ss), seed, console, drop)
-    return {"lever": lever, "size": size, "seed": seed, "drop": drop,
+    return {"lever": lever, "size": size, "seed": seed, "drop": drop, "cpu": torch.backends.cpu.get_cpu_capability(),
             "streaming": score_model(stream, cs, calibrate(stream, ss.val)["temperature"])}
 
 
@@ -297,6 +305,26 @@ def sticky(console: Console) -> list[dict]:
     return rows
 
 
+def use_chunk_norm() -> None:
+    """From here on, in this process, the streamed inputs have their chunks z-scored (chunk_normalised), in
+    window caches of their own: the configs, and so the caches' names, are those of the inputs as they are."""
+    os.environ["EDGEPPG_CACHE"] = str(cache_dir() / "chunknorm")
+    streamed.compose = chunk_normalised(streamed.compose)
+
+
+def chunk_normalised(compose):
+    """edgeppg.device.streaming.compose with every 2 s chunk of its output z-scored on its own (zeros kept): an
+    artefact then rescales only its own chunk, where a chunk normalised by the 8 s window it ended stays shrunk,
+    in every update that reads it, by an artefact up to 6 s before it."""
+    def composed(*args):
+        x = compose(*args)
+        c = x.reshape(len(x), -1, STRIDE).astype(np.float64)
+        sd = c.std(axis=2, keepdims=True)
+        c = np.where(sd > 1e-6, (c - c.mean(axis=2, keepdims=True)) / np.maximum(sd, 1e-6), 0.0)
+        return c.reshape(x.shape).astype(np.float32)
+    return composed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("levers", nargs="*", choices=LEVERS, default=list(LEVERS))
@@ -305,6 +333,8 @@ def main() -> None:
     console = Console(stderr=True)
     rows = []
     for lever in args.levers:
+        if lever == "chunknorm":
+            use_chunk_norm()
         if lever == "sticky":
             rows += sticky(console)
             continue
