@@ -359,6 +359,15 @@ def streaming_levers() -> str:
               cell(**twin(r["size"], "stream", r["seed"]))] for r in rows if r["lever"] in what]
     text += "\n" + _table(["the streaming student with", "seed", "test tracked / argmax / gross repeat",
                            "dkd-cal (flat read-out of the newest 4 s)"], alone)
+    late = []
+    for r in (r for r in rows if r["lever"] == "strides"):
+        pair = [r["window"], r["streaming"], twin(r["size"], "window", r["seed"]), twin(r["size"], "stream", r["seed"])]
+        late.append([f"{r['size']} ({r['cpu']})", str(r["seed"])] + [
+            " / ".join(f"{w[k]:{f}}" for w in pair) for k, f in
+            (("test_track", ".2f"), ("test_argmax", ".2f"), ("gross_share", ".1%"), ("gross_repeat", ".2f"))])
+    text += "\n" + _table(["block strides 1,1,5 against 1,5,1", "seed",
+                           "test tracked: window / streaming, then 1,5,1's", "test argmax", "gross share",
+                           "gross repeat"], late)
     sticky = [r for r in rows if r["lever"] == "sticky"]
     summary = []
     for size in dict.fromkeys(r["size"] for r in sticky):
