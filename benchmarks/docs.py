@@ -380,6 +380,11 @@ def streaming_levers() -> str:
               for k in ("today", "chosen")}
     text += "\n" + _table(["size", "mode", "models", "test tracked, today's tracker", "the sticky tracker as chosen",
                            "chose today's"], summary)
+    exact = "; ".join(f"{r['size']} {r['macs_per_update']:,} multiply-accumulates per update against "
+                      f"{r['macs_per_window']:,} per window ({r['macs_per_update'] / r['macs_per_window']:.2f}x; "
+                      f"{r['edge_frames_share']:.0%} of its last layer's frames touch the padding)"
+                      for r in rows if r["lever"] == "incremental")
+    text += f"\nThe window model computed incrementally, exact (its frames that touch no zero padding kept): {exact}.\n"
     return text + (f"\nTest tracked MAE in BPM; one set of weights, trained apart: seeds 3 and 4 of the dkd-cal "
                    "pairs above. The sticky tracker's settings chosen per model on validation; pairs within 0.3 BPM "
                    f"on test: {within['today']} of {len(sticky) // 2} with today's tracker, {within['chosen']} with "

@@ -1,4 +1,4 @@
-"""Six levers on the streaming family's accuracy gap (issue #27), measured and not taken.
+"""Six levers on the streaming family's accuracy gap (issue #27), measured and not taken, and one costed.
 
 docs/results.md, "Levers measured on the dkd-cal models", 14-19; kept so that their figures can be remade:
 
@@ -25,12 +25,19 @@ docs/results.md, "Levers measured on the dkd-cal models", 14-19; kept so that th
   sees 3.4 s instead of 5.2 s, and the 4 s read-out reaches back 7 s instead of 9.6 s, so consecutive outputs
   share less input than a window model's windows (71% against 75%): do the streaming model's errors then last
   as briefly, and is it as good?
+- incremental (no training): what a window model would cost computed incrementally, exact: its frames that
+  touch no zero padding are the same in every window that holds them, so a device could keep them and
+  recompute only the others (edge frames, whose inputs change as the window moves) and the newest interior
+  ones. Per-window normalisation cannot be kept (it changes every frame), so this is the window form fed the
+  streamed input, which lever 14 measured as good. Multiply-accumulates per 2 s update against a whole window,
+  for both sizes.
 
 Seeds 3 and 4 (those whose dkd-cal runs are kept); training uses one torch thread, so the figures are remade
 exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction set: the same
 config trained on another kind scores otherwise). Writes benchmarks/results/streaming_levers.json.
 
-    python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | chunknorm ...]
+    python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
+                                           chunknorm ...]
 """
 
 from __future__ import annotations
@@ -65,7 +72,7 @@ from edgeppg.runs import MODEL, load_model, save_model
 from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher logits
 
 SEEDS = (3, 4)
-LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "chunknorm")  # run in this order: chunknorm,
+LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "chunknorm")  # run in this order: chunknorm,
 # last, patches edgeppg.device.streaming.compose for the rest of the process
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
@@ -223,6 +230,32 @@ def late_strides(size: str, seed: int, console: Console) -> dict:
     return row
 
 
+def incremental(size: str) -> dict:
+    """The window model of `size` computed incrementally (module docstring): per convolution, its output frames
+    that depend on the window's zero padding (directly, or through an input frame that does) are recomputed
+    every update; the others form one contiguous run, of which only the frames the 2 s hop brings are new."""
+    model = build_model(configs(size, 0)[0].model, False)
+    total = update = 0
+
+    def conv(c: torch.nn.Conv1d, padded: np.ndarray, step: int) -> tuple[np.ndarray, int]:
+        nonlocal total, update
+        k, s, pad = c.kernel_size[0], c.stride[0], c.padding[0]
+        starts = np.arange((len(padded) + 2 * pad - k) // s + 1) * s - pad
+        out = np.array([a < 0 or a + k > len(padded) or padded[a:a + k].any() for a in starts])
+        macs = c.in_channels * c.out_channels * k
+        total += len(out) * macs
+        update += (out.sum() + min(STRIDE // (step * s), (~out).sum())) * macs
+        return out, step * s
+
+    padded, step = conv(model.stem[0][0], np.zeros(WINDOW, bool), 1)
+    for b in model.blocks:
+        h, after = conv(b.conv2[0], *conv(b.conv1[0], padded, step))
+        skip = padded if isinstance(b.shortcut, torch.nn.Identity) else conv(b.shortcut[0], padded, step)[0]
+        padded, step = h | skip, after
+    return {"lever": "incremental", "size": size, "macs_per_window": int(total), "macs_per_update": int(update),
+            "edge_frames_share": float(padded.mean())}
+
+
 class HannPool(torch.nn.Module):
     """A Hann-weighted mean over the last-layer frames (the read-out of the taper lever)."""
 
@@ -356,6 +389,9 @@ def main() -> None:
             use_chunk_norm()
         if lever == "sticky":
             rows += sticky(console)
+            continue
+        if lever == "incremental":
+            rows += [incremental(size) for size in ("student", "6-block")]
             continue
         sizes = ("student", "6-block") if lever == "shared" else ("student",)
         for size, seed in itertools.product(sizes, SEEDS):
