@@ -88,23 +88,33 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
+def _git(cwd: Path, *args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=5, cwd=cwd).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def uncommitted(repo: Path, paths: list[Path]) -> bool:
+    """Whether any of `paths` (the package, and the script that made a result: a benchmark's own code is part
+    of what the commit must remake) has edits not yet committed in the git checkout holding `repo`; paths
+    outside that checkout do not count."""
+    top = _git(repo, "rev-parse", "--show-toplevel")
+    inside = [str(p.resolve()) for p in paths if top and p.exists() and p.resolve().is_relative_to(Path(top).resolve())]
+    return bool(inside) and bool(_git(repo, "status", "--porcelain", "--untracked-files=no", "--", *inside))
+
+
 def environment(device: torch.device | None = None) -> dict:
     """Everything a result may depend on besides its config: versions, the CPU and the kernel ISA torch
     dispatches to (AVX2, AVX-512...), thread counts and the device."""
     from edgeppg import compute
 
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], capture_output=True, text=True, timeout=5,
-                                  cwd=Path(edgeppg.__file__).parent).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    commit = git("rev-parse", "HEAD")
-    # edits not yet committed: the commit alone would not remake this result
-    dirty = bool(commit) and bool(git("status", "--porcelain", "--untracked-files=no", "--", "."))
+    package = Path(edgeppg.__file__).parent
+    commit = _git(package, "rev-parse", "HEAD")
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     return {
-        "edgeppg": edgeppg.__version__, "git_commit": commit, "git_uncommitted_changes": dirty,
+        "edgeppg": edgeppg.__version__, "git_commit": commit,
+        "git_uncommitted_changes": bool(commit) and uncommitted(package, [package, *([script] if script else [])]),
         "python": sys.version.split()[0],
         "platform": platform.platform(), "machine": platform.machine(), "torch": torch.__version__,
         "numpy": np.__version__, "scipy": scipy.__version__, "torch_threads": torch.get_num_threads(),

@@ -18,7 +18,7 @@ from edgeppg.data.dataset import load_splits
 from edgeppg.distill import FROM_TEACHER
 from edgeppg.errors import EdgeppgError
 from edgeppg.models.spec import ModelSpec
-from edgeppg.runs import load_model, load_torch, prepare_run_dir, read_json, save_torch
+from edgeppg.runs import load_model, load_torch, prepare_run_dir, read_json, save_torch, uncommitted
 from edgeppg.train import run
 
 
@@ -295,3 +295,31 @@ def test_one_pass_scores_equal_the_separate_ones(teacher_dir, tiny_data):
     scores, parts = evaluate_set_parts(model, test)
     assert scores == evaluate_set(model, test) and parts == still_motion(model, test, "track")
     assert evaluate_set_parts(model, test, "argmax")[1] == still_motion(model, test, "argmax")
+
+
+def test_a_result_made_by_an_edited_script_is_marked_uncommitted(tmp_path):
+    """env.json's git_uncommitted_changes looks at the package and at the script that made the result (a
+    benchmark's own code is part of what its commit has to remake), not at other files or other checkouts."""
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere.py"
+    (repo / "pkg").mkdir(parents=True)
+    script, other = repo / "bench.py", repo / "notes.md"
+    for f in (script, other, repo / "pkg" / "m.py", elsewhere):
+        f.write_text("x = 1\n")
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True,
+                       capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "first")
+    paths = [repo / "pkg", script, elsewhere]
+    assert not uncommitted(repo / "pkg", paths)
+    other.write_text("edited\n")
+    elsewhere.write_text("edited\n")
+    assert not uncommitted(repo / "pkg", paths)  # neither the package nor the script
+    script.write_text("x = 2\n")
+    assert uncommitted(repo / "pkg", paths)
+    git("commit", "-qam", "second")
+    (repo / "pkg" / "m.py").write_text("x = 3\n")
+    assert uncommitted(repo / "pkg", paths)
