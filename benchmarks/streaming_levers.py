@@ -72,8 +72,8 @@ from edgeppg.runs import MODEL, load_model, save_model
 from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher logits
 
 SEEDS = (3, 4)
-LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "chunknorm")  # run in this order: chunknorm,
-# last, patches edgeppg.device.streaming.compose for the rest of the process
+# run in this order: chunknorm, last, patches edgeppg.device.streaming.compose for the rest of the process
+LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "chunknorm")
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
 OUT = Path("runs/streaming-levers")
