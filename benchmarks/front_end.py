@@ -13,7 +13,7 @@ take first). Prints and writes benchmarks/results/front_end.json.
 from __future__ import annotations
 
 import argparse
-import time
+import timeit
 
 import numpy as np
 from common import write_results
@@ -33,14 +33,9 @@ def moving_windows(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def best_us(fn, n: int, repeats: int) -> float:
-    """The fastest of `repeats` calls, in microseconds per window."""
+    """The fastest of `repeats` calls (after one to warm up), in microseconds per window."""
     fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times) / n * 1e6
+    return min(timeit.repeat(fn, number=1, repeat=repeats)) / n * 1e6
 
 
 def main() -> None:

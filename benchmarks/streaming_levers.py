@@ -55,7 +55,7 @@ import numpy as np
 import torch
 from common import RESULTS, write_results
 from rich.console import Console
-from streaming import RUNS, persistence, runs, score, score_model
+from streaming import RUNS, SIZES, persistence, runs, score, score_model
 
 from edgeppg.calibrate import calibrate, fit_temperature, validation_score
 from edgeppg.config import RunConfig
@@ -234,7 +234,7 @@ def incremental(size: str) -> dict:
     """The window model of `size` computed incrementally (module docstring): per convolution, its output frames
     that depend on the window's zero padding (directly, or through an input frame that does) are recomputed
     every update; the others form one contiguous run, of which only the frames the 2 s hop brings are new."""
-    model = build_model(configs(size, 0)[0].model, False)
+    model = build_model(SIZES[size], False)
     total = update = 0
 
     def conv(c: torch.nn.Conv1d, padded: np.ndarray, step: int) -> tuple[np.ndarray, int]:
