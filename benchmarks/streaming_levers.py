@@ -73,9 +73,10 @@ from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher
 
 SEEDS = (3, 4)
 # run in this order: chunknorm, last, patches edgeppg.device.streaming.compose for the rest of the process
-LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "chunknorm")
+LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "stepstream", "chunknorm")
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
+STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the step stage's streaming form
 OUT = Path("runs/streaming-levers")
 
 
@@ -271,9 +272,11 @@ class HannPool(torch.nn.Module):
 def streaming_alone(lever: str, size: str, seed: int, console: Console, taper: bool = False,
                     drop: float = 0.0) -> dict:
     """The dkd-cal streaming twin trained as train.py trains it, as it is (`plain`), with a Hann-weighted 8 s
-    read-out (`taper`) or chunks dropped (`drop`), calibrated and scored."""
+    read-out (`taper`), chunks dropped (`drop`) or the front end's step stage in its streaming form
+    (`stepstream`), calibrated and scored."""
     _, cs = configs(size, seed)
     cs = replace(cs, model=replace(cs.model, pool_s=8)) if taper else cs
+    cs = replace(cs, data=replace(cs.data, inputs=STEP_STREAM)) if lever == "stepstream" else cs
     ss = load_splits(cs.data)
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -281,8 +284,13 @@ def streaming_alone(lever: str, size: str, seed: int, console: Console, taper: b
     if taper:
         stream.pool = HannPool(WINDOW // stream.frame)
     fit_forms([(stream, cs, ss.train.x, ss.val)], ss.train.y, teacher_logits(cs, stream, ss), seed, console, drop)
-    return {"lever": lever, "size": size, "seed": seed, "drop": drop, "cpu": torch.backends.cpu.get_cpu_capability(),
-            "streaming": score_model(stream, cs, calibrate(stream, ss.val)["temperature"])}
+    temperature = calibrate(stream, ss.val)["temperature"]
+    if lever == "stepstream":  # kept, to be exported and run on the device
+        (OUT / f"{size}-{lever}-s{seed}").mkdir(parents=True, exist_ok=True)
+        save_model(OUT / f"{size}-{lever}-s{seed}" / MODEL, stream, cs)
+    return {"lever": lever, "size": size, "seed": seed, "drop": drop, "inputs": cs.data.inputs,
+            "cpu": torch.backends.cpu.get_cpu_capability(),
+            "streaming": score_model(stream, cs, temperature)}
 
 
 # the sticky tracker's settings: chance per update of the evidence turning bad, of turning good again, and the

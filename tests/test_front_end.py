@@ -117,6 +117,12 @@ def test_the_contract_says_what_the_model_sees():
     old = acc.to_dict()
     del old["inputs"]  # a contract exported before the front end existed
     assert contract.Contract.from_dict(old).inputs == "ppg"
+    from edgeppg.codegen.contract import header  # what the firmware builds: the step stage's form and its state
+
+    for inputs, chunked in (("ppg-acc-steps", 0), ("ppg-acc-steps-stream", 1)):
+        made = contract.make((0.05, 3), (0.2, 40), inputs=inputs)
+        assert f"#define EP_CANCEL_CHUNKED {chunked}\n" in header(made)
+        assert ("streaming form" in made.to_dict()["inputs"]["accelerometer"]) == bool(chunked)
 
 
 def steps_reference(x: np.ndarray, acc: np.ndarray) -> np.ndarray:
@@ -159,3 +165,53 @@ def test_the_step_stage_removes_what_moves_at_the_step_rate_but_no_mix_of_the_ax
     still = np.tile(np.array([0.1, -0.98, 0.15], np.float32)[:, None], (1, spec.WINDOW))
     ppg = np.sin(2 * np.pi * 1.2 * t).astype(np.float32)
     assert np.array_equal(native.cancel(ppg[None], still[None], "ppg-acc-steps")[0][0], ppg)  # the gate holds
+
+
+def _climbing_acc() -> np.ndarray:
+    """Three built-in climbers' accelerometer windows, on the device's 2 s grid, one recording after another."""
+    cfg = synthetic.SyntheticConfig(subjects=3, minutes=3, seed=11, scenario="cadence")
+    return [native.acc_windows(r.acc, r.acc_fs) for r in synthetic.generate(cfg)]
+
+
+def test_the_step_stage_streaming_form_computes_each_chunk_once_and_finds_the_window_scans_rate():
+    """ppg-acc-steps-stream: kept chunks' spectra give the bits recomputed ones give (so the host may train
+    window by window on what the device computes with its state), and the rate the per-window scan finds."""
+    stream, moving = "ppg-acc-steps-stream", []
+    for acc in _climbing_acc():
+        rng = np.random.default_rng(len(acc))
+        ppg = rng.standard_normal((len(acc), spec.WINDOW)).astype(np.float32)
+        alone, opened, alone_steps = native.cancel(ppg, acc, stream)
+        kept, _, kept_steps = native.cancel(ppg, acc, stream, consecutive=True)
+        assert np.array_equal(alone, kept) and np.array_equal(alone_steps, kept_steps, equal_nan=True)
+        assert np.array_equal(native.step_rates(acc, stream), native.step_rates(acc, stream, consecutive=True))
+        window, _, window_steps = native.cancel(ppg, acc, "ppg-acc-steps")
+        same = kept_steps == window_steps
+        assert np.array_equal(kept[same], window[same])  # the rate is all the two forms differ in
+        moving.append((kept_steps[opened], window_steps[opened]))
+    found, want = (np.concatenate(v) for v in zip(*moving))
+    assert len(found) > 100 and np.mean(found == want) > 0.97 and np.abs(found - want).max() <= 1
+
+
+def test_the_streaming_scan_is_its_definition_a_tapered_spectrum():
+    """The chunks' spectra put together equal the window's spectrum, centred and tapered by the three-term
+    cosine nearest to the Welch window (refitted here from its definition), whose peak is the rate."""
+    import re
+
+    n = np.arange(spec.WINDOW)
+    half = (spec.WINDOW - 1) / 2
+    u = (n - half) / (0.5 * (spec.WINDOW + 1))
+    cos = np.stack([np.ones(spec.WINDOW)] + [np.cos(2 * np.pi * k * (n - half) / 1500) for k in (3, 6)], 1)
+    fit = np.linalg.lstsq(cos, 1 - u * u, rcond=None)[0]
+    source = (native.firmware_dir() / "monitor" / "ep_cancel.c").read_text()
+    taper = [float(re.search(rf"#define EP_TAPER_A{i} \(?(-?[0-9.]+)f", source).group(1)) for i in range(3)]
+    np.testing.assert_allclose(taper, fit, atol=1e-7)
+    acc = np.concatenate(_climbing_acc())
+    acc = acc[np.linalg.norm(acc, axis=1).std(axis=1) > spec.MOTION_G][:60].astype(np.float64)
+    bins = np.arange(spec.HR_LOW - 6, spec.HR_LOW + spec.N_CLASSES + 6)
+    x = np.einsum("wan,bn->wab", acc - acc.mean(axis=2, keepdims=True),
+                  np.exp(-2j * np.pi * np.outer(bins, n - 99) / 1500))
+    k, turn = np.arange(spec.N_CLASSES) + 6, lambda m: np.exp(1j * np.pi * m / 1500)
+    tapered = (fit[0] * x[..., k] + fit[1] / 2 * (x[..., k - 3] / turn(3) + turn(3) * x[..., k + 3])
+               + fit[2] / 2 * (x[..., k - 6] / turn(6) + turn(6) * x[..., k + 6]))
+    want = spec.HR_LOW + (np.abs(tapered) ** 2).sum(axis=1).argmax(axis=1)
+    assert np.mean(native.step_rates(acc.astype(np.float32), "ppg-acc-steps-stream") == want) > 0.95

@@ -176,5 +176,34 @@ def test_the_streaming_program_is_bit_exact_on_the_m4(spec, tiny_data, tmp_path)
     assert s["instructions_per_window"]["model"] < 0.3 * r["instructions_per_window"]
 
 
+@pytest.mark.slow
+@pytest.mark.m4
+def test_the_monitor_runs_the_front_ends_streaming_form_bit_exact_with_the_host(tmp_path):
+    """A streaming model behind the accelerometer front end whose step stage keeps its chunks' spectra
+    (ppg-acc-steps-stream): from the sensor streams, every window's int8 input and heart rate as the host's,
+    which computes each window on its own; the step stage at work in the climbers' motion windows."""
+    from edgeppg import recordings
+    from edgeppg.data.dataset import DataConfig
+    from edgeppg.data.synthetic import SyntheticConfig
+    from edgeppg.device import native
+    from edgeppg.mcu.stream import run_stream
+
+    torch.manual_seed(4)
+    data = DataConfig(synthetic=SyntheticConfig(subjects=5, minutes=4, seed=6, scenario="cadence"),
+                      inputs="ppg-acc-steps-stream", stream=True)
+    config = RunConfig(data, STUDENT)
+    run_dir = tmp_path / "stream"
+    run_dir.mkdir()
+    save_model(run_dir / "model.pt", build_model(STUDENT, stream=True).eval(), config)
+    write_json(run_dir / "config.json", config.to_dict())
+    export_run(run_dir, calib_windows=100, eval_windows=50, micro_windows=10)
+    rec = recordings.load(recordings.default_synthetic(run_dir), run_dir)
+    s = run_stream(run_dir, rec)
+    assert s["windows"] > 50 and s["agree"] == 1.0 and s["agree_tracked"] == 1.0 and s["int8_input_mismatches"] == 0
+    plain, _, _ = native.windows(rec.samples, rec.rate_hz)
+    _, opened, steps = native.cancel(plain, native.acc_windows(rec.acc, rec.rate_hz), data.inputs)
+    assert opened.mean() > 0.3 and np.isfinite(steps).mean() > 0.3
+
+
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "edgeppg", *args], capture_output=True, text=True, timeout=300)

@@ -105,8 +105,10 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
     lib.ep_host_quantize.argtypes = [p, ctypes.c_int32, ctypes.c_float, ctypes.c_int32, p]
     lib.ep_host_raw_windows.argtypes = [ctypes.POINTER(_Design), p, ctypes.c_int32, ctypes.c_int32, p]
     lib.ep_host_raw_windows.restype = ctypes.c_int32
-    lib.ep_host_cancel.argtypes = [p, p, ctypes.c_int32, ctypes.c_int32, p, p, p]
-    lib.ep_host_step_rates.argtypes = [p, ctypes.c_int32, p]
+    lib.ep_host_cancel.argtypes = [p, p, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, p, p, p]
+    lib.ep_host_cancel.restype = ctypes.c_int32
+    lib.ep_host_step_rates.argtypes = [p, ctypes.c_int32, ctypes.c_int32, p]
+    lib.ep_host_step_rates.restype = ctypes.c_int32
     lib.ep_host_normalise.argtypes = [p, ctypes.c_int32, p, p]
     lib.ep_host_tracker_bytes.restype = ctypes.c_uint32
     lib.ep_tracker_init.argtypes = [p]
@@ -170,10 +172,18 @@ def acc_windows(acc: np.ndarray, rate_hz: float, design: Design | None = None) -
     return np.ascontiguousarray(out[:, : min(counts)].transpose(1, 0, 2))
 
 
-def cancel(x: np.ndarray, acc: np.ndarray, inputs: str = "ppg-acc") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _chunked(inputs: str, consecutive: bool) -> int:
+    """ep_host_cancel's `chunked`: 0 the per-window scan, 1 its streaming form window by window, 2 with the
+    chunks' spectra shared between consecutive windows (the same bits, less work: what the device does)."""
+    return (2 if consecutive else 1) if inputs in spec.CHUNKED_STEPS else 0
+
+
+def cancel(x: np.ndarray, acc: np.ndarray, inputs: str = "ppg-acc",
+           consecutive: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The device's accelerometer front end (ep_cancel) for the input set `inputs` on normalised windows
     (n, 200) and their accelerometer windows (n, 3, 200): the cleaned windows, whether each one's gate
-    opened, and the step rate (BPM) its step stage removed (NaN where none ran)."""
+    opened, and the step rate (BPM) its step stage removed (NaN where none ran). `consecutive`: the windows
+    follow each other on the 2 s grid, so the step stage's streaming form may reuse its chunks' spectra."""
     x = np.ascontiguousarray(x, np.float32)
     a = np.ascontiguousarray(acc, np.float32)
     if a.shape != (len(x), 3, spec.WINDOW):
@@ -181,16 +191,19 @@ def cancel(x: np.ndarray, acc: np.ndarray, inputs: str = "ppg-acc") -> tuple[np.
     out = np.empty_like(x)
     cancelled = np.empty(len(x), np.int32)
     steps = np.empty(len(x), np.int32)
-    library().ep_host_cancel(_ptr(x), _ptr(a), len(x), spec.STEP_HARMONICS[inputs], _ptr(out), _ptr(cancelled),
-                             _ptr(steps))
+    if library().ep_host_cancel(_ptr(x), _ptr(a), len(x), spec.STEP_HARMONICS[inputs], _chunked(inputs, consecutive),
+                                _ptr(out), _ptr(cancelled), _ptr(steps)) < 0:
+        raise EdgeppgError("out of memory in the host's copy of the device preprocessing")
     return out, cancelled.astype(bool), np.where(steps >= 0, steps, np.nan).astype(np.float32)
 
 
-def step_rates(acc: np.ndarray) -> np.ndarray:
-    """The accelerometer's dominant rate in BPM per window (n, 3, 200), as the front end's step stage finds it."""
+def step_rates(acc: np.ndarray, inputs: str = "ppg-acc-steps", consecutive: bool = False) -> np.ndarray:
+    """The accelerometer's dominant rate in BPM per window (n, 3, 200), as the front end's step stage for
+    `inputs` finds it (`consecutive` as for cancel)."""
     a = np.ascontiguousarray(acc, np.float32)
     out = np.empty(len(a), np.int32)
-    library().ep_host_step_rates(_ptr(a), len(a), _ptr(out))
+    if library().ep_host_step_rates(_ptr(a), len(a), _chunked(inputs, consecutive), _ptr(out)) < 0:
+        raise EdgeppgError("out of memory in the host's copy of the device preprocessing")
     return out
 
 
@@ -201,7 +214,7 @@ def clean(x: np.ndarray, acc: np.ndarray, acc_rate_hz: float, inputs: str,
     each one's step rate for the tracker (NaN: none)."""
     a = acc_windows(acc, acc_rate_hz, design)
     n = min(len(x), len(a))
-    out, _, steps = cancel(x[:n], a[:n], inputs)
+    out, _, steps = cancel(x[:n], a[:n], inputs, consecutive=True)
     return out, steps
 
 

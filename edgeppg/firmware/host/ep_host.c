@@ -41,20 +41,34 @@ int32_t ep_host_raw_windows(const ep_resampler_design *d, const float *x, int32_
   return count;
 }
 
-/* The accelerometer front end on n windows: ppg (n x EP_WINDOW, normalised), acc (n x 3 x EP_WINDOW, g). */
-void ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t harmonics, float *out, int32_t *cancelled,
-                    int32_t *steps) {
+/* The accelerometer front end on n windows: ppg (n x EP_WINDOW, normalised), acc (n x 3 x EP_WINDOW, g); the
+ * step stage's streaming form when `chunked` (1: each window on its own; 2: the windows are consecutive on the
+ * stream's 2 s grid and share their chunks' spectra, as the device's do). Returns -1 when out of memory. */
+int32_t ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t harmonics, int32_t chunked, float *out,
+                       int32_t *cancelled, int32_t *steps) {
+  ep_step_chunks *chunks = NULL;
+  if (chunked && (chunks = (ep_step_chunks *)malloc(sizeof *chunks)) == NULL) return -1;
+  if (chunks) ep_step_chunks_reset(chunks);
   for (int32_t w = 0; w < n; ++w) {
     const float *a = acc + (size_t)w * 3 * EP_WINDOW, *const axes[3] = {a, a + EP_WINDOW, a + 2 * EP_WINDOW};
-    cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, axes, harmonics, out + (size_t)w * EP_WINDOW, steps + w);
+    cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, axes, harmonics, chunks, chunked == 2 ? w : -1,
+                             out + (size_t)w * EP_WINDOW, steps + w);
   }
+  free(chunks);
+  return 0;
 }
 
-void ep_host_step_rates(const float *acc, int32_t n, int32_t *out) {
+/* The step stage's dominant rate per window (chunked as for ep_host_cancel). Returns -1 when out of memory. */
+int32_t ep_host_step_rates(const float *acc, int32_t n, int32_t chunked, int32_t *out) {
+  ep_step_chunks *chunks = NULL;
+  if (chunked && (chunks = (ep_step_chunks *)malloc(sizeof *chunks)) == NULL) return -1;
+  if (chunks) ep_step_chunks_reset(chunks);
   for (int32_t w = 0; w < n; ++w) {
     const float *a = acc + (size_t)w * 3 * EP_WINDOW, *const axes[3] = {a, a + EP_WINDOW, a + 2 * EP_WINDOW};
-    out[w] = ep_cancel_step_rate(axes);
+    out[w] = ep_cancel_step_rate(axes, chunks, chunked == 2 ? w : -1);
   }
+  free(chunks);
+  return 0;
 }
 
 void ep_host_quantize(const float *x, int32_t n, float scale, int32_t zero_point, int8_t *out) {

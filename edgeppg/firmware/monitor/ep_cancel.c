@@ -100,13 +100,134 @@ EP_OWN_FRAME static int32_t step_rate(const float *const acc[3], const float *me
   return EP_HR_LOW_BPM + best;
 }
 
-int32_t ep_cancel_step_rate(const float *const acc[3]) {
+/* The streaming scan. A chunk's spectrum: Goertzel's output, sum_k x[k] e^{i w (EP_STRIDE - 1 - k)}, at each bin
+ * (EP_HR_LOW_BPM - EP_STEP_SHIFT ..), per axis, of the chunk's raw samples (its window's mean comes off later). */
+static void chunk_spectrum(const float *const acc[3], int32_t at, float (*y)[EP_STEP_BINS][2]) {
+  for (int32_t a = 0; a < 3; ++a) {
+    const float *x = acc[a] + at;
+    float c = 1.0f, s = 0.0f;
+    rotate(&c, &s, EP_HR_LOW_BPM - EP_STEP_SHIFT);
+    for (int32_t b = 0; b < EP_STEP_BINS; ++b, rotate(&c, &s, 1)) {
+      const float coeff = 2.0f * c;
+      float s1 = 0.0f, s2 = 0.0f;
+      for (int32_t i = 0; i < EP_STRIDE; ++i) {
+        const float s0 = x[i] + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+      }
+      y[a][b][0] = s1 - c * s2;
+      y[a][b][1] = s * s2;
+    }
+  }
+}
+
+#if EP_WINDOW != 200 || EP_STRIDE != 50 || EP_HR_LOW_BPM < EP_STEP_SHIFT
+#error "the streaming scan's constants below are for 8 s windows of 2 s chunks at 25 Hz"
+#endif
+/* A chunk moves a class's phase by a whole number of turns of 2 pi / 30 (50 samples at b BPM: b / 30 turns). */
+#define EP_TURN30_COS 0.9781476007f
+#define EP_TURN30_SIN 0.2079116908f
+/* The taper, a0 + a1 cos(3 t (n - 99.5)) + a2 cos(6 t (n - 99.5)) with t one BPM's turn per sample: of such
+ * tapers the nearest (least squares) to the Welch window over 200 samples (tests/test_front_end.py refits
+ * it), so the two scans agree; its cosines shift the spectrum by 3 and 6 classes, at half a sample's turn. */
+#define EP_TAPER_A0 (-0.65522587f)
+#define EP_TAPER_A1 1.79410967f
+#define EP_TAPER_A2 (-0.13951604f)
+#define EP_HALF3_COS 0.9999802609f
+#define EP_HALF3_SIN 0.0062831440f
+#define EP_HALF6_COS 0.9999210442f
+#define EP_HALF6_SIN 0.0125660399f
+
+/* acc += p y (complex); p conjugated when `conj`. */
+static void mac(float *acc, const float *p, int32_t conj, const float *y) {
+  const float im = conj ? -p[1] : p[1];
+  acc[0] += p[0] * y[0] - im * y[1];
+  acc[1] += p[0] * y[1] + im * y[0];
+}
+
+/* The window's centred spectrum x (origin sample 99) at every bin of axis a, from its chunks' spectra in the
+ * slots `slot` (chunk j's phase: e^{-i w (50 j - 50)}) less the window's mean times the spectrum of ones. */
+static void window_spectrum(const ep_step_chunks *ch, const int32_t *slot, int32_t a, float mean,
+                            const float (*turn)[2], float (*x)[2]) {
+  float c = 1.0f, s = 0.0f;
+  rotate(&c, &s, EP_HR_LOW_BPM - EP_STEP_SHIFT);
+  for (int32_t b = 0; b < EP_STEP_BINS; ++b, rotate(&c, &s, 1)) {
+    const int32_t bpm = EP_HR_LOW_BPM - EP_STEP_SHIFT + b;
+    const float *p1 = turn[bpm % 30], *p2 = turn[(2 * bpm) % 30], *p4 = turn[(4 * bpm) % 30];
+    float sum[2] = {ch->y[slot[1]][a][b][0], ch->y[slot[1]][a][b][1]};
+    mac(sum, p1, 1, ch->y[slot[0]][a][b]);
+    mac(sum, p1, 0, ch->y[slot[2]][a][b]);
+    mac(sum, p2, 0, ch->y[slot[3]][a][b]);
+    /* the spectrum of ones: e^{i 99 w} (1 - e^{-200 i w}) / (1 - e^{-i w}) */
+    const float back[2] = {c, -s}, rest[2] = {1.0f - p4[0], -p4[1]};
+    float num[2] = {0.0f, 0.0f}, head[2] = {0.0f, 0.0f};
+    mac(head, p2, 1, back);
+    mac(num, head, 0, rest);
+    const float den_re = 1.0f - c, den_im = s, den = den_re * den_re + den_im * den_im;
+    x[b][0] = sum[0] - mean * ((num[0] * den_re + num[1] * den_im) / den);
+    x[b][1] = sum[1] - mean * ((num[1] * den_re - num[0] * den_im) / den);
+  }
+}
+
+/* The streaming form of step_rate: the window's chunks' spectra, each computed only when the state does not hold
+ * it (chunk index + j of the stream), put together, tapered and summed over the axes. */
+EP_OWN_FRAME static int32_t step_rate_chunks(const float *const acc[3], const float *mean, ep_step_chunks *ch,
+                                             int32_t index) {
+  int32_t slot[EP_STEP_CHUNKS];
+  for (int32_t j = 0; j < EP_STEP_CHUNKS; ++j) {
+    const int32_t chunk = index >= 0 ? index + j : -1;
+    slot[j] = chunk >= 0 ? chunk % EP_STEP_CHUNKS : j;
+    if (chunk < 0 || ch->chunk[slot[j]] != chunk) {
+      chunk_spectrum(acc, j * EP_STRIDE, ch->y[slot[j]]);
+      ch->chunk[slot[j]] = chunk;
+    }
+  }
+  float turn[30][2], power[EP_CLASSES], x[EP_STEP_BINS][2];
+  const float step[2] = {EP_TURN30_COS, -EP_TURN30_SIN};
+  turn[0][0] = 1.0f;
+  turn[0][1] = 0.0f;
+  for (int32_t m = 1; m < 30; ++m) {
+    turn[m][0] = 0.0f;
+    turn[m][1] = 0.0f;
+    mac(turn[m], turn[m - 1], 0, step);
+  }
+  const float half3[2] = {EP_HALF3_COS, EP_HALF3_SIN}, half6[2] = {EP_HALF6_COS, EP_HALF6_SIN};
+  for (int32_t k = 0; k < EP_CLASSES; ++k) power[k] = 0.0f;
+  for (int32_t a = 0; a < 3; ++a) {
+    window_spectrum(ch, slot, a, mean[a], (const float (*)[2])turn, x);
+    for (int32_t k = 0; k < EP_CLASSES; ++k) {
+      const int32_t b = k + EP_STEP_SHIFT;
+      float near[2] = {0.0f, 0.0f}, far[2] = {0.0f, 0.0f};
+      mac(near, half3, 1, x[b - 3]);
+      mac(near, half3, 0, x[b + 3]);
+      mac(far, half6, 1, x[b - 6]);
+      mac(far, half6, 0, x[b + 6]);
+      const float re = EP_TAPER_A0 * x[b][0] + 0.5f * EP_TAPER_A1 * near[0] + 0.5f * EP_TAPER_A2 * far[0];
+      const float im = EP_TAPER_A0 * x[b][1] + 0.5f * EP_TAPER_A1 * near[1] + 0.5f * EP_TAPER_A2 * far[1];
+      power[k] += re * re + im * im;
+    }
+  }
+  int32_t best = 0;
+  for (int32_t k = 1; k < EP_CLASSES; ++k)
+    if (power[k] > power[best]) best = k;
+  return EP_HR_LOW_BPM + best;
+}
+
+void ep_step_chunks_reset(ep_step_chunks *chunks) {
+  for (int32_t j = 0; j < EP_STEP_CHUNKS; ++j) chunks->chunk[j] = -1;
+}
+
+static int32_t dominant_rate(const float *const acc[3], const float *mean, ep_step_chunks *chunks, int32_t index) {
+  return chunks ? step_rate_chunks(acc, mean, chunks, index) : step_rate(acc, mean);
+}
+
+int32_t ep_cancel_step_rate(const float *const acc[3], ep_step_chunks *chunks, int32_t index) {
   float mean[3] = {0.0f, 0.0f, 0.0f};
   for (int32_t a = 0; a < 3; ++a) {
     for (int32_t i = 0; i < EP_WINDOW; ++i) mean[a] += acc[a][i];
     mean[a] /= (float)EP_WINDOW;
   }
-  return step_rate(acc, mean);
+  return dominant_rate(acc, mean, chunks, index);
 }
 
 #define EP_STEP_TERMS 4 /* cosine and sine at the step rate and at twice it */
@@ -138,8 +259,9 @@ static void steps_next(ep_steps *t, float *v) {
 /* Removes from x (in place) its least-squares fit on cosines and sines at the accelerometer's dominant rate
  * and its second harmonic (up to `harmonics`, those below the last class): motion whose rhythm the
  * accelerometer shows but whose shape in the PPG no fixed mix of the axes explains. */
-EP_OWN_FRAME static int32_t remove_steps(float *x, const float *const acc[3], const float *mean, int32_t harmonics) {
-  const int32_t bpm = step_rate(acc, mean);
+EP_OWN_FRAME static int32_t remove_steps(float *x, const float *const acc[3], const float *mean, int32_t harmonics,
+                                         ep_step_chunks *chunks, int32_t index) {
+  const int32_t bpm = dominant_rate(acc, mean, chunks, index);
   ep_steps t;
   t.n = 0;
   for (int32_t m = 1; m <= harmonics && m <= EP_STEP_TERMS / 2 && m * bpm < EP_HR_LOW_BPM + EP_CLASSES; ++m) {
@@ -211,7 +333,8 @@ static void copy(const float *ppg, float *out) {
     for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = ppg[i];
 }
 
-int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics, float *out, int32_t *step_bpm) {
+int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics, ep_step_chunks *chunks,
+                  int32_t index, float *out, int32_t *step_bpm) {
   if (step_bpm) *step_bpm = -1;
   /* the gate: the spread of |acc| over the window */
   float mag_mean = 0.0f, mag_var = 0.0f, mean[3] = {0.0f, 0.0f, 0.0f};
@@ -238,7 +361,7 @@ int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics
     return 0;
   }
   if (harmonics > 0) {
-    const int32_t bpm = remove_steps(out, acc, mean, harmonics);
+    const int32_t bpm = remove_steps(out, acc, mean, harmonics, chunks, index);
     if (step_bpm) *step_bpm = bpm;
   }
   /* renormalise: the model sees a zero-mean, unit-spread window as always */

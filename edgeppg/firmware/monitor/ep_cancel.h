@@ -10,7 +10,14 @@
  * dominant rate (its largest spectral peak, 30-209 BPM) and at twice it, and that fit removed too. Steps and
  * arm swing leave motion in the PPG whose rhythm the accelerometer shows but whose shape no mix of its axes
  * explains (tendons, blood pushed by the movement, a saturating coupling); a model that never sees that
- * rhythm cannot mistake it for the pulse. No libm call but sqrtf, so host and device agree bit for bit. */
+ * rhythm cannot mistake it for the pulse. No libm call but sqrtf, so host and device agree bit for bit.
+ *
+ * The step stage's spectrum in two forms. Per window (chunks NULL): a Welch-tapered scan of the window's 200
+ * samples, 180 classes x 3 axes, every window anew: most of the front end's work. Streaming (chunks given,
+ * input set ppg-acc-steps-stream): the window's spectrum assembled from its four 2 s chunks' spectra, each
+ * chunk's computed once and kept for the three windows after it, tapered in the frequency domain by a
+ * three-term cosine close to Welch's window. Its result is a function of the window alone: kept or recomputed,
+ * a chunk's spectrum is the same bits, so the host trains on windows computed without the cache. */
 #ifndef EP_CANCEL_H
 #define EP_CANCEL_H
 #include <stdint.h>
@@ -22,16 +29,31 @@ extern "C" {
 #endif
 
 #define EP_CANCEL_TERMS (3 * EP_CANCEL_LAGS)
+#define EP_STEP_SHIFT 6                                /* the streaming taper's widest cosine, in classes */
+#define EP_STEP_BINS (EP_CLASSES + 2 * EP_STEP_SHIFT) /* the classes and the taper's reach either side */
+#define EP_STEP_CHUNKS (EP_WINDOW / EP_STRIDE)        /* 2 s chunks per window */
+
+/* The streaming step stage's state: the spectra of the last EP_STEP_CHUNKS chunks of the stream, per axis. */
+typedef struct {
+  int32_t chunk[EP_STEP_CHUNKS];               /* the chunk (window index + place) a slot holds; -1: none */
+  float y[EP_STEP_CHUNKS][3][EP_STEP_BINS][2]; /* Goertzel's output (real, imaginary) per axis and bin */
+} ep_step_chunks;
+
+void ep_step_chunks_reset(ep_step_chunks *chunks);
 
 /* ppg: a normalised window (EP_WINDOW); acc: the window's three axes in g at 25 Hz (x, y, z: EP_WINDOW
  * each, where the axes' streams hold them); harmonics: of the step rate removed after the axes' fit (0: none,
- * at most 2). Writes the cleaned, renormalised window to out (not ppg itself), and to *step_bpm (when not
- * NULL) the step rate the step stage removed, or -1 when it did not run. Returns 1 when the gate opened and
- * the fit was removed, 0 when the window was copied as it was. */
-int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics, float *out, int32_t *step_bpm);
+ * at most 2); chunks: NULL for the per-window scan, else the streaming form's state, reused for window
+ * `index` of the stream (its chunks index .. index + 3; index < 0: none reused or kept). Writes the cleaned,
+ * renormalised window to out (not ppg itself), and to *step_bpm (when not NULL) the step rate the step stage
+ * removed, or -1 when it did not run. Returns 1 when the gate opened and the fit was removed, 0 when the window
+ * was copied as it was. */
+int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics, ep_step_chunks *chunks,
+                  int32_t index, float *out, int32_t *step_bpm);
 
-/* The accelerometer's dominant rate in BPM over a window (its three axes, g), as the step stage finds it. */
-int32_t ep_cancel_step_rate(const float *const acc[3]);
+/* The accelerometer's dominant rate in BPM over a window (its three axes, g), as the step stage finds it
+ * (chunks and index as for ep_cancel). */
+int32_t ep_cancel_step_rate(const float *const acc[3], ep_step_chunks *chunks, int32_t index);
 
 #ifdef __cplusplus
 }

@@ -31,9 +31,17 @@ static ep_window parked_w;
 static float ppg[EP_WINDOW];     /* the window handed on (or parked), normalised */
 static float cleaned[EP_WINDOW]; /* and as the front end left it */
 static int32_t step_class;       /* the window's step rate as a class for the tracker, -1 for none */
+#if EP_CANCEL_CHUNKED
+static ep_step_chunks step_chunks; /* the step stage's streaming form: its last chunks' spectra */
+#define STEP_CHUNKS (&step_chunks)
+#define EP_HRM_CHUNKS_STATE sizeof step_chunks
+#else
+#define STEP_CHUNKS ((ep_step_chunks *)0)
+#define EP_HRM_CHUNKS_STATE 0
+#endif
 #define EP_HRM_ACC_STATE                                                                        \
   (sizeof acc_stream + sizeof waiting + sizeof parked + sizeof parked_w + sizeof ppg + sizeof cleaned + \
-   sizeof step_class)
+   sizeof step_class + EP_HRM_CHUNKS_STATE)
 #else
 #define EP_HRM_ACC_STATE 0
 #endif
@@ -71,6 +79,9 @@ int ep_hrm_init(float sample_rate_hz) {
 #if EP_HRM_ACC
       waiting = -1;
       parked = 0;
+#if EP_CANCEL_CHUNKED
+      ep_step_chunks_reset(&step_chunks);
+#endif
 #endif
 #if EP_MODEL_STREAMING
       ep_model_stream_reset();
@@ -133,7 +144,7 @@ static void hand_on(const ep_window *w, int use_acc, ep_hr_fn on_hr, void *user)
       const float *const axes[3] = {ep_stream_samples(&acc_stream[0], w->index),
                                     ep_stream_samples(&acc_stream[1], w->index),
                                     ep_stream_samples(&acc_stream[2], w->index)};
-      if (ep_cancel(ppg, axes, EP_CANCEL_HARMONICS, cleaned, &step_bpm)) x = cleaned;
+      if (ep_cancel(ppg, axes, EP_CANCEL_HARMONICS, STEP_CHUNKS, w->index, cleaned, &step_bpm)) x = cleaned;
     }
     step_class = step_bpm >= 0 ? step_bpm - EP_HR_LOW_BPM : -1;
     for (int32_t i = 0; i < EP_WINDOW; ++i)
@@ -208,6 +219,9 @@ int ep_hrm_init_acc(float sample_rate_hz) {
   acc_ready = 0;
   waiting = -1;
   parked = 0;
+#if EP_CANCEL_CHUNKED
+  ep_step_chunks_reset(&step_chunks); /* the axes' streams start again: their chunks are new */
+#endif
   for (int32_t i = 0; i < EP_RESAMPLER_COUNT; ++i) {
     if (ep_resamplers[i].rate_hz == sample_rate_hz) {
       for (int32_t a = 0; a < 3; ++a) ep_stream_init(&acc_stream[a], &ep_resamplers[i]);
