@@ -353,7 +353,8 @@ def streaming_levers() -> str:
                    "streaming form, 8 s read-out: tracked / argmax", "its gross errors: share / repeat",
                    "lag: window / streaming form"], shared)
     what = {"taper": "a Hann-weighted 8 s read-out", "chunkdrop": "a chunk of a quarter of the inputs zeros",
-            "plain": "nothing changed, trained again", "chunknorm": "each 2 s chunk z-scored on its own"}
+            "plain": "nothing changed, trained again", "chunknorm": "each 2 s chunk z-scored on its own",
+            "stepstream": "the front end's step stage in its streaming form"}
     cell = "{test_track:.2f} / {test_argmax:.2f} / {gross_repeat:.2f}".format
     alone = [[what[r["lever"]] + (f" ({r['cpu']})" if "cpu" in r else ""), str(r["seed"]), cell(**r["streaming"]),
               cell(**twin(r["size"], "stream", r["seed"]))] for r in rows if r["lever"] in what]
@@ -391,6 +392,24 @@ def streaming_levers() -> str:
                    "it. Raw: `benchmarks/results/streaming_levers.json`.\n")
 
 
+def front_end() -> str:
+    """benchmarks/front_end.py --m4: the front end's cost, per window and per form, on the M4 and on the host."""
+    host, *m4 = _load("front_end.json")["rows"]
+    if not m4:
+        raise SystemExit("benchmarks/results/front_end.json: no Cortex-M4 rows (python benchmarks/front_end.py --m4)")
+    cells = [[f"`{r['inputs']}`", f"{r['preprocessing_motion']:,}", f"{r['preprocessing_still']:,}",
+              f"{r['ram_bytes']:,}", f"{r['flash_bytes']:,}", "yes" if r["bit_exact"] else "no"] for r in m4]
+    text = _table(["inputs", "M4 instructions per motion window", "per still window", "monitor RAM (B)", "flash (B)",
+                   "bit-exact"], cells)
+    return text + (f"\nPreprocessing (resamplers, normalisation, the front end) of the built-in climber "
+                   f"{m4[0]['recording']} ({m4[0]['motion_windows']} of {m4[0]['windows']} windows move), Cortex-M4 "
+                   "under QEMU, -O2. On this "
+                   f"host, per motion window: gate and fit {host['fit_us']:.1f} us; with the step stage "
+                   f"{host['fit_and_steps_us']:.1f} us, its scan {host['step_scan_us']:.1f} us; in its streaming form "
+                   f"{host['fit_and_steps_stream_us']:.1f} us, its scan {host['step_scan_stream_us']:.1f} us. Raw: "
+                   "`benchmarks/results/front_end.json`.\n")
+
+
 def _sticky_pairs(rows: list[dict]) -> list[tuple[dict, dict]]:
     """(window, streaming) rows of the same size, variant and seed."""
     by = {r["run"]: r for r in rows}
@@ -401,7 +420,7 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "streaming": streaming, "streaming-pairs": streaming_pairs, "streaming-levers": streaming_levers,
     "targets": targets, "targets-ratios": targets_ratios, "motion": motion, "demo": demo, "levers": levers,
     "reference": reference, "mcu": mcu, "mcu-ratios": mcu_ratios, "tracker": tracker, "medium": medium,
-    "medium-front": medium_front, "train-throughput": train_throughput}
+    "medium-front": medium_front, "train-throughput": train_throughput, "front-end": front_end}
 
 
 def render(doc: str) -> tuple[str, list[str]]:

@@ -203,6 +203,14 @@ def test_the_monitor_runs_the_front_ends_streaming_form_bit_exact_with_the_host(
     plain, _, _ = native.windows(rec.samples, rec.rate_hz)
     _, opened, steps = native.cancel(plain, native.acc_windows(rec.acc, rec.rate_hz), data.inputs)
     assert opened.mean() > 0.3 and np.isfinite(steps).mean() > 0.3
+    # at 25 Hz the PPG can run two windows ahead of its acceleration: windows wait, some go on without it, and the
+    # state must not hand a later window a chunk it kept for another
+    t25, t = np.arange(0, len(rec.samples) / rec.rate_hz, 1 / 25.0), np.arange(len(rec.samples)) / rec.rate_hz
+    at25 = recordings.StreamRecording("s25", np.interp(t25, t, rec.samples).astype(np.float32), 25.0,
+                                      rec.reference_bpm, "25 Hz",
+                                      np.stack([np.interp(t25, t, rec.acc[:, k]) for k in range(3)], 1).astype(np.float32))
+    r25 = run_stream(run_dir, at25)
+    assert r25["agree"] == 1.0 and r25["agree_tracked"] == 1.0 and r25["int8_input_mismatches"] == 0
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -15,12 +15,13 @@ from edgeppg.data import synthetic
 from edgeppg.data.windows import WindowSet, window_recording
 from edgeppg.data.galaxyppg import LABELS
 from edgeppg.data.wildppg import CHANNELS, SITES
-from edgeppg.device import spec
+from edgeppg.device import native, spec
 from edgeppg.errors import EdgeppgError
 from edgeppg.files import building, cache_dir
 from edgeppg.settings import SettingError, build, flag, check, one_of, real, text, whole
 
-CACHE_VERSION = 5  # bump when windowing or a generator changes, so stale caches are not reused
+CACHE_VERSION = 5  # bump when windowing or a generator changes, so stale caches are not reused (the device's C
+# that cuts the windows names its caches itself: native.digest)
 
 
 DATASETS = ("synthetic", "dalia", "wildppg", "galaxyppg")
@@ -115,7 +116,7 @@ class Splits:
 def load_windows(cfg: DataConfig) -> WindowSet:
     """All windows of the data set, from the cache when an identical config was prepared before."""
     source = _source_config(cfg)
-    key = hashlib.sha256(json.dumps([CACHE_VERSION, source], sort_keys=True).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([CACHE_VERSION, native.digest(), source], sort_keys=True).encode()).hexdigest()[:16]
     path = cache_dir() / f"{cfg.dataset}-{key}.npz"
     if path.exists():
         try:

@@ -43,14 +43,24 @@ def contract_macros(max_taps: int) -> str:
 HOST_MAX_TAPS = 4096  # the host's build takes any rate edgeppg can design a resampler for
 
 
+def _header() -> str:
+    return "#ifndef EP_CONTRACT_H\n#define EP_CONTRACT_H\n" + contract_macros(HOST_MAX_TAPS) + "#endif\n"
+
+
+@lru_cache(maxsize=1)
+def digest() -> str:
+    """What the host build computes, as a hash of its sources, constants and flags: a cache of windows it made
+    is named by it, so editing the device's preprocessing never leaves stale windows to train on."""
+    app = firmware_dir()
+    return hashlib.sha256(_header().encode() + b"".join((app / f).read_bytes() for f in SOURCES + HEADERS)
+                          + " ".join(CFLAGS).encode()).hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def library() -> ctypes.CDLL:
     """The host build of the device's C, compiled on first use."""
-    app = firmware_dir()
-    header = "#ifndef EP_CONTRACT_H\n#define EP_CONTRACT_H\n" + contract_macros(HOST_MAX_TAPS) + "#endif\n"
-    digest = hashlib.sha256(header.encode() + b"".join((app / f).read_bytes() for f in SOURCES + HEADERS)
-                            + " ".join(CFLAGS).encode()).hexdigest()[:16]
-    lib = cache_dir() / "native" / f"ep_host_{digest}.so"
+    app, header = firmware_dir(), _header()
+    lib = cache_dir() / "native" / f"ep_host_{digest()}.so"
     if not lib.is_file():
         _compile(app, header, lib)
     return _bind(ctypes.CDLL(str(lib)))

@@ -46,9 +46,9 @@ int32_t ep_host_raw_windows(const ep_resampler_design *d, const float *x, int32_
  * stream's 2 s grid and share their chunks' spectra, as the device's do). Returns -1 when out of memory. */
 int32_t ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t harmonics, int32_t chunked, float *out,
                        int32_t *cancelled, int32_t *steps) {
-  ep_step_chunks *chunks = NULL;
-  if (chunked && (chunks = (ep_step_chunks *)malloc(sizeof *chunks)) == NULL) return -1;
-  if (chunks) ep_step_chunks_reset(chunks);
+  ep_cancel_chunks *chunks = NULL;
+  if (chunked && (chunks = (ep_cancel_chunks *)malloc(sizeof *chunks)) == NULL) return -1;
+  if (chunks) ep_cancel_chunks_reset(chunks);
   for (int32_t w = 0; w < n; ++w) {
     const float *a = acc + (size_t)w * 3 * EP_WINDOW, *const axes[3] = {a, a + EP_WINDOW, a + 2 * EP_WINDOW};
     cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, axes, harmonics, chunks, chunked == 2 ? w : -1,
@@ -60,9 +60,9 @@ int32_t ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t ha
 
 /* The step stage's dominant rate per window (chunked as for ep_host_cancel). Returns -1 when out of memory. */
 int32_t ep_host_step_rates(const float *acc, int32_t n, int32_t chunked, int32_t *out) {
-  ep_step_chunks *chunks = NULL;
-  if (chunked && (chunks = (ep_step_chunks *)malloc(sizeof *chunks)) == NULL) return -1;
-  if (chunks) ep_step_chunks_reset(chunks);
+  ep_cancel_chunks *chunks = NULL;
+  if (chunked && (chunks = (ep_cancel_chunks *)malloc(sizeof *chunks)) == NULL) return -1;
+  if (chunks) ep_cancel_chunks_reset(chunks);
   for (int32_t w = 0; w < n; ++w) {
     const float *a = acc + (size_t)w * 3 * EP_WINDOW, *const axes[3] = {a, a + EP_WINDOW, a + 2 * EP_WINDOW};
     out[w] = ep_cancel_step_rate(axes, chunks, chunked == 2 ? w : -1);

@@ -147,7 +147,7 @@ static void mac(float *acc, const float *p, int32_t conj, const float *y) {
 
 /* The window's centred spectrum x (origin sample 99) at every bin of axis a, from its chunks' spectra in the
  * slots `slot` (chunk j's phase: e^{-i w (50 j - 50)}) less the window's mean times the spectrum of ones. */
-static void window_spectrum(const ep_step_chunks *ch, const int32_t *slot, int32_t a, float mean,
+static void window_spectrum(const ep_cancel_chunks *ch, const int32_t *slot, int32_t a, float mean,
                             const float (*turn)[2], float (*x)[2]) {
   float c = 1.0f, s = 0.0f;
   rotate(&c, &s, EP_HR_LOW_BPM - EP_STEP_SHIFT);
@@ -169,19 +169,9 @@ static void window_spectrum(const ep_step_chunks *ch, const int32_t *slot, int32
   }
 }
 
-/* The streaming form of step_rate: the window's chunks' spectra, each computed only when the state does not hold
- * it (chunk index + j of the stream), put together, tapered and summed over the axes. */
-EP_OWN_FRAME static int32_t step_rate_chunks(const float *const acc[3], const float *mean, ep_step_chunks *ch,
-                                             int32_t index) {
-  int32_t slot[EP_STEP_CHUNKS];
-  for (int32_t j = 0; j < EP_STEP_CHUNKS; ++j) {
-    const int32_t chunk = index >= 0 ? index + j : -1;
-    slot[j] = chunk >= 0 ? chunk % EP_STEP_CHUNKS : j;
-    if (chunk < 0 || ch->chunk[slot[j]] != chunk) {
-      chunk_spectrum(acc, j * EP_STRIDE, ch->y[slot[j]]);
-      ch->chunk[slot[j]] = chunk;
-    }
-  }
+/* The streaming form of step_rate, from the window's chunks' spectra in the slots `slot` (prepare): put
+ * together, tapered and summed over the axes. */
+EP_OWN_FRAME static int32_t step_rate_chunks(const ep_cancel_chunks *ch, const int32_t *slot, const float *mean) {
   float turn[30][2], power[EP_CLASSES], x[EP_STEP_BINS][2];
   const float step[2] = {EP_TURN30_COS, -EP_TURN30_SIN};
   turn[0][0] = 1.0f;
@@ -213,21 +203,81 @@ EP_OWN_FRAME static int32_t step_rate_chunks(const float *const acc[3], const fl
   return EP_HR_LOW_BPM + best;
 }
 
-void ep_step_chunks_reset(ep_step_chunks *chunks) {
-  for (int32_t j = 0; j < EP_STEP_CHUNKS; ++j) chunks->chunk[j] = -1;
+/* The fit's raw sums over window samples [from, to): each pair of lagged axes' products (s >= t, in order), then
+ * each lagged axis' sum. Lags reach before `from` where it lets them, and clamp at the window's first sample. */
+static void lagged_sums(const float *const acc[3], int32_t from, int32_t to, float *sums) {
+  ep_regressor r[EP_CANCEL_TERMS];
+  for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) {
+    r[t].x = acc[t / EP_CANCEL_LAGS];
+    r[t].lag = t % EP_CANCEL_LAGS;
+    r[t].mean = 0.0f;
+  }
+  int32_t k = 0;
+  for (int32_t s = 0; s < EP_CANCEL_TERMS; ++s)
+    for (int32_t t = 0; t <= s; ++t, ++k) {
+      float sum = 0.0f;
+      if (from >= EP_CANCEL_LAGS - 1) {
+        const float *x = r[s].x - r[s].lag, *y = r[t].x - r[t].lag;
+        for (int32_t i = from; i < to; ++i) sum += x[i] * y[i];
+      } else {
+        for (int32_t i = from; i < to; ++i) sum += at(&r[s], i) * at(&r[t], i);
+      }
+      sums[k] = sum;
+    }
+  for (int32_t s = 0; s < EP_CANCEL_TERMS; ++s) {
+    float sum = 0.0f;
+    for (int32_t i = from; i < to; ++i) sum += at(&r[s], i);
+    sums[EP_CANCEL_PAIRS + s] = sum;
+  }
 }
 
-static int32_t dominant_rate(const float *const acc[3], const float *mean, ep_step_chunks *chunks, int32_t index) {
-  return chunks ? step_rate_chunks(acc, mean, chunks, index) : step_rate(acc, mean);
+enum { EP_PREPARE_SPECTRA = 1, EP_PREPARE_SUMS = 2 };
+
+/* The slots of window `index`'s four chunks (chunk index + j in slot (index + j) mod 4; index < 0: slot j, kept
+ * for no other window), with what `what` asks computed where the state does not hold it: a chunk's spectrum,
+ * its inner sums, and (past the window's first chunk, whose lags reach before the window) its edge. */
+static void prepare(const float *const acc[3], ep_cancel_chunks *ch, int32_t index, int32_t what, int32_t *slot) {
+  for (int32_t j = 0; j < EP_CANCEL_CHUNKS; ++j) {
+    const int32_t chunk = index >= 0 ? index + j : -1, at = j * EP_STRIDE;
+    slot[j] = chunk >= 0 ? chunk % EP_CANCEL_CHUNKS : j;
+    if ((what & EP_PREPARE_SPECTRA) && (chunk < 0 || ch->chunk[slot[j]] != chunk)) {
+      chunk_spectrum(acc, at, ch->y[slot[j]]);
+      ch->chunk[slot[j]] = chunk;
+    }
+    if ((what & EP_PREPARE_SUMS) && (chunk < 0 || ch->summed[slot[j]] != chunk)) {
+      lagged_sums(acc, at + EP_CANCEL_LAGS - 1, at + EP_STRIDE, ch->inner[slot[j]]);
+      ch->summed[slot[j]] = chunk;
+    }
+    if ((what & EP_PREPARE_SUMS) && j > 0 && (chunk < 0 || ch->edged[slot[j]] != chunk)) {
+      lagged_sums(acc, at, at + EP_CANCEL_LAGS - 1, ch->edge[slot[j]]);
+      ch->edged[slot[j]] = chunk;
+    }
+  }
 }
 
-int32_t ep_cancel_step_rate(const float *const acc[3], ep_step_chunks *chunks, int32_t index) {
-  float mean[3] = {0.0f, 0.0f, 0.0f};
+void ep_cancel_chunks_reset(ep_cancel_chunks *chunks) {
+  for (int32_t j = 0; j < EP_CANCEL_CHUNKS; ++j) chunks->chunk[j] = chunks->summed[j] = chunks->edged[j] = -1;
+}
+
+static int32_t dominant_rate(const float *const acc[3], const float *mean, const ep_cancel_chunks *chunks,
+                             const int32_t *slot) {
+  return chunks ? step_rate_chunks(chunks, slot, mean) : step_rate(acc, mean);
+}
+
+static void axes_mean(const float *const acc[3], float *mean) {
   for (int32_t a = 0; a < 3; ++a) {
+    mean[a] = 0.0f;
     for (int32_t i = 0; i < EP_WINDOW; ++i) mean[a] += acc[a][i];
     mean[a] /= (float)EP_WINDOW;
   }
-  return dominant_rate(acc, mean, chunks, index);
+}
+
+int32_t ep_cancel_step_rate(const float *const acc[3], ep_cancel_chunks *chunks, int32_t index) {
+  float mean[3];
+  int32_t slot[EP_CANCEL_CHUNKS] = {0};
+  axes_mean(acc, mean);
+  if (chunks) prepare(acc, chunks, index, EP_PREPARE_SPECTRA, slot);
+  return dominant_rate(acc, mean, chunks, slot);
 }
 
 #define EP_STEP_TERMS 4 /* cosine and sine at the step rate and at twice it */
@@ -260,8 +310,8 @@ static void steps_next(ep_steps *t, float *v) {
  * and its second harmonic (up to `harmonics`, those below the last class): motion whose rhythm the
  * accelerometer shows but whose shape in the PPG no fixed mix of the axes explains. */
 EP_OWN_FRAME static int32_t remove_steps(float *x, const float *const acc[3], const float *mean, int32_t harmonics,
-                                         ep_step_chunks *chunks, int32_t index) {
-  const int32_t bpm = dominant_rate(acc, mean, chunks, index);
+                                         const ep_cancel_chunks *chunks, const int32_t *slot) {
+  const int32_t bpm = dominant_rate(acc, mean, chunks, slot);
   ep_steps t;
   t.n = 0;
   for (int32_t m = 1; m <= harmonics && m <= EP_STEP_TERMS / 2 && m * bpm < EP_HR_LOW_BPM + EP_CLASSES; ++m) {
@@ -297,9 +347,31 @@ EP_OWN_FRAME static int32_t remove_steps(float *x, const float *const acc[3], co
   return bpm;
 }
 
+/* The fit's normal equations (R^T R, centred on the axes' means) from the window's chunks' shares (prepare) in a
+ * fixed order, the window's first samples (whose lags clamp) anew: sum (x - m)(y - n) = sum xy - n sum x -
+ * m sum y + 200 m n for lagged axes x, y of means m, n. */
+static void chunked_normal(const float *const acc[3], const float *mean, const ep_cancel_chunks *ch,
+                           const int32_t *slot, float (*g)[EP_CANCEL_TERMS]) {
+  float sums[EP_CANCEL_SUMS];
+  lagged_sums(acc, 0, EP_CANCEL_LAGS - 1, sums);
+  for (int32_t k = 0; k < EP_CANCEL_SUMS; ++k) {
+    for (int32_t j = 1; j < EP_CANCEL_CHUNKS; ++j) sums[k] += ch->edge[slot[j]][k];
+    for (int32_t j = 0; j < EP_CANCEL_CHUNKS; ++j) sums[k] += ch->inner[slot[j]][k];
+  }
+  const float *own = sums + EP_CANCEL_PAIRS;
+  int32_t k = 0;
+  for (int32_t s = 0; s < EP_CANCEL_TERMS; ++s)
+    for (int32_t t = 0; t <= s; ++t, ++k) {
+      const float ms = mean[s / EP_CANCEL_LAGS], mt = mean[t / EP_CANCEL_LAGS];
+      g[s][t] = g[t][s] = sums[k] - mt * own[s] - ms * own[t] + (float)EP_WINDOW * ms * mt;
+    }
+}
+
 /* What the axes explain, subtracted from ppg into out: a ridge fit (R^T R + lambda I) w = R^T ppg, lambda
- * relative to R^T R's diagonal; 0 when the normal equations are singular. */
-EP_OWN_FRAME static int32_t subtract_axes(const float *ppg, const float *const acc[3], const float *mean, float *out) {
+ * relative to R^T R's diagonal, R^T R per window or (ch given) from the chunks' shares; 0 when the normal
+ * equations are singular. */
+EP_OWN_FRAME static int32_t subtract_axes(const float *ppg, const float *const acc[3], const float *mean,
+                                          const ep_cancel_chunks *ch, const int32_t *slot, float *out) {
   float g[EP_CANCEL_TERMS][EP_CANCEL_TERMS], b[EP_CANCEL_TERMS], trace = 0.0f;
   ep_regressor r[EP_CANCEL_TERMS];
   for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) {
@@ -307,10 +379,11 @@ EP_OWN_FRAME static int32_t subtract_axes(const float *ppg, const float *const a
     r[t].lag = t % EP_CANCEL_LAGS;
     r[t].mean = mean[t / EP_CANCEL_LAGS];
   }
+  if (ch) chunked_normal(acc, mean, ch, slot, g);
   for (int32_t s = 0; s < EP_CANCEL_TERMS; ++s) {
     b[s] = 0.0f;
     for (int32_t i = 0; i < EP_WINDOW; ++i) b[s] += at(&r[s], i) * ppg[i];
-    for (int32_t t = 0; t <= s; ++t) {
+    for (int32_t t = 0; t <= s && !ch; ++t) {
       const float sum = dot(&r[s], &r[t]);
       g[s][t] = sum;
       g[t][s] = sum;
@@ -333,7 +406,7 @@ static void copy(const float *ppg, float *out) {
     for (int32_t i = 0; i < EP_WINDOW; ++i) out[i] = ppg[i];
 }
 
-int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics, ep_step_chunks *chunks,
+int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics, ep_cancel_chunks *chunks,
                   int32_t index, float *out, int32_t *step_bpm) {
   if (step_bpm) *step_bpm = -1;
   /* the gate: the spread of |acc| over the window */
@@ -356,12 +429,14 @@ int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics
     copy(ppg, out);
     return 0;
   }
-  if (!subtract_axes(ppg, acc, mean, out)) {
+  int32_t slot[EP_CANCEL_CHUNKS] = {0};
+  if (chunks) prepare(acc, chunks, index, EP_PREPARE_SUMS | (harmonics > 0 ? EP_PREPARE_SPECTRA : 0), slot);
+  if (!subtract_axes(ppg, acc, mean, chunks, slot, out)) {
     copy(ppg, out);
     return 0;
   }
   if (harmonics > 0) {
-    const int32_t bpm = remove_steps(out, acc, mean, harmonics, chunks, index);
+    const int32_t bpm = remove_steps(out, acc, mean, harmonics, chunks, slot);
     if (step_bpm) *step_bpm = bpm;
   }
   /* renormalise: the model sees a zero-mean, unit-spread window as always */

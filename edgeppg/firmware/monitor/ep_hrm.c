@@ -32,11 +32,11 @@ static float ppg[EP_WINDOW];     /* the window handed on (or parked), normalised
 static float cleaned[EP_WINDOW]; /* and as the front end left it */
 static int32_t step_class;       /* the window's step rate as a class for the tracker, -1 for none */
 #if EP_CANCEL_CHUNKED
-static ep_step_chunks step_chunks; /* the step stage's streaming form: its last chunks' spectra */
-#define STEP_CHUNKS (&step_chunks)
-#define EP_HRM_CHUNKS_STATE sizeof step_chunks
+static ep_cancel_chunks cancel_chunks; /* the step stage's streaming form: its last chunks' spectra */
+#define CANCEL_CHUNKS (&cancel_chunks)
+#define EP_HRM_CHUNKS_STATE sizeof cancel_chunks
 #else
-#define STEP_CHUNKS ((ep_step_chunks *)0)
+#define CANCEL_CHUNKS ((ep_cancel_chunks *)0)
 #define EP_HRM_CHUNKS_STATE 0
 #endif
 #define EP_HRM_ACC_STATE                                                                        \
@@ -80,7 +80,7 @@ int ep_hrm_init(float sample_rate_hz) {
       waiting = -1;
       parked = 0;
 #if EP_CANCEL_CHUNKED
-      ep_step_chunks_reset(&step_chunks);
+      ep_cancel_chunks_reset(&cancel_chunks);
 #endif
 #endif
 #if EP_MODEL_STREAMING
@@ -144,7 +144,7 @@ static void hand_on(const ep_window *w, int use_acc, ep_hr_fn on_hr, void *user)
       const float *const axes[3] = {ep_stream_samples(&acc_stream[0], w->index),
                                     ep_stream_samples(&acc_stream[1], w->index),
                                     ep_stream_samples(&acc_stream[2], w->index)};
-      if (ep_cancel(ppg, axes, EP_CANCEL_HARMONICS, STEP_CHUNKS, w->index, cleaned, &step_bpm)) x = cleaned;
+      if (ep_cancel(ppg, axes, EP_CANCEL_HARMONICS, CANCEL_CHUNKS, w->index, cleaned, &step_bpm)) x = cleaned;
     }
     step_class = step_bpm >= 0 ? step_bpm - EP_HR_LOW_BPM : -1;
     for (int32_t i = 0; i < EP_WINDOW; ++i)
@@ -220,7 +220,7 @@ int ep_hrm_init_acc(float sample_rate_hz) {
   waiting = -1;
   parked = 0;
 #if EP_CANCEL_CHUNKED
-  ep_step_chunks_reset(&step_chunks); /* the axes' streams start again: their chunks are new */
+  ep_cancel_chunks_reset(&cancel_chunks); /* the axes' streams start again: their chunks are new */
 #endif
   for (int32_t i = 0; i < EP_RESAMPLER_COUNT; ++i) {
     if (ep_resamplers[i].rate_hz == sample_rate_hz) {
