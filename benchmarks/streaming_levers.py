@@ -1,6 +1,7 @@
-"""Six levers on the streaming family's accuracy gap (issue #27), measured and not taken, and one costed.
+"""Six levers on the streaming family's accuracy gap (issue #27), measured and not taken; one costed; one check.
 
-docs/results.md, "Levers measured on the dkd-cal models", 14-19; kept so that their figures can be remade:
+docs/results.md, "Levers measured on the dkd-cal models", 14-19, and "The accelerometer front end, each sample once
+too"; kept so that their figures can be remade:
 
 - shared: one set of weights in both forms. The window twin and the streaming twin of benchmarks/streaming.py's
   dkd-cal pair built from the same convolution and head tensors (each form its own BatchNorm), trained together
@@ -32,12 +33,16 @@ docs/results.md, "Levers measured on the dkd-cal models", 14-19; kept so that th
   streamed input, which lever 14 measured as good. Multiply-accumulates per 2 s update against a whole window,
   for both sizes.
 
+- stepstream: the dkd-cal streaming student on the accelerometer front end in its streaming form (inputs
+  ppg-acc-steps-stream: the fit's sums and the step stage's spectrum kept per 2 s chunk), not a lever on the gap
+  but the check that the form costs no accuracy; its models are kept in runs/streaming-levers to be exported.
+
 Seeds 3 and 4 (those whose dkd-cal runs are kept); training uses one torch thread, so the figures are remade
 exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction set: the same
 config trained on another kind scores otherwise). Writes benchmarks/results/streaming_levers.json.
 
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
-                                           chunknorm ...]
+                                           stepstream | chunknorm ...]
 """
 
 from __future__ import annotations

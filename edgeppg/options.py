@@ -55,8 +55,10 @@ Scenario = Annotated[str, typer.Option(help="Synthetic data: '' (free living) or
 CadenceShare = Annotated[float, typer.Option(help="Synthetic data: share of participants recorded in the cadence "
                                                   "scenario beside free living (0 = none).")]
 Inputs = Annotated[str, typer.Option(help="What the model sees: ppg (the paper's), ppg-acc (the PPG after the "
-                                          "device's accelerometer front end, which removes what the axes explain) or "
-                                          "ppg-acc-steps (that, and what sits at the step rate and twice it).")]
+                                          "device's accelerometer front end, which removes what the axes explain), "
+                                          "ppg-acc-steps (that, and what sits at the step rate and twice it) or "
+                                          "ppg-acc-steps-stream (the same front end in its streaming form: each 2 s "
+                                          "computed once).")]
 Stream = Annotated[bool, typer.Option(help="The streaming family: the model computes each 2 s once on a device "
                                           "(models/stream.py; needs strides that divide 50, e.g. --stem-stride 2 "
                                           "--block-strides 1,5,1).")]
@@ -66,8 +68,8 @@ StudentWidth = Annotated[Optional[int], typer.Option(help="ResNet1D student stem
 StudentKernel = Annotated[Optional[int], typer.Option(help="Student convolution length (default: the teacher's).")]
 StudentStream = Annotated[Optional[bool], typer.Option("--student-stream/--student-window", help=(
     "The student in the streaming family, or not (default: as the teacher)."))]
-StudentInputs = Annotated[Optional[str], typer.Option(help="What the student sees, ppg, ppg-acc or ppg-acc-steps "
-                                                           "(default: the teacher's).")]
+StudentInputs = Annotated[Optional[str], typer.Option(help="What the student sees, ppg, ppg-acc, ppg-acc-steps or "
+                                                           "ppg-acc-steps-stream (default: the teacher's).")]
 Calibrate = Annotated[bool, typer.Option(help="End by fitting the tracker's temperature on the validation "
                                               "participants, folded into the head (edgeppg/calibrate.py).")]
 Augment = Annotated[float, typer.Option(help="Chance per window of each label-keeping augmentation (0 = none).")]

@@ -19,6 +19,7 @@ from edgeppg.card import figures
 from edgeppg.card.collect import RunFacts, collect, command_line, lagged_errors
 from edgeppg.card.reproduce import reproduce
 from edgeppg.data import e2e_recording
+from edgeppg.device.spec import CHUNKED_STEPS
 from edgeppg.distill import strategy
 from edgeppg.errors import EdgeppgError
 from edgeppg.mcu.boards import FLASH_MEANS, RAM_MEANS
@@ -224,6 +225,7 @@ def build_card(facts: RunFacts) -> tuple[str, list[doc.Block]]:
                        "" if cfg.data.inputs == "ppg" else ", after the accelerometer front end (inputs "
                        f"{cfg.data.inputs}: what the wrist's acceleration explains removed"
                        + (", and what sits at its step rate" if "steps" in cfg.data.inputs else "")
+                       + (", each 2 s of it computed once" if cfg.data.inputs in CHUNKED_STEPS else "")
                        + ", firmware/monitor/ep_cancel.c)")),
                    ("output", "180 logits, 30-209 BPM")))]
     hist = met.get("history") or []

@@ -10,6 +10,14 @@
 #define EP_OWN_FRAME
 #endif
 
+/* A firmware build whose contract does not ask for the streaming form (EP_CANCEL_CHUNKED 0) leaves its code out;
+ * the host's build keeps both forms. */
+#if defined(EP_CANCEL_CHUNKED) && !EP_CANCEL_CHUNKED
+#define EP_STREAMING_FORM 0
+#else
+#define EP_STREAMING_FORM 1
+#endif
+
 /* Regressor t: axis t / LAGS, delayed by t % LAGS samples (the window's first sample before it), centred. */
 typedef struct {
   const float *x;
@@ -145,15 +153,16 @@ static void mac(float *acc, const float *p, int32_t conj, const float *y) {
   acc[1] += p[0] * y[1] + im * y[0];
 }
 
-/* The window's centred spectrum x (origin sample 99) at every bin of axis a, from its chunks' spectra in the
- * slots `slot` (chunk j's phase: e^{-i w (50 j - 50)}) less the window's mean times the spectrum of ones. */
-static void window_spectrum(const ep_cancel_chunks *ch, const int32_t *slot, int32_t a, float mean,
+/* The window's centred spectrum x (origin sample 99) at every bin of axis a, from its chunks' spectra (prepare;
+ * chunk j's phase: e^{-i w (50 j - 50)}) less the window's mean times the spectrum of ones. */
+static void window_spectrum(const ep_cancel_chunks *ch, int32_t a, float mean,
                             const float (*turn)[2], float (*x)[2]) {
   float c = 1.0f, s = 0.0f;
   rotate(&c, &s, EP_HR_LOW_BPM - EP_STEP_SHIFT);
   for (int32_t b = 0; b < EP_STEP_BINS; ++b, rotate(&c, &s, 1)) {
     const int32_t bpm = EP_HR_LOW_BPM - EP_STEP_SHIFT + b;
     const float *p1 = turn[bpm % 30], *p2 = turn[(2 * bpm) % 30], *p4 = turn[(4 * bpm) % 30];
+    const int32_t *slot = ch->slot;
     float sum[2] = {ch->y[slot[1]][a][b][0], ch->y[slot[1]][a][b][1]};
     mac(sum, p1, 1, ch->y[slot[0]][a][b]);
     mac(sum, p1, 0, ch->y[slot[2]][a][b]);
@@ -169,9 +178,9 @@ static void window_spectrum(const ep_cancel_chunks *ch, const int32_t *slot, int
   }
 }
 
-/* The streaming form of step_rate, from the window's chunks' spectra in the slots `slot` (prepare): put
- * together, tapered and summed over the axes. */
-EP_OWN_FRAME static int32_t step_rate_chunks(const ep_cancel_chunks *ch, const int32_t *slot, const float *mean) {
+/* The streaming form of step_rate, from the window's chunks' spectra (prepare): put together, tapered and summed
+ * over the axes. */
+EP_OWN_FRAME static int32_t step_rate_chunks(const ep_cancel_chunks *ch, const float *mean) {
   float turn[30][2], power[EP_CLASSES], x[EP_STEP_BINS][2];
   const float step[2] = {EP_TURN30_COS, -EP_TURN30_SIN};
   turn[0][0] = 1.0f;
@@ -184,7 +193,7 @@ EP_OWN_FRAME static int32_t step_rate_chunks(const ep_cancel_chunks *ch, const i
   const float half3[2] = {EP_HALF3_COS, EP_HALF3_SIN}, half6[2] = {EP_HALF6_COS, EP_HALF6_SIN};
   for (int32_t k = 0; k < EP_CLASSES; ++k) power[k] = 0.0f;
   for (int32_t a = 0; a < 3; ++a) {
-    window_spectrum(ch, slot, a, mean[a], (const float (*)[2])turn, x);
+    window_spectrum(ch, a, mean[a], (const float (*)[2])turn, x);
     for (int32_t k = 0; k < EP_CLASSES; ++k) {
       const int32_t b = k + EP_STEP_SHIFT;
       float near[2] = {0.0f, 0.0f}, far[2] = {0.0f, 0.0f};
@@ -233,10 +242,11 @@ static void lagged_sums(const float *const acc[3], int32_t from, int32_t to, flo
 
 enum { EP_PREPARE_SPECTRA = 1, EP_PREPARE_SUMS = 2 };
 
-/* The slots of window `index`'s four chunks (chunk index + j in slot (index + j) mod 4; index < 0: slot j, kept
- * for no other window), with what `what` asks computed where the state does not hold it: a chunk's spectrum,
- * its inner sums, and (past the window's first chunk, whose lags reach before the window) its edge. */
-static void prepare(const float *const acc[3], ep_cancel_chunks *ch, int32_t index, int32_t what, int32_t *slot) {
+/* The slots of window `index`'s four chunks into ch->slot (chunk index + j in slot (index + j) mod 4; index < 0:
+ * slot j, kept for no other window), with what `what` asks computed where the state does not hold it: a chunk's
+ * spectrum, its inner sums, and (past the window's first chunk, whose lags reach before the window) its edge. */
+static void prepare(const float *const acc[3], ep_cancel_chunks *ch, int32_t index, int32_t what) {
+  int32_t *slot = ch->slot;
   for (int32_t j = 0; j < EP_CANCEL_CHUNKS; ++j) {
     const int32_t chunk = index >= 0 ? index + j : -1, at = j * EP_STRIDE;
     slot[j] = chunk >= 0 ? chunk % EP_CANCEL_CHUNKS : j;
@@ -259,9 +269,8 @@ void ep_cancel_chunks_reset(ep_cancel_chunks *chunks) {
   for (int32_t j = 0; j < EP_CANCEL_CHUNKS; ++j) chunks->chunk[j] = chunks->summed[j] = chunks->edged[j] = -1;
 }
 
-static int32_t dominant_rate(const float *const acc[3], const float *mean, const ep_cancel_chunks *chunks,
-                             const int32_t *slot) {
-  return chunks ? step_rate_chunks(chunks, slot, mean) : step_rate(acc, mean);
+static int32_t dominant_rate(const float *const acc[3], const float *mean, const ep_cancel_chunks *chunks) {
+  return chunks ? step_rate_chunks(chunks, mean) : step_rate(acc, mean);
 }
 
 static void axes_mean(const float *const acc[3], float *mean) {
@@ -273,11 +282,11 @@ static void axes_mean(const float *const acc[3], float *mean) {
 }
 
 int32_t ep_cancel_step_rate(const float *const acc[3], ep_cancel_chunks *chunks, int32_t index) {
+  if (!EP_STREAMING_FORM) chunks = 0;
   float mean[3];
-  int32_t slot[EP_CANCEL_CHUNKS] = {0};
   axes_mean(acc, mean);
-  if (chunks) prepare(acc, chunks, index, EP_PREPARE_SPECTRA, slot);
-  return dominant_rate(acc, mean, chunks, slot);
+  if (chunks) prepare(acc, chunks, index, EP_PREPARE_SPECTRA);
+  return dominant_rate(acc, mean, chunks);
 }
 
 #define EP_STEP_TERMS 4 /* cosine and sine at the step rate and at twice it */
@@ -310,8 +319,8 @@ static void steps_next(ep_steps *t, float *v) {
  * and its second harmonic (up to `harmonics`, those below the last class): motion whose rhythm the
  * accelerometer shows but whose shape in the PPG no fixed mix of the axes explains. */
 EP_OWN_FRAME static int32_t remove_steps(float *x, const float *const acc[3], const float *mean, int32_t harmonics,
-                                         const ep_cancel_chunks *chunks, const int32_t *slot) {
-  const int32_t bpm = dominant_rate(acc, mean, chunks, slot);
+                                         const ep_cancel_chunks *chunks) {
+  const int32_t bpm = dominant_rate(acc, mean, chunks);
   ep_steps t;
   t.n = 0;
   for (int32_t m = 1; m <= harmonics && m <= EP_STEP_TERMS / 2 && m * bpm < EP_HR_LOW_BPM + EP_CLASSES; ++m) {
@@ -350,8 +359,9 @@ EP_OWN_FRAME static int32_t remove_steps(float *x, const float *const acc[3], co
 /* The fit's normal equations (R^T R, centred on the axes' means) from the window's chunks' shares (prepare) in a
  * fixed order, the window's first samples (whose lags clamp) anew: sum (x - m)(y - n) = sum xy - n sum x -
  * m sum y + 200 m n for lagged axes x, y of means m, n. */
-static void chunked_normal(const float *const acc[3], const float *mean, const ep_cancel_chunks *ch,
-                           const int32_t *slot, float (*g)[EP_CANCEL_TERMS]) {
+EP_OWN_FRAME static void chunked_normal(const float *const acc[3], const float *mean, const ep_cancel_chunks *ch,
+                                        float (*g)[EP_CANCEL_TERMS]) {
+  const int32_t *slot = ch->slot;
   float sums[EP_CANCEL_SUMS];
   lagged_sums(acc, 0, EP_CANCEL_LAGS - 1, sums);
   for (int32_t k = 0; k < EP_CANCEL_SUMS; ++k) {
@@ -371,7 +381,7 @@ static void chunked_normal(const float *const acc[3], const float *mean, const e
  * relative to R^T R's diagonal, R^T R per window or (ch given) from the chunks' shares; 0 when the normal
  * equations are singular. */
 EP_OWN_FRAME static int32_t subtract_axes(const float *ppg, const float *const acc[3], const float *mean,
-                                          const ep_cancel_chunks *ch, const int32_t *slot, float *out) {
+                                          const ep_cancel_chunks *ch, float *out) {
   float g[EP_CANCEL_TERMS][EP_CANCEL_TERMS], b[EP_CANCEL_TERMS], trace = 0.0f;
   ep_regressor r[EP_CANCEL_TERMS];
   for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) {
@@ -379,7 +389,7 @@ EP_OWN_FRAME static int32_t subtract_axes(const float *ppg, const float *const a
     r[t].lag = t % EP_CANCEL_LAGS;
     r[t].mean = mean[t / EP_CANCEL_LAGS];
   }
-  if (ch) chunked_normal(acc, mean, ch, slot, g);
+  if (ch) chunked_normal(acc, mean, ch, g);
   for (int32_t s = 0; s < EP_CANCEL_TERMS; ++s) {
     b[s] = 0.0f;
     for (int32_t i = 0; i < EP_WINDOW; ++i) b[s] += at(&r[s], i) * ppg[i];
@@ -408,6 +418,7 @@ static void copy(const float *ppg, float *out) {
 
 int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics, ep_cancel_chunks *chunks,
                   int32_t index, float *out, int32_t *step_bpm) {
+  if (!EP_STREAMING_FORM) chunks = 0;
   if (step_bpm) *step_bpm = -1;
   /* the gate: the spread of |acc| over the window */
   float mag_mean = 0.0f, mag_var = 0.0f, mean[3] = {0.0f, 0.0f, 0.0f};
@@ -429,14 +440,13 @@ int32_t ep_cancel(const float *ppg, const float *const acc[3], int32_t harmonics
     copy(ppg, out);
     return 0;
   }
-  int32_t slot[EP_CANCEL_CHUNKS] = {0};
-  if (chunks) prepare(acc, chunks, index, EP_PREPARE_SUMS | (harmonics > 0 ? EP_PREPARE_SPECTRA : 0), slot);
-  if (!subtract_axes(ppg, acc, mean, chunks, slot, out)) {
+  if (chunks) prepare(acc, chunks, index, EP_PREPARE_SUMS | (harmonics > 0 ? EP_PREPARE_SPECTRA : 0));
+  if (!subtract_axes(ppg, acc, mean, chunks, out)) {
     copy(ppg, out);
     return 0;
   }
   if (harmonics > 0) {
-    const int32_t bpm = remove_steps(out, acc, mean, harmonics, chunks, slot);
+    const int32_t bpm = remove_steps(out, acc, mean, harmonics, chunks);
     if (step_bpm) *step_bpm = bpm;
   }
   /* renormalise: the model sees a zero-mean, unit-spread window as always */

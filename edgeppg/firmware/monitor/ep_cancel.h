@@ -42,6 +42,7 @@ typedef struct {
   int32_t chunk[EP_CANCEL_CHUNKS];  /* the chunk (window index + place) whose spectrum a slot holds; -1: none */
   int32_t summed[EP_CANCEL_CHUNKS]; /* the chunk whose `inner` the slot holds; -1: none */
   int32_t edged[EP_CANCEL_CHUNKS];  /* the chunk whose `edge` the slot holds; -1: none */
+  int32_t slot[EP_CANCEL_CHUNKS];   /* the window at hand's chunks, oldest first: their slots */
   float inner[EP_CANCEL_CHUNKS][EP_CANCEL_SUMS];  /* raw products of the lagged axes, then their sums */
   float edge[EP_CANCEL_CHUNKS][EP_CANCEL_SUMS];
   float y[EP_CANCEL_CHUNKS][3][EP_STEP_BINS][2];  /* Goertzel's output (real, imaginary) per axis and bin */
