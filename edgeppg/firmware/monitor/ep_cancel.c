@@ -78,6 +78,18 @@ static void rotate(float *c, float *s, int32_t steps) {
   }
 }
 
+/* Goertzel's recurrence over x[0 .. n): its last two states (s1 newest), from which a bin's power or value comes. */
+static void goertzel(const float *x, int32_t n, float coeff, float *s1, float *s2) {
+  float a = 0.0f, b = 0.0f;
+  for (int32_t i = 0; i < n; ++i) {
+    const float s0 = x[i] + coeff * a - b;
+    b = a;
+    a = s0;
+  }
+  *s1 = a;
+  *s2 = b;
+}
+
 /* The accelerometer's dominant rate in BPM (EP_HR_LOW_BPM .. + EP_CLASSES - 1): the largest power at a one-BPM
  * class, summed over the centred axes under a Welch window, each class by Goertzel's recurrence. */
 EP_OWN_FRAME static int32_t step_rate(const float *const acc[3], const float *mean) {
@@ -93,12 +105,8 @@ EP_OWN_FRAME static int32_t step_rate(const float *const acc[3], const float *me
     rotate(&c, &s, EP_HR_LOW_BPM);
     for (int32_t b = 0; b < EP_CLASSES; ++b, rotate(&c, &s, 1)) {
       const float coeff = 2.0f * c;
-      float s1 = 0.0f, s2 = 0.0f;
-      for (int32_t i = 0; i < EP_WINDOW; ++i) {
-        const float s0 = xw[i] + coeff * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-      }
+      float s1, s2;
+      goertzel(xw, EP_WINDOW, coeff, &s1, &s2);
       power[b] += s1 * s1 + s2 * s2 - coeff * s1 * s2;
     }
   }
@@ -116,13 +124,8 @@ static void chunk_spectrum(const float *const acc[3], int32_t at, float (*y)[EP_
     float c = 1.0f, s = 0.0f;
     rotate(&c, &s, EP_HR_LOW_BPM - EP_STEP_SHIFT);
     for (int32_t b = 0; b < EP_STEP_BINS; ++b, rotate(&c, &s, 1)) {
-      const float coeff = 2.0f * c;
-      float s1 = 0.0f, s2 = 0.0f;
-      for (int32_t i = 0; i < EP_STRIDE; ++i) {
-        const float s0 = x[i] + coeff * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-      }
+      float s1, s2;
+      goertzel(x, EP_STRIDE, 2.0f * c, &s1, &s2);
       y[a][b][0] = s1 - c * s2;
       y[a][b][1] = s * s2;
     }
