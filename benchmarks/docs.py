@@ -291,10 +291,10 @@ def streaming_pairs() -> str:
                               ).setdefault(r["mode"], []).append(r)
     out = []
     for (blocks, training, model), g in sorted(groups.items()):
-        # a streaming model of another read-out span than its variant's, or trained with restarts, pairs with the
-        # same window twins
-        twin = groups.get((blocks, training.removesuffix(", restarts"),
-                           re.sub(r"(, pool \d+ s)?(, restarts [\d.]+)?$", "", model)), {})
+        # a streaming model of another read-out span than its variant's, trained with restarts or on the front
+        # end's streaming form pairs with the same window twins
+        twin = groups.get((blocks, re.sub(r", (restarts|front end streaming)$", "", training),
+                           re.sub(r"(, pool \d+ s)?(, restarts [\d.]+)?(, inputs [\w-]+)?$", "", model)), {})
         window = g.get("window") or twin.get("window")
         if not (window and g.get("streaming")):
             continue  # a shipped model: no streaming twin

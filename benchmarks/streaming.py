@@ -14,7 +14,9 @@ runs/streaming and reused when finished with the same config:
   (student size, seeds 0-4); the DKD pairs with seeds 0-2 (student size) and 0-1 (6-block), the dkd-cal
   pairs 0-4 at both sizes; dkd-cal with the moving average of the weights validated and kept (`--ema 0.999`,
   both twins, seeds 0-4 at both sizes); and dkd-cal's streaming student trained with restarted histories
-  (TrainConfig.restart 0.25, seeds 0-4, paired with the dkd-cal window twins) (VARIANTS).
+  (TrainConfig.restart 0.25, seeds 0-4, paired with the dkd-cal window twins); and dkd-cal's streaming student
+  on the accelerometer front end in its streaming form (inputs ppg-acc-steps-stream, seeds 0-4, paired with
+  the dkd-cal window twins, which keep the per-window form) (VARIANTS).
 Each is scored on its test participants (all, still, motion), the cadence scenario and the real watch
 recording (as recorded and lag-aligned; scored only), exported to int8 and run on the emulated Cortex-M4
 (native kernels, -O2): a window model per window, a streaming model per 2 s update (its per-update
@@ -45,6 +47,7 @@ from edgeppg.data import e2e_recording
 from edgeppg.data.dataset import DataConfig, load_splits, load_windows
 from edgeppg.data.synthetic import CADENCE_SET
 from edgeppg.data.windows import HR_LOW
+from edgeppg.device.spec import CHUNKED_STEPS
 from edgeppg.eval_sets import cadence_step_locks
 from edgeppg.metrics import evaluate_logits_parts, evaluate_set, predict_logits
 from edgeppg.models import ModelSpec
@@ -66,6 +69,7 @@ SIZES = {"student": ModelSpec(blocks=3, width=16, kernel=5, stem_stride=2, block
 # "dkd-cal-ema": dkd-cal with the moving average of the weights validated and kept (--ema 0.999, both twins).
 # "dkd-cal-rs": dkd-cal's streaming twin with a quarter of its training inputs restarted (their oldest 1-8 chunks
 # zeros, as the device holds them after a reset): is the start of a recording what puts it behind?
+# "dkd-cal-fs": dkd-cal's streaming twin on the front end's streaming form, what a streaming monitor should run.
 class Variant(NamedTuple):
     training: str  # recipe.configs' role: scratch or dkd
     calibrated: bool
@@ -73,6 +77,7 @@ class Variant(NamedTuple):
     modes: tuple[str, ...]
     ema: float = 0.0
     restart: float = 0.0  # the streaming twin trained with restarted histories (augment.restart)
+    inputs: str = ""  # the streaming twin's input set, when not the recipe's
 
 
 VARIANTS = {"scratch": Variant("scratch", False, 8, ("window", "stream")),
@@ -81,7 +86,8 @@ VARIANTS = {"scratch": Variant("scratch", False, 8, ("window", "stream")),
             "dkd-cal-p2": Variant("dkd", True, 2, ("stream",)),
             "dkd-cal-p8": Variant("dkd", True, 8, ("stream",)),
             "dkd-cal-ema": Variant("dkd", True, 4, ("window", "stream"), ema=0.999),
-            "dkd-cal-rs": Variant("dkd", True, 4, ("stream",), restart=0.25)}
+            "dkd-cal-rs": Variant("dkd", True, 4, ("stream",), restart=0.25),
+            "dkd-cal-fs": Variant("dkd", True, 4, ("stream",), inputs="ppg-acc-steps-stream")}
 SEEDS = {"student": (0, 1, 2), "6-block": (0, 1)}
 # Where a variant's seeds are not its size's: seed 0 only, none (the 8 s read-out was asked about the student's
 # size), or (dkd-cal, the variant the streaming family is claimed by, and dkd-cal-ema, whose mean gaps over
@@ -91,6 +97,7 @@ VARIANT_SEEDS = {("scratch", "student"): (0,), ("scratch", "6-block"): (0,), ("d
                  ("dkd-cal-p8", "student"): (0, 1, 2, 3, 4), ("dkd-cal-p8", "6-block"): (),
                  ("dkd-cal", "student"): (0, 1, 2, 3, 4), ("dkd-cal", "6-block"): (0, 1, 2, 3, 4),
                  ("dkd-cal-rs", "student"): (0, 1, 2, 3, 4), ("dkd-cal-rs", "6-block"): (),
+                 ("dkd-cal-fs", "student"): (0, 1, 2, 3, 4), ("dkd-cal-fs", "6-block"): (),
                  ("dkd-cal-ema", "student"): (0, 1, 2, 3, 4), ("dkd-cal-ema", "6-block"): (0, 1, 2, 3, 4)}
 
 
@@ -98,13 +105,14 @@ def runs(models: Path) -> dict[str, tuple[str, RunConfig | None, Path]]:
     """name -> (what it is, run config or None for a shipped model, folder)."""
     configs = recipe.configs(models / recipe.TEACHER_RUN)
     out: dict[str, tuple[str, RunConfig | None, Path]] = {}
-    for variant, (training, calibrated, pool_s, modes, ema, restart) in VARIANTS.items():
+    for variant, (training, calibrated, pool_s, modes, ema, restart, inputs) in VARIANTS.items():
         base = configs[training]
         for size, spec in SIZES.items():
             for seed in VARIANT_SEEDS.get((variant, size), SEEDS[size]):
                 for mode in modes:
                     model = replace(spec, pool_s=pool_s) if mode == "stream" else spec
-                    config = replace(base, model=model, data=replace(base.data, stream=mode == "stream"),
+                    data = replace(base.data, stream=mode == "stream", inputs=inputs or base.data.inputs)
+                    config = replace(base, model=model, data=data,
                                      train=replace(base.train, seed=seed, calibrate=calibrated, ema=ema,
                                                    restart=restart if mode == "stream" else 0.0))
                     name = "-".join([size, mode, *([variant] if variant != "scratch" else []),
@@ -127,6 +135,7 @@ def pair_key(cfg: RunConfig) -> str:
                     ", calibrated" if calibrated else "", f", EMA {ema:g}" if ema else "",
                     f", pool {cfg.model.pool_s} s" if unpaired else "",
                     f", restarts {cfg.train.restart:g}" if cfg.train.restart else "",
+                    f", inputs {cfg.data.inputs}" if cfg.data.inputs != recipe.DATA.inputs else "",
                     f", seed {seed}" if seed else ""])
 
 
@@ -181,7 +190,8 @@ def score_model(model: nn.Module, cfg: RunConfig, temperature: float = 1.0) -> d
                      e2e_recording.REFERENCE_LAG_WINDOWS)
     window_macs = count_macs(model)
     training = (cfg.distill.strategy + (", calibrated" if cfg.train.calibrate else "")
-                + (", EMA" if cfg.train.ema else "") + (", restarts" if cfg.train.restart else ""))
+                + (", EMA" if cfg.train.ema else "") + (", restarts" if cfg.train.restart else "")
+                + (", front end streaming" if cfg.data.inputs in CHUNKED_STEPS else ""))
     return {"model": pair_key(cfg), "training": training, "seed": cfg.train.seed,
             "blocks": cfg.model.blocks, "mode": "streaming" if cfg.data.stream else "window",
             "pool_s": cfg.model.pool_s, "temperature": temperature,
