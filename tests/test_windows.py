@@ -123,6 +123,23 @@ def test_cache_is_reused_and_a_corrupt_cache_rebuilt(monkeypatch, tmp_path):
     np.testing.assert_array_equal(first.x, third.x)
 
 
+def test_a_change_to_the_devices_c_is_a_new_window_cache(monkeypatch, tmp_path):
+    """The windows are what the host build of the device's C cut: edited C (another digest) never reads the
+    windows the old one cut, and the same C finds its own again."""
+    from edgeppg.device import native
+
+    monkeypatch.setenv("EDGEPPG_CACHE", str(tmp_path))
+    cfg = DataConfig(synthetic=SyntheticConfig(subjects=3, minutes=1, seed=11))
+    load_windows(cfg)
+    (before,) = tmp_path.glob("synthetic-*.npz")
+    monkeypatch.setattr(native, "digest", lambda: "edited")
+    load_windows(cfg)
+    (after,) = set(tmp_path.glob("synthetic-*.npz")) - {before}
+    monkeypatch.setattr(dataset_mod.synthetic, "generate", lambda *_a, **_k: pytest.fail("regenerated"))
+    load_windows(cfg)
+    assert set(tmp_path.glob("synthetic-*.npz")) == {before, after}
+
+
 def test_splits_hold_whole_participants(tiny_data):
     s = load_splits(tiny_data)
     parts = [set(s.train.subjects()), set(s.val.subjects()), set(s.test.subjects())]
