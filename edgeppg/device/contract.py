@@ -82,7 +82,7 @@ class Contract:
             "inputs": {"model": self.inputs, "accelerometer": "axes in g, at one of the resamplers' rates; front end "
                        f"ep_cancel: {spec.CANCEL_LAGS} lags, ridge {spec.CANCEL_RIDGE:g}, gate {spec.MOTION_G:g} g, "
                        f"step-rate harmonics {spec.STEP_HARMONICS[self.inputs]}"
-                       + (", step stage in its streaming form (each 2 s chunk's spectrum kept)"
+                       + (", in its streaming form (each 2 s chunk's share of the fit and spectrum kept)"
                           if self.inputs in spec.CHUNKED_STEPS else "")
                        if self.inputs != "ppg" else "not used"},
         }

@@ -183,8 +183,8 @@ def acc_windows(acc: np.ndarray, rate_hz: float, design: Design | None = None) -
 
 
 def _chunked(inputs: str, consecutive: bool) -> int:
-    """ep_host_cancel's `chunked`: 0 the per-window scan, 1 its streaming form window by window, 2 with the
-    chunks' spectra shared between consecutive windows (the same bits, less work: what the device does)."""
+    """ep_host_cancel's `chunked`: 0 the per-window form, 1 the streaming form window by window, 2 with the
+    chunks' shares kept between consecutive windows (the same bits, less work: what the device does)."""
     return (2 if consecutive else 1) if inputs in spec.CHUNKED_STEPS else 0
 
 
@@ -193,7 +193,7 @@ def cancel(x: np.ndarray, acc: np.ndarray, inputs: str = "ppg-acc",
     """The device's accelerometer front end (ep_cancel) for the input set `inputs` on normalised windows
     (n, 200) and their accelerometer windows (n, 3, 200): the cleaned windows, whether each one's gate
     opened, and the step rate (BPM) its step stage removed (NaN where none ran). `consecutive`: the windows
-    follow each other on the 2 s grid, so the step stage's streaming form may reuse its chunks' spectra."""
+    follow each other on the 2 s grid, so the front end's streaming form may keep its chunks' shares."""
     x = np.ascontiguousarray(x, np.float32)
     a = np.ascontiguousarray(acc, np.float32)
     if a.shape != (len(x), 3, spec.WINDOW):

@@ -27,9 +27,9 @@ CANCEL_LAGS = 5
 CANCEL_RIDGE = 0.1
 # What a model sees, and what the front end removes for it: nothing ("ppg", the paper's setting); what the
 # axes explain ("ppg-acc"); that and the step stage's fit at the accelerometer's dominant rate and twice it
-# ("ppg-acc-steps": the number is the harmonics ep_cancel removes); and that with the step stage in its streaming
-# form ("ppg-acc-steps-stream": the window's spectrum from its 2 s chunks', each computed once, for the
-# streaming family; the step rates it finds agree with the per-window scan's in nearly every window).
+# ("ppg-acc-steps": the number is the harmonics ep_cancel removes); and that front end in its streaming form
+# ("ppg-acc-steps-stream": a window's fit and spectrum from its 2 s chunks' shares, each computed once, for the
+# streaming family; the step rates it finds agree with the per-window form's in nearly every window).
 STEP_HARMONICS = {"ppg-acc": 0, "ppg-acc-steps": 2, "ppg-acc-steps-stream": 2}
 CHUNKED_STEPS = ("ppg-acc-steps-stream",)
 INPUTS = ("ppg", *STEP_HARMONICS)

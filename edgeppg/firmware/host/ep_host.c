@@ -41,9 +41,9 @@ int32_t ep_host_raw_windows(const ep_resampler_design *d, const float *x, int32_
   return count;
 }
 
-/* The accelerometer front end on n windows: ppg (n x EP_WINDOW, normalised), acc (n x 3 x EP_WINDOW, g); the
- * step stage's streaming form when `chunked` (1: each window on its own; 2: the windows are consecutive on the
- * stream's 2 s grid and share their chunks' spectra, as the device's do). Returns -1 when out of memory. */
+/* The accelerometer front end on n windows: ppg (n x EP_WINDOW, normalised), acc (n x 3 x EP_WINDOW, g); in its
+ * streaming form when `chunked` (1: each window on its own; 2: the windows are consecutive on the stream's 2 s
+ * grid and share their chunks' shares, as the device's do). Returns -1 when out of memory. */
 int32_t ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t harmonics, int32_t chunked, float *out,
                        int32_t *cancelled, int32_t *steps) {
   ep_cancel_chunks *chunks = NULL;

@@ -32,7 +32,7 @@ static float ppg[EP_WINDOW];     /* the window handed on (or parked), normalised
 static float cleaned[EP_WINDOW]; /* and as the front end left it */
 static int32_t step_class;       /* the window's step rate as a class for the tracker, -1 for none */
 #if EP_CANCEL_CHUNKED
-static ep_cancel_chunks cancel_chunks; /* the step stage's streaming form: its last chunks' spectra */
+static ep_cancel_chunks cancel_chunks; /* the front end's streaming form: its last chunks' shares */
 #define CANCEL_CHUNKS (&cancel_chunks)
 #define EP_HRM_CHUNKS_STATE sizeof cancel_chunks
 #else
