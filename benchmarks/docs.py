@@ -354,7 +354,8 @@ def streaming_levers() -> str:
                    "lag: window / streaming form"], shared)
     what = {"taper": "a Hann-weighted 8 s read-out", "chunkdrop": "a chunk of a quarter of the inputs zeros",
             "plain": "nothing changed, trained again", "chunknorm": "each 2 s chunk z-scored on its own",
-            "stepstream": "the front end's step stage in its streaming form"}
+            "stepstream": "the front end in its streaming form",
+            "again": "nothing changed, trained again with the benchmark's two threads"}
     cell = "{test_track:.2f} / {test_argmax:.2f} / {gross_repeat:.2f}".format
     alone = [[what[r["lever"]] + (f" ({r['cpu']})" if "cpu" in r else ""), str(r["seed"]), cell(**r["streaming"]),
               cell(**twin(r["size"], "stream", r["seed"]))] for r in rows if r["lever"] in what]

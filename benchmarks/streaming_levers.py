@@ -36,8 +36,13 @@ too"; kept so that their figures can be remade:
 - stepstream: the dkd-cal streaming student on the accelerometer front end in its streaming form (inputs
   ppg-acc-steps-stream: the fit's sums and the step stage's spectrum kept per 2 s chunk), not a lever on the gap
   but the check that the form costs no accuracy; its models are kept in runs/streaming-levers to be exported.
+- again: benchmarks/streaming.py's dkd-cal streaming students (seeds 0-4) trained again exactly as it trains them
+  (edgeppg.train, its two threads) on the machine at hand, and scored like its rows: the baseline its dkd-cal-fs
+  rows (the same students on the front end's streaming form) are compared with, and how far the same config
+  moves with the machine.
 
-Seeds 3 and 4 (those whose dkd-cal runs are kept); training uses one torch thread, so the figures are remade
+Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` 0-4); training uses one torch thread (`again` the
+benchmark's two), so the figures are remade
 exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction set: the same
 config trained on another kind scores otherwise). Writes benchmarks/results/streaming_levers.json.
 
@@ -78,7 +83,8 @@ from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher
 
 SEEDS = (3, 4)
 # run in this order: chunknorm, last, patches edgeppg.device.streaming.compose for the rest of the process
-LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "stepstream", "chunknorm")
+LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "stepstream", "again",
+          "chunknorm")
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
 STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the step stage's streaming form
@@ -221,6 +227,15 @@ def lag(model: torch.nn.Module, ws) -> float:
         now.append(np.abs(hr[idx] - ws.hr[idx]))
         earlier.append(np.abs(hr[idx][1:] - ws.hr[idx][:-1]))
     return float(np.concatenate(earlier).mean() - np.concatenate(now).mean())
+
+
+def again(size: str, seed: int, console: Console) -> dict:
+    """benchmarks/streaming.py's dkd-cal streaming twin of `size` and `seed`, trained again as it trains it."""
+    name = f"{size}-stream-dkd-cal" + (f"-s{seed}" if seed else "")
+    folder = OUT / f"{size}-again-s{seed}"
+    ensure_run(runs(Path("models"))[name][1], folder, console)
+    return {"lever": "again", "size": size, "seed": seed, "cpu": torch.backends.cpu.get_cpu_capability(),
+            "streaming": score(folder)}
 
 
 def late_strides(size: str, seed: int, console: Console) -> dict:
@@ -407,8 +422,9 @@ def main() -> None:
             rows += [incremental(size) for size in ("student", "6-block")]
             continue
         sizes = ("student", "6-block") if lever == "shared" else ("student",)
-        for size, seed in itertools.product(sizes, SEEDS):
+        for size, seed in itertools.product(sizes, range(5) if lever == "again" else SEEDS):
             row = (shared(size, seed, console) if lever == "shared" else
+                   again(size, seed, console) if lever == "again" else
                    late_strides(size, seed, console) if lever == "strides" else
                    streaming_alone(lever, size, seed, console, taper=lever == "taper",
                                    drop=DROP if lever == "chunkdrop" else 0.0))
