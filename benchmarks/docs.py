@@ -272,12 +272,15 @@ def streaming() -> str:
         "DKD with the tracker's temperature chosen on validation (`--calibrate`), the streaming twin's read-out over "
         "the newest 4 s (`--pool-s 4`); dkd-cal-p2 and -p8: the same over 2 s and 8 s, streaming only; dkd-cal-rs: "
         "dkd-cal's streaming twin trained with restarts, a quarter of its inputs with their oldest 1-8 chunks zeros "
-        "as after a reset (`TrainConfig.restart` 0.25), streaming only); the "
+        "as after a reset (`TrainConfig.restart` 0.25), streaming only; dkd-cal-fs: dkd-cal's streaming twin on the "
+        "accelerometer front end's streaming form (`--inputs ppg-acc-steps-stream`), streaming only, trained on an "
+        "AVX2 machine where the rest were trained on an AVX-512 one); the "
         "architectures: student 3 blocks x 16 (stem stride 2, kernel 5, block strides 1,5,1), 6-block the teacher's "
         "widths (kernel 5, strides 1,5,1,1,1,1). Gross errors (argmax more than 10 BPM off, test): the chance the "
         "next window is gross too, and a gross run's mean length in windows. Cortex-M4 under QEMU, native kernels, "
         "-O2: a window model computes a whole window every 2 s, a streaming model its per-update program (RAM with "
-        "its state and peak stack; bit-exact: every update against its window form, and that against TFLite). "
+        "its state and peak stack, the model's program alone: the front end's streaming form adds its own state to "
+        "the monitor, below; bit-exact: every update against its window form, and that against TFLite). "
         "Raw: `benchmarks/results/streaming.json`.\n")
 
 
