@@ -1,9 +1,10 @@
-"""Where the accelerometer front end's time goes, and what its step stage's streaming form saves.
+"""Where the accelerometer front end's time goes, and what its streaming form saves.
 
 On the host build of the device's C (ep_cancel): a motion window (the gate open) goes through the axes' fit and,
 for the `ppg-acc-steps` input set, the step stage; the step stage's scan for the accelerometer's dominant rate
-(180 one-BPM classes x 3 axes x 200 samples) is timed alone too, and so is its streaming form
-(`ppg-acc-steps-stream`: each 2 s chunk's spectrum computed once, on consecutive windows). The windows are made
+(180 one-BPM classes x 3 axes x 200 samples) is timed alone too, and so is the streaming form, whole and its
+scan alone (`ppg-acc-steps-stream`: each 2 s chunk's share of the fit and spectrum computed once, on consecutive
+windows). The windows are made
 to move (a 1.6 Hz swing on every axis, a 2.3 Hz pulse, noise), so every gate opens; the front end's loops do
 not depend on the content past the gate.
 

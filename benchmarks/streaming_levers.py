@@ -87,7 +87,7 @@ LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "increme
           "chunknorm")
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
-STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the step stage's streaming form
+STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the front end in its streaming form
 OUT = Path("runs/streaming-levers")
 
 
@@ -292,7 +292,7 @@ class HannPool(torch.nn.Module):
 def streaming_alone(lever: str, size: str, seed: int, console: Console, taper: bool = False,
                     drop: float = 0.0) -> dict:
     """The dkd-cal streaming twin trained as train.py trains it, as it is (`plain`), with a Hann-weighted 8 s
-    read-out (`taper`), chunks dropped (`drop`) or the front end's step stage in its streaming form
+    read-out (`taper`), chunks dropped (`drop`) or the front end in its streaming form
     (`stepstream`), calibrated and scored."""
     _, cs = configs(size, seed)
     cs = replace(cs, model=replace(cs.model, pool_s=8)) if taper else cs
