@@ -373,6 +373,7 @@ def streaming_levers() -> str:
     text += "\n" + _table(["block strides 1,1,5 against 1,5,1", "seed",
                            "test tracked: window / streaming, then 1,5,1's", "test argmax", "gross share",
                            "gross repeat"], late)
+    text += _again(rows, twin)
     sticky = [r for r in rows if r["lever"] == "sticky"]
     summary = []
     for size in dict.fromkeys(r["size"] for r in sticky):
@@ -412,6 +413,31 @@ def front_end() -> str:
                    f"{host['fit_and_steps_us']:.1f} us, its scan {host['step_scan_us']:.1f} us; in its streaming form "
                    f"{host['fit_and_steps_stream_us']:.1f} us, its scan {host['step_scan_stream_us']:.1f} us. Raw: "
                    "`benchmarks/results/front_end.json`.\n")
+
+
+def _again(rows: list[dict], twin: Callable[[str, str, int], dict]) -> str:
+    """The dkd-cal pairs trained again on one machine (lever `again`), beside dkd-cal-fs and the benchmark's."""
+    again = [r for r in rows if r["lever"] == "again" and "window" in r]
+    if not again:
+        return ""
+    fs = {r["seed"]: r for r in _load("streaming.json")["rows"] if r["run"].startswith("student-stream-dkd-cal-fs")}
+    cells = []
+    for r in again:
+        w, s, f = r["window"]["test_track"], r["streaming"]["test_track"], fs[r["seed"]]["test_track"]
+        bw, bs = (twin(r["size"], mode, r["seed"])["test_track"] for mode in ("window", "stream"))
+        cells.append([str(r["seed"]), f"{w:.2f}", f"{s:.2f} ({s - w:+.2f})", f"{f:.2f} ({f - w:+.2f})",
+                      f"{bw:.2f} / {bs:.2f} ({bs - bw:+.2f})"])
+    window = [{"seed": r["seed"], **r["window"]} for r in again]
+    streams = {"the per-window form": [{"seed": r["seed"], **r["streaming"]} for r in again],
+               "the streaming form": [fs[r["seed"]] for r in again]}
+    base = np.mean([r["test_track"] for r in window])
+    means = "; ".join(f"on {k} {np.mean([r['test_track'] for r in v]) - base:+.2f} "
+                      f"({_gap_interval(window, v, 'test_track')})" for k, v in streams.items())
+    return "\n" + _table(["dkd-cal, student, trained again (" + again[0]["cpu"] + ")", "window twin",
+                           "streaming, per-window front end (gap)", "streaming, front end's streaming form (gap)",
+                           "the benchmark's pair: window / streaming (gap)"], cells) + (
+        f"\nTest tracked, both twins of a seed trained on one machine; the streaming model's mean gap {means} "
+        "(95% intervals over the seeds).\n")
 
 
 def _sticky_pairs(rows: list[dict]) -> list[tuple[dict, dict]]:

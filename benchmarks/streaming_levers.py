@@ -36,10 +36,10 @@ too"; kept so that their figures can be remade:
 - stepstream: the dkd-cal streaming student on the accelerometer front end in its streaming form (inputs
   ppg-acc-steps-stream: the fit's sums and the step stage's spectrum kept per 2 s chunk), not a lever on the gap
   but the check that the form costs no accuracy; its models are kept in runs/streaming-levers to be exported.
-- again: benchmarks/streaming.py's dkd-cal streaming students (seeds 0-4) trained again exactly as it trains them
-  (edgeppg.train, its two threads) on the machine at hand, and scored like its rows: the baseline its dkd-cal-fs
-  rows (the same students on the front end's streaming form) are compared with, and how far the same config
-  moves with the machine.
+- again: benchmarks/streaming.py's dkd-cal pairs at the student's size (seeds 0-4) trained again exactly as it
+  trains them (edgeppg.train, its two threads) on the machine at hand, and scored like its rows: the gap read
+  within one machine, the baseline its dkd-cal-fs rows (the streaming students on the front end's streaming
+  form) are compared with, and how far the same configs move with the machine.
 
 Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` 0-4); training uses one torch thread (`again` the
 benchmark's two), so the figures are remade
@@ -230,12 +230,14 @@ def lag(model: torch.nn.Module, ws) -> float:
 
 
 def again(size: str, seed: int, console: Console) -> dict:
-    """benchmarks/streaming.py's dkd-cal streaming twin of `size` and `seed`, trained again as it trains it."""
-    name = f"{size}-stream-dkd-cal" + (f"-s{seed}" if seed else "")
-    folder = OUT / f"{size}-again-s{seed}"
-    ensure_run(runs(Path("models"))[name][1], folder, console)
-    return {"lever": "again", "size": size, "seed": seed, "cpu": torch.backends.cpu.get_cpu_capability(),
-            "streaming": score(folder)}
+    """benchmarks/streaming.py's dkd-cal pair of `size` and `seed`, both twins trained again as it trains them."""
+    row = {"lever": "again", "size": size, "seed": seed, "cpu": torch.backends.cpu.get_cpu_capability()}
+    for mode, key in (("window", "window"), ("stream", "streaming")):
+        name = f"{size}-{mode}-dkd-cal" + (f"-s{seed}" if seed else "")
+        folder = OUT / f"{size}-again-{mode}-s{seed}"
+        ensure_run(runs(Path("models"))[name][1], folder, console)
+        row[key] = score(folder)
+    return row
 
 
 def late_strides(size: str, seed: int, console: Console) -> dict:

@@ -52,7 +52,7 @@ void ep_cancel_chunks_reset(ep_cancel_chunks *chunks);
 
 /* ppg: a normalised window (EP_WINDOW); acc: the window's three axes in g at 25 Hz (x, y, z: EP_WINDOW
  * each, where the axes' streams hold them); harmonics: of the step rate removed after the axes' fit (0: none,
- * at most 2); chunks: NULL for the per-window scan, else the streaming form's state, reused for window
+ * at most 2); chunks: NULL for the per-window form, else the streaming form's state, reused for window
  * `index` of the stream (its chunks index .. index + 3; index < 0: none reused or kept). Writes the cleaned,
  * renormalised window to out (not ppg itself), and to *step_bpm (when not NULL) the step rate the step stage
  * removed, or -1 when it did not run. Returns 1 when the gate opened and the fit was removed, 0 when the window
