@@ -41,14 +41,23 @@ int32_t ep_host_raw_windows(const ep_resampler_design *d, const float *x, int32_
   return count;
 }
 
+/* The front end's streaming state when `chunked` (reset; the caller frees it), else NULL; *failed when out of
+ * memory. */
+static ep_cancel_chunks *new_chunks(int32_t chunked, int *failed) {
+  ep_cancel_chunks *chunks = chunked ? (ep_cancel_chunks *)malloc(sizeof *chunks) : NULL;
+  *failed = chunked && chunks == NULL;
+  if (chunks) ep_cancel_chunks_reset(chunks);
+  return chunks;
+}
+
 /* The accelerometer front end on n windows: ppg (n x EP_WINDOW, normalised), acc (n x 3 x EP_WINDOW, g); in its
  * streaming form when `chunked` (1: each window on its own; 2: the windows are consecutive on the stream's 2 s
  * grid and share their chunks' shares, as the device's do). Returns -1 when out of memory. */
 int32_t ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t harmonics, int32_t chunked, float *out,
                        int32_t *cancelled, int32_t *steps) {
-  ep_cancel_chunks *chunks = NULL;
-  if (chunked && (chunks = (ep_cancel_chunks *)malloc(sizeof *chunks)) == NULL) return -1;
-  if (chunks) ep_cancel_chunks_reset(chunks);
+  int failed;
+  ep_cancel_chunks *chunks = new_chunks(chunked, &failed);
+  if (failed) return -1;
   for (int32_t w = 0; w < n; ++w) {
     const float *a = acc + (size_t)w * 3 * EP_WINDOW, *const axes[3] = {a, a + EP_WINDOW, a + 2 * EP_WINDOW};
     cancelled[w] = ep_cancel(ppg + (size_t)w * EP_WINDOW, axes, harmonics, chunks, chunked == 2 ? w : -1,
@@ -60,9 +69,9 @@ int32_t ep_host_cancel(const float *ppg, const float *acc, int32_t n, int32_t ha
 
 /* The step stage's dominant rate per window (chunked as for ep_host_cancel). Returns -1 when out of memory. */
 int32_t ep_host_step_rates(const float *acc, int32_t n, int32_t chunked, int32_t *out) {
-  ep_cancel_chunks *chunks = NULL;
-  if (chunked && (chunks = (ep_cancel_chunks *)malloc(sizeof *chunks)) == NULL) return -1;
-  if (chunks) ep_cancel_chunks_reset(chunks);
+  int failed;
+  ep_cancel_chunks *chunks = new_chunks(chunked, &failed);
+  if (failed) return -1;
   for (int32_t w = 0; w < n; ++w) {
     const float *a = acc + (size_t)w * 3 * EP_WINDOW, *const axes[3] = {a, a + EP_WINDOW, a + 2 * EP_WINDOW};
     out[w] = ep_cancel_step_rate(axes, chunks, chunked == 2 ? w : -1);

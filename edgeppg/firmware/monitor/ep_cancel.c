@@ -27,6 +27,15 @@ typedef struct {
 
 static float at(const ep_regressor *r, int32_t i) { return r->x[i >= r->lag ? i - r->lag : 0] - r->mean; }
 
+/* The fit's EP_CANCEL_TERMS regressors over acc, centred on the axes' means (mean NULL: raw). */
+static void regressors(const float *const acc[3], const float *mean, ep_regressor *r) {
+  for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) {
+    r[t].x = acc[t / EP_CANCEL_LAGS];
+    r[t].lag = t % EP_CANCEL_LAGS;
+    r[t].mean = mean ? mean[t / EP_CANCEL_LAGS] : 0.0f;
+  }
+}
+
 /* sum_i a(i) b(i), in sample order */
 static float dot(const ep_regressor *a, const ep_regressor *b) {
   float sum = 0.0f;
@@ -219,11 +228,7 @@ EP_OWN_FRAME static int32_t step_rate_chunks(const ep_cancel_chunks *ch, const f
  * each lagged axis' sum. Lags reach before `from` where it lets them, and clamp at the window's first sample. */
 static void lagged_sums(const float *const acc[3], int32_t from, int32_t to, float *sums) {
   ep_regressor r[EP_CANCEL_TERMS];
-  for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) {
-    r[t].x = acc[t / EP_CANCEL_LAGS];
-    r[t].lag = t % EP_CANCEL_LAGS;
-    r[t].mean = 0.0f;
-  }
+  regressors(acc, 0, r);
   int32_t k = 0;
   for (int32_t s = 0; s < EP_CANCEL_TERMS; ++s)
     for (int32_t t = 0; t <= s; ++t, ++k) {
@@ -387,11 +392,7 @@ EP_OWN_FRAME static int32_t subtract_axes(const float *ppg, const float *const a
                                           const ep_cancel_chunks *ch, float *out) {
   float g[EP_CANCEL_TERMS][EP_CANCEL_TERMS], b[EP_CANCEL_TERMS], trace = 0.0f;
   ep_regressor r[EP_CANCEL_TERMS];
-  for (int32_t t = 0; t < EP_CANCEL_TERMS; ++t) {
-    r[t].x = acc[t / EP_CANCEL_LAGS];
-    r[t].lag = t % EP_CANCEL_LAGS;
-    r[t].mean = mean[t / EP_CANCEL_LAGS];
-  }
+  regressors(acc, mean, r);
   if (ch) chunked_normal(acc, mean, ch, g);
   for (int32_t s = 0; s < EP_CANCEL_TERMS; ++s) {
     b[s] = 0.0f;
