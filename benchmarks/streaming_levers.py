@@ -32,7 +32,6 @@ too"; kept so that their figures can be remade:
   ones. Per-window normalisation cannot be kept (it changes every frame), so this is the window form fed the
   streamed input, which lever 14 measured as good. Multiply-accumulates per 2 s update against a whole window,
   for both sizes.
-
 - stepstream: the dkd-cal streaming student on the accelerometer front end in its streaming form (inputs
   ppg-acc-steps-stream: the fit's sums and the step stage's spectrum kept per 2 s chunk), not a lever on the gap
   but the check that the form costs no accuracy; its models are kept in runs/streaming-levers to be exported.
@@ -47,7 +46,7 @@ exactly on a machine of the same kind (each streaming_alone row records its CPU'
 config trained on another kind scores otherwise). Writes benchmarks/results/streaming_levers.json.
 
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
-                                           stepstream | chunknorm ...]
+                                           stepstream | again | chunknorm ...]
 """
 
 from __future__ import annotations
@@ -91,12 +90,13 @@ STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the front
 OUT = Path("runs/streaming-levers")
 
 
-def configs(size: str, seed: int) -> tuple[RunConfig, RunConfig]:
-    """benchmarks/streaming.py's dkd-cal window and streaming twins of one size and seed, on one thread."""
+def configs(size: str, seed: int, one_thread: bool = True) -> tuple[RunConfig, RunConfig]:
+    """benchmarks/streaming.py's dkd-cal window and streaming twins of one size and seed, on one thread (else
+    with the benchmark's own threads)."""
     named = runs(Path("models"))
     suffix = f"-s{seed}" if seed else ""
     window, stream = (named[f"{size}-{mode}-dkd-cal{suffix}"][1] for mode in ("window", "stream"))
-    return tuple(replace(c, train=replace(c.train, threads=1)) for c in (window, stream))
+    return tuple(replace(c, train=replace(c.train, threads=1)) if one_thread else c for c in (window, stream))
 
 
 def fit_forms(forms: list[tuple[torch.nn.Module, RunConfig, np.ndarray, object]], y: np.ndarray,
@@ -232,11 +232,10 @@ def lag(model: torch.nn.Module, ws) -> float:
 def again(size: str, seed: int, console: Console) -> dict:
     """benchmarks/streaming.py's dkd-cal pair of `size` and `seed`, both twins trained again as it trains them."""
     row = {"lever": "again", "size": size, "seed": seed, "cpu": torch.backends.cpu.get_cpu_capability()}
-    for mode, key in (("window", "window"), ("stream", "streaming")):
-        name = f"{size}-{mode}-dkd-cal" + (f"-s{seed}" if seed else "")
+    for mode, cfg in zip(("window", "streaming"), configs(size, seed, one_thread=False)):
         folder = OUT / f"{size}-again-{mode}-s{seed}"
-        ensure_run(runs(Path("models"))[name][1], folder, console)
-        row[key] = score(folder)
+        ensure_run(cfg, folder, console)
+        row[mode] = score(folder)
     return row
 
 
