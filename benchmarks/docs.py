@@ -360,7 +360,8 @@ def streaming_levers() -> str:
             "stepstream": "the front end in its streaming form",
             "again": "nothing changed, trained again with the benchmark's two threads"}
     cell = "{test_track:.2f} / {test_argmax:.2f} / {gross_repeat:.2f}".format
-    alone = [[what[r["lever"]] + (f" ({r['cpu']})" if "cpu" in r else ""), str(r["seed"]), cell(**r["streaming"]),
+    alone = [[what[r["lever"]] + (f" ({r['cpu']})" if "cpu" in r else "") + ("" if r["size"] == "student" else
+              f", {r['size']}"), str(r["seed"]), cell(**r["streaming"]),
               cell(**twin(r["size"], "stream", r["seed"]))] for r in rows if r["lever"] in what]
     text += "\n" + _table(["the streaming student with", "seed", "test tracked / argmax / gross repeat",
                            "dkd-cal (flat read-out of the newest 4 s)"], alone)
@@ -416,28 +417,41 @@ def front_end() -> str:
 
 
 def _again(rows: list[dict], twin: Callable[[str, str, int], dict]) -> str:
-    """The dkd-cal pairs trained again on one machine (lever `again`), beside dkd-cal-fs and the benchmark's."""
-    again = [r for r in rows if r["lever"] == "again" and "window" in r]
-    if not again:
-        return ""
+    """The dkd-cal pairs trained again on one machine (lever `again`), per size, beside the benchmark's (and at the
+    student's size beside dkd-cal-fs, the streaming students on the front end's streaming form)."""
     fs = {r["seed"]: r for r in _load("streaming.json")["rows"] if r["run"].startswith("student-stream-dkd-cal-fs")}
-    cells = []
-    for r in again:
-        w, s, f = r["window"]["test_track"], r["streaming"]["test_track"], fs[r["seed"]]["test_track"]
-        bw, bs = (twin(r["size"], mode, r["seed"])["test_track"] for mode in ("window", "stream"))
-        cells.append([str(r["seed"]), f"{w:.2f}", f"{s:.2f} ({s - w:+.2f})", f"{f:.2f} ({f - w:+.2f})",
-                      f"{bw:.2f} / {bs:.2f} ({bs - bw:+.2f})"])
-    window = [{"seed": r["seed"], **r["window"]} for r in again]
-    streams = {"the per-window form": [{"seed": r["seed"], **r["streaming"]} for r in again],
-               "the streaming form": [fs[r["seed"]] for r in again]}
-    base = np.mean([r["test_track"] for r in window])
-    means = "; ".join(f"on {k} {np.mean([r['test_track'] for r in v]) - base:+.2f} "
-                      f"({_gap_interval(window, v, 'test_track')})" for k, v in streams.items())
-    return "\n" + _table(["dkd-cal, student, trained again (" + again[0]["cpu"] + ")", "window twin",
-                           "streaming, per-window front end (gap)", "streaming, front end's streaming form (gap)",
-                           "the benchmark's pair: window / streaming (gap)"], cells) + (
-        f"\nTest tracked, both twins of a seed trained on one machine; the streaming model's mean gap {means} "
-        "(95% intervals over the seeds).\n")
+    text = ""
+    for size in dict.fromkeys(r["size"] for r in rows if r["lever"] == "again"):
+        again = [r for r in rows if r["lever"] == "again" and r["size"] == size]
+        form = fs if size == "student" else {}
+        cells = []
+        for r in again:
+            w, s = r["window"], r["streaming"]
+            bw, bs = (twin(size, mode, r["seed"])["test_track"] for mode in ("window", "stream"))
+            f = form[r["seed"]]["test_track"] if form else None
+            pair = "{:.2f} / {:.2f} ({:+.2f})".format
+            cells.append([str(r["seed"]), f"{w['test_track']:.2f}", f"{s['test_track']:.2f} "
+                          f"({s['test_track'] - w['test_track']:+.2f})"]
+                         + ([f"{f:.2f} ({f - w['test_track']:+.2f})"] if form else [])
+                         + [pair(w["watch_track"], s["watch_track"], s["watch_track"] - w["watch_track"]),
+                            pair(bw, bs, bs - bw)])
+        window = [{"seed": r["seed"], **r["window"]} for r in again]
+        streams = {"the per-window form": [{"seed": r["seed"], **r["streaming"]} for r in again]}
+        if form:
+            streams["the streaming form"] = [form[r["seed"]] for r in again]
+        base = np.mean([r["test_track"] for r in window])
+        gaps = "; ".join(f"test on {k} {np.mean([r['test_track'] for r in v]) - base:+.2f} "
+                         f"({_gap_interval(window, v, 'test_track')})" for k, v in streams.items())
+        watch = (np.mean([r["streaming"]["watch_track"] - r["window"]["watch_track"] for r in again]),
+                 _gap_interval(window, streams["the per-window form"], "watch_track"))
+        text += "\n" + _table([f"dkd-cal, {size}, trained again ({again[0]['cpu']})", "window twin",
+                               "streaming, per-window front end (gap)"]
+                              + (["streaming, front end's streaming form (gap)"] if form else [])
+                              + ["watch: window / streaming (gap)", "the benchmark's pair: window / streaming (gap)"],
+                              cells) + (
+            f"\nTracked MAE, both twins of a seed trained on one machine; the streaming model's mean gap {gaps}; on "
+            f"the watch {watch[0]:+.2f} ({watch[1]}) (95% intervals over the seeds).\n")
+    return text
 
 
 def _sticky_pairs(rows: list[dict]) -> list[tuple[dict, dict]]:

@@ -422,7 +422,7 @@ def main() -> None:
         if lever == "incremental":
             rows += [incremental(size) for size in ("student", "6-block")]
             continue
-        sizes = ("student", "6-block") if lever == "shared" else ("student",)
+        sizes = ("student", "6-block") if lever in ("shared", "again") else ("student",)
         for size, seed in itertools.product(sizes, range(5) if lever == "again" else SEEDS):
             row = (shared(size, seed, console) if lever == "shared" else
                    again(size, seed, console) if lever == "again" else
