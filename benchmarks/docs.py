@@ -436,21 +436,21 @@ def _again(rows: list[dict], twin: Callable[[str, str, int], dict]) -> str:
                          + [pair(w["watch_track"], s["watch_track"], s["watch_track"] - w["watch_track"]),
                             pair(bw, bs, bs - bw)])
         window = [{"seed": r["seed"], **r["window"]} for r in again]
-        streams = {"the per-window form": [{"seed": r["seed"], **r["streaming"]} for r in again]}
+        streams = {"with the per-window front end": [{"seed": r["seed"], **r["streaming"]} for r in again]}
         if form:
-            streams["the streaming form"] = [form[r["seed"]] for r in again]
+            streams["with the front end's streaming form"] = [form[r["seed"]] for r in again]
         base = np.mean([r["test_track"] for r in window])
-        gaps = "; ".join(f"test on {k} {np.mean([r['test_track'] for r in v]) - base:+.2f} "
-                         f"({_gap_interval(window, v, 'test_track')})" for k, v in streams.items())
+        gaps = "; ".join(f"{np.mean([r['test_track'] for r in v]) - base:+.2f} "
+                         f"({_gap_interval(window, v, 'test_track')}) {k}" for k, v in streams.items())
         watch = (np.mean([r["streaming"]["watch_track"] - r["window"]["watch_track"] for r in again]),
-                 _gap_interval(window, streams["the per-window form"], "watch_track"))
+                 _gap_interval(window, streams["with the per-window front end"], "watch_track"))
         text += "\n" + _table([f"dkd-cal, {size}, trained again ({again[0]['cpu']})", "window twin",
                                "streaming, per-window front end (gap)"]
                               + (["streaming, front end's streaming form (gap)"] if form else [])
                               + ["watch: window / streaming (gap)", "the benchmark's pair: window / streaming (gap)"],
                               cells) + (
-            f"\nTracked MAE, both twins of a seed trained on one machine; the streaming model's mean gap {gaps}; on "
-            f"the watch {watch[0]:+.2f} ({watch[1]}) (95% intervals over the seeds).\n")
+            f"\nTracked MAE, both twins of a seed trained on one machine; the streaming model's mean gap on test "
+            f"{gaps}; on the watch {watch[0]:+.2f} ({watch[1]}) (95% intervals over the seeds).\n")
     return text
 
 
