@@ -35,10 +35,10 @@ too"; kept so that their figures can be remade:
 - stepstream: the dkd-cal streaming student on the accelerometer front end in its streaming form (inputs
   ppg-acc-steps-stream: the fit's sums and the step stage's spectrum kept per 2 s chunk), not a lever on the gap
   but the check that the form costs no accuracy; its models are kept in runs/streaming-levers to be exported.
-- again: benchmarks/streaming.py's dkd-cal pairs at the student's size (seeds 0-4) trained again exactly as it
-  trains them (edgeppg.train, its two threads) on the machine at hand, and scored like its rows: the gap read
-  within one machine, the baseline its dkd-cal-fs rows (the streaming students on the front end's streaming
-  form) are compared with, and how far the same configs move with the machine.
+- again: benchmarks/streaming.py's dkd-cal pairs at both sizes (seeds 0-4) trained again exactly as it trains
+  them (edgeppg.train, its two threads) on the machine at hand, and scored like its rows: the gap read within
+  one machine, the baseline its dkd-cal-fs rows (the streaming students on the front end's streaming form) are
+  compared with, and how far the same configs move with the machine.
 
 Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` 0-4); training uses one torch thread (`again` the
 benchmark's two), so the figures are remade
