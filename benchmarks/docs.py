@@ -11,6 +11,7 @@ prose around it is written by hand. Each NAME has one renderer below, reading on
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -374,7 +375,7 @@ def streaming_levers() -> str:
     text += "\n" + _table(["block strides 1,1,5 against 1,5,1", "seed",
                            "test tracked: window / streaming, then 1,5,1's", "test argmax", "gross share",
                            "gross repeat"], late)
-    text += _again(rows, twin)
+    text += _again(rows, twin) + _budget(rows, twin)
     sticky = [r for r in rows if r["lever"] == "sticky"]
     summary = []
     for size in dict.fromkeys(r["size"] for r in sticky):
@@ -452,6 +453,43 @@ def _again(rows: list[dict], twin: Callable[[str, str, int], dict]) -> str:
             f"\nTracked MAE, both twins of a seed trained on one machine; the streaming model's mean gap on test "
             f"{gaps}; on the watch {watch[0]:+.2f} ({watch[1]}) (95% intervals over the seeds).\n")
     return text
+
+
+def _budget(rows: list[dict], twin: Callable[[str, str, int], dict]) -> str:
+    """Window and streaming students at equal multiply-accumulates per update (lever `budget`), beside the
+    same-architecture pairs trained again on the same machine (lever `again`; their Cortex-M4 figures are the
+    benchmark's, the same architecture's)."""
+    budget = [r for r in rows if r["lever"] == "budget"]
+    if not budget:
+        return ""
+    again = [r for r in rows if r["lever"] == "again" and r["size"] == "student"]
+    models = {mode: {16: [{"seed": r["seed"], **r[mode]} for r in again]} for mode in ("window", "streaming")}
+    m4 = {(mode, 16): twin("student", mode.replace("streaming", "stream"), 0)["instructions_per_update"]
+          for mode in models}
+    for r in budget:
+        models[r["mode"]].setdefault(r["width"], []).append({"seed": r["seed"], **r["scores"]})
+        if "device" in r:
+            m4[r["mode"], r["width"]] = r["device"]["instructions_per_update"]
+    cells = []
+    for (ww, window), (sw, stream) in itertools.product(models["window"].items(), models["streaming"].items()):
+        w_macs, s_macs = window[0]["macs_per_update"], stream[0]["macs_per_update"]
+        if not 0.8 < s_macs / w_macs < 1.25:
+            continue
+        w_m4, s_m4 = m4["window", ww], m4["streaming", sw]
+        mean = {k: (np.mean([r[k] for r in window]), np.mean([r[k] for r in stream]))
+                for k in ("test_track", "watch_track")}
+        cells.append([f"3 x {ww}", f"3 x {sw}", f"{w_macs:,} / {s_macs:,}", f"{w_m4:,} / {s_m4:,} ({s_m4 / w_m4:.2f}x)"]
+                     + [f"{w:.2f} / {s:.2f} ({s - w:+.2f}; {_gap_interval(window, stream, k)})"
+                        for k, (w, s) in mean.items()])
+    ram = "; ".join(f"{r['mode']} 3 x {r['width']} {d['ram_bytes']:,} B RAM and {d['flash_bytes']:,} B flash, "
+                    f"{'bit-exact' if d['bit_exact'] else 'NOT bit-exact'}" for r in budget if (d := r.get("device")))
+    return "\n" + _table(["window model", "streaming model", "multiply-accumulates per 2 s update: window / streaming",
+                          "M4 instructions per update", "test tracked: window / streaming (gap; 95% CI)",
+                          "watch tracked"], cells) + (
+        f"\nThe student's dkd-cal pair at equal compute per update rather than equal architecture (3 blocks x width; "
+        f"seeds 0-{max(r['seed'] for r in budget)} each, all trained on one {budget[0]['cpu']} machine as "
+        "benchmarks/streaming.py trains them; the width-16 models are the again rows above). M4: native kernels, "
+        f"-O2, seed 0's models (the width-16 ones the benchmark's rows); {ram}.\n")
 
 
 def _sticky_pairs(rows: list[dict]) -> list[tuple[dict, dict]]:

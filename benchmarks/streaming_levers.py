@@ -1,4 +1,4 @@
-"""Six levers on the streaming family's accuracy gap (issue #27), measured and not taken; one costed; one check.
+"""Six levers on the streaming family's accuracy gap (issue #27), measured and not taken; one costed; two checks.
 
 docs/results.md, "Levers measured on the dkd-cal models", 14-19, and "The accelerometer front end, each sample once
 too"; kept so that their figures can be remade:
@@ -39,14 +39,17 @@ too"; kept so that their figures can be remade:
   them (edgeppg.train, its two threads) on the machine at hand, and scored like its rows: the gap read within
   one machine, the baseline its dkd-cal-fs rows (the streaming students on the front end's streaming form) are
   compared with, and how far the same configs move with the machine.
+- budget: the student's dkd-cal pair at equal compute per update instead of equal architecture (a window student
+  half as wide, a streaming student twice as wide), both trained as benchmarks/streaming.py trains them, seeds
+  0-4, seed 0's models on the Cortex-M4 too: is what the family saves worth the accuracy its form costs?
 
-Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` 0-4); training uses one torch thread (`again` the
-benchmark's two), so the figures are remade
-exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction set: the same
-config trained on another kind scores otherwise). Writes benchmarks/results/streaming_levers.json.
+Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` and `budget` 0-4); training uses one torch thread
+(`again` and `budget` the benchmark's two), so the figures are remade exactly on a machine of the same kind (each
+streaming_alone row records its CPU's instruction set: the same config trained on another kind scores otherwise).
+Writes benchmarks/results/streaming_levers.json.
 
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
-                                           stepstream | again | chunknorm ...]
+                                           stepstream | again | budget | chunknorm ...]
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ import numpy as np
 import torch
 from common import RESULTS, write_results
 from rich.console import Console
-from streaming import RUNS, SIZES, persistence, runs, score, score_model
+from streaming import RUNS, SIZES, device, persistence, runs, score, score_model
 
 from edgeppg.calibrate import calibrate, fit_temperature, validation_score
 from edgeppg.config import RunConfig
@@ -83,10 +86,11 @@ from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher
 SEEDS = (3, 4)
 # run in this order: chunknorm, last, patches edgeppg.device.streaming.compose for the rest of the process
 LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "stepstream", "again",
-          "chunknorm")
+          "budget", "chunknorm")
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
 STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the front end in its streaming form
+BUDGET_WINDOW, BUDGET_STREAM = 8, 32  # budget: the widths of the window and the streaming student (today 16)
 OUT = Path("runs/streaming-levers")
 
 
@@ -237,6 +241,23 @@ def again(size: str, seed: int, console: Console) -> dict:
         ensure_run(cfg, folder, console)
         row[mode] = score(folder)
     return row
+
+
+def budget(seed: int, console: Console) -> list[dict]:
+    """The student's dkd-cal pair at equal multiply-accumulates per 2 s update instead of equal architecture: a
+    window model half as wide (BUDGET_WINDOW: about the streaming student's update) and a streaming model twice
+    as wide (BUDGET_STREAM: about the window student's window), each trained as benchmarks/streaming.py trains
+    its twin (edgeppg.train, two threads) and scored like its rows; seed 0's on the Cortex-M4 too."""
+    rows = []
+    for (mode, width), cfg in zip((("window", BUDGET_WINDOW), ("streaming", BUDGET_STREAM)),
+                                  configs("student", seed, one_thread=False)):
+        cfg = replace(cfg, model=replace(cfg.model, width=width))
+        folder = OUT / f"student-budget-{mode}-w{width}-s{seed}"
+        ensure_run(cfg, folder, console)
+        rows.append({"lever": "budget", "size": "student", "seed": seed, "mode": mode, "width": width,
+                     "cpu": torch.backends.cpu.get_cpu_capability(), "scores": score(folder),
+                     **({"device": device(folder, console, shipped=False)} if seed == 0 else {})})
+    return rows
 
 
 def late_strides(size: str, seed: int, console: Console) -> dict:
@@ -421,6 +442,9 @@ def main() -> None:
             continue
         if lever == "incremental":
             rows += [incremental(size) for size in ("student", "6-block")]
+            continue
+        if lever == "budget":
+            rows += [r for seed in range(5) for r in budget(seed, console)]
             continue
         sizes = ("student", "6-block") if lever in ("shared", "again") else ("student",)
         for size, seed in itertools.product(sizes, range(5) if lever == "again" else SEEDS):
