@@ -35,21 +35,24 @@ too"; kept so that their figures can be remade:
 - stepstream: the dkd-cal streaming student on the accelerometer front end in its streaming form (inputs
   ppg-acc-steps-stream: the fit's sums and the step stage's spectrum kept per 2 s chunk), not a lever on the gap
   but the check that the form costs no accuracy; its models are kept in runs/streaming-levers to be exported.
-- again: benchmarks/streaming.py's dkd-cal pairs at both sizes (seeds 0-4) trained again exactly as it trains
-  them (edgeppg.train, its two threads) on the machine at hand, and scored like its rows: the gap read within
-  one machine, the baseline its dkd-cal-fs rows (the streaming students on the front end's streaming form) are
-  compared with, and how far the same configs move with the machine.
+- again: benchmarks/streaming.py's dkd-cal pairs at both sizes (seeds 0-4, and at the student's size 5-9 too)
+  trained again exactly as it trains them (edgeppg.train, its two threads) on the machine at hand, and scored
+  like its rows: the gap read within one machine, the baseline its dkd-cal-fs rows (the streaming students on the
+  front end's streaming form) are compared with, and how far the same configs move with the machine.
 - budget: the student's dkd-cal pair at equal compute per update instead of equal architecture (a window student
   half as wide, a streaming student twice as wide), both trained as benchmarks/streaming.py trains them, seeds
-  0-4, seed 0's models on the Cortex-M4 too: is what the family saves worth the accuracy its form costs?
+  0-9, seed 0's models on the Cortex-M4 too: is what the family saves worth the accuracy its form costs?
 
-Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` and `budget` 0-4); training uses one torch thread
-(`again` and `budget` the benchmark's two), so the figures are remade exactly on a machine of the same kind (each
-streaming_alone row records its CPU's instruction set: the same config trained on another kind scores otherwise).
-Writes benchmarks/results/streaming_levers.json.
+Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` and `budget` those of --seeds, 0-4 unless told);
+training uses one torch thread (`again` and `budget` the benchmark's two), so the figures are remade exactly on a
+machine of the same kind (each streaming_alone row records its CPU's instruction set: the same config trained on
+another kind scores otherwise).
+Writes benchmarks/results/streaming_levers.json: the rows remade replace their own, the others stay.
 
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
-                                           stepstream | again | budget | chunknorm ...]
+                                           stepstream | again | budget | chunknorm ...] [--seeds A-B]
+                                          [--sizes student 6-block]
+    python benchmarks/streaming_levers.py again budget --seeds 5-9 --sizes student  # the student's seeds 5-9
 """
 
 from __future__ import annotations
@@ -95,12 +98,12 @@ OUT = Path("runs/streaming-levers")
 
 
 def configs(size: str, seed: int, one_thread: bool = True) -> tuple[RunConfig, RunConfig]:
-    """benchmarks/streaming.py's dkd-cal window and streaming twins of one size and seed, on one thread (else
-    with the benchmark's own threads)."""
+    """benchmarks/streaming.py's dkd-cal window and streaming twins of one size, with any seed (its runs of seeds
+    1-4 differ from seed 0's in the seed alone), on one thread (else with the benchmark's own threads)."""
     named = runs(Path("models"))
-    suffix = f"-s{seed}" if seed else ""
-    window, stream = (named[f"{size}-{mode}-dkd-cal{suffix}"][1] for mode in ("window", "stream"))
-    return tuple(replace(c, train=replace(c.train, threads=1)) if one_thread else c for c in (window, stream))
+    pair = (named[f"{size}-{mode}-dkd-cal"][1] for mode in ("window", "stream"))
+    return tuple(replace(c, train=replace(c.train, seed=seed, threads=1 if one_thread else c.train.threads))
+                 for c in pair)
 
 
 def fit_forms(forms: list[tuple[torch.nn.Module, RunConfig, np.ndarray, object]], y: np.ndarray,
@@ -427,9 +430,25 @@ def chunk_normalised(compose):
     return composed
 
 
+def seed_range(text: str) -> range:
+    """'A-B' (or 'A') as the seeds A to B."""
+    first, _, last = text.partition("-")
+    try:
+        return range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed or a range of seeds A-B") from None
+
+
+def key(row: dict) -> tuple:
+    """What a row measured: its lever, size, seed, mode and width."""
+    return tuple(row.get(k) for k in ("lever", "size", "seed", "mode", "width"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("levers", nargs="*", choices=LEVERS, default=list(LEVERS))
+    ap.add_argument("--seeds", type=seed_range, default=range(5), help="again and budget: seeds A-B (default 0-4)")
+    ap.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES), help="again and shared: sizes")
     args = ap.parse_args()
     torch.set_num_threads(1)
     console = Console(stderr=True)
@@ -444,10 +463,10 @@ def main() -> None:
             rows += [incremental(size) for size in ("student", "6-block")]
             continue
         if lever == "budget":
-            rows += [r for seed in range(5) for r in budget(seed, console)]
+            rows += [r for seed in args.seeds for r in budget(seed, console)]
             continue
-        sizes = ("student", "6-block") if lever in ("shared", "again") else ("student",)
-        for size, seed in itertools.product(sizes, range(5) if lever == "again" else SEEDS):
+        sizes = args.sizes if lever in ("shared", "again") else ("student",)
+        for size, seed in itertools.product(sizes, args.seeds if lever == "again" else SEEDS):
             row = (shared(size, seed, console) if lever == "shared" else
                    again(size, seed, console) if lever == "again" else
                    late_strides(size, seed, console) if lever == "strides" else
@@ -456,8 +475,8 @@ def main() -> None:
             console.print(row)
             rows.append(row)
     kept = RESULTS / "streaming_levers.json"  # read last: two levers may run at once, in two processes
-    others = [r for r in (json.loads(kept.read_text())["rows"] if kept.is_file() else [])
-              if r["lever"] not in args.levers]
+    made = {key(r) for r in rows}  # the rows remade replace their own; the lever's other seeds and sizes stay
+    others = [r for r in (json.loads(kept.read_text())["rows"] if kept.is_file() else []) if key(r) not in made]
     write_results("streaming_levers", others + rows, seeds=list(SEEDS), threads=1)
 
 
