@@ -336,8 +336,9 @@ def streaming_levers() -> str:
     rows = _load("streaming_levers.json")["rows"]
     twins = {r["run"]: r for r in _load("streaming.json")["rows"]}
 
-    def twin(size: str, mode: str, seed: int) -> dict:
-        return twins[f"{size}-{mode}-dkd-cal" + (f"-s{seed}" if seed else "")]
+    def twin(size: str, mode: str, seed: int) -> dict | None:
+        """The benchmark's dkd-cal run of this size, mode and seed; None for a seed it did not train (5 on)."""
+        return twins.get(f"{size}-{mode}-dkd-cal" + (f"-s{seed}" if seed else ""))
 
     shared = []
     for r in (r for r in rows if r["lever"] == "shared"):
@@ -363,7 +364,7 @@ def streaming_levers() -> str:
     cell = "{test_track:.2f} / {test_argmax:.2f} / {gross_repeat:.2f}".format
     alone = [[what[r["lever"]] + (f" ({r['cpu']})" if "cpu" in r else "") + ("" if r["size"] == "student" else
               f", {r['size']}"), str(r["seed"]), cell(**r["streaming"]),
-              cell(**twin(r["size"], "stream", r["seed"]))] for r in rows if r["lever"] in what]
+              cell(**t) if (t := twin(r["size"], "stream", r["seed"])) else "-"] for r in rows if r["lever"] in what]
     text += "\n" + _table(["the streaming student with", "seed", "test tracked / argmax / gross repeat",
                            "dkd-cal (flat read-out of the newest 4 s)"], alone)
     late = []
@@ -417,7 +418,7 @@ def front_end() -> str:
                    "`benchmarks/results/front_end.json`.\n")
 
 
-def _again(rows: list[dict], twin: Callable[[str, str, int], dict]) -> str:
+def _again(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> str:
     """The dkd-cal pairs trained again on one machine (lever `again`), per size, beside the benchmark's (and at the
     student's size beside dkd-cal-fs, the streaming students on the front end's streaming form)."""
     fs = {r["seed"]: r for r in _load("streaming.json")["rows"] if r["run"].startswith("student-stream-dkd-cal-fs")}
@@ -429,11 +430,8 @@ def _again(rows: list[dict], twin: Callable[[str, str, int], dict]) -> str:
         pair = "{:.2f} / {:.2f} ({:+.2f})".format
         for r in again:
             w, s = r["window"], r["streaming"]
-            try:  # the benchmark's own pair: seeds 0-4
-                bw, bs = (twin(size, mode, r["seed"])["test_track"] for mode in ("window", "stream"))
-                bench = pair(bw, bs, bs - bw)
-            except KeyError:
-                bench = "-"
+            bw, bs = (twin(size, mode, r["seed"]) for mode in ("window", "stream"))  # the benchmark's: seeds 0-4
+            bench = pair(bw["test_track"], bs["test_track"], bs["test_track"] - bw["test_track"]) if bw and bs else "-"
             f = form[r["seed"]]["test_track"] if r["seed"] in form else None
             cells.append([str(r["seed"]), f"{w['test_track']:.2f}", f"{s['test_track']:.2f} "
                           f"({s['test_track'] - w['test_track']:+.2f})"]
@@ -460,41 +458,47 @@ def _again(rows: list[dict], twin: Callable[[str, str, int], dict]) -> str:
     return text
 
 
-def _budget(rows: list[dict], twin: Callable[[str, str, int], dict]) -> str:
-    """Window and streaming students at equal multiply-accumulates per update (lever `budget`), beside the
+def _budget(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> str:
+    """Window and streaming models at equal multiply-accumulates per update (lever `budget`), beside the
     same-architecture pairs trained again on the same machine (lever `again`; their Cortex-M4 figures are the
     benchmark's, the same architecture's)."""
     budget = [r for r in rows if r["lever"] == "budget"]
-    if not budget:
+    cells, notes = [], []
+    for size in dict.fromkeys(r["size"] for r in budget):
+        these = [r for r in budget if r["size"] == size]
+        again, width = [r for r in rows if r["lever"] == "again" and r["size"] == size], these[0]["twin_width"]
+        models = {mode: {width: [{"seed": r["seed"], **r[mode]} for r in again]} for mode in ("window", "streaming")}
+        m4 = {(mode, width): twin(size, mode.replace("streaming", "stream"), 0)["instructions_per_update"]
+              for mode in models}
+        for r in these:
+            models[r["mode"]].setdefault(r["width"], []).append({"seed": r["seed"], **r["scores"]})
+            if "device" in r:
+                m4[r["mode"], r["width"]] = r["device"]["instructions_per_update"]
+        blocks = again[0]["window"]["blocks"]
+        for (ww, window), (sw, stream) in itertools.product(models["window"].items(), models["streaming"].items()):
+            w_macs, s_macs = window[0]["macs_per_update"], stream[0]["macs_per_update"]
+            if not 0.8 < s_macs / w_macs < 1.25:
+                continue
+            seeds = {r["seed"] for r in window} & {r["seed"] for r in stream}  # the same seeds on both sides
+            window, stream = ([r for r in side if r["seed"] in seeds] for side in (window, stream))
+            w_m4, s_m4 = m4["window", ww], m4["streaming", sw]
+            mean = {k: (np.mean([r[k] for r in window]), np.mean([r[k] for r in stream]))
+                    for k in ("test_track", "watch_track")}
+            cells.append([f"{blocks} x {ww}", f"{blocks} x {sw}", f"{len(window)}", f"{w_macs:,} / {s_macs:,}",
+                          f"{w_m4:,} / {s_m4:,} ({s_m4 / w_m4:.2f}x)"]
+                         + [f"{w:.2f} / {s:.2f} ({s - w:+.2f}; {_gap_interval(window, stream, k)})"
+                            for k, (w, s) in mean.items()])
+        notes += [f"{r['mode']} {blocks} x {r['width']} {d['ram_bytes']:,} B RAM and {d['flash_bytes']:,} B flash, "
+                  f"{'bit-exact' if d['bit_exact'] else 'NOT bit-exact'}" for r in these if (d := r.get("device"))]
+    if not cells:
         return ""
-    again = [r for r in rows if r["lever"] == "again" and r["size"] == "student"]
-    models = {mode: {16: [{"seed": r["seed"], **r[mode]} for r in again]} for mode in ("window", "streaming")}
-    m4 = {(mode, 16): twin("student", mode.replace("streaming", "stream"), 0)["instructions_per_update"]
-          for mode in models}
-    for r in budget:
-        models[r["mode"]].setdefault(r["width"], []).append({"seed": r["seed"], **r["scores"]})
-        if "device" in r:
-            m4[r["mode"], r["width"]] = r["device"]["instructions_per_update"]
-    cells = []
-    for (ww, window), (sw, stream) in itertools.product(models["window"].items(), models["streaming"].items()):
-        w_macs, s_macs = window[0]["macs_per_update"], stream[0]["macs_per_update"]
-        if not 0.8 < s_macs / w_macs < 1.25:
-            continue
-        w_m4, s_m4 = m4["window", ww], m4["streaming", sw]
-        mean = {k: (np.mean([r[k] for r in window]), np.mean([r[k] for r in stream]))
-                for k in ("test_track", "watch_track")}
-        cells.append([f"3 x {ww}", f"3 x {sw}", f"{w_macs:,} / {s_macs:,}", f"{w_m4:,} / {s_m4:,} ({s_m4 / w_m4:.2f}x)"]
-                     + [f"{w:.2f} / {s:.2f} ({s - w:+.2f}; {_gap_interval(window, stream, k)})"
-                        for k, (w, s) in mean.items()])
-    ram = "; ".join(f"{r['mode']} 3 x {r['width']} {d['ram_bytes']:,} B RAM and {d['flash_bytes']:,} B flash, "
-                    f"{'bit-exact' if d['bit_exact'] else 'NOT bit-exact'}" for r in budget if (d := r.get("device")))
-    return "\n" + _table(["window model", "streaming model", "multiply-accumulates per 2 s update: window / streaming",
-                          "M4 instructions per update", "test tracked: window / streaming (gap; 95% CI)",
-                          "watch tracked"], cells) + (
-        f"\nThe student's dkd-cal pair at equal compute per update rather than equal architecture (3 blocks x width; "
-        f"seeds 0-{max(r['seed'] for r in budget)} each, all trained on one {budget[0]['cpu']} machine as "
-        "benchmarks/streaming.py trains them; the width-16 models are the again rows above). M4: native kernels, "
-        f"-O2, seed 0's models (the width-16 ones the benchmark's rows); {ram}.\n")
+    return "\n" + _table(["window model (blocks x width)", "streaming model", "seeds",
+                          "multiply-accumulates per 2 s update: window / streaming", "M4 instructions per update",
+                          "test tracked: window / streaming (gap; 95% CI)", "watch tracked"], cells) + (
+        "\nThe dkd-cal pairs at equal compute per update rather than equal architecture, all trained on one "
+        f"{budget[0]['cpu']} machine as benchmarks/streaming.py trains them (the twins of today's widths are the "
+        "again rows above). M4: native kernels, -O2, seed 0's models (today's widths the benchmark's rows); "
+        f"{'; '.join(notes)}.\n")
 
 
 def _sticky_pairs(rows: list[dict]) -> list[tuple[dict, dict]]:

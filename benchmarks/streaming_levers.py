@@ -39,9 +39,10 @@ too"; kept so that their figures can be remade:
   trained again exactly as it trains them (edgeppg.train, its two threads) on the machine at hand, and scored
   like its rows: the gap read within one machine, the baseline its dkd-cal-fs rows (the streaming students on the
   front end's streaming form) are compared with, and how far the same configs move with the machine.
-- budget: the student's dkd-cal pair at equal compute per update instead of equal architecture (a window student
-  half as wide, a streaming student twice as wide), both trained as benchmarks/streaming.py trains them, seeds
-  0-9, seed 0's models on the Cortex-M4 too: is what the family saves worth the accuracy its form costs?
+- budget: the dkd-cal pairs at equal compute per update instead of equal architecture (a window model half as
+  wide, a streaming model twice as wide; at the 6-block size the window model alone), trained as
+  benchmarks/streaming.py trains them (the student's seeds 0-9, the 6-block's 0-4), seed 0's models on the
+  Cortex-M4 too: is what the family saves worth the accuracy its form costs?
 
 Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` and `budget` those of --seeds, 0-4 unless told);
 training uses one torch thread (`again` and `budget` the benchmark's two), so the figures are remade exactly on a
@@ -52,7 +53,8 @@ Writes benchmarks/results/streaming_levers.json: the rows remade replace their o
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
                                            stepstream | again | budget | chunknorm ...] [--seeds A-B]
                                           [--sizes student 6-block]
-    python benchmarks/streaming_levers.py again budget --seeds 5-9 --sizes student  # the student's seeds 5-9
+    python benchmarks/streaming_levers.py again budget --seeds 5-9 --sizes student  # as the rows were made
+    python benchmarks/streaming_levers.py budget --sizes 6-block
 """
 
 from __future__ import annotations
@@ -93,7 +95,10 @@ LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "increme
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
 STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the front end in its streaming form
-BUDGET_WINDOW, BUDGET_STREAM = 8, 32  # budget: the widths of the window and the streaming student (today 16)
+# budget: per size, the width of a window model half as wide (its window about the twin's streaming update) and of a
+# streaming model twice as wide (its update about the twin's window); the 6-block one (width 64) is not trained:
+# at about 4x the multiply-accumulates of width 32, some 25 min a seed here
+BUDGET = {"student": {"window": 8, "streaming": 32}, "6-block": {"window": 16}}
 OUT = Path("runs/streaming-levers")
 
 
@@ -246,18 +251,18 @@ def again(size: str, seed: int, console: Console) -> dict:
     return row
 
 
-def budget(seed: int, console: Console) -> list[dict]:
-    """The student's dkd-cal pair at equal multiply-accumulates per 2 s update instead of equal architecture: a
-    window model half as wide (BUDGET_WINDOW: about the streaming student's update) and a streaming model twice
-    as wide (BUDGET_STREAM: about the window student's window), each trained as benchmarks/streaming.py trains
-    its twin (edgeppg.train, two threads) and scored like its rows; seed 0's on the Cortex-M4 too."""
+def budget(size: str, seed: int, console: Console) -> list[dict]:
+    """The dkd-cal pair of `size` at equal multiply-accumulates per 2 s update instead of equal architecture: the
+    widths of BUDGET, each model trained as benchmarks/streaming.py trains its twin (edgeppg.train, two threads)
+    and scored like its rows; seed 0's on the Cortex-M4 too."""
     rows = []
-    for (mode, width), cfg in zip((("window", BUDGET_WINDOW), ("streaming", BUDGET_STREAM)),
-                                  configs("student", seed, one_thread=False)):
-        cfg = replace(cfg, model=replace(cfg.model, width=width))
-        folder = OUT / f"student-budget-{mode}-w{width}-s{seed}"
+    for mode, cfg in zip(("window", "streaming"), configs(size, seed, one_thread=False)):
+        if (width := BUDGET[size].get(mode)) is None:
+            continue
+        twin, cfg = cfg.model.width, replace(cfg, model=replace(cfg.model, width=width))
+        folder = OUT / f"{size}-budget-{mode}-w{width}-s{seed}"
         ensure_run(cfg, folder, console)
-        rows.append({"lever": "budget", "size": "student", "seed": seed, "mode": mode, "width": width,
+        rows.append({"lever": "budget", "size": size, "seed": seed, "mode": mode, "width": width, "twin_width": twin,
                      "cpu": torch.backends.cpu.get_cpu_capability(), "scores": score(folder),
                      **({"device": device(folder, console, shipped=False)} if seed == 0 else {})})
     return rows
@@ -448,7 +453,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("levers", nargs="*", choices=LEVERS, default=list(LEVERS))
     ap.add_argument("--seeds", type=seed_range, default=range(5), help="again and budget: seeds A-B (default 0-4)")
-    ap.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES), help="again and shared: sizes")
+    ap.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES), help="again, shared and budget: sizes")
     args = ap.parse_args()
     torch.set_num_threads(1)
     console = Console(stderr=True)
@@ -463,7 +468,7 @@ def main() -> None:
             rows += [incremental(size) for size in ("student", "6-block")]
             continue
         if lever == "budget":
-            rows += [r for seed in args.seeds for r in budget(seed, console)]
+            rows += [r for size, seed in itertools.product(args.sizes, args.seeds) for r in budget(size, seed, console)]
             continue
         sizes = args.sizes if lever in ("shared", "again") else ("student",)
         for size, seed in itertools.product(sizes, args.seeds if lever == "again" else SEEDS):
