@@ -435,7 +435,7 @@ def _again(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> st
             f = form[r["seed"]]["test_track"] if r["seed"] in form else None
             cells.append([str(r["seed"]), f"{w['test_track']:.2f}", f"{s['test_track']:.2f} "
                           f"({s['test_track'] - w['test_track']:+.2f})"]
-                         + ([f"{f:.2f} ({f - w['test_track']:+.2f})" if f else "-"] if form else [])
+                         + ([f"{f:.2f} ({f - w['test_track']:+.2f})" if f is not None else "-"] if form else [])
                          + [pair(w["watch_track"], s["watch_track"], s["watch_track"] - w["watch_track"]), bench])
         window = [{"seed": r["seed"], **r["window"]} for r in again]
         base = {r["seed"]: r["test_track"] for r in window}
