@@ -35,14 +35,14 @@ too"; kept so that their figures can be remade:
 - stepstream: the dkd-cal streaming student on the accelerometer front end in its streaming form (inputs
   ppg-acc-steps-stream: the fit's sums and the step stage's spectrum kept per 2 s chunk), not a lever on the gap
   but the check that the form costs no accuracy; its models are kept in runs/streaming-levers to be exported.
-- again: benchmarks/streaming.py's dkd-cal pairs at both sizes (seeds 0-4, and at the student's size 5-9 too)
-  trained again exactly as it trains them (edgeppg.train, its two threads) on the machine at hand, and scored
-  like its rows: the gap read within one machine, the baseline its dkd-cal-fs rows (the streaming students on the
-  front end's streaming form) are compared with, and how far the same configs move with the machine.
+- again: benchmarks/streaming.py's dkd-cal pairs at both sizes (its seeds 0-4, and 5-9 too) trained again
+  exactly as it trains them (edgeppg.train, its two threads) on the machine at hand, and scored like its rows:
+  the gap read within one machine, the baseline its dkd-cal-fs rows (the streaming students on the front end's
+  streaming form) are compared with, and how far the same configs move with the machine.
 - budget: the dkd-cal pairs at equal compute per update instead of equal architecture (a window model half as
   wide, a streaming model twice as wide; at the 6-block size the window model alone), trained as
-  benchmarks/streaming.py trains them (the student's seeds 0-9, the 6-block's 0-4), seed 0's models on the
-  Cortex-M4 too: is what the family saves worth the accuracy its form costs?
+  benchmarks/streaming.py trains them (seeds 0-9), seed 0's models on the Cortex-M4 too: is what the family
+  saves worth the accuracy its form costs?
 
 Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` and `budget` those of --seeds, 0-4 unless told);
 training uses one torch thread (`again` and `budget` the benchmark's two), so the figures are remade exactly on a
@@ -53,8 +53,7 @@ Writes benchmarks/results/streaming_levers.json: the rows remade replace their o
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
                                            stepstream | again | budget | chunknorm ...] [--seeds A-B]
                                           [--sizes student 6-block]
-    python benchmarks/streaming_levers.py again budget --seeds 5-9 --sizes student  # as the rows were made
-    python benchmarks/streaming_levers.py budget --sizes 6-block
+    python benchmarks/streaming_levers.py again budget --seeds 5-9  # seeds 5-9 of both levers
 """
 
 from __future__ import annotations
