@@ -302,8 +302,7 @@ def streaming_pairs() -> str:
         window = g.get("window") or twin.get("window")
         if not (window and g.get("streaming")):
             continue  # a shipped model: no streaming twin
-        seeds = {r["seed"] for r in window} & {r["seed"] for r in g["streaming"]}  # the same seeds on both sides
-        window, streaming = ([r for r in rows if r["seed"] in seeds] for rows in (window, g["streaming"]))
+        window, streaming = _same_seeds(window, g["streaming"])
         span = {r.get("pool_s", 8) for r in streaming}
         row = [f"{blocks} blocks", training, f"{'/'.join(map(str, sorted(span)))} s", str(len(streaming))]
         for key in ("test_track", "test_argmax", "watch_track", "gross_repeat"):
@@ -316,6 +315,12 @@ def streaming_pairs() -> str:
         "\nMeans over the seeds each pair was trained with (window and streaming alike; a read-out span other than "
         "the variant's own pairs with the window twins of its seeds); the target is a gap within 0.3 BPM. The "
         "intervals: Student's t over the seeds' gaps (streaming minus the window twin of the same seed).\n")
+
+
+def _same_seeds(window: list[dict], streaming: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Both sides kept to the seeds they share, so that means and gaps compare twins of the same seed."""
+    seeds = {r["seed"] for r in window} & {r["seed"] for r in streaming}
+    return [r for r in window if r["seed"] in seeds], [r for r in streaming if r["seed"] in seeds]
 
 
 def _gap_interval(window: list[dict], streaming: list[dict], key: str) -> str:
@@ -479,8 +484,7 @@ def _budget(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> s
             w_macs, s_macs = window[0]["macs_per_update"], stream[0]["macs_per_update"]
             if not 0.8 < s_macs / w_macs < 1.25:
                 continue
-            seeds = {r["seed"] for r in window} & {r["seed"] for r in stream}  # the same seeds on both sides
-            window, stream = ([r for r in side if r["seed"] in seeds] for side in (window, stream))
+            window, stream = _same_seeds(window, stream)
             w_m4, s_m4 = m4["window", ww], m4["streaming", sw]
             mean = {k: (np.mean([r[k] for r in window]), np.mean([r[k] for r in stream]))
                     for k in ("test_track", "watch_track")}
