@@ -1,4 +1,4 @@
-"""Six levers on the streaming family's accuracy gap (issue #27), measured and not taken; one costed; two checks.
+"""Issue #27's streaming accuracy gap: six levers measured and not taken, one costed, two checks, equal compute.
 
 docs/results.md, "Levers measured on the dkd-cal models", 14-19, and "The accelerometer front end, each sample once
 too"; kept so that their figures can be remade:
