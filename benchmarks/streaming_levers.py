@@ -40,9 +40,9 @@ too"; kept so that their figures can be remade:
   the gap read within one machine, the baseline its dkd-cal-fs rows (the streaming students on the front end's
   streaming form) are compared with, and how far the same configs move with the machine.
 - budget: the dkd-cal pairs at equal compute per update instead of equal architecture (a window model half as
-  wide, a streaming model twice as wide; at the 6-block size the window model alone), trained as
-  benchmarks/streaming.py trains them (seeds 0-9), seed 0's models on the Cortex-M4 too: is what the family
-  saves worth the accuracy its form costs?
+  wide, a streaming model twice as wide), trained as benchmarks/streaming.py trains them (seeds 0-9; the
+  6-block streaming model twice as wide 0-5), seed 0's models on the Cortex-M4 too: is what the family saves
+  worth the accuracy its form costs?
 
 Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` and `budget` those of --seeds, 0-4 unless told);
 training uses one torch thread (`again` and `budget` the benchmark's two), so the figures are remade exactly on a
