@@ -381,7 +381,7 @@ def streaming_levers() -> str:
     text += "\n" + _table(["block strides 1,1,5 against 1,5,1", "seed",
                            "test tracked: window / streaming, then 1,5,1's", "test argmax", "gross share",
                            "gross repeat"], late)
-    text += _again(rows, twin) + _budget(rows, twin)
+    text += _again(rows, twin) + _budget(rows, twin) + _participants(rows)
     sticky = [r for r in rows if r["lever"] == "sticky"]
     summary = []
     for size in dict.fromkeys(r["size"] for r in sticky):
@@ -503,6 +503,38 @@ def _budget(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> s
         f"{budget[0]['cpu']} machine as benchmarks/streaming.py trains them (the twins of today's widths are the "
         "again rows above). M4: native kernels, -O2, seed 0's models (today's widths the benchmark's rows); "
         f"{'; '.join(notes)}.\n")
+
+
+def _participants(rows: list[dict]) -> str:
+    """Lever `participants`: each streaming model's test gap to the window twin of its seeds, participant by
+    participant (the mean over seeds of each one's tracked MAE), and how much of the gap its worst three give."""
+    parts = [r for r in rows if r["lever"] == "participants"]
+    cells = []
+    for size in dict.fromkeys(r["size"] for r in parts):
+        window = {r["seed"]: r for r in parts if (r["size"], r["mode"]) == (size, "window")}
+        for width in dict.fromkeys(r["width"] for r in parts if (r["size"], r["mode"]) == (size, "streaming")):
+            stream = {r["seed"]: r for r in parts if (r["size"], r["mode"], r["width"]) == (size, "streaming", width)}
+            seeds = sorted(window.keys() & stream.keys())
+            names = list(window[seeds[0]]["mae"])
+            count = np.array([window[seeds[0]]["windows"][n] for n in names])
+            mae = {side: np.array([[d[s]["mae"][n] for n in names] for s in seeds]).mean(0)
+                   for side, d in (("window", window), ("streaming", stream))}
+            gap = mae["streaming"] - mae["window"]
+            share = gap * count / count.sum()  # each participant's part of the gap over all test windows
+            worst = np.argsort(-share)[:3]
+            cells.append([f"{window[seeds[0]]['blocks']} x {window[seeds[0]]['width']}",
+                          f"{stream[seeds[0]]['blocks']} x {width}", f"{seeds[0]}-{seeds[-1]}",
+                          f"{share.sum():+.2f}", f"{(gap < 0).sum()} of {len(names)}", f"{np.median(gap):+.2f}",
+                          f"{share[worst].sum():+.2f} ({', '.join(names[i] for i in worst)})",
+                          f"{share.sum() - share[worst].sum():+.2f}"])
+    if not cells:
+        return ""
+    return "\n" + _table(["window model", "streaming model", "seeds", "test gap, tracked",
+                          "participants the streaming model is ahead on", "median participant's gap",
+                          "the worst three's part of the gap", "the others' part"], cells) + (
+        "\nThe again and budget models of those seeds, test participants one by one (`streaming_levers.py "
+        "participants`): each participant's tracked MAE averaged over the seeds; a participant's part of the gap "
+        "is its gap weighed by its share of the test windows, so the parts add up to the gap.\n")
 
 
 def _sticky_pairs(rows: list[dict]) -> list[tuple[dict, dict]]:

@@ -1,4 +1,4 @@
-"""Issue #27's streaming accuracy gap: six levers measured and not taken, one costed, two checks, equal compute.
+"""Issue #27's streaming accuracy gap: six levers measured and not taken, one costed, checks, equal compute.
 
 docs/results.md, "Levers measured on the dkd-cal models", 14-19, and "The accelerometer front end, each sample once
 too"; kept so that their figures can be remade:
@@ -40,18 +40,21 @@ too"; kept so that their figures can be remade:
   the gap read within one machine, the baseline its dkd-cal-fs rows (the streaming students on the front end's
   streaming form) are compared with, and how far the same configs move with the machine.
 - budget: the dkd-cal pairs at equal compute per update instead of equal architecture (a window model half as
-  wide, a streaming model twice as wide), trained as benchmarks/streaming.py trains them (seeds 0-9; the
-  6-block streaming model twice as wide 0-5), seed 0's models on the Cortex-M4 too: is what the family saves
-  worth the accuracy its form costs?
+  wide, a streaming model twice as wide), trained as benchmarks/streaming.py trains them (seeds 0-9), seed 0's
+  models on the Cortex-M4 too: is what the family saves worth the accuracy its form costs?
+- participants (no training of its own): each test participant's tracked MAE under the `again` pair and `budget`'s
+  streaming model twice as wide, from their folders: is a gap every participant's, or a few participants' errors
+  that last?
 
-Seeds 3 and 4 (those whose dkd-cal runs are kept; `again` and `budget` those of --seeds, 0-4 unless told);
-training uses one torch thread (`again` and `budget` the benchmark's two), so the figures are remade exactly on a
-machine of the same kind (each streaming_alone row records its CPU's instruction set: the same config trained on
-another kind scores otherwise).
+Seeds 3 and 4 (those whose dkd-cal runs are kept; `again`, `budget` and `participants` those of --seeds, 0-4
+unless told); training uses one torch thread (`again` and `budget` the benchmark's two), so the figures are remade
+exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction set: the same config
+trained on another kind scores otherwise).
 Writes benchmarks/results/streaming_levers.json: the rows remade replace their own, the others stay.
 
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
-                                           stepstream | again | budget | chunknorm ...] [--seeds A-B]
+                                           stepstream | again | budget | participants | chunknorm ...]
+                                          [--seeds A-B]
                                           [--sizes student 6-block]
     python benchmarks/streaming_levers.py again budget --seeds 5-9  # seeds 5-9 of both levers
 """
@@ -90,7 +93,7 @@ from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher
 SEEDS = (3, 4)
 # run in this order: chunknorm, last, patches edgeppg.device.streaming.compose for the rest of the process
 LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "stepstream", "again",
-          "budget", "chunknorm")
+          "budget", "participants", "chunknorm")
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
 STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the front end in its streaming form
@@ -242,11 +245,21 @@ def lag(model: torch.nn.Module, ws) -> float:
 def again(size: str, seed: int, console: Console) -> dict:
     """benchmarks/streaming.py's dkd-cal pair of `size` and `seed`, both twins trained again as it trains them."""
     row = {"lever": "again", "size": size, "seed": seed, "cpu": torch.backends.cpu.get_cpu_capability()}
-    for mode, cfg in zip(("window", "streaming"), configs(size, seed, one_thread=False)):
-        folder = OUT / f"{size}-again-{mode}-s{seed}"
-        ensure_run(cfg, folder, console)
-        row[mode] = score(folder)
+    for mode in ("window", "streaming"):
+        row[mode] = score(pair_run(size, seed, mode, console))
     return row
+
+
+def pair_run(size: str, seed: int, mode: str, console: Console, width: int | None = None) -> Path:
+    """The folder of the dkd-cal `mode` twin of `size` and `seed` as `again` trains it, or at `width` as `budget`
+    does (benchmarks/streaming.py's way: edgeppg.train, two threads), trained first if it is not there."""
+    cfg = configs(size, seed, one_thread=False)[mode == "streaming"]
+    folder = OUT / f"{size}-again-{mode}-s{seed}"
+    if width is not None:
+        cfg = replace(cfg, model=replace(cfg.model, width=width))
+        folder = OUT / f"{size}-budget-{mode}-w{width}-s{seed}"
+    ensure_run(cfg, folder, console)
+    return folder
 
 
 def budget(size: str, seed: int, console: Console) -> list[dict]:
@@ -254,15 +267,30 @@ def budget(size: str, seed: int, console: Console) -> list[dict]:
     widths of BUDGET, each model trained as benchmarks/streaming.py trains its twin (edgeppg.train, two threads)
     and scored like its rows; seed 0's on the Cortex-M4 too."""
     rows = []
-    for mode, cfg in zip(("window", "streaming"), configs(size, seed, one_thread=False)):
+    for mode in ("window", "streaming"):
         if (width := BUDGET[size].get(mode)) is None:
             continue
-        twin, cfg = cfg.model.width, replace(cfg, model=replace(cfg.model, width=width))
-        folder = OUT / f"{size}-budget-{mode}-w{width}-s{seed}"
-        ensure_run(cfg, folder, console)
-        rows.append({"lever": "budget", "size": size, "seed": seed, "mode": mode, "width": width, "twin_width": twin,
+        folder = pair_run(size, seed, mode, console, width)
+        rows.append({"lever": "budget", "size": size, "seed": seed, "mode": mode, "width": width,
+                     "twin_width": SIZES[size].width,
                      "cpu": torch.backends.cpu.get_cpu_capability(), "scores": score(folder),
                      **({"device": device(folder, console, shipped=False)} if seed == 0 else {})})
+    return rows
+
+
+def participants(size: str, seed: int, console: Console) -> list[dict]:
+    """Each test participant's tracked MAE under the `again` pair of `size` and `seed` and under `budget`'s
+    streaming model twice as wide (the folders those levers train; trained first if missing): is a gap every
+    participant's, or a few participants' errors that last?"""
+    rows = []
+    for mode, width in (("window", None), ("streaming", None), ("streaming", BUDGET[size]["streaming"])):
+        model, cfg = load_model(pair_run(size, seed, mode, console, width))
+        test = load_splits(cfg.data).test
+        error = np.abs(track_hr(predict_logits(model, test.x), test.subject, test.start_s, test.steps) - test.hr)
+        names = sorted(set(test.subject))
+        rows.append({"lever": "participants", "size": size, "seed": seed, "mode": mode, "width": cfg.model.width,
+                     "blocks": cfg.model.blocks, "mae": {str(s): float(error[test.subject == s].mean()) for s in names},
+                     "windows": {str(s): int((test.subject == s).sum()) for s in names}})
     return rows
 
 
@@ -450,8 +478,10 @@ def key(row: dict) -> tuple:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("levers", nargs="*", choices=LEVERS, default=list(LEVERS))
-    ap.add_argument("--seeds", type=seed_range, default=range(5), help="again and budget: seeds A-B (default 0-4)")
-    ap.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES), help="again, shared and budget: sizes")
+    ap.add_argument("--seeds", type=seed_range, default=range(5),
+                    help="again, budget and participants: seeds A-B (default 0-4)")
+    ap.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES),
+                    help="again, shared, budget and participants: sizes")
     args = ap.parse_args()
     torch.set_num_threads(1)
     console = Console(stderr=True)
@@ -465,8 +495,10 @@ def main() -> None:
         if lever == "incremental":
             rows += [incremental(size) for size in ("student", "6-block")]
             continue
-        if lever == "budget":
-            rows += [r for size, seed in itertools.product(args.sizes, args.seeds) for r in budget(size, seed, console)]
+        if lever in ("budget", "participants"):
+            lever_rows = budget if lever == "budget" else participants
+            rows += [r for size, seed in itertools.product(args.sizes, args.seeds)
+                     for r in lever_rows(size, seed, console)]
             continue
         sizes = args.sizes if lever in ("shared", "again") else ("student",)
         for size, seed in itertools.product(sizes, args.seeds if lever == "again" else SEEDS):
