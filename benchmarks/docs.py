@@ -523,7 +523,9 @@ def _participants(rows: list[dict]) -> str:
             share = gap * count / count.sum()  # each participant's part of the gap over all test windows
             worst = np.argsort(-share)[:3]
             cells.append([f"{window[seeds[0]]['blocks']} x {window[seeds[0]]['width']}",
-                          f"{stream[seeds[0]]['blocks']} x {width}", f"{seeds[0]}-{seeds[-1]}",
+                          f"{stream[seeds[0]]['blocks']} x {width}",
+                          f"{seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else
+                          ", ".join(map(str, seeds)),
                           f"{share.sum():+.2f}", f"{(gap < 0).sum()} of {len(names)}", f"{np.median(gap):+.2f}",
                           f"{share[worst].sum():+.2f} ({', '.join(names[i] for i in worst)})",
                           f"{share.sum() - share[worst].sum():+.2f}"])
