@@ -381,7 +381,8 @@ def streaming_levers() -> str:
     text += "\n" + _table(["block strides 1,1,5 against 1,5,1", "seed",
                            "test tracked: window / streaming, then 1,5,1's", "test argmax", "gross share",
                            "gross repeat"], late)
-    text += _again(rows, twin) + _budget(rows, twin) + _participants(rows)
+    text += _again(rows, twin) + _seed_floor(rows) + _budget(rows, twin) + _participants(rows) + _bands(rows)
+    text += _ensembles(rows)
     sticky = [r for r in rows if r["lever"] == "sticky"]
     summary = []
     for size in dict.fromkeys(r["size"] for r in sticky):
@@ -463,6 +464,45 @@ def _again(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> st
     return text
 
 
+
+def _seeds(seeds: list[int]) -> str:
+    """'5-9' for a run of seeds, else '3, 5'."""
+    return f"{seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds))
+
+def _seed_floor(rows: list[dict]) -> str:
+    """What 0.3 BPM is against the seeds (lever `again`): how far models of one form and size, trained alike but
+    for the seed, land from each other, beside how far the twins of one seed do."""
+    again = [r for r in rows if r["lever"] == "again"]
+    cells = []
+
+    def near(a: dict, b: dict, keys: tuple[str, ...]) -> bool:
+        return all(abs(a[k] - b[k]) <= 0.3 for k in keys)
+
+    for size in dict.fromkeys(r["size"] for r in again):
+        runs = [r for r in again if r["size"] == size]
+        for mode in ("window", "streaming"):
+            m = [r[mode] for r in runs]
+            pairs = list(itertools.combinations(m, 2))
+            apart = np.abs([a["test_track"] - b["test_track"] for a, b in pairs])
+            cells.append([size, mode, str(len(m))] + [f"{np.std([r[k] for r in m], ddof=1):.2f}"
+                                                        for k in ("test_track", "watch_track")]
+                         + [f"{np.median(apart):.2f} / {apart.max():.2f}"]
+                         + [f"{np.mean([near(a, b, keys) for a, b in pairs]):.0%} of {len(pairs)}"
+                            for keys in (("test_track",), ("test_track", "watch_track"))])
+        twins = [near(r["window"], r["streaming"], ("test_track", "watch_track")) for r in runs]
+        apart = np.abs([r["streaming"]["test_track"] - r["window"]["test_track"] for r in runs])
+        cells.append([size, "window / streaming twins of one seed", str(len(runs)), "-", "-",
+                      f"{np.median(apart):.2f} / {apart.max():.2f}",
+                      f"{np.mean([near(r['window'], r['streaming'], ('test_track',)) for r in runs]):.0%} of "
+                      f"{len(runs)}", f"{np.mean(twins):.0%} of {len(runs)}"])
+    if not cells:
+        return ""
+    return "\n" + _table(["size", "models", "seeds", "spread of test tracked (sd)", "of the watch's (sd)",
+                          "test: median / largest difference of a pair", "pairs within 0.3 BPM on test",
+                          "on test and the watch"], cells) + (
+        "\nThe again models (above), every pair of two seeds of one form: how often two models trained alike but for "
+        "the seed are within 0.3 BPM of each other, what J-streaming asks of every window / streaming pair.\n")
+
 def _budget(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> str:
     """Window and streaming models at equal multiply-accumulates per update (lever `budget`), beside the
     same-architecture pairs trained again on the same machine (lever `again`; their Cortex-M4 figures are the
@@ -524,8 +564,7 @@ def _participants(rows: list[dict]) -> str:
             worst = np.argsort(-share)[:3]
             cells.append([f"{window[seeds[0]]['blocks']} x {window[seeds[0]]['width']}",
                           f"{stream[seeds[0]]['blocks']} x {width}",
-                          f"{seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else
-                          ", ".join(map(str, seeds)),
+                          _seeds(seeds),
                           f"{share.sum():+.2f}", f"{(gap < 0).sum()} of {len(names)}", f"{np.median(gap):+.2f}",
                           f"{share[worst].sum():+.2f} ({', '.join(names[i] for i in worst)})",
                           f"{share.sum() - share[worst].sum():+.2f}"])
@@ -538,6 +577,61 @@ def _participants(rows: list[dict]) -> str:
         "participants`): each participant's tracked MAE averaged over the seeds; a participant's part of the gap "
         "is its gap weighed by its share of the test windows, so the parts add up to the gap.\n")
 
+
+def _bands(rows: list[dict]) -> str:
+    """Lever `bands`: the test gap by heart-rate band (the bands that give most of it), and its two probes: the
+    pulse shifted against the last layers' frame grid, and clean stationary pulses."""
+    bands = [r for r in rows if r["lever"] == "bands"]
+    cells, probes = [], []
+    for size in dict.fromkeys(r["size"] for r in bands):
+        form = {m: [r for r in bands if (r["size"], r["mode"]) == (size, m)] for m in ("window", "streaming")}
+        keys, width = list(form["window"][0]["bands"]), form["window"][0]["band_bpm"]
+        count = np.array([form["window"][0]["bands"][k]["windows"] for k in keys])
+        seeds = _seeds([r["seed"] for r in form["window"]])
+
+        def mean(mode: str, field: str) -> np.ndarray:
+            return np.array([np.mean([r["bands"][k][field] for r in form[mode]]) for k in keys])
+
+        track, gross = ({m: mean(m, field) for m in form} for field in ("track", "gross"))
+        part = (track["streaming"] - track["window"]) * count / count.sum()
+        top = np.argsort(-part)[:4]
+        for i in top:
+            cells.append([size, seeds, f"{keys[i]}-{int(keys[i]) + width - 1}", str(count[i]),
+                          f"{gross['window'][i]:.0%} / {gross['streaming'][i]:.0%}",
+                          f"{track['window'][i]:.1f} / {track['streaming'][i]:.1f}", f"{part[i]:+.2f}"])
+        cells.append([size, seeds, "the other bands", str(count.sum() - count[top].sum()), "", "",
+                      f"{part.sum() - part[top].sum():+.2f} (of {part.sum():+.2f})"])
+        for mode, runs in form.items():
+            shifts = np.array([r["gross_by_shift"] for r in runs])
+            hard = [k for k in runs[0]["clean"] if 60 <= int(k) <= 186 and any(r["clean"][k] > 0.5 for r in runs)]
+            probes.append([size, mode, seeds, f"{shifts.min():.1%}-{shifts.max():.1%}",
+                           f"{(shifts.max(1) - shifts.min(1)).max():.1%}",
+                           f"{np.mean([r['gross_at_some_shifts'] for r in runs]):.1%}", ", ".join(hard) or "none"])
+    if not cells:
+        return ""
+    return "\n" + _table(["size", "seeds", "heart rate (BPM)", "test windows", "gross (argmax): window / streaming",
+                          "tracked MAE: window / streaming", "part of the gap"], cells) + (
+        "\nThe again pairs' test gap by the true heart rate (`streaming_levers.py bands`), means over the seeds: the "
+        "bands that give most of it.\n\n") + _table(
+        ["size", "form", "seeds", "test windows gross, each recording shifted by 0-9 samples",
+         "most a seed's gross share moves with the shift", "windows gross at some shifts, not all",
+         "clean pulses, 60-186 BPM: rates some seed reads gross in most updates"], probes) + (
+        "\nThe two probes of the bands lever: the test recordings shifted against the 10-sample grid of the last "
+        "layers' frames (what aliasing would make answers depend on), and clean stationary pulses every 2 BPM.\n")
+
+
+def _ensembles(rows: list[dict]) -> str:
+    """Lever `ensembles`: the again models of several seeds averaged, per form and size."""
+    runs = [r for r in rows if r["lever"] == "ensembles"]
+    cells = [[r["size"], r["mode"], str(r["seed"])] + [f"{v['mean']:.2f}" for v in r["test_track"].values()]
+             for r in runs]
+    if not cells:
+        return ""
+    sizes = max(len(r["test_track"]) for r in runs)
+    return "\n" + _table(["size", "form", "seeds", "one model", *(f"{k} averaged" for k in range(2, sizes + 1))],
+                         cells) + (
+        "\nTest tracked MAE of the again models averaged k at a time (`streaming_levers.py ensembles`; the mean of "
+        "their log-probabilities, the mean over every combination of k seeds).\n")
 
 def _sticky_pairs(rows: list[dict]) -> list[tuple[dict, dict]]:
     """(window, streaming) rows of the same size, variant and seed."""

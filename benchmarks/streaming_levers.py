@@ -1,4 +1,4 @@
-"""Issue #27's streaming accuracy gap: six levers measured and not taken, one costed, checks, equal compute.
+"""Issue #27's streaming accuracy gap: six levers measured and not taken, one costed, checks, equal compute, probes.
 
 docs/results.md, "Levers measured on the dkd-cal models", 14-19, and "The accelerometer front end, each sample once
 too"; kept so that their figures can be remade:
@@ -45,18 +45,25 @@ too"; kept so that their figures can be remade:
 - participants (no training of its own): each test participant's tracked MAE under the `again` pair and `budget`'s
   streaming model twice as wide, from their folders: is a gap every participant's, or a few participants' errors
   that last?
+- bands (no training of its own): the `again` pairs' test errors by the true heart rate (4-BPM bands), and two probes
+  of why: the test recordings shifted against the last layers' frame grid (aliasing?) and clean stationary pulses
+  every 2 BPM (a hole in a form's frequency response?).
+- ensembles (no training of its own): the `again` models of several seeds averaged, per form: are a form's errors
+  each seed's, or shared by its seeds?
 
-Seeds 3 and 4 (those whose dkd-cal runs are kept; `again`, `budget` and `participants` those of --seeds, 0-4
-unless told); training uses one torch thread (`again` and `budget` the benchmark's two), so the figures are remade
-exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction set: the same config
+Seeds 3 and 4 (those whose dkd-cal runs are kept; `again`, `budget`, `participants`, `bands` and `ensembles` those
+of --seeds, 0-4 unless told); training uses one torch thread (`again` and `budget` the benchmark's two), so the
+figures are remade exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction set: the same config
 trained on another kind scores otherwise).
 Writes benchmarks/results/streaming_levers.json: the rows remade replace their own, the others stay.
 
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
-                                           stepstream | again | budget | participants | chunknorm ...]
+                                           stepstream | again | budget | participants | bands | ensembles |
+                                           chunknorm ...]
                                           [--seeds A-B]
                                           [--sizes student 6-block]
     python benchmarks/streaming_levers.py again budget --seeds 5-9  # seeds 5-9 of both levers
+    python benchmarks/streaming_levers.py bands ensembles --seeds 5-9  # from the again folders of seeds 5-9
 """
 
 from __future__ import annotations
@@ -79,10 +86,13 @@ from streaming import RUNS, SIZES, device, persistence, runs, score, score_model
 from edgeppg.calibrate import calibrate, fit_temperature, validation_score
 from edgeppg.config import RunConfig
 from edgeppg.data.augment import augment
+from edgeppg.data import synthetic
 from edgeppg.data.dataset import load_splits
+from edgeppg.data.recording import Recording
+from edgeppg.data.windows import class_to_hr, window_recording
 from edgeppg.device import streaming as streamed
 from edgeppg.device import tracker
-from edgeppg.device.spec import HR_LOW, STRIDE, STRIDE_S, WINDOW
+from edgeppg.device.spec import CONTEXT, FS, HR_LOW, STRIDE, STRIDE_S, WINDOW
 from edgeppg.distill.dkd import DKD
 from edgeppg.files import METRICS, cache_dir, read_json
 from edgeppg.metrics import evaluate_logits_parts, predict_logits, track_hr
@@ -93,7 +103,7 @@ from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher
 SEEDS = (3, 4)
 # run in this order: chunknorm, last, patches edgeppg.device.streaming.compose for the rest of the process
 LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "stepstream", "again",
-          "budget", "participants", "chunknorm")
+          "budget", "participants", "bands", "ensembles", "chunknorm")
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
 STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the front end in its streaming form
@@ -294,6 +304,85 @@ def participants(size: str, seed: int, console: Console) -> list[dict]:
     return rows
 
 
+BAND = 4  # bands: BPM per heart-rate band
+SHIFTS = 10  # bands: each test recording also shifted by 1-9 samples (25 Hz), a whole last-layer frame
+
+
+def clean_pulses(hr: float, seconds: float = 90.0) -> Recording:
+    """A stationary pulse train at `hr` BPM (a systolic and a smaller diastolic wave per beat, light noise),
+    sampled at 25 Hz, the wrist still: a rate no model should find hard, unless its form has a hole there."""
+    rng = np.random.default_rng(int(hr))
+    t = np.arange(int(seconds * FS)) / FS
+    phase = (t * hr / 60.0) % 1.0
+    ppg = np.exp(-((phase - 0.25) / 0.08) ** 2) + 0.4 * np.exp(-((phase - 0.55) / 0.1) ** 2)
+    acc = np.tile([0.0, 0.0, 1.0], (t.size, 1)) + rng.normal(0.0, 0.01, (t.size, 3))
+    return Recording(subject="clean", ppg=(ppg + rng.normal(0.0, 0.03, t.size)).astype(np.float32), fs=FS,
+                     acc=acc.astype(np.float32), acc_fs=FS, beats=np.arange(0.25, seconds * hr / 60.0) * 60.0 / hr)
+
+
+def bands(size: str, seed: int, console: Console) -> list[dict]:
+    """Where in heart rate the `again` pair's test errors are (folders as `again` trains them; trained first if
+    missing), per BAND-BPM band of the true rate: each form's gross errors (argmax more than 10 BPM off) and
+    tracked MAE; and two probes of why. The test recordings shifted by 0-9 samples: the gross share at each shift,
+    and of the windows gross at some shifts and not at others (does an answer depend on where the pulse falls
+    against the 10-sample grid of the last layers' frames, as aliasing would make it?). Clean stationary pulses
+    every 2 BPM from 40 to 204: each form's gross share after the first 24 s (a hole in a form's frequency
+    response would show there)."""
+    rows = []
+    for mode in ("window", "streaming"):
+        model, cfg = load_model(pair_run(size, seed, mode, console))
+        test = load_splits(cfg.data).test
+        logits = predict_logits(model, test.x)
+        wrong = np.abs(class_to_hr(logits.argmax(1).numpy()) - test.hr) > 10
+        off = np.abs(track_hr(logits, test.subject, test.start_s, test.steps) - test.hr)
+        gross = []  # per test recording, (shift, window) gross, over the windows every shift has
+        for subject in np.unique(test.subject):
+            rec = synthetic.generate_one(cfg.data.synthetic, str(subject))
+            sets = [window_recording(replace(rec, ppg=rec.ppg[n:], acc=rec.acc[n:], beats=rec.beats - n / rec.fs),
+                                     cfg.data.inputs, cfg.data.stream)
+                    for n in (round(k * rec.fs / FS) for k in range(SHIFTS))]
+            n = min(len(w.hr) for w in sets)
+            gross.append(np.stack([np.abs(class_to_hr(predict_logits(model, w.x[:n]).argmax(1).numpy()) - w.hr[:n]) > 10
+                                   for w in sets]))
+        shifts = np.concatenate(gross, axis=1)
+        table = {}
+        for lo in range(int(test.hr.min()) // BAND * BAND, int(test.hr.max()) + 1, BAND):
+            if (i := (test.hr >= lo) & (test.hr < lo + BAND)).any():
+                table[str(lo)] = {"windows": int(i.sum()), "gross": float(wrong[i].mean()),
+                                  "track": float(off[i].mean())}
+        clean = {}
+        for rate in range(40, 205, 2):
+            w = window_recording(clean_pulses(rate), cfg.data.inputs, cfg.data.stream)
+            clean[str(rate)] = float((np.abs(class_to_hr(predict_logits(model, w.x).argmax(1).numpy()) - rate)
+                                      > 10)[CONTEXT // STRIDE:].mean())
+        rows.append({"lever": "bands", "size": size, "seed": seed, "mode": mode, "width": cfg.model.width,
+                     "blocks": cfg.model.blocks, "band_bpm": BAND, "bands": table,
+                     "gross_by_shift": shifts.mean(axis=1).tolist(),
+                     "gross_at_some_shifts": float((shifts.any(0) & ~shifts.all(0)).mean()), "clean": clean})
+        console.print(f"bands {size} seed {seed} {mode}: gross {wrong.mean():.3f}")
+    return rows
+
+def ensembles(size: str, seeds: range, console: Console) -> list[dict]:
+    """Is a form's error its seed's or its own? The `again` models of `seeds` (trained first if missing) averaged
+    k at a time (the mean of their log-probabilities, tracked as one model's), every combination of k seeds, per
+    form: errors a seed makes alone fall as k grows, errors every seed shares stay."""
+    rows = []
+    for mode in ("window", "streaming"):
+        logp = {}
+        for seed in seeds:
+            model, cfg = load_model(pair_run(size, seed, mode, console))
+            test = load_splits(cfg.data).test
+            logp[seed] = torch.log_softmax(predict_logits(model, test.x), 1)
+        tracked = {}
+        for k in range(1, len(seeds) + 1):
+            maes = [float(np.abs(track_hr(torch.log_softmax(sum(logp[s] for s in c) / k, 1), test.subject, test.start_s,
+                                          test.steps) - test.hr).mean()) for c in itertools.combinations(seeds, k)]
+            tracked[str(k)] = {"mean": float(np.mean(maes)), "min": min(maes), "max": max(maes), "ensembles": len(maes)}
+        rows.append({"lever": "ensembles", "size": size, "seed": f"{seeds[0]}-{seeds[-1]}", "mode": mode,
+                     "width": cfg.model.width, "blocks": cfg.model.blocks, "test_track": tracked})
+        console.print(f"ensembles {size} {mode}:", {k: round(v["mean"], 2) for k, v in tracked.items()})
+    return rows
+
 def late_strides(size: str, seed: int, console: Console) -> dict:
     """The dkd-cal pair with block strides LATE, each twin trained as benchmarks/streaming.py trains it
     (edgeppg.train, one thread) and scored like its rows."""
@@ -479,9 +568,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("levers", nargs="*", choices=LEVERS, default=list(LEVERS))
     ap.add_argument("--seeds", type=seed_range, default=range(5),
-                    help="again, budget and participants: seeds A-B (default 0-4)")
+                    help="again, budget, participants, bands and ensembles: seeds A-B (default 0-4)")
     ap.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES),
-                    help="again, shared, budget and participants: sizes")
+                    help="again, shared, budget, participants, bands and ensembles: sizes")
     args = ap.parse_args()
     torch.set_num_threads(1)
     console = Console(stderr=True)
@@ -495,8 +584,11 @@ def main() -> None:
         if lever == "incremental":
             rows += [incremental(size) for size in ("student", "6-block")]
             continue
-        if lever in ("budget", "participants"):
-            lever_rows = budget if lever == "budget" else participants
+        if lever == "ensembles":
+            rows += [r for size in args.sizes for r in ensembles(size, args.seeds, console)]
+            continue
+        if lever in ("budget", "participants", "bands"):
+            lever_rows = {"budget": budget, "participants": participants, "bands": bands}[lever]
             rows += [r for size, seed in itertools.product(args.sizes, args.seeds)
                      for r in lever_rows(size, seed, console)]
             continue
