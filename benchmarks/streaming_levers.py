@@ -53,8 +53,8 @@ too"; kept so that their figures can be remade:
 
 Seeds 3 and 4 (those whose dkd-cal runs are kept; `again`, `budget`, `participants`, `bands` and `ensembles` those
 of --seeds, 0-4 unless told); training uses one torch thread (`again` and `budget` the benchmark's two), so the
-figures are remade exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction set: the same config
-trained on another kind scores otherwise).
+figures are remade exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction
+set: the same config trained on another kind scores otherwise).
 Writes benchmarks/results/streaming_levers.json: the rows remade replace their own, the others stay.
 
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
