@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import itertools
 import json
 import math
@@ -85,8 +86,8 @@ from streaming import RUNS, SIZES, device, persistence, runs, score, score_model
 
 from edgeppg.calibrate import calibrate, fit_temperature, validation_score
 from edgeppg.config import RunConfig
-from edgeppg.data.augment import augment
 from edgeppg.data import synthetic
+from edgeppg.data.augment import augment
 from edgeppg.data.dataset import load_splits
 from edgeppg.data.recording import Recording
 from edgeppg.data.windows import class_to_hr, window_recording
@@ -305,7 +306,7 @@ def participants(size: str, seed: int, console: Console) -> list[dict]:
 
 
 BAND = 4  # bands: BPM per heart-rate band
-SHIFTS = 10  # bands: each test recording also shifted by 1-9 samples (25 Hz), a whole last-layer frame
+SHIFTS = 10  # bands: each test recording shifted by 0-9 samples (25 Hz): every place on a last-layer frame's 10
 
 
 def clean_pulses(hr: float, seconds: float = 90.0) -> Recording:
@@ -341,9 +342,10 @@ def bands(size: str, seed: int, console: Console) -> list[dict]:
             sets = [window_recording(replace(rec, ppg=rec.ppg[n:], acc=rec.acc[n:], beats=rec.beats - n / rec.fs),
                                      cfg.data.inputs, cfg.data.stream)
                     for n in (round(k * rec.fs / FS) for k in range(SHIFTS))]
-            n = min(len(w.hr) for w in sets)
-            gross.append(np.stack([np.abs(class_to_hr(predict_logits(model, w.x[:n]).argmax(1).numpy()) - w.hr[:n]) > 10
-                                   for w in sets]))
+            common = functools.reduce(np.intersect1d, [w.start_s for w in sets])  # the windows every shift kept
+            kept = [w.select(np.isin(w.start_s, common)) for w in sets]
+            gross.append(np.stack([np.abs(class_to_hr(predict_logits(model, w.x).argmax(1).numpy()) - w.hr) > 10
+                                   for w in kept]))
         shifts = np.concatenate(gross, axis=1)
         table = {}
         for lo in range(int(test.hr.min()) // BAND * BAND, int(test.hr.max()) + 1, BAND):
@@ -361,6 +363,7 @@ def bands(size: str, seed: int, console: Console) -> list[dict]:
                      "gross_at_some_shifts": float((shifts.any(0) & ~shifts.all(0)).mean()), "clean": clean})
         console.print(f"bands {size} seed {seed} {mode}: gross {wrong.mean():.3f}")
     return rows
+
 
 def ensembles(size: str, seeds: range, console: Console) -> list[dict]:
     """Is a form's error its seed's or its own? The `again` models of `seeds` (trained first if missing) averaged
@@ -382,6 +385,7 @@ def ensembles(size: str, seeds: range, console: Console) -> list[dict]:
                      "width": cfg.model.width, "blocks": cfg.model.blocks, "test_track": tracked})
         console.print(f"ensembles {size} {mode}:", {k: round(v["mean"], 2) for k, v in tracked.items()})
     return rows
+
 
 def late_strides(size: str, seed: int, console: Console) -> dict:
     """The dkd-cal pair with block strides LATE, each twin trained as benchmarks/streaming.py trains it
