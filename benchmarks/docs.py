@@ -464,10 +464,10 @@ def _again(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> st
     return text
 
 
-
 def _seeds(seeds: list[int]) -> str:
     """'5-9' for a run of seeds, else '3, 5'."""
     return f"{seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds))
+
 
 def _seed_floor(rows: list[dict]) -> str:
     """What 0.3 BPM is against the seeds (lever `again`): how far models of one form and size, trained alike but
@@ -502,6 +502,7 @@ def _seed_floor(rows: list[dict]) -> str:
                           "on test and the watch"], cells) + (
         "\nThe again models (above), every pair of two seeds of one form: how often two models trained alike but for "
         "the seed are within 0.3 BPM of each other, what J-streaming asks of every window / streaming pair.\n")
+
 
 def _budget(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> str:
     """Window and streaming models at equal multiply-accumulates per update (lever `budget`), beside the
@@ -627,11 +628,12 @@ def _ensembles(rows: list[dict]) -> str:
              for r in runs]
     if not cells:
         return ""
-    sizes = max(len(r["test_track"]) for r in runs)
-    return "\n" + _table(["size", "form", "seeds", "one model", *(f"{k} averaged" for k in range(2, sizes + 1))],
+    most = max(len(r["test_track"]) for r in runs)
+    return "\n" + _table(["size", "form", "seeds", "one model", *(f"{k} averaged" for k in range(2, most + 1))],
                          cells) + (
         "\nTest tracked MAE of the again models averaged k at a time (`streaming_levers.py ensembles`; the mean of "
         "their log-probabilities, the mean over every combination of k seeds).\n")
+
 
 def _sticky_pairs(rows: list[dict]) -> list[tuple[dict, dict]]:
     """(window, streaming) rows of the same size, variant and seed."""
