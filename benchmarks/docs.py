@@ -382,7 +382,7 @@ def streaming_levers() -> str:
                            "test tracked: window / streaming, then 1,5,1's", "test argmax", "gross share",
                            "gross repeat"], late)
     text += _again(rows, twin) + _seed_floor(rows) + _budget(rows, twin) + _participants(rows) + _bands(rows)
-    text += _ensembles(rows)
+    text += _ensembles(rows) + _span(rows)
     sticky = [r for r in rows if r["lever"] == "sticky"]
     summary = []
     for size in dict.fromkeys(r["size"] for r in sticky):
@@ -619,6 +619,42 @@ def _bands(rows: list[dict]) -> str:
          "clean pulses, 60-186 BPM: rates some seed reads gross in most updates"], probes) + (
         "\nThe two probes of the bands lever: the test recordings shifted against the 10-sample grid of the last "
         "layers' frames (what aliasing would make answers depend on), and clean stationary pulses every 2 BPM.\n")
+
+
+def _span(rows: list[dict]) -> str:
+    """Lever `span`: the again streaming model read out over 8 s beside its 4 s twin and the window model of its
+    seed, over all test windows and split at the low rates where the gap is (from the bands rows)."""
+    spans = [r for r in rows if r["lever"] == "span"]
+    bands = {(r["size"], r["seed"], r["mode"]): r["bands"] for r in rows if r["lever"] == "bands"}
+    again = {(r["size"], r["seed"]): r for r in rows if r["lever"] == "again"}
+
+    def low_rest(table: dict) -> tuple[float, float]:
+        """Tracked MAE over the bands from 60 to 79 BPM, and over the others."""
+        low = [int(k) in range(60, 80) for k in table]
+        n, mae = (np.array([b[f] for b in table.values()]) for f in ("windows", "track"))
+        return tuple(float((mae * n)[m].sum() / n[m].sum()) for m in (np.array(low), ~np.array(low)))
+
+    cells = []
+    for size in dict.fromkeys(r["size"] for r in spans):
+        values, choice = {}, {}
+        for r in (r for r in spans if r["size"] == size):
+            a = again[(size, r["seed"])]
+            sides = [(a["window"], bands[(size, r["seed"], "window")]),
+                     (a["streaming"], bands[(size, r["seed"], "streaming")]), (r["scores"], r["bands"])]
+            values[str(r["seed"])] = [(s["test_track"], *low_rest(t), s["watch_track"]) for s, t in sides]
+            choice[str(r["seed"])] = list(r["val_track"].values())
+        values["mean"], choice["mean"] = np.mean(list(values.values()), axis=0), np.mean(list(choice.values()), axis=0)
+        cells += [[size, seed] + [" / ".join(f"{v:.2f}" for v in side[:3]) for side in sides]
+                  + [" / ".join(f"{side[3]:.2f}" for side in sides), " / ".join(f"{v:.2f}" for v in choice[seed])]
+                  for seed, sides in values.items()]
+    if not cells:
+        return ""
+    return "\n" + _table(["size", "seed", "window model: test all / 60-79 BPM / the rest",
+                          "streaming, 4 s read-out", f"streaming, {spans[0]['pool_s']} s read-out",
+                          f"the watch: window / 4 s / {spans[0]['pool_s']} s",
+                          f"validation, tracked: {' s / '.join(spans[0]['val_track'])} s"], cells) + (
+        "\nTracked MAE in BPM (`streaming_levers.py span`): the again streaming model read out over the last 8 s of "
+        "frames, beside the again pair of its seed; 60-79 BPM from the bands of the bands lever.\n")
 
 
 def _ensembles(rows: list[dict]) -> str:

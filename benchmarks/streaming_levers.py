@@ -50,20 +50,23 @@ too"; kept so that their figures can be remade:
   every 2 BPM (a hole in a form's frequency response?).
 - ensembles (no training of its own): the `again` models of several seeds averaged, per form: are a form's errors
   each seed's, or shared by its seeds?
+- span: the `again` streaming model read out over the last 8 s of frames instead of 4, trained as `again` trains
+  it and scored band by band: does pooling more frames per answer take the octave runs at low rates away?
 
-Seeds 3 and 4 (those whose dkd-cal runs are kept; `again`, `budget`, `participants`, `bands` and `ensembles` those
-of --seeds, 0-4 unless told); training uses one torch thread (`again` and `budget` the benchmark's two), so the
+Seeds 3 and 4 (those whose dkd-cal runs are kept; `again`, `budget`, `participants`, `bands`, `ensembles` and `span`
+those of --seeds, 0-4 unless told); training uses one torch thread (`again` and `budget` the benchmark's two), so the
 figures are remade exactly on a machine of the same kind (each streaming_alone row records its CPU's instruction
 set: the same config trained on another kind scores otherwise).
 Writes benchmarks/results/streaming_levers.json: the rows remade replace their own, the others stay.
 
     python benchmarks/streaming_levers.py [shared | taper | chunkdrop | sticky | plain | strides | incremental |
                                            stepstream | again | budget | participants | bands | ensembles |
-                                           chunknorm ...]
+                                           span | chunknorm ...]
                                           [--seeds A-B]
                                           [--sizes student 6-block]
     python benchmarks/streaming_levers.py again budget --seeds 5-9  # seeds 5-9 of both levers
     python benchmarks/streaming_levers.py bands ensembles --seeds 5-9  # from the again folders of seeds 5-9
+    python benchmarks/streaming_levers.py span --seeds 5-9 --sizes student
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ from edgeppg.data import synthetic
 from edgeppg.data.augment import augment
 from edgeppg.data.dataset import load_splits
 from edgeppg.data.recording import Recording
-from edgeppg.data.windows import class_to_hr, window_recording
+from edgeppg.data.windows import WindowSet, class_to_hr, window_recording
 from edgeppg.device import streaming as streamed
 from edgeppg.device import tracker
 from edgeppg.device.spec import CONTEXT, FS, HR_LOW, STRIDE, STRIDE_S, WINDOW
@@ -104,7 +107,7 @@ from edgeppg.train import _teacher_targets, ensure_run  # train.py's own teacher
 SEEDS = (3, 4)
 # run in this order: chunknorm, last, patches edgeppg.device.streaming.compose for the rest of the process
 LEVERS = ("shared", "taper", "chunkdrop", "sticky", "plain", "strides", "incremental", "stepstream", "again",
-          "budget", "participants", "bands", "ensembles", "chunknorm")
+          "budget", "participants", "bands", "ensembles", "span", "chunknorm")
 LATE = "1,1,5"  # strides: the block strides of the student with its stride-5 block last
 DROP = 0.25  # chunkdrop: the chance per training input that one of its chunks is zeros
 STEP_STREAM = "ppg-acc-steps-stream"  # stepstream: the input set with the front end in its streaming form
@@ -261,14 +264,19 @@ def again(size: str, seed: int, console: Console) -> dict:
     return row
 
 
-def pair_run(size: str, seed: int, mode: str, console: Console, width: int | None = None) -> Path:
+def pair_run(size: str, seed: int, mode: str, console: Console, width: int | None = None,
+             pool_s: int | None = None) -> Path:
     """The folder of the dkd-cal `mode` twin of `size` and `seed` as `again` trains it, or at `width` as `budget`
-    does (benchmarks/streaming.py's way: edgeppg.train, two threads), trained first if it is not there."""
+    does, or read out over `pool_s` seconds as `span` does (benchmarks/streaming.py's way: edgeppg.train, two
+    threads), trained first if it is not there."""
     cfg = configs(size, seed, one_thread=False)[mode == "streaming"]
     folder = OUT / f"{size}-again-{mode}-s{seed}"
     if width is not None:
         cfg = replace(cfg, model=replace(cfg.model, width=width))
         folder = OUT / f"{size}-budget-{mode}-w{width}-s{seed}"
+    if pool_s is not None:
+        cfg = replace(cfg, model=replace(cfg.model, pool_s=pool_s))
+        folder = OUT / f"{size}-again-{mode}-p{pool_s}-s{seed}"
     ensure_run(cfg, folder, console)
     return folder
 
@@ -306,6 +314,7 @@ def participants(size: str, seed: int, console: Console) -> list[dict]:
 
 
 BAND = 4  # bands: BPM per heart-rate band
+SPAN = 8  # span: seconds of frames the streaming model's read-out averages (its variant's: 4)
 SHIFTS = 10  # bands: each test recording shifted by 0-9 samples (25 Hz): every place on a last-layer frame's 10
 
 
@@ -321,6 +330,17 @@ def clean_pulses(hr: float, seconds: float = 90.0) -> Recording:
                      acc=acc.astype(np.float32), acc_fs=FS, beats=np.arange(0.25, seconds * hr / 60.0) * 60.0 / hr)
 
 
+def by_band(logits: torch.Tensor, test: WindowSet) -> dict[str, dict]:
+    """Per BAND-BPM band of the true rate (its lower edge): the test windows, the share gross by argmax (more than
+    10 BPM off) and the tracked MAE."""
+    wrong = np.abs(class_to_hr(logits.argmax(1).numpy()) - test.hr) > 10
+    off = np.abs(track_hr(logits, test.subject, test.start_s, test.steps) - test.hr)
+    table = {}
+    for lo in range(int(test.hr.min()) // BAND * BAND, int(test.hr.max()) + 1, BAND):
+        if (i := (test.hr >= lo) & (test.hr < lo + BAND)).any():
+            table[str(lo)] = {"windows": int(i.sum()), "gross": float(wrong[i].mean()), "track": float(off[i].mean())}
+    return table
+
 def bands(size: str, seed: int, console: Console) -> list[dict]:
     """Where in heart rate the `again` pair's test errors are (folders as `again` trains them; trained first if
     missing), per BAND-BPM band of the true rate: each form's gross errors (argmax more than 10 BPM off) and
@@ -334,8 +354,6 @@ def bands(size: str, seed: int, console: Console) -> list[dict]:
         model, cfg = load_model(pair_run(size, seed, mode, console))
         test = load_splits(cfg.data).test
         logits = predict_logits(model, test.x)
-        wrong = np.abs(class_to_hr(logits.argmax(1).numpy()) - test.hr) > 10
-        off = np.abs(track_hr(logits, test.subject, test.start_s, test.steps) - test.hr)
         gross = []  # per test recording, (shift, window) gross, over the windows every shift has
         for subject in np.unique(test.subject):
             rec = synthetic.generate_one(cfg.data.synthetic, str(subject))
@@ -347,23 +365,31 @@ def bands(size: str, seed: int, console: Console) -> list[dict]:
             gross.append(np.stack([np.abs(class_to_hr(predict_logits(model, w.x).argmax(1).numpy()) - w.hr) > 10
                                    for w in kept]))
         shifts = np.concatenate(gross, axis=1)
-        table = {}
-        for lo in range(int(test.hr.min()) // BAND * BAND, int(test.hr.max()) + 1, BAND):
-            if (i := (test.hr >= lo) & (test.hr < lo + BAND)).any():
-                table[str(lo)] = {"windows": int(i.sum()), "gross": float(wrong[i].mean()),
-                                  "track": float(off[i].mean())}
         clean = {}
         for rate in range(40, 205, 2):
             w = window_recording(clean_pulses(rate), cfg.data.inputs, cfg.data.stream)
             clean[str(rate)] = float((np.abs(class_to_hr(predict_logits(model, w.x).argmax(1).numpy()) - rate)
                                       > 10)[CONTEXT // STRIDE:].mean())
         rows.append({"lever": "bands", "size": size, "seed": seed, "mode": mode, "width": cfg.model.width,
-                     "blocks": cfg.model.blocks, "band_bpm": BAND, "bands": table,
+                     "blocks": cfg.model.blocks, "band_bpm": BAND, "bands": by_band(logits, test),
                      "gross_by_shift": shifts.mean(axis=1).tolist(),
                      "gross_at_some_shifts": float((shifts.any(0) & ~shifts.all(0)).mean()), "clean": clean})
-        console.print(f"bands {size} seed {seed} {mode}: gross {wrong.mean():.3f}")
+        console.print(f"bands {size} seed {seed} {mode}")
     return rows
 
+
+def span(size: str, seed: int, console: Console) -> dict:
+    """The again streaming model read out over SPAN s instead of its variant's 4 (trained as `again` trains it; its
+    folder first if missing), scored like the benchmark's rows and band by band as `bands` scores the again pair:
+    does pooling more frames per answer take away the octave runs at low rates, and at what cost elsewhere?"""
+    folder = pair_run(size, seed, "streaming", console, pool_s=SPAN)
+    model, cfg = load_model(folder)
+    test = load_splits(cfg.data).test
+    twin = pair_run(size, seed, "streaming", console)
+    validation = {str(load_model(f)[1].model.pool_s): read_json(f / METRICS)["val"]["mae_track"]
+                  for f in (twin, folder)}  # what a choice between the two spans reads
+    return {"lever": "span", "size": size, "seed": seed, "mode": "streaming", "pool_s": SPAN, "band_bpm": BAND,
+            "scores": score(folder), "bands": by_band(predict_logits(model, test.x), test), "val_track": validation}
 
 def ensembles(size: str, seeds: range, console: Console) -> list[dict]:
     """Is a form's error its seed's or its own? The `again` models of `seeds` (trained first if missing) averaged
@@ -572,9 +598,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("levers", nargs="*", choices=LEVERS, default=list(LEVERS))
     ap.add_argument("--seeds", type=seed_range, default=range(5),
-                    help="again, budget, participants, bands and ensembles: seeds A-B (default 0-4)")
+                    help="again, budget, participants, bands, ensembles and span: seeds A-B (default 0-4)")
     ap.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES),
-                    help="again, shared, budget, participants, bands and ensembles: sizes")
+                    help="again, shared, budget, participants, bands, ensembles and span: sizes")
     args = ap.parse_args()
     torch.set_num_threads(1)
     console = Console(stderr=True)
@@ -596,10 +622,11 @@ def main() -> None:
             rows += [r for size, seed in itertools.product(args.sizes, args.seeds)
                      for r in lever_rows(size, seed, console)]
             continue
-        sizes = args.sizes if lever in ("shared", "again") else ("student",)
-        for size, seed in itertools.product(sizes, args.seeds if lever == "again" else SEEDS):
+        sizes = args.sizes if lever in ("shared", "again", "span") else ("student",)
+        for size, seed in itertools.product(sizes, args.seeds if lever in ("again", "span") else SEEDS):
             row = (shared(size, seed, console) if lever == "shared" else
                    again(size, seed, console) if lever == "again" else
+                   span(size, seed, console) if lever == "span" else
                    late_strides(size, seed, console) if lever == "strides" else
                    streaming_alone(lever, size, seed, console, taper=lever == "taper",
                                    drop=DROP if lever == "chunkdrop" else 0.0))
