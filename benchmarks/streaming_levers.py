@@ -50,8 +50,8 @@ too"; kept so that their figures can be remade:
   every 2 BPM (a hole in a form's frequency response?).
 - ensembles (no training of its own): the `again` models of several seeds averaged, per form: are a form's errors
   each seed's, or shared by its seeds?
-- span: the `again` streaming model read out over the last 8 s of frames instead of 4, trained as `again` trains
-  it and scored band by band: does pooling more frames per answer take the octave runs at low rates away?
+- span: the `again` streaming models read out over the last 8 s of frames instead of 4, trained as `again` trains
+  them and scored band by band: does pooling more frames per answer take the octave runs at low rates away?
 
 Seeds 3 and 4 (those whose dkd-cal runs are kept; `again`, `budget`, `participants`, `bands`, `ensembles` and `span`
 those of --seeds, 0-4 unless told); training uses one torch thread (`again` and `budget` the benchmark's two), so the
@@ -66,7 +66,7 @@ Writes benchmarks/results/streaming_levers.json: the rows remade replace their o
                                           [--sizes student 6-block]
     python benchmarks/streaming_levers.py again budget --seeds 5-9  # seeds 5-9 of both levers
     python benchmarks/streaming_levers.py bands ensembles --seeds 5-9  # from the again folders of seeds 5-9
-    python benchmarks/streaming_levers.py span --seeds 5-9 --sizes student
+    python benchmarks/streaming_levers.py span --seeds 5-9  # trains the 8 s read-out's models of seeds 5-9
 """
 
 from __future__ import annotations
