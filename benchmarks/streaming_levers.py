@@ -341,6 +341,7 @@ def by_band(logits: torch.Tensor, test: WindowSet) -> dict[str, dict]:
             table[str(lo)] = {"windows": int(i.sum()), "gross": float(wrong[i].mean()), "track": float(off[i].mean())}
     return table
 
+
 def bands(size: str, seed: int, console: Console) -> list[dict]:
     """Where in heart rate the `again` pair's test errors are (folders as `again` trains them; trained first if
     missing), per BAND-BPM band of the true rate: each form's gross errors (argmax more than 10 BPM off) and
@@ -390,6 +391,7 @@ def span(size: str, seed: int, console: Console) -> dict:
                   for f in (twin, folder)}  # what a choice between the two spans reads
     return {"lever": "span", "size": size, "seed": seed, "mode": "streaming", "pool_s": SPAN, "band_bpm": BAND,
             "scores": score(folder), "bands": by_band(predict_logits(model, test.x), test), "val_track": validation}
+
 
 def ensembles(size: str, seeds: range, console: Console) -> list[dict]:
     """Is a form's error its seed's or its own? The `again` models of `seeds` (trained first if missing) averaged
