@@ -156,11 +156,19 @@ def device(folder: Path, console: Console, shipped: bool) -> dict:
             "bit_exact": r["bit_exact"]}
 
 
-def persistence(logits: np.ndarray, ws, gross: float = 10.0) -> dict:
-    """How long a gross error (argmax more than `gross` BPM off) lasts: the chance that the next window of
-    the participant is gross too, and the mean length of a gross run in windows. A tracker can outvote a
-    lone wrong window, not a run of them."""
-    wrong = np.abs(logits.argmax(1) + HR_LOW - ws.hr) > gross
+GROSS = 10.0  # BPM: an answer further than this from the label is a gross error
+
+
+def gross_errors(logits: np.ndarray, hr: np.ndarray | float) -> np.ndarray:
+    """Per window, whether its argmax answer is more than GROSS BPM off the label `hr`."""
+    return np.abs(np.asarray(logits).argmax(1) + HR_LOW - hr) > GROSS
+
+
+def persistence(logits: np.ndarray, ws) -> dict:
+    """How long a gross error (gross_errors) lasts: the chance that the next window of the participant is gross
+    too, and the mean length of a gross run in windows. A tracker can outvote a lone wrong window, not a run of
+    them."""
+    wrong = gross_errors(logits, ws.hr)
     pairs = both = 0
     runs: list[int] = []
     for who in np.unique(ws.subject):

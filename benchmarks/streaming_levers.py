@@ -85,7 +85,7 @@ import numpy as np
 import torch
 from common import RESULTS, write_results
 from rich.console import Console
-from streaming import RUNS, SIZES, device, persistence, runs, score, score_model
+from streaming import RUNS, SIZES, device, gross_errors, persistence, runs, score, score_model
 
 from edgeppg.calibrate import calibrate, fit_temperature, validation_score
 from edgeppg.config import RunConfig
@@ -93,7 +93,7 @@ from edgeppg.data import synthetic
 from edgeppg.data.augment import augment
 from edgeppg.data.dataset import load_splits
 from edgeppg.data.recording import Recording
-from edgeppg.data.windows import WindowSet, class_to_hr, window_recording
+from edgeppg.data.windows import WindowSet, window_recording
 from edgeppg.device import streaming as streamed
 from edgeppg.device import tracker
 from edgeppg.device.spec import CONTEXT, FS, HR_LOW, STRIDE, STRIDE_S, WINDOW
@@ -331,9 +331,9 @@ def clean_pulses(hr: float, seconds: float = 90.0) -> Recording:
 
 
 def by_band(logits: torch.Tensor, test: WindowSet) -> dict[str, dict]:
-    """Per BAND-BPM band of the true rate (its lower edge): the test windows, the share gross by argmax (more than
-    10 BPM off) and the tracked MAE."""
-    wrong = np.abs(class_to_hr(logits.argmax(1).numpy()) - test.hr) > 10
+    """Per BAND-BPM band of the true rate (its lower edge): the test windows, the share gross by argmax
+    (streaming.gross_errors) and the tracked MAE."""
+    wrong = gross_errors(logits, test.hr)
     off = np.abs(track_hr(logits, test.subject, test.start_s, test.steps) - test.hr)
     table = {}
     for lo in range(int(test.hr.min()) // BAND * BAND, int(test.hr.max()) + 1, BAND):
@@ -363,14 +363,12 @@ def bands(size: str, seed: int, console: Console) -> list[dict]:
                     for n in (round(k * rec.fs / FS) for k in range(SHIFTS))]
             common = functools.reduce(np.intersect1d, [w.start_s for w in sets])  # the windows every shift kept
             kept = [w.select(np.isin(w.start_s, common)) for w in sets]
-            gross.append(np.stack([np.abs(class_to_hr(predict_logits(model, w.x).argmax(1).numpy()) - w.hr) > 10
-                                   for w in kept]))
+            gross.append(np.stack([gross_errors(predict_logits(model, w.x), w.hr) for w in kept]))
         shifts = np.concatenate(gross, axis=1)
         clean = {}
         for rate in range(40, 205, 2):
             w = window_recording(clean_pulses(rate), cfg.data.inputs, cfg.data.stream)
-            clean[str(rate)] = float((np.abs(class_to_hr(predict_logits(model, w.x).argmax(1).numpy()) - rate)
-                                      > 10)[CONTEXT // STRIDE:].mean())
+            clean[str(rate)] = float(gross_errors(predict_logits(model, w.x), rate)[CONTEXT // STRIDE:].mean())
         rows.append({"lever": "bands", "size": size, "seed": seed, "mode": mode, "width": cfg.model.width,
                      "blocks": cfg.model.blocks, "band_bpm": BAND, "bands": by_band(logits, test),
                      "gross_by_shift": shifts.mean(axis=1).tolist(),
@@ -387,8 +385,8 @@ def span(size: str, seed: int, console: Console) -> dict:
     model, cfg = load_model(folder)
     test = load_splits(cfg.data).test
     twin = pair_run(size, seed, "streaming", console)
-    validation = {str(load_model(f)[1].model.pool_s): read_json(f / METRICS)["val"]["mae_track"]
-                  for f in (twin, folder)}  # what a choice between the two spans reads
+    validation = {str(pool): read_json(f / METRICS)["val"]["mae_track"]  # what a choice between the spans reads
+                  for pool, f in ((configs(size, seed)[1].model.pool_s, twin), (SPAN, folder))}
     return {"lever": "span", "size": size, "seed": seed, "mode": "streaming", "pool_s": SPAN, "band_bpm": BAND,
             "scores": score(folder), "bands": by_band(predict_logits(model, test.x), test), "val_track": validation}
 
