@@ -419,6 +419,22 @@ def test_tflm_builds_for_another_core_with_its_own_kernels(exported, tmp_path):
     assert tflm.library_key(tflm.tflm_dir(), k, "cortex-m55") != tflm.library_key(tflm.tflm_dir(), k, "cortex-m4")
 
 
+@pytest.mark.slow
+@pytest.mark.tflm
+@needs_cxx
+def test_a_tflm_firmware_built_again_with_another_arena_takes_it(exported, tmp_path):
+    """The TFLM objects depend on what they include: the same folder built again for a model whose generated
+    ep_model.h says another arena recompiles the backend, and the firmware has that arena (a stale object
+    would keep the old one)."""
+    from edgeppg.device.contract import read_vectors
+    from edgeppg.mcu.build import build_tflm
+
+    x, y = read_vectors(exported[0], 1)
+    first = build_tflm(exported[0] / "model_int8.tflite", (x, y), tmp_path / "fw", 64 << 10)
+    second = build_tflm(exported[0] / "model_int8.tflite", (x, y), tmp_path / "fw", 80 << 10)
+    assert second.static_ram_bytes - first.static_ram_bytes == 16 << 10
+
+
 @pytest.mark.tflm
 def test_every_op_edgeppg_registers_names_tflm_sources_that_exist():
     """The firmware's TFLM library is compiled from the kernel files and CMSIS-NN folders OPS names: a name
