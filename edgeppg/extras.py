@@ -11,7 +11,7 @@ from edgeppg.errors import EdgeppgError
 EXTRAS: dict[str, tuple[str, ...]] = {
     "export": ("onnx", "onnxruntime", "onnx2tf", "tensorflow", "tf_keras", "onnx_graphsurgeon", "sng4onnx",
                "ai_edge_litert", "tflite", "tflite_micro", "psutil"),
-    "mcu": ("tflite",),
+    "mcu": ("tflite", "tflite_micro"),
     "board": ("tflite", "pyocd", "serial", "elftools"),
     "ray": ("ray",),
 }

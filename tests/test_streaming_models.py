@@ -145,6 +145,73 @@ def test_a_streaming_student_trains_distils_and_exports(teacher_dir, tiny_data, 
     assert prog.state_bytes < 0.5 * sum(t.nbytes for t in graph.tensors if t.data is None)
 
 
+def _exported(spec: ModelSpec, data, run_dir, seed: int = 3):
+    """An exported streaming model of `spec` (untrained: the arithmetic is what is tested)."""
+    torch.manual_seed(seed)
+    config = RunConfig(replace(data, stream=True), spec)
+    run_dir.mkdir()
+    save_model(run_dir / "model.pt", build_model(spec, stream=True).eval(), config)
+    write_json(run_dir / "config.json", config.to_dict())
+    export_run(run_dir, calib_windows=100, eval_windows=50, micro_windows=10)
+    return run_dir
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", [STUDENT, replace(STUDENT, pool_s=2)], ids=["pool-8s", "pool-2s"])
+def test_tflite_micro_runs_the_per_update_model_as_the_window_form(spec, tiny_data, tmp_path):
+    """The per-update model for TFLite Micro (codegen/tflm_stream.py): its variables keep the rows each
+    update needs, so TFLM's interpreter gives, update by update, the logits TFLite gives for the window
+    form on the last 24 s; from its first update (the state as after zeros since forever) and again after
+    a reset and the priming updates."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    from edgeppg.codegen import tflm_stream
+    from edgeppg.export.runtimes import run_tflite, tflite_interpreter
+
+    run_dir = _exported(spec, tiny_data, tmp_path / "stream")
+    window = tflite_interpreter(run_dir / "model_int8.tflite")
+    graph = with_crops(read_graph(run_dir / "model_int8.tflite"))
+    prog = stream.program(graph)
+    model = tflm_stream.per_update_model(run_dir / "model_int8.tflite")
+    assert {"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"} <= set(tflm_stream.per_update_ops(graph))
+    assert 0 < tflm_stream.state_bytes(prog) < prog.state_bytes  # the variables hold history, not the new rows
+    x, _ = read_vectors(run_dir, 10)
+    zero = graph.tensors[graph.inputs[0]].zero_point
+    interp = runtime.Interpreter.from_bytes(model, arena_size=1 << 20)
+    for attempt in range(2):
+        last = np.full(CONTEXT + WINDOW, zero, np.int8)
+        for u in range(16):
+            chunk = x[u % len(x), -STRIDE:]
+            last = np.concatenate([last[STRIDE:], chunk])
+            interp.set_input(chunk.reshape(1, STRIDE, 1), 0)
+            interp.invoke()
+            assert np.array_equal(interp.get_output(0)[0], run_tflite(window, last[None])[0]), (attempt, u)
+        interp.reset()  # the variables at the zero point; the priming updates take them back to zeros' rows
+        for _ in range(prog.primes):
+            interp.set_input(np.full((1, STRIDE, 1), zero, np.int8), 0)
+            interp.invoke()
+
+
+@pytest.mark.slow
+@pytest.mark.m4
+@pytest.mark.tflm
+def test_tflite_micro_runs_the_per_update_model_bit_exact_on_the_m4(tiny_data, tmp_path):
+    """The streamtest firmware on TFLite Micro: every update of the per-update model against TFLM's window
+    form, on the emulated Cortex-M4, for a fraction of the instructions and less RAM than the window form's
+    interpreter; the per-update interpreter's arena is the smallest it allocates in, found on the device."""
+    from edgeppg.codegen.tflm import arena_size
+    from edgeppg.device.contract import read as read_contract
+
+    run_dir = _exported(STUDENT, tiny_data, tmp_path / "stream")
+    x, y = read_vectors(run_dir, 4)
+    window_arena = arena_size(read_contract(run_dir).tflm_host_arena_bytes)
+    r = bench_stream(run_dir / "model_int8.tflite", x, y, tmp_path / "fw", backend="tflm-cmsis-nn",
+                     arena=window_arena)
+    assert r["bit_exact"] and r["updates"] >= 20 and r["backend"] == "tflm-cmsis-nn"
+    assert r["instructions_per_update"] < 0.3 * r["instructions_per_window"]
+    assert r["ram_bytes"] < window_arena  # its own arena, state, stack and all: less than the window's arena
+
+
 @pytest.mark.slow
 @pytest.mark.m4
 @pytest.mark.parametrize("spec", [STUDENT, replace(STUDENT, pool_s=2)], ids=["pool-8s", "pool-2s"])
@@ -152,13 +219,7 @@ def test_the_streaming_program_is_bit_exact_on_the_m4(spec, tiny_data, tmp_path)
     """Every 2 s update of the generated per-update program gives the logits the window form gives from
     scratch, on the emulated Cortex-M4, for a fraction of the instructions; whatever span the read-out
     pools (the program takes the mean's length from the graph)."""
-    torch.manual_seed(3)
-    config = RunConfig(replace(tiny_data, stream=True), spec)
-    run_dir = tmp_path / "stream"
-    run_dir.mkdir()
-    save_model(run_dir / "model.pt", build_model(spec, stream=True).eval(), config)
-    write_json(run_dir / "config.json", config.to_dict())
-    export_run(run_dir, calib_windows=100, eval_windows=50, micro_windows=10)
+    run_dir = _exported(spec, tiny_data, tmp_path / "stream")
     x, y = read_vectors(run_dir, 4)
     r = bench_stream(run_dir / "model_int8.tflite", x, y, tmp_path / "fw")
     assert r["bit_exact"] and r["updates"] >= 20

@@ -101,10 +101,10 @@ def bench_cortex_m4(path: Path, opt: str = "-O2", windows: int = 16, plain_c: bo
         if commit is not None and not commit.startswith(tflm.TFLM_COMMIT):
             console.print(f"[yellow]warning: the TFLM tree is at commit {commit[:12]}; edgeppg builds and checks the "
                           f"TFLite Micro backend against {tflm.TFLM_COMMIT} (README.md)[/]")
-    if backend == "native" and stream.is_streaming(folder / INT8_TFLITE) and b.qemu_machine:
+    if stream.is_streaming(folder / INT8_TFLITE) and b.qemu_machine:
         with console.status("the streaming program: every update against the window form, under QEMU..."):
             report["streaming"] = bench_stream(folder / INT8_TFLITE, x, y, fw.elf.parent.with_name(
-                fw.elf.parent.name + "-stream"), b.name, opt, helium, plain_c)
+                fw.elf.parent.name + "-stream"), b.name, opt, helium, plain_c, backend, fw.arena_bytes)
         report["bit_exact"] = report["bit_exact"] and report["streaming"]["bit_exact"]
     write_json(folder / result_name(b.name, backend), report)
     return report

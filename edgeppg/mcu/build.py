@@ -128,8 +128,9 @@ def build_cxx_check(out: Path, board: str = "mps2_an386") -> Path:
 
 def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, arena: int,
                backend: str = "tflm-cmsis-nn", opt: str = "-O2", board: str = "mps2_an386",
-               extra_cflags: str = "") -> Build:
-    """The same self-test on TFLite Micro's interpreter with an arena of `arena` bytes, against the tree
+               extra_cflags: str = "", app: str = "selftest", stream_arena: int | None = None) -> Build:
+    """The same self-test (or `app`: streamtest, for a model of the streaming family, its per-update model
+    in `stream_arena` bytes) on TFLite Micro's interpreter with an arena of `arena` bytes, against the tree
     edgeppg.mcu.tflm finds, with the kernels `backend` names (TFLM's library is built once, then cached)."""
     from edgeppg.codegen.tflm import generate_tflm, resolver_ops
     from edgeppg.mcu import tflm
@@ -140,12 +141,13 @@ def build_tflm(tflite: Path, vectors: tuple[np.ndarray, np.ndarray], out: Path, 
     tree, k = tflm.tflm_dir(), tflm.kernels(backend)
     b = boards.board(board)
     env = tflm.make_env()
-    ops = resolver_ops(tflite)
+    per_update = app == "streamtest"
+    ops = resolver_ops(tflite, per_update)
     board_args = [f"BOARD={b.name}", *(["EP_MVE=1"] if b.helium else [])]  # CMSIS-NN's Helium kernels on the M55
     _build_tflm_library(tree, k, ops, b.core, board_args, env)
     with _where_make_can_work(out) as work:
-        generate_tflm(tflite, work / "gen", arena, vectors)
-        args = [f"GEN={(work / 'gen').resolve()}", f"OUT={work.resolve()}", f"OPT={opt}", *board_args,
+        generate_tflm(tflite, work / "gen", arena, vectors, per_update=per_update, stream_arena=stream_arena)
+        args = [f"GEN={(work / 'gen').resolve()}", f"OUT={work.resolve()}", f"OPT={opt}", *board_args, f"APP={app}",
                 f"EXTRA_CFLAGS={extra_cflags}", *tflm.make_args(tree, k, ops, b.core)]
         _make(["tflm", *args], f"TFLite Micro firmware ({k.label}) for {b.name}", env)
         built = _result(work / "app_tflm.elf", None, arena)

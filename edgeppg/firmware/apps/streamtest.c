@@ -4,8 +4,10 @@
  * computes the same answer from scratch over the last 24 s. The two must agree bit for bit. Prints one
  * machine-readable line:
  *   EDGEPPG_STREAM updates=N mismatched=M update_ticks=T window_ticks=W tick_instructions=I[/D] state=S stack=K
- * (ticks of the last update and of the last window). With EP_STREAM_ONLY the window form is left out, so
- * the build's size is the streaming program's own. Exits 0 only if all match. */
+ * (ticks of the last update and of the last window), and arena=A where the program runs in an arena
+ * (TFLite Micro's per-update interpreter: the smallest arena it allocates in, found after the updates).
+ * With EP_STREAM_ONLY the window form is left out, so the build's size is the streaming program's own.
+ * Exits 0 only if all match. */
 #include <stdint.h>
 #include <string.h>
 
@@ -68,6 +70,10 @@ int main(void) {
   p = ep_fmt_i64(p, (int64_t)ep_model_stream_state_bytes());
   p = ep_fmt_str(p, " stack=");
   p = ep_fmt_u64(p, ep_board_stack_peak());
+#ifdef EP_STREAM_ARENA_BYTES
+  p = ep_fmt_str(p, " arena=");
+  p = ep_fmt_i64(p, (int64_t)ep_model_stream_arena_needed());
+#endif
   p = ep_fmt_str(p, "\n");
   *p = 0;
   ep_board_puts(line);

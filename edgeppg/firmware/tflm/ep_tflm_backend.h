@@ -6,6 +6,7 @@
 
 using EpOpResolver = tflite::MicroMutableOpResolver<EP_MODEL_RESOLVER_OPS>;
 extern const unsigned char ep_tflm_model_data[];
+extern const unsigned char ep_tflm_stream_model_data[]; /* a streaming model's per-update model */
 bool ep_tflm_register_ops(EpOpResolver &r); /* generated: registers exactly the model's ops */
 
 #endif
