@@ -424,6 +424,34 @@ def front_end() -> str:
                    "`benchmarks/results/front_end.json`.\n")
 
 
+def tflm_stream() -> str:
+    """benchmarks/tflm_stream.py: the dkd-cal pairs on both backends, per 2 s (a window, or an update)."""
+    rows = _load("tflm_stream.json")["rows"]
+    window = {r["blocks"]: r for r in rows if r["mode"] == "window"}
+
+    def per_2s(r: dict, backend: str) -> int:
+        return r.get(f"{backend}_instructions_per_update", r[f"{backend}_instructions_per_window"])
+
+    cells = []
+    for r in rows:
+        twin = window.get(r["blocks"])
+        ratio = {b: (f"{per_2s(r, b) / per_2s(twin, b):.2f}x" if twin and r is not twin else "-")
+                 for b in ("native", "tflm")}
+        cells.append([r["run"], r["mode"], *(f"{v:,}" if isinstance(v, int) else v for b in ("native", "tflm") for v in
+                                             (per_2s(r, b), ratio[b], r[f"{b}_ram_bytes"], r[f"{b}_flash_bytes"])),
+                      "yes" if r["native_bit_exact"] and r["tflm_bit_exact"] else "no"])
+    text = _table(["run", "mode", "native: M4 instructions per 2 s", "/ window twin", "RAM (B)", "flash (B)",
+                   "TFLM + CMSIS-NN: instructions per 2 s", "/ window twin", "RAM (B)", "flash (B)", "bit-exact"],
+                  cells)
+    forms = "; ".join(f"{r['run']} {r['tflm_instructions_per_window']:,}" for r in rows if r["mode"] == "streaming")
+    return text + ("\nCortex-M4 under QEMU, -O2. A window model computes a window every 2 s; a streaming model its "
+                   "per-update program (native) or per-update model (TFLite Micro, its state in resource variables), "
+                   "every update checked bit for bit against its window form on the same backend. RAM: static RAM "
+                   "(TFLM: the arena, the per-update model's as small as it allocates in, found on the device) and "
+                   "the measured peak stack; flash without test vectors. The streaming models' window forms (24 s "
+                   f"of input) on TFLM, per window: {forms}. Raw: `benchmarks/results/tflm_stream.json`.\n")
+
+
 def _again(rows: list[dict], twin: Callable[[str, str, int], dict | None]) -> str:
     """The dkd-cal pairs trained again on one machine (lever `again`), per size, beside the benchmark's (and at the
     student's size beside dkd-cal-fs, the streaming students on the front end's streaming form)."""
@@ -681,7 +709,8 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "streaming": streaming, "streaming-pairs": streaming_pairs, "streaming-levers": streaming_levers,
     "targets": targets, "targets-ratios": targets_ratios, "motion": motion, "demo": demo, "levers": levers,
     "reference": reference, "mcu": mcu, "mcu-ratios": mcu_ratios, "tracker": tracker, "medium": medium,
-    "medium-front": medium_front, "train-throughput": train_throughput, "front-end": front_end}
+    "medium-front": medium_front, "train-throughput": train_throughput, "front-end": front_end,
+    "tflm-stream": tflm_stream}
 
 
 def render(doc: str) -> tuple[str, list[str]]:

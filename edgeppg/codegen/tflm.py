@@ -87,9 +87,9 @@ def arena_size(host_arena: int) -> int:
     return _align16(host_arena * (1 + ARENA_MARGIN) + ARENA_SLACK)
 
 
-def device_arena(used: int, margin: int = DEVICE_MARGIN) -> int:
-    """The arena to ship: what TFLM used on the device plus `margin`."""
-    return _align16(used + margin)
+def device_arena(used: int) -> int:
+    """The arena to ship: what TFLM used on the device plus DEVICE_MARGIN."""
+    return _align16(used + DEVICE_MARGIN)
 
 
 def _align16(n: float) -> int:
@@ -139,7 +139,8 @@ def generate_tflm(tflite_path: Path, out_dir: Path, arena: int,
         new = prog.maps[graph.inputs[0]].new
         defines.update({"EP_STREAM_ARENA_BYTES": stream_arena or host_stream_arena(model, new),
                         "EP_STREAM_VARIABLES": tflm_stream.variables(prog), "EP_STREAM_PRIMES": prog.primes})
-        write_text(out_dir / "ep_model_stream.h", stream.header(prog, graph, tflm_stream.state_bytes(prog), arena=True))
+        header = stream.header(prog, graph, tflm_stream.state_bytes(prog), arena=True)
+        write_text(out_dir / "ep_model_stream.h", header)
     write_text(out_dir / "ep_model.h", model_header(
         graph, f"for the TFLite Micro backend from {Path(tflite_path).name}", arena,
         "what TFLM allocated in the arena (after the first invoke)",
