@@ -117,7 +117,7 @@ def _build(graph: Graph, prog: Program, primed: dict[int, np.ndarray] | None) ->
     """The per-update model; without `primed` rows, a probe: the variables start at the zero point, and
     the rows each map keeps are outputs after the logits."""
     main, init = _Subgraph("update"), _Subgraph("init")
-    main.op("CALL_ONCE", [], [], init_subgraph_index=1)
+    main.op("CALL_ONCE", [], [], InitSubgraphIndex=1)
     full: dict[int, int] = {}  # map root -> the tensor of its frames (history, then the update's new rows)
     statics: dict[int, int] = {}  # window-form tensor (constants, and what follows the mean) -> its tensor here
     newest: dict[tuple[int, int], int] = {}  # (map root, rows) -> the slice of its newest rows
@@ -127,7 +127,7 @@ def _build(graph: Graph, prog: Program, primed: dict[int, np.ndarray] | None) ->
 
     def handle(sg: _Subgraph, root: int) -> int:
         h = sg.tensor(_Tensor(f"state_{root}_handle", (), RESOURCE))
-        sg.op("VAR_HANDLE", [], [h], container=CONTAINER, shared_name=f"state_{root}")
+        sg.op("VAR_HANDLE", [], [h], Container=CONTAINER, SharedName=f"state_{root}")
         return h
 
     def rows3(sg: _Subgraph, name: str, rows: int, root: int) -> int:
@@ -143,7 +143,7 @@ def _build(graph: Graph, prog: Program, primed: dict[int, np.ndarray] | None) ->
         history = rows3(main, f"state_{root}", h, root)
         main.op("READ_VARIABLE", [handle(main, root)], [history])
         full[root] = rows3(main, f"map_{root}", m.frames, root)
-        main.op("CONCATENATION", [history, new_rows], [full[root]], axis=1)
+        main.op("CONCATENATION", [history, new_rows], [full[root]], Axis=1)
         value = primed[root] if primed else np.full((1, h, m.channels), q(root).zero_point, np.int8)
         init.op("ASSIGN_VARIABLE", [handle(init, root), init.const(f"state_{root}_primed", value, q(root))], [])
 
@@ -165,7 +165,7 @@ def _build(graph: Graph, prog: Program, primed: dict[int, np.ndarray] | None) ->
     def reshape(sg: _Subgraph, src: int, shape: tuple[int, ...], like: int) -> int:
         out = sg.tensor(_Tensor(f"{sg.tensors[src].name}_as_{len(shape)}d", shape, INT8, quant=q(like)))
         sg.op("RESHAPE", [src, sg.const(f"shape_{'x'.join(map(str, shape))}", np.array(shape, np.int32))], [out],
-              new_shape=list(shape))
+              NewShape=list(shape))
         return out
 
     def copy_const(t: int) -> int:
@@ -223,19 +223,29 @@ def _build(graph: Graph, prog: Program, primed: dict[int, np.ndarray] | None) ->
 
 
 def _options(op, q) -> dict:
+    """The window form's op options, as the TFLite option table's fields."""
+    o = op.options
     if op.kind == "CONV_2D":
-        return {k: op.options[k] for k in ("padding", "stride_w", "stride_h", "dilation_w", "dilation_h", "activation")}
+        return {"Padding": _PADDING[o["padding"]], "StrideW": o["stride_w"], "StrideH": o["stride_h"],
+                "DilationWFactor": o["dilation_w"], "DilationHFactor": o["dilation_h"],
+                "FusedActivationFunction": _ACTIVATION[o["activation"]]}
     if op.kind == "ADD":
-        return {"activation": op.options["activation"]}
+        return {"FusedActivationFunction": _ACTIVATION[o["activation"]]}
     if op.kind == "MEAN":
-        return {"keep_dims": op.options["keep_dims"]}
+        return {"KeepDims": o["keep_dims"]}
     if op.kind == "RESHAPE":
-        return {"new_shape": list(q(op.outputs[0]).shape)}
+        return {"NewShape": list(q(op.outputs[0]).shape)}
     raise EdgeppgError(f"{op.describe()}: no TFLite Micro streaming form for {op.kind}")
 
 
 _PADDING = {"SAME": 0, "VALID": 1}
 _ACTIVATION = {"NONE": 0, "RELU": 1, "RELU6": 3}
+# Each op's option table in TFLite's schema (BuiltinOptions), by the op's name.
+_OPTION_TABLES = {"CONV_2D": "Conv2DOptions", "ADD": "AddOptions", "MEAN": "ReducerOptions",
+                  "RESHAPE": "ReshapeOptions", "CONCATENATION": "ConcatenationOptions",
+                  "STRIDED_SLICE": "StridedSliceOptions", "VAR_HANDLE": "VarHandleOptions",
+                  "READ_VARIABLE": "ReadVariableOptions", "ASSIGN_VARIABLE": "AssignVariableOptions",
+                  "CALL_ONCE": "CallOnceOptions"}
 
 
 def _flatbuffer(subgraphs: list[_Subgraph]) -> bytes:
@@ -256,6 +266,16 @@ def _flatbuffer(subgraphs: list[_Subgraph]) -> bytes:
             b.PrependUOffsetTRelative(o)
         return b.EndVector()
 
+    def table(name: str, **fields) -> int:
+        """One table of the schema: its strings and int lists written first, then its fields in order."""
+        made = {k: b.CreateString(v) if isinstance(v, str) else vec(np.array(v, np.int32)) if isinstance(v, list)
+                else v for k, v in fields.items()}
+        getattr(tflite, f"{name}Start")(b)
+        for k, v in made.items():
+            if v is not None:
+                getattr(tflite, f"{name}Add{k}")(b, v)
+        return getattr(tflite, f"{name}End")(b)
+
     def tensor(t: _Tensor) -> int:
         buffer = 0
         if t.data is not None:
@@ -265,122 +285,35 @@ def _flatbuffer(subgraphs: list[_Subgraph]) -> bytes:
         quant = None
         if t.quant is not None and len(t.quant.scales):
             scale, zero = vec(t.quant.scales.astype(np.float32)), vec(t.quant.zero_points.astype(np.int64))
-            tflite.QuantizationParametersStart(b)
-            tflite.QuantizationParametersAddScale(b, scale)
-            tflite.QuantizationParametersAddZeroPoint(b, zero)
-            tflite.QuantizationParametersAddQuantizedDimension(b, t.quant.quant_dim)
-            quant = tflite.QuantizationParametersEnd(b)
-        tflite.TensorStart(b)
-        tflite.TensorAddShape(b, shape)
-        tflite.TensorAddType(b, t.dtype)
-        tflite.TensorAddBuffer(b, buffer)
-        tflite.TensorAddName(b, name)
-        if quant is not None:
-            tflite.TensorAddQuantization(b, quant)
-        return tflite.TensorEnd(b)
-
-    def options(op: _Op) -> tuple[int, int]:
-        o, kind = op.options, op.kind
-        if kind == "CONV_2D":
-            tflite.Conv2DOptionsStart(b)
-            tflite.Conv2DOptionsAddPadding(b, _PADDING[o["padding"]])
-            tflite.Conv2DOptionsAddStrideW(b, o["stride_w"])
-            tflite.Conv2DOptionsAddStrideH(b, o["stride_h"])
-            tflite.Conv2DOptionsAddDilationWFactor(b, o["dilation_w"])
-            tflite.Conv2DOptionsAddDilationHFactor(b, o["dilation_h"])
-            tflite.Conv2DOptionsAddFusedActivationFunction(b, _ACTIVATION[o["activation"]])
-            return tflite.BuiltinOptions.Conv2DOptions, tflite.Conv2DOptionsEnd(b)
-        if kind == "ADD":
-            tflite.AddOptionsStart(b)
-            tflite.AddOptionsAddFusedActivationFunction(b, _ACTIVATION[o["activation"]])
-            return tflite.BuiltinOptions.AddOptions, tflite.AddOptionsEnd(b)
-        if kind == "MEAN":
-            tflite.ReducerOptionsStart(b)
-            tflite.ReducerOptionsAddKeepDims(b, o["keep_dims"])
-            return tflite.BuiltinOptions.ReducerOptions, tflite.ReducerOptionsEnd(b)
-        if kind == "RESHAPE":
-            shape = vec(np.array(o["new_shape"], np.int32))
-            tflite.ReshapeOptionsStart(b)
-            tflite.ReshapeOptionsAddNewShape(b, shape)
-            return tflite.BuiltinOptions.ReshapeOptions, tflite.ReshapeOptionsEnd(b)
-        if kind == "CONCATENATION":
-            tflite.ConcatenationOptionsStart(b)
-            tflite.ConcatenationOptionsAddAxis(b, o["axis"])
-            return tflite.BuiltinOptions.ConcatenationOptions, tflite.ConcatenationOptionsEnd(b)
-        if kind == "STRIDED_SLICE":
-            tflite.StridedSliceOptionsStart(b)
-            return tflite.BuiltinOptions.StridedSliceOptions, tflite.StridedSliceOptionsEnd(b)
-        if kind == "VAR_HANDLE":
-            container, shared = b.CreateString(o["container"]), b.CreateString(o["shared_name"])
-            tflite.VarHandleOptionsStart(b)
-            tflite.VarHandleOptionsAddContainer(b, container)
-            tflite.VarHandleOptionsAddSharedName(b, shared)
-            return tflite.BuiltinOptions.VarHandleOptions, tflite.VarHandleOptionsEnd(b)
-        if kind == "READ_VARIABLE":
-            tflite.ReadVariableOptionsStart(b)
-            return tflite.BuiltinOptions.ReadVariableOptions, tflite.ReadVariableOptionsEnd(b)
-        if kind == "ASSIGN_VARIABLE":
-            tflite.AssignVariableOptionsStart(b)
-            return tflite.BuiltinOptions.AssignVariableOptions, tflite.AssignVariableOptionsEnd(b)
-        if kind == "CALL_ONCE":
-            tflite.CallOnceOptionsStart(b)
-            tflite.CallOnceOptionsAddInitSubgraphIndex(b, o["init_subgraph_index"])
-            return tflite.BuiltinOptions.CallOnceOptions, tflite.CallOnceOptionsEnd(b)
-        raise EdgeppgError(f"no options writer for {kind}")
+            quant = table("QuantizationParameters", Scale=scale, ZeroPoint=zero, QuantizedDimension=t.quant.quant_dim)
+        return table("Tensor", Shape=shape, Type=t.dtype, Buffer=buffer, Name=name, Quantization=quant)
 
     def operator(op: _Op) -> int:
         ins, outs = vec(np.array(op.inputs, np.int32)), vec(np.array(op.outputs, np.int32))
-        kind, opts = options(op)
-        tflite.OperatorStart(b)
-        tflite.OperatorAddOpcodeIndex(b, kinds.index(op.kind))
-        tflite.OperatorAddInputs(b, ins)
-        tflite.OperatorAddOutputs(b, outs)
-        tflite.OperatorAddBuiltinOptionsType(b, kind)
-        tflite.OperatorAddBuiltinOptions(b, opts)
-        return tflite.OperatorEnd(b)
+        kind = _OPTION_TABLES[op.kind]
+        return table("Operator", OpcodeIndex=kinds.index(op.kind), Inputs=ins, Outputs=outs,
+                     BuiltinOptionsType=getattr(tflite.BuiltinOptions, kind), BuiltinOptions=table(kind, **op.options))
 
     def subgraph(sg: _Subgraph) -> int:
         tensors = table_vec(tflite.SubGraphStartTensorsVector, [tensor(t) for t in sg.tensors])
         ops = table_vec(tflite.SubGraphStartOperatorsVector, [operator(op) for op in sg.ops])
         ins, outs = vec(np.array(sg.inputs, np.int32)), vec(np.array(sg.outputs, np.int32))
-        name = b.CreateString(sg.name)
-        tflite.SubGraphStart(b)
-        tflite.SubGraphAddTensors(b, tensors)
-        tflite.SubGraphAddInputs(b, ins)
-        tflite.SubGraphAddOutputs(b, outs)
-        tflite.SubGraphAddOperators(b, ops)
-        tflite.SubGraphAddName(b, name)
-        return tflite.SubGraphEnd(b)
+        return table("SubGraph", Tensors=tensors, Inputs=ins, Outputs=outs, Operators=ops, Name=sg.name)
 
     def buffer(data: bytes) -> int:
         if not data:
-            tflite.BufferStart(b)
-            return tflite.BufferEnd(b)
+            return table("Buffer")
         b.StartVector(1, len(data), 16)
         b.head -= len(data)
         b.Bytes[b.head:b.head + len(data)] = data
-        d = b.EndVector()
-        tflite.BufferStart(b)
-        tflite.BufferAddData(b, d)
-        return tflite.BufferEnd(b)
+        return table("Buffer", Data=b.EndVector())
 
     subs = table_vec(tflite.ModelStartSubgraphsVector, [subgraph(sg) for sg in subgraphs])
-    codes = []
-    for kind in kinds:
-        code = getattr(tflite.BuiltinOperator, kind)
-        tflite.OperatorCodeStart(b)
-        tflite.OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
-        tflite.OperatorCodeAddBuiltinCode(b, code)
-        tflite.OperatorCodeAddVersion(b, VERSIONS.get(kind, 1))
-        codes.append(tflite.OperatorCodeEnd(b))
+    codes = [table("OperatorCode", DeprecatedBuiltinCode=min(code, 127), BuiltinCode=code,
+                   Version=VERSIONS.get(kind, 1)) for kind in kinds for code in [getattr(tflite.BuiltinOperator, kind)]]
     codes_vec = table_vec(tflite.ModelStartOperatorCodesVector, codes)
     buffers = table_vec(tflite.ModelStartBuffersVector, [buffer(d) for d in datas])
     desc = b.CreateString("edgeppg: the streaming program, per 2 s update (codegen/tflm_stream.py)")
-    tflite.ModelStart(b)
-    tflite.ModelAddVersion(b, 3)
-    tflite.ModelAddOperatorCodes(b, codes_vec)
-    tflite.ModelAddSubgraphs(b, subs)
-    tflite.ModelAddDescription(b, desc)
-    tflite.ModelAddBuffers(b, buffers)
-    b.Finish(tflite.ModelEnd(b), file_identifier=b"TFL3")
+    model = table("Model", Version=3, OperatorCodes=codes_vec, Subgraphs=subs, Description=desc, Buffers=buffers)
+    b.Finish(model, file_identifier=b"TFL3")
     return bytes(b.Output())
