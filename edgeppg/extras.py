@@ -10,8 +10,8 @@ from edgeppg.errors import EdgeppgError
 # import names; tests/test_packaging.py checks each is declared under its extra in pyproject.toml
 EXTRAS: dict[str, tuple[str, ...]] = {
     "export": ("onnx", "onnxruntime", "onnx2tf", "tensorflow", "tf_keras", "onnx_graphsurgeon", "sng4onnx",
-               "ai_edge_litert", "tflite", "tflite_micro", "psutil"),
-    "mcu": ("tflite", "tflite_micro"),
+               "ai_edge_litert", "tflite", "tflite_micro", "flatbuffers", "psutil"),
+    "mcu": ("tflite", "tflite_micro", "flatbuffers"),
     "board": ("tflite", "pyocd", "serial", "elftools"),
     "ray": ("ray",),
 }
