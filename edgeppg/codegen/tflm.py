@@ -133,8 +133,9 @@ def generate_tflm(tflite_path: Path, out_dir: Path, arena: int,
     stream_data = ""
     out_dir.mkdir(parents=True, exist_ok=True)
     if per_update:
-        prog = stream.program(with_crops(graph))
-        model = tflm_stream.per_update_model(tflite_path)
+        crops = with_crops(graph)
+        prog = stream.program(crops)
+        model = tflm_stream.model_of(crops, prog)
         stream_data = _c_bytes("ep_tflm_stream_model_data", model)
         new = prog.maps[graph.inputs[0]].new
         defines.update({"EP_STREAM_ARENA_BYTES": stream_arena or host_stream_arena(model, new),

@@ -77,7 +77,11 @@ class _Subgraph:
 def per_update_model(tflite: Path) -> bytes:
     """The per-update TFLite model of a streaming model's int8 window form (an error names why it has none)."""
     graph = with_crops(read_graph(tflite))
-    prog = program(graph)
+    return model_of(graph, program(graph))
+
+
+def model_of(graph: Graph, prog: Program) -> bytes:
+    """The per-update TFLite model of a window form already read (with_crops) and its program."""
     return _flatbuffer(_build(graph, prog, primed_rows(graph, prog)))
 
 
