@@ -64,15 +64,21 @@ tflite::MicroProfilerInterface *const profiler = nullptr;
 
 void log_to_console(const char *s) { ep_board_puts(s); }
 
+/* Unless `ok`, stop with a fault line the host reads (edgeppg.mcu.qemu). */
+void ensure(bool ok, const char *fault) {
+  if (!ok) {
+    ep_board_puts(fault);
+    ep_board_exit(1);
+  }
+}
+
 /* The model's flatbuffer, checked; the op resolver registered once for both interpreters. */
 const tflite::Model *checked_model(const unsigned char *data) {
   static bool registered = false;
   RegisterDebugLogCallback(log_to_console);
   const tflite::Model *model = tflite::GetModel(data);
-  if (model->version() != kSchemaVersion || !(registered || ep_tflm_register_ops(resolver))) {
-    ep_board_puts("EDGEPPG_FAULT TFLM: schema version or op registration\n");
-    ep_board_exit(1);
-  }
+  ensure(model->version() == kSchemaVersion && (registered || ep_tflm_register_ops(resolver)),
+         "EDGEPPG_FAULT TFLM: schema version or op registration\n");
   registered = true;
   return model;
 }
@@ -81,10 +87,7 @@ tflite::MicroInterpreter &get() {
   if (interpreter != nullptr) return *interpreter;
   const tflite::Model *model = checked_model(ep_tflm_model_data);
   static tflite::MicroInterpreter instance(model, resolver, arena, EP_MODEL_ARENA_BYTES, nullptr, profiler);
-  if (instance.AllocateTensors() != kTfLiteOk) {
-    ep_board_puts("EDGEPPG_FAULT TFLM: AllocateTensors failed (arena too small?)\n");
-    ep_board_exit(1);
-  }
+  ensure(instance.AllocateTensors() == kTfLiteOk, "EDGEPPG_FAULT TFLM: AllocateTensors failed (arena too small?)\n");
   interpreter = &instance;
   return instance;
 }
@@ -93,10 +96,7 @@ tflite::MicroInterpreter &get() {
 extern "C" int8_t *ep_model_input(void) { return get().input(0)->data.int8; }
 extern "C" const int8_t *ep_model_output(void) { return get().output(0)->data.int8; }
 extern "C" void ep_model_invoke(void) {
-  if (get().Invoke() != kTfLiteOk) {
-    ep_board_puts("EDGEPPG_FAULT TFLM: Invoke failed\n");
-    ep_board_exit(1);
-  }
+  ensure(get().Invoke() == kTfLiteOk, "EDGEPPG_FAULT TFLM: Invoke failed\n");
 }
 extern "C" uint32_t ep_model_arena_used(void) { return (uint32_t)get().arena_used_bytes(); }
 
@@ -120,10 +120,8 @@ tflite::MicroInterpreter *make_streamer(size_t size) {
 }
 
 tflite::MicroInterpreter &get_stream() {
-  if (streamer == nullptr && (streamer = make_streamer(sizeof stream_arena)) == nullptr) {
-    ep_board_puts("EDGEPPG_FAULT TFLM: the per-update model's AllocateTensors failed (arena too small?)\n");
-    ep_board_exit(1);
-  }
+  if (streamer == nullptr) streamer = make_streamer(sizeof stream_arena);
+  ensure(streamer != nullptr, "EDGEPPG_FAULT TFLM: the per-update model's AllocateTensors failed (arena too small?)\n");
   return *streamer;
 }
 }  // namespace
@@ -131,18 +129,12 @@ tflite::MicroInterpreter &get_stream() {
 extern "C" int8_t *ep_model_stream_input(void) { return get_stream().input(0)->data.int8; }
 extern "C" const int8_t *ep_model_stream_output(void) { return get_stream().output(0)->data.int8; }
 extern "C" void ep_model_stream_update(void) {
-  if (get_stream().Invoke() != kTfLiteOk) {
-    ep_board_puts("EDGEPPG_FAULT TFLM: the per-update Invoke failed\n");
-    ep_board_exit(1);
-  }
+  ensure(get_stream().Invoke() == kTfLiteOk, "EDGEPPG_FAULT TFLM: the per-update Invoke failed\n");
 }
 /* As the native program's reset: the variables at the zero point (TFLM's Reset), then updates of
  * zero-point input until every map holds only what zeros make. */
 extern "C" void ep_model_stream_reset(void) {
-  if (get_stream().Reset() != kTfLiteOk) {
-    ep_board_puts("EDGEPPG_FAULT TFLM: Reset failed\n");
-    ep_board_exit(1);
-  }
+  ensure(get_stream().Reset() == kTfLiteOk, "EDGEPPG_FAULT TFLM: Reset failed\n");
   for (int i = 0; i < EP_STREAM_PRIMES; ++i) {
     memset(ep_model_stream_input(), EP_MODEL_INPUT_ZERO_POINT, EP_STREAM_NEW);
     ep_model_stream_update();
